@@ -1,0 +1,79 @@
+// Captures what the service looks like before anything changes (the way back), and refuses to
+// start a deployment on a service that is unhealthy, mid-deployment, or already alarming.
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { z } from 'zod';
+import { aws, PreflightFailed } from './errors.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const captureBaseline = defineWorker({
+  name: 'capture-baseline',
+  input: z.object({
+    cluster: z.string().min(1),
+    service: z.string().min(1),
+    targetGroupArn: z.string().min(1),
+    alarms: z.array(z.string()),
+  }),
+  run: async ({ cluster, service, targetGroupArn, alarms }, { ecs, elb, cloudwatch }) => {
+    const described = await aws('ECS DescribeServices', () =>
+      ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
+    );
+    const svc = described.services?.[0];
+    if (!svc || svc.status !== 'ACTIVE')
+      throw new PreflightFailed(`service ${service} is not ACTIVE in cluster ${cluster}`);
+    const deployments = svc.deployments ?? [];
+    const primary = deployments.find((d) => d.status === 'PRIMARY');
+    if (!primary?.taskDefinition) throw new PreflightFailed(`service ${service} has no PRIMARY deployment`);
+    if (deployments.length > 1 || primary.rolloutState !== 'COMPLETED') {
+      throw new PreflightFailed(
+        `service ${service} already has a deployment in progress (${deployments.length} deployments, PRIMARY ${primary.rolloutState})`,
+      );
+    }
+    const desiredCount = svc.desiredCount ?? 0;
+    const runningCount = svc.runningCount ?? 0;
+    if (runningCount !== desiredCount) {
+      throw new PreflightFailed(
+        `service ${service} is not steady: ${runningCount} running of ${desiredCount} desired`,
+      );
+    }
+
+    const health = await aws('ELBv2 DescribeTargetHealth', () =>
+      elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+    );
+    const targets = health.TargetHealthDescriptions ?? [];
+    const healthyTargets = targets.filter((t) => t.TargetHealth?.State === 'healthy').length;
+    if (healthyTargets < desiredCount) {
+      throw new PreflightFailed(
+        `service ${service} is not healthy: ${healthyTargets} healthy targets for ${desiredCount} desired tasks`,
+      );
+    }
+
+    let alarmStates: { name: string; state: string }[] = [];
+    if (alarms.length > 0) {
+      const found = await aws('CloudWatch DescribeAlarms', () =>
+        cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarms })),
+      );
+      alarmStates = (found.MetricAlarms ?? []).map((a) => ({
+        name: a.AlarmName ?? '',
+        state: a.StateValue ?? 'INSUFFICIENT_DATA',
+      }));
+      const missing = alarms.filter((name) => !alarmStates.some((a) => a.name === name));
+      if (missing.length > 0)
+        throw new PreflightFailed(`configured alarms do not exist: ${missing.join(', ')}`);
+      const firing = alarmStates.filter((a) => a.state === 'ALARM').map((a) => a.name);
+      if (firing.length > 0)
+        throw new PreflightFailed(`alarms already in ALARM before the deployment: ${firing.join(', ')}`);
+    }
+
+    return {
+      taskDefinition: primary.taskDefinition,
+      desiredCount,
+      runningCount,
+      healthyTargets,
+      alarms: alarmStates,
+    };
+  },
+});
+
+export const handler = lambdaHandler(captureBaseline);

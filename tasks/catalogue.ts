@@ -1,0 +1,70 @@
+// Resolving an input against the catalogue: shared by the validation workers and the CLI.
+import { createHash } from 'node:crypto';
+import { InvalidInput } from './errors.ts';
+import type { Catalogue, Execution } from './schemas.ts';
+
+export type Issue = { path: string; message: string };
+
+/** Looks up environment and service; issues name the field. */
+export function lookUpService(catalogue: Catalogue, environment: string, service: string, issues: Issue[]) {
+  const env = catalogue.environments[environment];
+  if (!env) {
+    issues.push({
+      path: 'environment',
+      message: `'${environment}' is not configured (known: ${Object.keys(catalogue.environments).join(', ')})`,
+    });
+    return undefined;
+  }
+  const svc = env.services[service];
+  if (!svc) {
+    issues.push({
+      path: 'service',
+      message: `'${service}' is not configured in ${environment} (known: ${Object.keys(env.services).join(', ')})`,
+    });
+    return undefined;
+  }
+  return { env, svc };
+}
+
+/** The lock key of a service: deploy, rollback and scale on the same service exclude each other. */
+export const serviceLockKey = (cluster: string, service: string) => `ecs:${cluster}/${service}`;
+
+/** A short, stable suffix from the execution id: the same run (and its redrive) names things the same way. */
+export const runSuffix = (executionId: string) =>
+  createHash('sha256').update(executionId).digest('hex').slice(0, 8);
+
+export function snapshotIdFor(service: string, execution: Execution): string {
+  const stamp = execution.startTime.replace(/[^0-9]/g, '').slice(0, 12);
+  return `pre-deploy-${service}-${stamp}-${runSuffix(execution.id)}`;
+}
+
+export function issuesError(issues: Issue[]): InvalidInput {
+  return new InvalidInput(`Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+}
+
+/** A task definition given by ARN must live in the account and region the runbook manages. */
+export function checkTaskDefinitionArn(catalogue: Catalogue, arn: string | undefined, issues: Issue[]): void {
+  if (arn === undefined) return;
+  const [, , , region, account] = arn.split(':');
+  if (account !== catalogue.account || region !== catalogue.region) {
+    issues.push({
+      path: 'taskDefinition',
+      message: `must belong to account ${catalogue.account} in ${catalogue.region}`,
+    });
+  }
+}
+
+/** A desired count must stay within the service's configured bounds. */
+export function checkDesiredCount(
+  bounds: { min: number; max: number },
+  service: string,
+  count: number | undefined,
+  issues: Issue[],
+): void {
+  if (count !== undefined && (count < bounds.min || count > bounds.max)) {
+    issues.push({
+      path: 'desiredCount',
+      message: `must be between ${bounds.min} and ${bounds.max} for ${service}`,
+    });
+  }
+}

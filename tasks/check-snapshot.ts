@@ -1,0 +1,28 @@
+// One poll of the pre-change snapshot: available, still creating, or failed. The loop is in the state machine.
+import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { aws, SnapshotFailed } from './errors.ts';
+import { PollSchema } from './schemas.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const checkSnapshot = defineWorker({
+  name: 'check-snapshot',
+  input: PollSchema.extend({ snapshotId: z.string().min(1) }),
+  run: async ({ snapshotId, attempt, maxAttempts }, { rds }) => {
+    const found = await aws('RDS DescribeDBSnapshots', () =>
+      rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId })),
+    );
+    const snapshot = found.DBSnapshots?.[0];
+    const status = snapshot?.Status ?? 'missing';
+    if (status === 'available') return { done: true, attempt: attempt + 1, status, progress: 100 };
+    if (status !== 'creating') throw new SnapshotFailed(`snapshot ${snapshotId} is ${status}`);
+    if (attempt + 1 >= maxAttempts) {
+      throw new SnapshotFailed(
+        `snapshot ${snapshotId} was still ${status} (${snapshot?.PercentProgress ?? 0}%) after ${maxAttempts} polls`,
+      );
+    }
+    return { done: false, attempt: attempt + 1, status, progress: snapshot?.PercentProgress ?? 0 };
+  },
+});
+
+export const handler = lambdaHandler(checkSnapshot);

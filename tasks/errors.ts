@@ -1,0 +1,91 @@
+// Every error a state machine catches by name. `name` is the string a Catch or Retry matches,
+// so it is spelled out (never derived from the class name, which a bundler may rename).
+
+/** Base class of the runbook's own errors. */
+export abstract class RunbookError extends Error {
+  abstract override readonly name: string;
+}
+
+/** The execution input or a step's input does not match its schema; nothing was changed. */
+export class InvalidInput extends RunbookError {
+  override readonly name = 'InvalidInput';
+}
+
+/** Another run holds the lock on this target (one run per service). */
+export class LockHeld extends RunbookError {
+  override readonly name = 'LockHeld';
+}
+
+/** The service was not healthy enough to start a deployment (checked before any change). */
+export class PreflightFailed extends RunbookError {
+  override readonly name = 'PreflightFailed';
+}
+
+/** The pre-change database snapshot could not be taken or did not become available. */
+export class SnapshotFailed extends RunbookError {
+  override readonly name = 'SnapshotFailed';
+}
+
+/** The ECS rollout failed (circuit breaker tripped, rolloutState FAILED). */
+export class DeploymentFailed extends RunbookError {
+  override readonly name = 'DeploymentFailed';
+}
+
+/** The rollout did not reach COMPLETED with running == desired within its poll budget. */
+export class DeploymentTimedOut extends RunbookError {
+  override readonly name = 'DeploymentTimedOut';
+}
+
+/** ECS rolled the service back on its own: the PRIMARY deployment no longer carries our task definition. */
+export class EcsRolledBack extends RunbookError {
+  override readonly name = 'EcsRolledBack';
+}
+
+/** The new tasks' targets stayed unhealthy, or never became healthy within the poll budget. */
+export class TargetsUnhealthy extends RunbookError {
+  override readonly name = 'TargetsUnhealthy';
+}
+
+/** A watched CloudWatch alarm went into ALARM while the deployment was baking. */
+export class AlarmDuringBake extends RunbookError {
+  override readonly name = 'AlarmDuringBake';
+}
+
+/** An AWS call failed in a way that is safe to retry (throttling, 5xx); the state machine retries it. */
+export class TransientAwsError extends RunbookError {
+  override readonly name = 'TransientAwsError';
+}
+
+/** Names of the AWS errors that mean "not done, try again later". */
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+]);
+
+/**
+ * Re-throws a transient AWS error as TransientAwsError (so the state machine's Retry matches it)
+ * and any other error unchanged, keeping its name for the Catch.
+ */
+export function rethrowAws(error: unknown, what: string): never {
+  if (error instanceof Error && TRANSIENT.has(error.name)) {
+    throw new TransientAwsError(`${what}: ${error.name}: ${error.message}`, { cause: error });
+  }
+  throw error;
+}
+
+/** Runs one AWS call, translating transient failures for the state machine's Retry. */
+export async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    rethrowAws(error, what);
+  }
+}

@@ -1,0 +1,87 @@
+// Announces a run's milestone on the notifications topic, and on failure turns the caught error into
+// the outcome the run ends with: an error name and a cause a person can act on.
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { aws } from './errors.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const EVENTS = {
+  started: { severity: 'info', outcome: null },
+  succeeded: { severity: 'info', outcome: null },
+  failed: { severity: 'warning', outcome: null },
+  'rolled-back': { severity: 'warning', outcome: 'DeploymentRolledBack' },
+  'rollback-failed': { severity: 'page', outcome: 'RollbackFailed' },
+} as const;
+export type NotifyEvent = keyof typeof EVENTS;
+
+const FailureSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+/**
+ * The readable message inside a caught error's Cause. Lambda puts a JSON document there
+ * ({errorType, errorMessage}); a failed nested execution puts its own Error and Cause.
+ */
+export function readableCause(cause: string | undefined): string {
+  if (!cause) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as Record<string, unknown>;
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    if (typeof parsed.Cause === 'string') return readableCause(parsed.Cause);
+    if (typeof parsed.Error === 'string') return parsed.Error;
+  } catch {
+    // Not JSON: already a plain message.
+  }
+  return cause;
+}
+
+export const notify = defineWorker({
+  name: 'notify',
+  input: z.object({
+    topicArn: z.string().min(1),
+    event: z.enum(Object.keys(EVENTS) as [NotifyEvent, ...NotifyEvent[]]),
+    procedure: z.string().min(1),
+    executionId: z.string().min(1),
+    environment: z.string().optional(),
+    service: z.string().optional(),
+    /** What the run changed or restored, in words (task definitions, snapshot). */
+    detail: z.string().optional(),
+    failure: FailureSchema.optional(),
+  }),
+  run: async (
+    { topicArn, event, procedure, executionId, environment, service, detail, failure },
+    { sns },
+  ) => {
+    const { severity, outcome } = EVENTS[event];
+    const target = service ? `${service}${environment ? ` in ${environment}` : ''}` : 'unknown service';
+    const why = failure ? `${failure.Error}: ${readableCause(failure.Cause)}` : null;
+    const error = outcome ?? failure?.Error ?? null;
+    const cause =
+      event === 'rolled-back'
+        ? `${procedure} of ${target} was rolled back after ${why}${detail ? `. ${detail}` : ''}`
+        : event === 'rollback-failed'
+          ? `rollback of ${target} did not complete; the service needs a person now. ${why}${detail ? `. ${detail}` : ''}`
+          : why;
+    const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
+    await aws('SNS Publish', () =>
+      sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Subject: subject.slice(0, 100),
+          Message: [
+            cause ?? `${procedure} of ${target} ${event}.`,
+            detail && !cause ? detail : null,
+            `Execution: ${executionId}`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+          MessageAttributes: {
+            event: { DataType: 'String', StringValue: event },
+            severity: { DataType: 'String', StringValue: severity },
+          },
+        }),
+      ),
+    );
+    return { event, severity, error, cause };
+  },
+});
+
+export const handler = lambdaHandler(notify);

@@ -1,0 +1,52 @@
+// Registers the next revision of the service's task definition: the current one with the new image.
+// Registering changes nothing that runs; the old revision stays the way back.
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { z } from 'zod';
+import { aws, InvalidInput } from './errors.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const registerTaskDefinition = defineWorker({
+  name: 'register-task-definition',
+  input: z.object({ from: z.string().min(1), containerName: z.string().min(1), image: z.string().min(1) }),
+  run: async ({ from, containerName, image }, { ecs }) => {
+    const described = await aws('ECS DescribeTaskDefinition', () =>
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: from, include: ['TAGS'] })),
+    );
+    const current = described.taskDefinition;
+    if (!current?.family || !current.containerDefinitions)
+      throw new InvalidInput(`task definition ${from} could not be read`);
+    if (!current.containerDefinitions.some((c) => c.name === containerName)) {
+      throw new InvalidInput(`container '${containerName}' is not in task definition ${from}`);
+    }
+    const registered = await aws('ECS RegisterTaskDefinition', () =>
+      ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: current.family,
+          taskRoleArn: current.taskRoleArn,
+          executionRoleArn: current.executionRoleArn,
+          networkMode: current.networkMode,
+          containerDefinitions: current.containerDefinitions?.map((c) =>
+            c.name === containerName ? { ...c, image } : c,
+          ),
+          volumes: current.volumes,
+          placementConstraints: current.placementConstraints,
+          requiresCompatibilities: current.requiresCompatibilities,
+          cpu: current.cpu,
+          memory: current.memory,
+          pidMode: current.pidMode,
+          ipcMode: current.ipcMode,
+          proxyConfiguration: current.proxyConfiguration,
+          inferenceAccelerators: current.inferenceAccelerators,
+          ephemeralStorage: current.ephemeralStorage,
+          runtimePlatform: current.runtimePlatform,
+          tags: described.tags && described.tags.length > 0 ? described.tags : undefined,
+        }),
+      ),
+    );
+    const arn = registered.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new InvalidInput(`ECS returned no ARN for the new revision of ${current.family}`);
+    return { taskDefinition: arn, from };
+  },
+});
+
+export const handler = lambdaHandler(registerTaskDefinition);

@@ -1,0 +1,30 @@
+// Releases the target's lock if this run still owns it. Safe to run twice; never releases another run's lock.
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { rethrowAws } from './errors.ts';
+import { LockSchema } from './schemas.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const releaseLock = defineWorker({
+  name: 'release-lock',
+  input: z.object({ table: z.string().min(1), lock: LockSchema }),
+  run: async ({ table, lock }, { dynamodb }) => {
+    try {
+      await dynamodb.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: { pk: { S: lock.key } },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: lock.owner } },
+        }),
+      );
+      return { released: true };
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return { released: false };
+      rethrowAws(error, 'DynamoDB DeleteItem (lock)');
+    }
+  },
+});
+
+export const handler = lambdaHandler(releaseLock);

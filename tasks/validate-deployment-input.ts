@@ -1,0 +1,111 @@
+// First step of production-deployment: checks the execution input against the schema and the
+// environment's policy, resolves the service from the catalogue, and changes nothing.
+import { z } from 'zod';
+import {
+  checkDesiredCount,
+  checkTaskDefinitionArn,
+  type Issue,
+  issuesError,
+  lookUpService,
+  serviceLockKey,
+  snapshotIdFor,
+} from './catalogue.ts';
+import { InvalidInput } from './errors.ts';
+import {
+  type Catalogue,
+  CatalogueSchema,
+  DeploymentInputSchema,
+  type DeploymentRequest,
+  describeIssues,
+  type Execution,
+  ExecutionSchema,
+  ImageDigest,
+} from './schemas.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+/** Validates a production-deployment input; the CLI calls it before starting a run, the first step calls it again. */
+export function resolveDeployment(
+  input: unknown,
+  catalogue: Catalogue,
+  execution: Execution,
+): DeploymentRequest {
+  const parsed = DeploymentInputSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInput(`Invalid input: ${describeIssues(parsed.error)}`);
+  const req = parsed.data;
+  const issues: Issue[] = [];
+  const found = lookUpService(catalogue, req.environment, req.service, issues);
+  if (!found) throw issuesError(issues);
+  const { env, svc } = found;
+  const { policy } = env;
+
+  if (req.image !== undefined) {
+    const pinned = ImageDigest.exec(req.image);
+    if (policy.digestPinnedImages && !pinned) {
+      issues.push({
+        path: 'image',
+        message: `${req.environment} requires an image pinned by digest (<repository>@sha256:<64 hex>); a tag can move between approval and deploy`,
+      });
+    }
+    const repository = pinned?.groups?.repository ?? req.image.replace(/:[^/:]*$/, '');
+    if (!svc.allowedRegistries.some((registry) => repository.startsWith(`${registry.replace(/\/$/, '')}/`))) {
+      issues.push({
+        path: 'image',
+        message: `registry not allowed for ${req.service} (allowed: ${svc.allowedRegistries.join(', ')})`,
+      });
+    }
+  }
+  checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
+  checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
+  if (policy.changeRequestRequired && req.changeRequest === undefined) {
+    issues.push({
+      path: 'changeRequest',
+      message: `${req.environment} requires a change request (ticket) for every deployment`,
+    });
+  }
+  const maintenance = req.maintenancePage ?? policy.maintenancePage;
+  if (req.maintenancePage === true && !svc.maintenancePage) {
+    issues.push({ path: 'maintenancePage', message: `${req.service} has no maintenance page configured` });
+  }
+  if (issues.length > 0) throw issuesError(issues);
+
+  const snapshot = policy.snapshotRequired && svc.database !== undefined;
+  return {
+    procedure: 'production-deployment',
+    environment: req.environment,
+    service: req.service,
+    cluster: svc.cluster,
+    serviceName: svc.service,
+    containerName: svc.containerName,
+    targetGroupArn: svc.targetGroupArn,
+    alarms: svc.alarms,
+    image: req.image ?? null,
+    taskDefinition: req.taskDefinition ?? null,
+    desiredCount: req.desiredCount ?? null,
+    database: svc.database ?? null,
+    snapshotId: snapshot ? snapshotIdFor(req.service, execution) : null,
+    maintenancePage:
+      maintenance && svc.maintenancePage
+        ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }
+        : null,
+    approvalRequired: policy.approvalRequired,
+    approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
+    approvers: env.approvers,
+    bakeSeconds: policy.bakeMinutes * 60,
+    changeRequest: req.changeRequest ?? null,
+    reason: req.reason ?? null,
+    requestedBy: req.requestedBy ?? null,
+    lock: {
+      key: serviceLockKey(svc.cluster, svc.service),
+      owner: execution.id,
+      procedure: 'production-deployment',
+    },
+  };
+}
+
+export const validateDeploymentInput = defineWorker({
+  name: 'validate-deployment-input',
+  input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
+  run: async ({ input, catalogue, execution }) => resolveDeployment(input, catalogue, execution),
+});
+
+export const handler = lambdaHandler(validateDeploymentInput);

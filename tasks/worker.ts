@@ -1,0 +1,34 @@
+// What a worker is: a name, an input schema and one function that does one check or one change.
+// The Lambda handler and the rehearsal both go through `invoke`, so both parse the same way.
+import type { z } from 'zod';
+import { type Clients, createClients } from './clients.ts';
+import { InvalidInput } from './errors.ts';
+import { describeIssues } from './schemas.ts';
+
+export interface Worker<S extends z.ZodType = z.ZodType, O = unknown> {
+  /** kebab-case; the Lambda function and the rehearsal find the worker by it. */
+  readonly name: string;
+  readonly input: S;
+  run(input: z.output<S>, clients: Clients): Promise<O>;
+}
+
+export function defineWorker<S extends z.ZodType, O>(worker: Worker<S, O>): Worker<S, O> {
+  return worker;
+}
+
+/** Parses the event with the worker's schema, then runs it. */
+export async function invoke<S extends z.ZodType, O>(
+  worker: Worker<S, O>,
+  event: unknown,
+  clients: Clients,
+): Promise<O> {
+  const parsed = worker.input.safeParse(event);
+  if (!parsed.success) throw new InvalidInput(`${worker.name}: ${describeIssues(parsed.error)}`);
+  return worker.run(parsed.data, clients);
+}
+
+/** The Lambda entry point of a worker: real SDK clients, built once per container. */
+export function lambdaHandler<S extends z.ZodType, O>(worker: Worker<S, O>): (event: unknown) => Promise<O> {
+  let clients: Clients | undefined;
+  return (event) => invoke(worker, event, (clients ??= createClients()));
+}
