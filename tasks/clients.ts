@@ -18,39 +18,38 @@ export interface Clients {
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
 
-/** Real SDK clients with the given config (region and credentials from the environment by default). */
+/** Real SDK clients with the given config (region and credentials from the environment by default), each built on first use. */
 export function createClients(config: ClientConfig = {}): Clients {
-  const cache: Partial<Record<keyof Clients, unknown>> = {};
-  const lazy =
-    <K extends keyof Clients>(name: K, make: () => Clients[K]) =>
-    () =>
-      (cache[name] ??= make()) as Clients[K];
-  const factories = {
-    ecs: lazy('ecs', () => new ECSClient(config)),
-    elb: lazy('elb', () => new ElasticLoadBalancingV2Client(config)),
-    rds: lazy('rds', () => new RDSClient(config)),
-    cloudwatch: lazy('cloudwatch', () => new CloudWatchClient(config)),
-    sns: lazy('sns', () => new SNSClient(config)),
-    dynamodb: lazy('dynamodb', () => new DynamoDBClient(config)),
-  };
+  let ecs: ECSClient | undefined;
+  let elb: ElasticLoadBalancingV2Client | undefined;
+  let rds: RDSClient | undefined;
+  let cloudwatch: CloudWatchClient | undefined;
+  let sns: SNSClient | undefined;
+  let dynamodb: DynamoDBClient | undefined;
   return {
     get ecs() {
-      return factories.ecs();
+      ecs ??= new ECSClient(config);
+      return ecs;
     },
     get elb() {
-      return factories.elb();
+      elb ??= new ElasticLoadBalancingV2Client(config);
+      return elb;
     },
     get rds() {
-      return factories.rds();
+      rds ??= new RDSClient(config);
+      return rds;
     },
     get cloudwatch() {
-      return factories.cloudwatch();
+      cloudwatch ??= new CloudWatchClient(config);
+      return cloudwatch;
     },
     get sns() {
-      return factories.sns();
+      sns ??= new SNSClient(config);
+      return sns;
     },
     get dynamodb() {
-      return factories.dynamodb();
+      dynamodb ??= new DynamoDBClient(config);
+      return dynamodb;
     },
   };
 }

@@ -30,5 +30,8 @@ export async function invoke<S extends z.ZodType, O>(
 /** The Lambda entry point of a worker: real SDK clients, built once per container. */
 export function lambdaHandler<S extends z.ZodType, O>(worker: Worker<S, O>): (event: unknown) => Promise<O> {
   let clients: Clients | undefined;
-  return (event) => invoke(worker, event, (clients ??= createClients()));
+  return (event) => {
+    clients ??= createClients();
+    return invoke(worker, event, clients);
+  };
 }
