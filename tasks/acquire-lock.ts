@@ -26,6 +26,8 @@ export const acquireLock = defineWorker({
             procedure: { S: lock.procedure },
             acquiredAt: { S: now },
             expiresAt: { N: String(expiresAt) },
+            // DynamoDB's TTL removes locks of runs that died without their Catch (the table's TTL attribute).
+            ttl: { N: String(expiresAt) },
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner OR expiresAt < :now',
           ExpressionAttributeNames: { '#owner': 'owner' },

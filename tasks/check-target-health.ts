@@ -1,6 +1,11 @@
 // One poll of the new tasks' targets. Only targets of tasks running the task definition we deployed
 // count; draining old targets and an empty target group never read as healthy.
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { aws, TargetsUnhealthy } from './errors.ts';
@@ -24,20 +29,38 @@ export const checkTargetHealth = defineWorker({
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
-    const desired = described.services?.[0]?.desiredCount ?? 0;
+    const svc = described.services?.[0];
+    // A missing service would read as "0 desired, done": never healthy.
+    if (!svc) throw new TargetsUnhealthy(`service ${service} not found in cluster ${cluster}`);
+    const desired = svc.desiredCount ?? 0;
 
-    const listed = await aws('ECS ListTasks', () =>
-      ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'RUNNING' })),
-    );
-    const taskArns = listed.taskArns ?? [];
-    const tasks =
-      taskArns.length === 0
-        ? []
-        : ((
-            await aws('ECS DescribeTasks', () =>
-              ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns })),
-            )
-          ).tasks ?? []);
+    // ListTasks pages at 100 and DescribeTasks takes at most 100 tasks; a rollout at 200 % of more
+    // than 50 tasks runs more than 100.
+    const taskArns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const listed = await aws('ECS ListTasks', () =>
+        ecs.send(
+          new ListTasksCommand({
+            cluster,
+            serviceName: service,
+            desiredStatus: 'RUNNING',
+            ...(token && { nextToken: token }),
+          }),
+        ),
+      );
+      taskArns.push(...(listed.taskArns ?? []));
+      nextToken = listed.nextToken;
+    } while (nextToken);
+    const tasks: Task[] = [];
+    for (let i = 0; i < taskArns.length; i += 100) {
+      const batch = taskArns.slice(i, i + 100);
+      const page = await aws('ECS DescribeTasks', () =>
+        ecs.send(new DescribeTasksCommand({ cluster, tasks: batch })),
+      );
+      tasks.push(...(page.tasks ?? []));
+    }
     const newTaskIps = new Set(
       tasks
         .filter((t) => t.taskDefinitionArn === taskDefinition && t.lastStatus === 'RUNNING')

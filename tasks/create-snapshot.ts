@@ -41,7 +41,8 @@ export const createSnapshot = defineWorker({
           rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId })),
         );
         const existing = found.DBSnapshots?.[0];
-        if (existing?.DBInstanceIdentifier === dbInstance)
+        // RDS stores instance identifiers in lower case.
+        if (existing?.DBInstanceIdentifier?.toLowerCase() === dbInstance.toLowerCase())
           return { snapshotId, status: existing.Status ?? 'creating' };
         throw new SnapshotFailed(
           `snapshot ${snapshotId} already exists for another instance (${existing?.DBInstanceIdentifier})`,

@@ -56,9 +56,9 @@ export const notify = defineWorker({
     const error = outcome ?? failure?.Error ?? null;
     const cause =
       event === 'rolled-back'
-        ? `${procedure} of ${target} was rolled back after ${why}${detail ? `. ${detail}` : ''}`
+        ? `${procedure} of ${target} was rolled back${why ? ` after ${why}` : ''}${detail ? `. ${detail}` : ''}`
         : event === 'rollback-failed'
-          ? `rollback of ${target} did not complete; the service needs a person now. ${why}${detail ? `. ${detail}` : ''}`
+          ? `rollback of ${target} did not complete; the service needs a person now.${why ? ` ${why}` : ''}${detail ? `. ${detail}` : ''}`
           : why;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
     await aws('SNS Publish', () =>

@@ -21,7 +21,8 @@ export const dbInstanceId = z
 
 export const key = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case kebab-case, at most 40 characters');
+  .max(40)
+  .regex(/^[a-z](?:-?[a-z0-9])*$/, 'must be lower-case kebab-case (letter first, no "--", no trailing "-")');
 
 export const ImageDigest = /^(?<repository>[^@\s]+)@sha256:[0-9a-f]{64}$/;
 
@@ -145,10 +146,16 @@ export const RollbackInputSchema = z.strictObject({
   desiredCount: z.number().int().min(0).optional(),
   reason: z.string().min(1).max(500),
   requestedBy: z.string().min(1).max(128).optional(),
-  /** Set by production-deployment when it runs the rollback: the run that already holds the lock. */
-  parentExecution: z.string().min(1).optional(),
+  /**
+   * Set by Step Functions when production-deployment runs the rollback (associateWithParent):
+   * that run already holds the lock, releases it itself, and sends the notices.
+   */
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().min(1).optional(),
   /** Maintenance page to switch off once the service is back (set by production-deployment). */
-  maintenancePage: z.strictObject({ cluster: z.string().min(1), service: z.string().min(1) }).optional(),
+  maintenancePage: z
+    .strictObject({ cluster: z.string().min(1), service: z.string().min(1) })
+    .nullable()
+    .optional(),
 });
 export type RollbackInput = z.infer<typeof RollbackInputSchema>;
 

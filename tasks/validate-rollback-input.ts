@@ -35,8 +35,8 @@ export const RollbackRequestSchema = z.object({
   reason: z.string(),
   requestedBy: z.string().nullable(),
   lock: LockSchema,
-  /** False when a parent run (production-deployment) holds the lock and releases it itself. */
-  releaseLock: z.boolean(),
+  /** The production-deployment run that started this rollback, or null when a person did. */
+  parentExecution: z.string().nullable(),
 });
 export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
@@ -49,7 +49,9 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
   if (!found) throw issuesError(issues);
   const { svc } = found;
   checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
-  checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
+  const parent = req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID ?? null;
+  // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
+  if (parent === null) checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
   if (issues.length > 0) throw issuesError(issues);
   return {
     procedure: 'rollback',
@@ -65,10 +67,10 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
     requestedBy: req.requestedBy ?? null,
     lock: {
       key: serviceLockKey(svc.cluster, svc.service),
-      owner: req.parentExecution ?? execution.id,
+      owner: parent ?? execution.id,
       procedure: 'rollback',
     },
-    releaseLock: req.parentExecution === undefined,
+    parentExecution: parent,
   };
 }
 

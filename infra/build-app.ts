@@ -1,0 +1,29 @@
+// Builds the CDK app from a config: used by the entry point (cdk synth/deploy), the rehearsal and the tests.
+// cdk-nag's AwsSolutions checks run on every synth.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Config } from './config.ts';
+import { RunbookStack } from './runbook-stack.ts';
+
+export interface BuildOptions {
+  readonly outdir?: string;
+  /** Bundle the workers with esbuild; the rehearsal and most tests need only the definitions. */
+  readonly bundle?: boolean;
+}
+
+export function buildApp(config: Config, options: BuildOptions = {}): { app: App; stack: RunbookStack } {
+  const app = new App({
+    ...(options.outdir && { outdir: options.outdir }),
+    context: {
+      'aws:cdk:enable-path-metadata': true,
+      ...(options.bundle === false && { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new RunbookStack(app, config.stackName, {
+    config,
+    env: { account: config.account, region: config.region },
+    description: 'Runbook as code: production deployment and rollback as Step Functions state machines',
+  });
+  return { app, stack };
+}

@@ -1,0 +1,85 @@
+// The config file: environments, their services and policies, notification targets, poll budgets.
+// Read once, validated with zod; a broken file fails synth with a message naming the field.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_TIMING, type Timing } from '../statemachines/timing.ts';
+import { type Catalogue, CatalogueSchema, describeIssues } from '../tasks/schemas.ts';
+
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../runbook.config.json', import.meta.url));
+
+const PollingSchema = z
+  .strictObject({
+    deploymentIntervalSeconds: z.number().int().min(5).max(15),
+    deploymentMaxPolls: z.number().int().min(1).max(240),
+    targetsIntervalSeconds: z.number().int().min(5).max(15),
+    targetsMaxPolls: z.number().int().min(1).max(240),
+    unhealthyLimit: z.number().int().min(1).max(60),
+    snapshotIntervalSeconds: z.number().int().min(10).max(300),
+    snapshotMaxPolls: z.number().int().min(1).max(500),
+    alarmIntervalSeconds: z.number().int().min(10).max(60),
+  })
+  .partial()
+  .transform((p): Timing => ({ ...DEFAULT_TIMING, ...p }));
+
+export const ConfigSchema = CatalogueSchema.extend({
+  $comment: z.string().optional(),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+    .default('Runbook'),
+  notifications: z
+    .strictObject({
+      /** Everyone who hears about starts, approvals, successes, rollbacks and failures. */
+      email: z.array(z.email()).default([]),
+      /** Who is paged when a rollback fails (the subscription filters on severity=page). */
+      pageEmail: z.array(z.email()).default([]),
+    })
+    .default({ email: [], pageEmail: [] }),
+  polling: PollingSchema.default(DEFAULT_TIMING),
+}).superRefine((config, ctx) => {
+  for (const [envName, env] of Object.entries(config.environments)) {
+    for (const [name, svc] of Object.entries(env.services)) {
+      if (env.policy.snapshotRequired && svc.database === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', envName, 'services', name, 'database'],
+          message: `required: ${envName} requires a snapshot before every deployment`,
+        });
+      }
+    }
+  }
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** A config file that cannot be used; the message names the file and the field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${source} is invalid: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function loadConfig(path = DEFAULT_CONFIG_PATH): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, path);
+}
+
+/** The part of the config the validation workers resolve inputs against (embedded in the definitions). */
+export function catalogueOf(config: Config): Catalogue {
+  return { account: config.account, region: config.region, environments: config.environments };
+}

@@ -1,0 +1,147 @@
+// The stack: the run-state table, the notifications topic, the workers, and the two procedures'
+// state machines wired to them. Everything environment-specific comes from the config.
+import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import type { Deps } from '../statemachines/deps.ts';
+import {
+  PRODUCTION_DEPLOYMENT,
+  productionDeploymentDefinition,
+  rollbackBudgetSeconds,
+} from '../statemachines/production-deployment.ts';
+import { ROLLBACK, rollbackDefinition } from '../statemachines/rollback.ts';
+import { workers as registry, type WorkerName } from '../tasks/index.ts';
+import { type Config, catalogueOf } from './config.ts';
+import { Notifications } from './constructs/notifications.ts';
+import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
+import { Workers } from './constructs/workers.ts';
+
+export interface RunbookStackProps extends StackProps {
+  readonly config: Config;
+}
+
+/** Longest a deployment may run: the longest approval wait, every poll budget, the longest bake, a rollback. */
+export function maxDeploymentSeconds(config: Config): number {
+  const t = config.polling;
+  const approval = Math.max(
+    ...Object.values(config.environments).map((e) => e.policy.approvalTimeoutMinutes * 60),
+  );
+  const bake = Math.max(...Object.values(config.environments).map((e) => e.policy.bakeMinutes * 60));
+  const perPoll = 30; // a poll's own Task time on top of its Wait, at worst
+  const snapshot = t.snapshotMaxPolls * (t.snapshotIntervalSeconds + perPoll);
+  const rollout = t.deploymentMaxPolls * (t.deploymentIntervalSeconds + perPoll);
+  const targets = t.targetsMaxPolls * (t.targetsIntervalSeconds + perPoll);
+  const bakeLoop = bake + Math.ceil(bake / t.alarmIntervalSeconds) * perPoll;
+  return approval + snapshot + 3 * rollout + targets + bakeLoop + 3600;
+}
+
+export class RunbookStack extends Stack {
+  readonly deployment: RunbookStateMachine;
+  readonly rollback: RunbookStateMachine;
+
+  constructor(scope: Construct, id: string, props: RunbookStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const table = new dynamodb.TableV2(this, 'RunState', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const notifications = new Notifications(this, 'Notifications', config.notifications);
+    const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic });
+
+    const maxRunSeconds = maxDeploymentSeconds(config);
+    const deps: Deps = {
+      worker: (name) => workers.fn(name),
+      table: table.tableName,
+      topicArn: notifications.topic.topicArn,
+      catalogue: catalogueOf(config),
+      timing: config.polling,
+      maxRunSeconds,
+    };
+
+    this.rollback = new RunbookStateMachine(this, 'Rollback', {
+      stateMachineName: `runbook-${ROLLBACK}`,
+      comment:
+        'Runbook "Rollback Procedure": restore a service to a given or its last known-good task definition.',
+      definition: (scope) => rollbackDefinition(scope, deps),
+      timeout: Duration.seconds(rollbackBudgetSeconds(deps) + 600),
+      alarmTopic: notifications.topic,
+    });
+    this.deployment = new RunbookStateMachine(this, 'ProductionDeployment', {
+      stateMachineName: `runbook-${PRODUCTION_DEPLOYMENT}`,
+      comment:
+        'Runbook "Production Deployment": approval, snapshot, new revision, healthy targets, bake; rolls back on failure.',
+      definition: (scope) => productionDeploymentDefinition(scope, deps, this.rollback.stateMachine),
+      timeout: Duration.seconds(maxRunSeconds),
+      alarmTopic: notifications.topic,
+    });
+
+    acknowledgeFindings(this, workers, config);
+  }
+}
+
+/** The cdk-nag findings this stack accepts, each on the construct it concerns, with the reason a reviewer reads. */
+function acknowledgeFindings(stack: RunbookStack, workers: Workers, config: Config): void {
+  const ack = (scope: Construct, finding: string, reason: string) =>
+    Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
+  ack(
+    workers,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'The managed basic execution role only lets each worker write its own CloudWatch Logs.',
+  );
+  ack(
+    workers,
+    'IAM5[Resource::*]',
+    'Only for actions without resource-level permissions: X-Ray trace segments, elasticloadbalancing:DescribeTargetHealth, ecs:DescribeTaskDefinition/RegisterTaskDefinition, and ecs:ListTasks (limited to the configured clusters by the ecs:cluster condition).',
+  );
+  ack(
+    workers,
+    'IAM5[Action::kms:GenerateDataKey*]',
+    'Publishing to the KMS-encrypted notifications topic needs GenerateDataKey* on its key (granted by grantPublish, on that key only).',
+  );
+  ack(
+    workers,
+    `IAM5[Resource::arn:<AWS::Partition>:rds:${config.region}:${config.account}:snapshot:pre-deploy-*]`,
+    'The snapshot workers create and read only snapshots named pre-deploy-*; the name carries the run, so it cannot be known at deploy time.',
+  );
+  ack(
+    workers,
+    `IAM5[Resource::arn:<AWS::Partition>:ecs:${config.region}:${config.account}:task-definition/*]`,
+    'ecs:TagResource on task definitions only while registering them (condition ecs:CreateAction = RegisterTaskDefinition), so the new revision keeps its tags.',
+  );
+  const clusters = new Set(
+    Object.values(config.environments).flatMap((e) => Object.values(e.services).map((s) => s.cluster)),
+  );
+  for (const cluster of clusters) {
+    ack(
+      workers,
+      `IAM5[Resource::arn:<AWS::Partition>:ecs:${config.region}:${config.account}:task/${cluster}/*]`,
+      'ecs:DescribeTasks on the tasks of a configured cluster; task ids are not known before the tasks start.',
+    );
+  }
+  for (const machine of [stack.deployment, stack.rollback]) {
+    ack(
+      machine,
+      'IAM5[Resource::*]',
+      'X-Ray tracing of the state machine needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
+    );
+    for (const name of Object.keys(registry) as WorkerName[]) {
+      const fn = workers.fn(name);
+      const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      ack(
+        machine,
+        `IAM5[Resource::<${logicalId}.Arn>:*]`,
+        'CDK grants invoking the worker function and its versions (the :* suffix), nothing else.',
+      );
+    }
+  }
+  ack(
+    stack.deployment,
+    `IAM5[Resource::arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(stack.rollback.stateMachine.node.defaultChild as CfnElement)}"}]}]}*]`,
+    'Running the rollback as a nested execution (.sync) needs DescribeExecution/StopExecution on executions of the rollback state machine only.',
+  );
+}

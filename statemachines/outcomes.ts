@@ -1,0 +1,98 @@
+// How runs end: releasing the lock, announcing the outcome, and the one Fail state whose error and
+// cause come from the notify worker (or, if the notice itself cannot be sent, from the caught error).
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { NotifyEvent } from '../tasks/notify.ts';
+import type { Deps } from './deps.ts';
+import { invokeWorker } from './invoke-worker.ts';
+
+/** The Fail state every failed run ends in; $.outcome holds {error, cause}. */
+export function failRun(scope: Construct): sfn.Fail {
+  return new sfn.Fail(scope, 'Fail Run', {
+    stateName: 'Fail Run',
+    comment: 'Ends the run with the error and cause worked out by the failure notice.',
+    errorPath: '$.outcome.error',
+    causePath: '$.outcome.cause',
+  });
+}
+
+export interface NotifyProps {
+  readonly event: NotifyEvent;
+  readonly procedure: string;
+  /** Where the caught error is ({Error, Cause}); omitted for success notices. */
+  readonly failurePath?: string;
+  /** A States.Format(...) expression or JSONPath describing what changed. */
+  readonly detail?: string;
+  /** Where the request is; absent when the input never validated. */
+  readonly requestPath?: string;
+}
+
+/** Publishes a notice; its result ({event, severity, error, cause}) lands in $.outcome. */
+export function notifyStep(scope: Construct, stateName: string, deps: Deps, props: NotifyProps) {
+  const payload: Record<string, unknown> = {
+    topicArn: deps.topicArn,
+    event: props.event,
+    procedure: props.procedure,
+    'executionId.$': '$$.Execution.Id',
+  };
+  if (props.requestPath) {
+    payload['environment.$'] = `${props.requestPath}.environment`;
+    payload['service.$'] = `${props.requestPath}.service`;
+  }
+  if (props.failurePath) payload['failure.$'] = props.failurePath;
+  if (props.detail) payload['detail.$'] = props.detail;
+  return invokeWorker(scope, stateName, deps, 'notify', {
+    comment: `Announces '${props.event}' on the notifications topic.`,
+    payload,
+    resultPath: '$.outcome',
+    readOnly: false,
+  });
+}
+
+/**
+ * Notify, then fail. If the notice cannot be sent the run still fails, with the error it
+ * would have had: `fallbackError` (a fixed name) or the caught error's own name.
+ */
+export function notifyAndFail(
+  scope: Construct,
+  names: { notify: string; explain: string },
+  deps: Deps,
+  props: NotifyProps & { failurePath: string; fallbackError?: string },
+  fail: sfn.Fail,
+): sfn.IChainable {
+  const explain = new sfn.Pass(scope, names.explain, {
+    stateName: names.explain,
+    comment: 'The notice could not be sent; fail with the caught error as it is.',
+    parameters: {
+      ...(props.fallbackError ? { error: props.fallbackError } : { 'error.$': `${props.failurePath}.Error` }),
+      'cause.$': `${props.failurePath}.Cause`,
+    },
+    resultPath: '$.outcome',
+  });
+  explain.next(fail);
+  const notify = notifyStep(scope, names.notify, deps, props);
+  notify.addCatch(explain, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  return notify.next(fail);
+}
+
+/** Releases the lock this run holds; a failure to release never hides the run's outcome (the lock also expires). */
+export function releaseLock(
+  scope: Construct,
+  stateName: string,
+  deps: Deps,
+  next: sfn.IChainable,
+): sfn.IChainable {
+  const release = invokeWorker(scope, stateName, deps, 'release-lock', {
+    comment: "Releases this run's lock on the service (only if this run still owns it).",
+    payload: { table: deps.table, 'lock.$': '$.request.lock' },
+    resultPath: '$.lockRelease',
+    readOnly: false,
+  });
+  release.addCatch(next, { errors: ['States.ALL'], resultPath: '$.lockReleaseError' });
+  return release.next(next);
+}
+
+/** Adds the same Catch to every task in a stretch of the flow. */
+export function catchAll(states: sfn.TaskStateBase[], handler: sfn.IChainable, resultPath: string): void {
+  for (const state of states) state.addCatch(handler, { errors: ['States.ALL'], resultPath });
+}

@@ -1,0 +1,394 @@
+// The runbook's "Production Deployment" (and, with lighter policy, its "Standard Deployment"):
+// validate, lock, baseline, approval, snapshot, maintenance page, new revision, rollout, healthy
+// targets, bake. Any failure after the first change runs the rollback machine and fails the run.
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { Deps } from './deps.ts';
+import { invokeWorker, LAMBDA_TRANSIENT } from './invoke-worker.ts';
+import { catchAll, failRun, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { PollUntilDone } from './poll-until-done.ts';
+import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
+
+export const PRODUCTION_DEPLOYMENT = 'production-deployment';
+
+export function productionDeploymentDefinition(
+  scope: Construct,
+  deps: Deps,
+  rollback: sfn.IStateMachine,
+): sfn.IChainable {
+  const procedure = PRODUCTION_DEPLOYMENT;
+  const fail = failRun(scope);
+
+  // How failures end. Before the lock: notify and fail. Holding the lock, nothing changed: release,
+  // notify, fail with the same error. After a change: roll back, release, notify, fail.
+  const notifyFailure = notifyAndFail(
+    scope,
+    { notify: 'Notify Failure', explain: 'Explain Failure' },
+    deps,
+    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
+    fail,
+  );
+  const failedBeforeLock = notifyAndFail(
+    scope,
+    { notify: 'Notify Rejected Input', explain: 'Explain Rejected Input' },
+    deps,
+    { event: 'failed', procedure, failurePath: '$.failure' },
+    fail,
+  );
+  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+
+  const pageRollbackFailed = notifyAndFail(
+    scope,
+    { notify: 'Page On Failed Rollback', explain: 'Explain Failed Rollback' },
+    deps,
+    {
+      event: 'rollback-failed',
+      procedure,
+      failurePath: '$.rollbackFailure',
+      requestPath: '$.request',
+      fallbackError: 'RollbackFailed',
+      detail:
+        "States.Format('The deployment failed first with {}; the service was on {} before it.', $.failure.Error, $.baseline.taskDefinition)",
+    },
+    fail,
+  );
+  const notifyRolledBack = notifyAndFail(
+    scope,
+    { notify: 'Notify Rolled Back', explain: 'Explain Rollback' },
+    deps,
+    {
+      event: 'rolled-back',
+      procedure,
+      failurePath: '$.failure',
+      requestPath: '$.request',
+      fallbackError: 'DeploymentRolledBack',
+      detail:
+        "States.Format('The service is back on {} with {} tasks.', $.baseline.taskDefinition, $.baseline.desiredCount)",
+    },
+    fail,
+  );
+  const runRollback = new tasks.StepFunctionsStartExecution(scope, 'Roll Back', {
+    stateName: 'Roll Back',
+    comment:
+      'Runbook "Rollback Procedure": the rollback state machine restores the baseline task definition and count.',
+    stateMachine: rollback,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    associateWithParent: true,
+    input: sfn.TaskInput.fromObject({
+      'environment.$': '$.request.environment',
+      'service.$': '$.request.service',
+      'taskDefinition.$': '$.baseline.taskDefinition',
+      'desiredCount.$': '$.baseline.desiredCount',
+      'maintenancePage.$': '$.request.maintenancePage',
+      'reason.$':
+        "States.Format('production-deployment {} failed with {}', $$.Execution.Name, $.failure.Error)",
+    }),
+    resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
+    resultPath: '$.rollback',
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackBudgetSeconds(deps))),
+  });
+  runRollback.addRetry({
+    errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
+    interval: Duration.seconds(2),
+    maxAttempts: 4,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  runRollback.addCatch(releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed), {
+    errors: ['States.ALL'],
+    resultPath: '$.rollbackFailure',
+  });
+  runRollback.next(releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack));
+
+  // 1. Validate the input and resolve the service (changes nothing).
+  const validate = invokeWorker(scope, 'Validate Input', deps, 'validate-deployment-input', {
+    comment:
+      'Checks the input (unknown fields, digest-pinned image, allowed registry, bounds) and resolves the service from config.',
+    payload: {
+      'input.$': '$',
+      catalogue: deps.catalogue,
+      execution: {
+        'id.$': '$$.Execution.Id',
+        'name.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
+      },
+    },
+    resultPath: '$.request',
+    readOnly: true,
+  });
+  validate.addCatch(failedBeforeLock, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  // 2. One run per service.
+  const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
+    comment:
+      'One run per service: deploy, rollback and scale exclude each other. Fails with LockHeld, naming the holder.',
+    payload: {
+      table: deps.table,
+      'lock.$': '$.request.lock',
+      'now.$': '$$.State.EnteredTime',
+      ttlSeconds: deps.maxRunSeconds,
+    },
+    resultPath: null,
+    readOnly: false,
+  });
+  lock.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  const announce = notifyStep(scope, 'Notify Start', deps, {
+    event: 'started',
+    procedure,
+    requestPath: '$.request',
+    detail:
+      "States.Format('Deploying {} (image {}, task definition {}).', $.request.service, $.request.image, $.request.taskDefinition)",
+  });
+
+  // 3. The way back, captured before any change; refuses a service that is not healthy.
+  const baseline = invokeWorker(scope, 'Capture Baseline', deps, 'capture-baseline', {
+    comment:
+      'Current task definition, counts, target health and alarm states. PreflightFailed if the service is not healthy.',
+    payload: {
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+      'targetGroupArn.$': '$.request.targetGroupArn',
+      'alarms.$': '$.request.alarms',
+    },
+    resultPath: '$.baseline',
+    readOnly: true,
+  });
+
+  // 4. Approval gate (the approval service decides on AWS; the rehearsal decides locally).
+  const approvalExpired = new sfn.Pass(scope, 'Approval Expired', {
+    stateName: 'Approval Expired',
+    comment: 'Nobody decided in time: the explicit outcome of an expired approval.',
+    parameters: {
+      Error: 'ApprovalExpired',
+      'Cause.$':
+        "States.Format('Nobody approved or rejected within {} seconds; nothing was changed.', $.request.approvalTimeoutSeconds)",
+    },
+    resultPath: '$.failure',
+  });
+  approvalExpired.next(releaseAndFail);
+  const approval = new tasks.LambdaInvoke(scope, 'Wait For Approval', {
+    stateName: 'Wait For Approval',
+    comment:
+      'Records the request under an opaque id (the task token stays server-side), announces it, and waits for a decision.',
+    lambdaFunction: deps.worker('request-approval'),
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      table: deps.table,
+      topicArn: deps.topicArn,
+      token: sfn.JsonPath.taskToken,
+      'executionId.$': '$$.Execution.Id',
+      'now.$': '$$.State.EnteredTime',
+      'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
+      'request.$': '$.request',
+      'baseline.$': '$.baseline',
+    }),
+    resultPath: '$.approval',
+    taskTimeout: sfn.Timeout.at('$.request.approvalTimeoutSeconds'),
+  });
+  approval.addRetry({
+    errors: LAMBDA_TRANSIENT,
+    interval: Duration.seconds(2),
+    maxAttempts: 6,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  approval.addCatch(approvalExpired, { errors: ['States.Timeout'], resultPath: '$.approvalTimeout' });
+  approval.addCatch(releaseAndFail, { errors: ['ApprovalRejected'], resultPath: '$.failure' });
+  const noApproval = new sfn.Pass(scope, 'Approval Not Required', {
+    stateName: 'Approval Not Required',
+    result: sfn.Result.fromObject({ decision: 'not-required' }),
+    resultPath: '$.approval',
+  });
+  const approvalGate = new sfn.Choice(scope, 'Approval Required?', { stateName: 'Approval Required?' })
+    .when(sfn.Condition.booleanEquals('$.request.approvalRequired', true), approval)
+    .otherwise(noApproval);
+
+  // 5. Pre-deploy database snapshot, waited for until available. Snapshots are never deleted.
+  const createSnapshot = invokeWorker(scope, 'Create Snapshot', deps, 'create-snapshot', {
+    comment: 'Runbook pre-production step 2: the database backup taken before anything changes.',
+    payload: {
+      'dbInstance.$': '$.request.database',
+      'snapshotId.$': '$.request.snapshotId',
+      'executionId.$': '$$.Execution.Id',
+    },
+    resultPath: '$.snapshotCreated',
+    readOnly: false,
+  });
+  const snapshotReady = new PollUntilDone(scope, 'Wait For Snapshot', deps, {
+    names: {
+      start: 'Start Watching Snapshot',
+      check: 'Check Snapshot',
+      done: 'Snapshot Available?',
+      wait: 'Wait Before Next Snapshot Check',
+      finished: 'Snapshot Available',
+    },
+    comment:
+      'Waits until the pre-deploy snapshot is available; SnapshotFailed if it fails or takes too long.',
+    worker: 'check-snapshot',
+    payload: { 'snapshotId.$': '$.request.snapshotId' },
+    resultPath: '$.snapshot',
+    intervalSeconds: deps.timing.snapshotIntervalSeconds,
+    maxAttempts: deps.timing.snapshotMaxPolls,
+  });
+  createSnapshot.next(snapshotReady);
+
+  // 6. The new revision: the current task definition with the new image (or the one given).
+  const register = invokeWorker(scope, 'Register Task Definition', deps, 'register-task-definition', {
+    comment: 'Runbook "ECS Task Definition Update" step 1: the current revision with the new image.',
+    payload: {
+      'from.$': '$.baseline.taskDefinition',
+      'containerName.$': '$.request.containerName',
+      'image.$': '$.request.image',
+    },
+    resultPath: '$.release',
+    readOnly: false,
+  });
+  const useGiven = new sfn.Pass(scope, 'Use Given Task Definition', {
+    stateName: 'Use Given Task Definition',
+    parameters: { 'taskDefinition.$': '$.request.taskDefinition', 'from.$': '$.baseline.taskDefinition' },
+    resultPath: '$.release',
+  });
+
+  // 7. Maintenance page on (optional), then the update with zero-downtime settings.
+  const pageOn = switchMaintenancePage(scope, deps, true, '$.request.maintenancePage');
+  const update = invokeWorker(scope, 'Update Service', deps, 'update-service', {
+    comment: 'Runbook "ECS Task Definition Update" step 2: maximumPercent 200, minimumHealthyPercent 100.',
+    payload: {
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+      'taskDefinition.$': '$.release.taskDefinition',
+      'desiredCount.$': '$.request.desiredCount',
+    },
+    resultPath: '$.deployed',
+    readOnly: false,
+  });
+  pageOn.end.next(update);
+
+  // 8-9. Ours and complete, then healthy.
+  const stable = waitUntilStable(scope, deps, {
+    cluster: '$.request.cluster',
+    service: '$.request.serviceName',
+    taskDefinition: '$.release.taskDefinition',
+  });
+  const healthy = waitForHealthyTargets(scope, deps, {
+    cluster: '$.request.cluster',
+    service: '$.request.serviceName',
+    targetGroupArn: '$.request.targetGroupArn',
+    taskDefinition: '$.release.taskDefinition',
+  });
+
+  // 10. Maintenance page off.
+  const pageOff = switchMaintenancePage(scope, deps, false, '$.request.maintenancePage');
+
+  // 11. Bake: the configured alarms, watched for the bake period.
+  const bake = new PollUntilDone(scope, 'Bake', deps, {
+    names: {
+      start: 'Start Bake',
+      check: 'Check Alarms',
+      done: 'Bake Finished?',
+      wait: 'Wait Before Next Alarm Check',
+      finished: 'Bake Finished',
+    },
+    comment:
+      'Runbook step 9 ("monitor for 30 minutes"): any watched alarm in ALARM fails the bake with AlarmDuringBake.',
+    worker: 'check-alarms',
+    payload: {
+      'alarms.$': '$.request.alarms',
+      'bakeSeconds.$': '$.request.bakeSeconds',
+      intervalSeconds: deps.timing.alarmIntervalSeconds,
+    },
+    resultPath: '$.bake',
+    intervalSeconds: deps.timing.alarmIntervalSeconds,
+    maxAttempts: Math.ceil((120 * 60) / deps.timing.alarmIntervalSeconds) + 1,
+  });
+
+  // 12. Record, release, announce.
+  const succeed = new sfn.Succeed(scope, 'Deployed', {
+    stateName: 'Deployed',
+    comment: 'The service runs the new task definition, healthy, baked.',
+  });
+  const notifySuccess = notifyStep(scope, 'Notify Success', deps, {
+    event: 'succeeded',
+    procedure,
+    requestPath: '$.request',
+    detail:
+      "States.Format('{} now runs {} (was {}); pre-deploy snapshot {}.', $.request.serviceName, $.release.taskDefinition, $.baseline.taskDefinition, $.request.snapshotId)",
+  });
+  notifySuccess.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  notifySuccess.next(succeed);
+  const releaseAfterSuccess = releaseLock(scope, 'Release Lock', deps, notifySuccess);
+  const recordKnownGood = invokeWorker(scope, 'Record Known Good', deps, 'record-known-good', {
+    comment:
+      "Remembers this task definition as the service's last known-good one (the default target of a rollback).",
+    payload: {
+      table: deps.table,
+      'lockKey.$': '$.request.lock.key',
+      'taskDefinition.$': '$.release.taskDefinition',
+      'desiredCount.$': '$.rollout.desired',
+      'executionId.$': '$$.Execution.Id',
+      'now.$': '$$.State.EnteredTime',
+    },
+    resultPath: null,
+    readOnly: false,
+  });
+  recordKnownGood.addCatch(releaseAfterSuccess, { errors: ['States.ALL'], resultPath: '$.recordError' });
+  recordKnownGood.next(releaseAfterSuccess);
+
+  // Wiring. Holding the lock, nothing changed yet: any failure releases the lock and fails the run.
+  catchAll([baseline, approval, createSnapshot, snapshotReady.check, register], releaseAndFail, '$.failure');
+  // The service (or its maintenance page) may have changed: any failure rolls back.
+  catchAll(
+    [...pageOn.tasks, update, stable.check, healthy.check, ...pageOff.tasks, bake.check],
+    runRollback,
+    '$.failure',
+  );
+
+  const afterPageOff = new sfn.Choice(scope, 'Bake Required?', { stateName: 'Bake Required?' })
+    .when(sfn.Condition.numberGreaterThan('$.request.bakeSeconds', 0), bake.next(recordKnownGood))
+    .otherwise(recordKnownGood);
+  pageOff.end.next(afterPageOff);
+
+  const release = new sfn.Choice(scope, 'Deploy By Image?', { stateName: 'Deploy By Image?' })
+    .when(sfn.Condition.isNotNull('$.request.image'), register)
+    .otherwise(useGiven);
+  const pageOnChoice = new sfn.Choice(scope, 'Maintenance Page Needed?', {
+    stateName: 'Maintenance Page Needed?',
+  })
+    .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOn.start)
+    .otherwise(update);
+  register.next(pageOnChoice);
+  useGiven.next(pageOnChoice);
+  update
+    .next(stable)
+    .next(healthy)
+    .next(
+      new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
+        .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOff.start)
+        .otherwise(afterPageOff),
+    );
+  const snapshotGate = new sfn.Choice(scope, 'Snapshot Required?', { stateName: 'Snapshot Required?' })
+    .when(sfn.Condition.isNotNull('$.request.snapshotId'), createSnapshot)
+    .otherwise(release);
+  snapshotReady.next(release);
+  approval.next(snapshotGate);
+  noApproval.next(snapshotGate);
+
+  // A start notice that cannot be sent does not stop the deployment.
+  announce.addCatch(baseline, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  validate.next(lock);
+  lock.next(announce);
+  announce.next(baseline);
+  baseline.next(approvalGate);
+  return validate;
+}
+
+/** Worst case of one rollback run: its rollout, target and maintenance-page budgets plus a margin. */
+export function rollbackBudgetSeconds(deps: Deps): number {
+  const t = deps.timing;
+  const rollout = t.deploymentMaxPolls * (t.deploymentIntervalSeconds + 30);
+  const targets = t.targetsMaxPolls * (t.targetsIntervalSeconds + 30);
+  return rollout * 2 + targets + 900;
+}

@@ -1,0 +1,179 @@
+// The runbook's "Rollback Procedure": restore a service to a given (or its last known-good) task
+// definition and count, wait until stable and healthy, switch the maintenance page off.
+// Run on its own from the console, or by production-deployment, which then holds the lock and notifies.
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { Deps } from './deps.ts';
+import { invokeWorker } from './invoke-worker.ts';
+import { catchAll, failRun, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
+
+export const ROLLBACK = 'rollback';
+
+const startedByDeployment = sfn.Condition.isNotNull('$.request.parentExecution');
+
+export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable {
+  const procedure = ROLLBACK;
+  const fail = failRun(scope);
+
+  // Failures. A rollback started by a deployment leaves the lock and the notices to its parent.
+  const notifyFailure = notifyAndFail(
+    scope,
+    { notify: 'Notify Failure', explain: 'Explain Failure' },
+    deps,
+    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
+    fail,
+  );
+  const notifyRejected = notifyAndFail(
+    scope,
+    { notify: 'Notify Rejected Input', explain: 'Explain Rejected Input' },
+    deps,
+    { event: 'failed', procedure, failurePath: '$.failure' },
+    fail,
+  );
+  const asIs = new sfn.Pass(scope, 'Report Failure To Deployment', {
+    stateName: 'Report Failure To Deployment',
+    parameters: { 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+    resultPath: '$.outcome',
+  }).next(fail);
+  const failedBeforeChange = new sfn.Choice(scope, 'Started By A Deployment? (Not Restored)', {
+    stateName: 'Started By A Deployment? (Not Restored)',
+  })
+    .when(startedByDeployment, asIs)
+    .otherwise(releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure));
+
+  const pageFailed = notifyAndFail(
+    scope,
+    { notify: 'Page On Failed Rollback', explain: 'Explain Failed Rollback' },
+    deps,
+    {
+      event: 'rollback-failed',
+      procedure,
+      failurePath: '$.failure',
+      requestPath: '$.request',
+      fallbackError: 'RollbackFailed',
+    },
+    fail,
+  );
+  const asRollbackFailed = new sfn.Pass(scope, 'Report Failed Rollback To Deployment', {
+    stateName: 'Report Failed Rollback To Deployment',
+    parameters: { error: 'RollbackFailed', 'cause.$': '$.failure.Cause' },
+    resultPath: '$.outcome',
+  }).next(fail);
+  const failedAfterChange = new sfn.Choice(scope, 'Started By A Deployment? (Failed)', {
+    stateName: 'Started By A Deployment? (Failed)',
+  })
+    .when(startedByDeployment, asRollbackFailed)
+    .otherwise(releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageFailed));
+
+  // 1. Validate and resolve.
+  const validate = invokeWorker(scope, 'Validate Input', deps, 'validate-rollback-input', {
+    comment: 'Checks the input and resolves the service from config; changes nothing.',
+    payload: {
+      'input.$': '$',
+      catalogue: deps.catalogue,
+      execution: {
+        'id.$': '$$.Execution.Id',
+        'name.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
+      },
+    },
+    resultPath: '$.request',
+    readOnly: true,
+  });
+  validate.addCatch(notifyRejected, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  // 2. The lock (re-entrant for the deployment that started this rollback).
+  const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
+    comment: "One run per service. A rollback started by a deployment shares that run's lock.",
+    payload: {
+      table: deps.table,
+      'lock.$': '$.request.lock',
+      'now.$': '$$.State.EnteredTime',
+      ttlSeconds: deps.maxRunSeconds,
+    },
+    resultPath: null,
+    readOnly: false,
+  });
+  const lockFailed = new sfn.Choice(scope, 'Started By A Deployment? (Lock)', {
+    stateName: 'Started By A Deployment? (Lock)',
+  })
+    .when(startedByDeployment, asIs)
+    .otherwise(notifyFailure);
+  lock.addCatch(lockFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  // 3. Where to go back to.
+  const useGiven = new sfn.Pass(scope, 'Use Given Task Definition', {
+    stateName: 'Use Given Task Definition',
+    parameters: { 'taskDefinition.$': '$.request.taskDefinition' },
+    resultPath: '$.target',
+  });
+  const findKnownGood = invokeWorker(scope, 'Find Known Good', deps, 'find-known-good', {
+    comment: 'No task definition given: the last one recorded as known-good for this service.',
+    payload: { table: deps.table, 'lockKey.$': '$.request.lock.key' },
+    resultPath: '$.target',
+    readOnly: true,
+  });
+  findKnownGood.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const target = new sfn.Choice(scope, 'Task Definition Given?', { stateName: 'Task Definition Given?' })
+    .when(sfn.Condition.isNotNull('$.request.taskDefinition'), useGiven)
+    .otherwise(findKnownGood);
+
+  // 4. Restore, then wait until ours, complete and healthy.
+  const restore = invokeWorker(scope, 'Restore Service', deps, 'update-service', {
+    comment: 'Points the service back at the known-good task definition (and count).',
+    payload: {
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+      'taskDefinition.$': '$.target.taskDefinition',
+      'desiredCount.$': '$.request.desiredCount',
+    },
+    resultPath: '$.restored',
+    readOnly: false,
+  });
+  const stable = waitUntilStable(scope, deps, {
+    cluster: '$.request.cluster',
+    service: '$.request.serviceName',
+    taskDefinition: '$.restored.taskDefinition',
+  });
+  const healthy = waitForHealthyTargets(scope, deps, {
+    cluster: '$.request.cluster',
+    service: '$.request.serviceName',
+    targetGroupArn: '$.request.targetGroupArn',
+    taskDefinition: '$.restored.taskDefinition',
+  });
+  const pageOff = switchMaintenancePage(scope, deps, false, '$.request.maintenancePage');
+  catchAll([restore, stable.check, healthy.check, ...pageOff.tasks], failedAfterChange, '$.failure');
+
+  // 5. Done: a person's rollback releases its lock and announces; a deployment's rollback reports back.
+  const restored = new sfn.Succeed(scope, 'Restored', {
+    stateName: 'Restored',
+    comment: 'The service runs the known-good task definition, healthy.',
+  });
+  const notifyRestored = notifyStep(scope, 'Notify Restored', deps, {
+    event: 'succeeded',
+    procedure,
+    requestPath: '$.request',
+    detail:
+      "States.Format('{} is back on {} ({}).', $.request.serviceName, $.restored.taskDefinition, $.request.reason)",
+  });
+  notifyRestored.addCatch(restored, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  notifyRestored.next(restored);
+  const finish = new sfn.Choice(scope, 'Started By A Deployment?', { stateName: 'Started By A Deployment?' })
+    .when(startedByDeployment, restored)
+    .otherwise(releaseLock(scope, 'Release Lock', deps, notifyRestored));
+  pageOff.end.next(finish);
+
+  validate.next(lock).next(target);
+  useGiven.next(restore);
+  findKnownGood.next(restore);
+  restore
+    .next(stable)
+    .next(healthy)
+    .next(
+      new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
+        .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOff.start)
+        .otherwise(finish),
+    );
+  return validate;
+}

@@ -1,0 +1,105 @@
+// Steps deploy and rollback share: point a service somewhere, wait until the rollout is ours and
+// complete, wait until the new tasks' targets are healthy, and switch the maintenance page.
+import type { Construct } from 'constructs';
+import type { Deps } from './deps.ts';
+import { invokeWorker } from './invoke-worker.ts';
+import { PollUntilDone } from './poll-until-done.ts';
+
+/** Paths into the state where a service step finds its target. */
+export interface ServicePaths {
+  readonly cluster: string;
+  readonly service: string;
+}
+
+export function waitUntilStable(
+  scope: Construct,
+  deps: Deps,
+  paths: ServicePaths & { taskDefinition: string | null },
+  prefix = '',
+) {
+  return new PollUntilDone(scope, `${prefix}Wait Until Stable`, deps, {
+    names: {
+      start: `${prefix}Start Watching Rollout`,
+      check: `${prefix}Check Rollout`,
+      done: `${prefix}Rollout Complete?`,
+      wait: `${prefix}Wait Before Next Rollout Check`,
+      finished: `${prefix}Rollout Complete`,
+    },
+    comment:
+      'Done only when the PRIMARY deployment carries our task definition, its rolloutState is COMPLETED and running == desired.',
+    worker: 'check-deployment',
+    payload: {
+      'cluster.$': paths.cluster,
+      'service.$': paths.service,
+      ...(paths.taskDefinition === null
+        ? { taskDefinition: null }
+        : { 'taskDefinition.$': paths.taskDefinition }),
+    },
+    resultPath: prefix ? `$.${camel(prefix)}Rollout` : '$.rollout',
+    intervalSeconds: deps.timing.deploymentIntervalSeconds,
+    maxAttempts: deps.timing.deploymentMaxPolls,
+  });
+}
+
+export function waitForHealthyTargets(
+  scope: Construct,
+  deps: Deps,
+  paths: ServicePaths & { targetGroupArn: string; taskDefinition: string },
+) {
+  return new PollUntilDone(scope, 'Wait For Healthy Targets', deps, {
+    names: {
+      start: 'Start Watching Targets',
+      check: 'Check Target Health',
+      done: 'Targets Healthy?',
+      wait: 'Wait Before Next Target Check',
+      finished: 'Targets Healthy',
+    },
+    comment:
+      'Done when at least desired-count targets of the new tasks are healthy; draining and empty never count.',
+    worker: 'check-target-health',
+    payload: {
+      'cluster.$': paths.cluster,
+      'service.$': paths.service,
+      'targetGroupArn.$': paths.targetGroupArn,
+      'taskDefinition.$': paths.taskDefinition,
+      'unhealthyStreak.$': '$.targets.unhealthyStreak',
+      unhealthyLimit: deps.timing.unhealthyLimit,
+    },
+    resultPath: '$.targets',
+    initial: { unhealthyStreak: 0 },
+    intervalSeconds: deps.timing.targetsIntervalSeconds,
+    maxAttempts: deps.timing.targetsMaxPolls,
+  });
+}
+
+/** Scales the maintenance page service (1 = on, 0 = off) and waits until it has settled. */
+export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean, pagePath: string) {
+  const label = on ? 'Maintenance Page On' : 'Maintenance Page Off';
+  const scale = invokeWorker(scope, label, deps, 'update-service', {
+    comment: on
+      ? 'Runbook step 2: show the maintenance page while the service rolls.'
+      : 'Runbook step 8: hide the maintenance page.',
+    payload: {
+      'cluster.$': `${pagePath}.cluster`,
+      'service.$': `${pagePath}.service`,
+      desiredCount: on ? 1 : 0,
+    },
+    resultPath: null,
+    readOnly: false,
+  });
+  const settle = waitUntilStable(
+    scope,
+    deps,
+    { cluster: `${pagePath}.cluster`, service: `${pagePath}.service`, taskDefinition: null },
+    `${label} `,
+  );
+  scale.next(settle);
+  return { start: scale, tasks: [scale, settle.check], end: settle };
+}
+
+const camel = (label: string) =>
+  label
+    .trim()
+    .split(/\s+/)
+    .map((w, i) => (i === 0 ? w.toLowerCase() : w[0]?.toUpperCase() + w.slice(1).toLowerCase()))
+    .join('');

@@ -1,0 +1,150 @@
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../tasks/acquire-lock.ts';
+import { invoke } from '../../tasks/worker.ts';
+import { awsError, testClients, throttled } from './support.ts';
+
+const dynamodbMock = mockClient(DynamoDBClient);
+const clients = testClients();
+
+const lock = {
+  key: 'ecs:enterprise-prod-cluster/app-service',
+  owner: 'arn:aws:states:us-east-1:123456789012:execution:production-deployment:run-1',
+  procedure: 'production-deployment',
+};
+const event = { table: 'runbook-locks', lock, now: '2026-11-30T08:00:00.000Z', ttlSeconds: 3600 };
+const nowEpoch = Date.parse('2026-11-30T08:00:00.000Z') / 1000;
+
+describe('acquire-lock', () => {
+  beforeEach(() => {
+    dynamodbMock.reset();
+  });
+
+  it('takes a free lock with a conditional PutItem that only overwrites its own or an expired lock, with a TTL', async () => {
+    // Given
+    dynamodbMock.on(PutItemCommand).resolves({});
+
+    // When
+    const result = await invoke(acquireLock, event, clients);
+
+    // Then
+    expect(result).toEqual({ key: lock.key, owner: lock.owner, expiresAt: nowEpoch + 3600 });
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
+      TableName: 'runbook-locks',
+      Item: {
+        pk: { S: lock.key },
+        owner: { S: lock.owner },
+        procedure: { S: 'production-deployment' },
+        acquiredAt: { S: '2026-11-30T08:00:00.000Z' },
+        expiresAt: { N: String(nowEpoch + 3600) },
+        ttl: { N: String(nowEpoch + 3600) },
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner OR expiresAt < :now',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':now': { N: String(nowEpoch) } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('throws LockHeld naming the run, procedure and time of the holder', async () => {
+    // Given
+    const other = 'arn:aws:states:us-east-1:123456789012:execution:rollback:run-0';
+    dynamodbMock.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: {
+          pk: { S: lock.key },
+          owner: { S: other },
+          procedure: { S: 'rollback' },
+          acquiredAt: { S: '2026-11-30T07:55:00.000Z' },
+        },
+      }),
+    );
+
+    // When
+    const acquired = invoke(acquireLock, event, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'LockHeld',
+      message: `${lock.key} is locked by ${other} (rollback) since 2026-11-30T07:55:00.000Z`,
+    });
+    expect(dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+  });
+
+  it('throws LockHeld without holder details when the exception carries no item', async () => {
+    // Given
+    dynamodbMock
+      .on(PutItemCommand)
+      .rejects(awsError('ConditionalCheckFailedException', 'The conditional request failed'));
+
+    // When
+    const acquired = invoke(acquireLock, event, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'LockHeld',
+      message: `${lock.key} is locked by another run (unknown procedure) since an unknown time`,
+    });
+  });
+
+  it('surfaces throttling as TransientAwsError so the state machine retries', async () => {
+    // Given
+    dynamodbMock.on(PutItemCommand).rejects(throttled());
+
+    // When
+    const acquired = invoke(acquireLock, event, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: 'DynamoDB PutItem (lock): ThrottlingException: Rate exceeded',
+    });
+  });
+
+  it('keeps the name of any other AWS error', async () => {
+    // Given
+    dynamodbMock.on(PutItemCommand).rejects(awsError('ResourceNotFoundException', 'Table not found'));
+
+    // When
+    const acquired = invoke(acquireLock, event, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'Table not found',
+    });
+  });
+
+  it('rejects a TTL under a minute as InvalidInput naming the field, without calling DynamoDB', async () => {
+    // Given
+    const invalid = { ...event, ttlSeconds: 30 };
+
+    // When
+    const acquired = invoke(acquireLock, invalid, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^acquire-lock: ttlSeconds: /),
+    });
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects a lock without an owner as InvalidInput naming lock.owner', async () => {
+    // Given
+    const invalid = { ...event, lock: { key: lock.key, procedure: lock.procedure } };
+
+    // When
+    const acquired = invoke(acquireLock, invalid, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('lock.owner:'),
+    });
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,293 @@
+import { type Deployment, DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkDeployment } from '../../tasks/check-deployment.ts';
+import { invoke } from '../../tasks/worker.ts';
+import { awsError, testClients, throttled } from './support.ts';
+
+const ecsMock = mockClient(ECSClient);
+const clients = testClients();
+
+const cluster = 'enterprise-prod-cluster';
+const service = 'app-service';
+const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
+const next = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:42';
+const poll = { cluster, service, taskDefinition: next, attempt: 0, maxAttempts: 5 };
+
+const primary = (overrides: Partial<Deployment> = {}): Deployment => ({
+  id: 'ecs-svc/2',
+  status: 'PRIMARY',
+  taskDefinition: next,
+  rolloutState: 'COMPLETED',
+  desiredCount: 2,
+  runningCount: 2,
+  ...overrides,
+});
+const old: Deployment = {
+  id: 'ecs-svc/1',
+  status: 'ACTIVE',
+  taskDefinition: previous,
+  rolloutState: 'COMPLETED',
+  desiredCount: 0,
+  runningCount: 2,
+};
+
+function givenService(svc: Service | undefined) {
+  ecsMock.on(DescribeServicesCommand).resolves({ services: svc ? [svc] : [] });
+}
+
+describe('check-deployment', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+  });
+
+  it('is done when the PRIMARY deployment carries our task definition, COMPLETED with running == desired', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 2, deployments: [primary()] });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then
+    expect(result).toEqual({
+      done: true,
+      attempt: 1,
+      rolloutState: 'COMPLETED',
+      running: 2,
+      desired: 2,
+      deployments: 1,
+    });
+    expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeServicesCommand, {
+      cluster,
+      services: [service],
+    });
+  });
+
+  it('is done on the last poll of the budget', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 2, deployments: [primary()] });
+
+    // When
+    const result = await invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: true, attempt: 5 });
+  });
+
+  it('is not done while the rollout is IN_PROGRESS, counting the attempt', async () => {
+    // Given
+    givenService({
+      desiredCount: 2,
+      runningCount: 3,
+      deployments: [primary({ rolloutState: 'IN_PROGRESS', runningCount: 1 }), old],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, { ...poll, attempt: 2 }, clients);
+
+    // Then
+    expect(result).toEqual({
+      done: false,
+      attempt: 3,
+      rolloutState: 'IN_PROGRESS',
+      running: 1,
+      desired: 2,
+      deployments: 2,
+    });
+  });
+
+  it('is not done while COMPLETED but the service still runs more tasks than desired', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 3, deployments: [primary()] });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: false, attempt: 1 });
+  });
+
+  it('is not done while COMPLETED but the PRIMARY deployment runs fewer tasks than desired', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 2, deployments: [primary({ runningCount: 1 })] });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: false, running: 1, desired: 2 });
+  });
+
+  it('accepts any task definition when asked for none (the maintenance page scaling)', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 2, deployments: [primary({ taskDefinition: previous })] });
+
+    // When
+    const result = await invoke(checkDeployment, { ...poll, taskDefinition: null }, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: true, attempt: 1 });
+  });
+
+  it('throws DeploymentFailed with the reason when the rollout FAILED', async () => {
+    // Given
+    givenService({
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [
+        primary({
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+          failedTasks: 3,
+          runningCount: 0,
+        }),
+        old,
+      ],
+    });
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentFailed',
+      message: `rollout of app:42 to ${service} FAILED: ECS deployment circuit breaker: tasks failed to start. (3 tasks failed)`,
+    });
+    expect(ecsMock.calls()).toHaveLength(1); // the one DescribeServices, nothing that changes the service
+  });
+
+  it('throws DeploymentFailed without a reason given', async () => {
+    // Given
+    givenService({ deployments: [primary({ rolloutState: 'FAILED' })] });
+
+    // When
+    const checked = invoke(checkDeployment, { ...poll, taskDefinition: null }, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentFailed',
+      message: `rollout of app:42 to ${service} FAILED: no reason given (0 tasks failed)`,
+    });
+  });
+
+  it('throws EcsRolledBack when the PRIMARY deployment carries another task definition', async () => {
+    // Given
+    givenService({
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [
+        primary({
+          id: 'ecs-svc/3',
+          taskDefinition: previous,
+          rolloutState: 'IN_PROGRESS',
+          rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.',
+        }),
+        primary({ status: 'ACTIVE', rolloutState: 'FAILED' }),
+      ],
+    });
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'EcsRolledBack',
+      message: `ECS rolled ${service} back on its own: the PRIMARY deployment carries app:41, not app:42 (ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.)`,
+    });
+  });
+
+  it('throws EcsRolledBack even when the rolled-back deployment has COMPLETED', async () => {
+    // Given
+    givenService({ desiredCount: 2, runningCount: 2, deployments: [primary({ taskDefinition: previous })] });
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'EcsRolledBack',
+      message: `ECS rolled ${service} back on its own: the PRIMARY deployment carries app:41, not app:42`,
+    });
+    expect(ecsMock.calls()).toHaveLength(1); // the one DescribeServices, nothing that changes the service
+  });
+
+  it('throws DeploymentTimedOut when the poll budget is spent before the rollout completes', async () => {
+    // Given
+    givenService({
+      desiredCount: 2,
+      runningCount: 3,
+      deployments: [primary({ rolloutState: 'IN_PROGRESS', runningCount: 1 }), old],
+    });
+
+    // When
+    const checked = invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentTimedOut',
+      message: `rollout to ${service} did not complete within 5 polls: IN_PROGRESS, 1 of 2 running, 2 deployments`,
+    });
+    expect(ecsMock.calls()).toHaveLength(1); // the one DescribeServices, nothing that changes the service
+  });
+
+  it.each([
+    ['the service is missing', undefined],
+    ['the service has no PRIMARY deployment', { deployments: [old] }],
+    ['the service has no deployments', { deployments: undefined }],
+  ])('throws DeploymentFailed when %s', async (_, svc) => {
+    // Given
+    givenService(svc);
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentFailed',
+      message: `service ${service} in ${cluster} has no PRIMARY deployment`,
+    });
+  });
+
+  it('surfaces throttling as TransientAwsError', async () => {
+    // Given
+    ecsMock.on(DescribeServicesCommand).rejects(throttled());
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: 'ECS DescribeServices: ThrottlingException: Rate exceeded',
+    });
+  });
+
+  it('keeps the name of any other AWS error', async () => {
+    // Given
+    ecsMock.on(DescribeServicesCommand).rejects(awsError('ClusterNotFoundException', 'Cluster not found.'));
+
+    // When
+    const checked = invoke(checkDeployment, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'ClusterNotFoundException',
+      message: 'Cluster not found.',
+    });
+  });
+
+  it('rejects a missing task definition (not null) as InvalidInput naming the field, without calling ECS', async () => {
+    // Given
+    const { taskDefinition: _, ...invalid } = poll;
+
+    // When
+    const checked = invoke(checkDeployment, invalid, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^check-deployment: taskDefinition: /),
+    });
+    expect(ecsMock).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import type { Catalogue } from '../../tasks/schemas.ts';
+import { resolveRollback, validateRollbackInput } from '../../tasks/validate-rollback-input.ts';
+import { invoke } from '../../tasks/worker.ts';
+import { testClients } from './support.ts';
+
+const clients = testClients();
+
+const catalogue: Catalogue = {
+  account: '123456789012',
+  region: 'us-east-1',
+  environments: {
+    prod: {
+      policy: {
+        approvalRequired: true,
+        approvalTimeoutMinutes: 60,
+        snapshotRequired: true,
+        digestPinnedImages: true,
+        changeRequestRequired: false,
+        maintenancePage: false,
+        bakeMinutes: 30,
+      },
+      approvers: ['alice'],
+      services: {
+        app: {
+          cluster: 'enterprise-prod-cluster',
+          service: 'app-service',
+          containerName: 'app',
+          targetGroupArn:
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+          database: 'enterprise-prod-db',
+          alarms: ['app-5xx'],
+          allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
+          desiredCount: { min: 2, max: 10 },
+          taskRoleArns: [],
+        },
+      },
+    },
+  },
+};
+const execution = {
+  id: 'arn:aws:states:us-east-1:123456789012:execution:rollback:rb-1',
+  name: 'rb-1',
+  startTime: '2026-11-30T09:00:00.000Z',
+};
+const parent = 'arn:aws:states:us-east-1:123456789012:execution:production-deployment:run-1';
+const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
+
+const event = (input: unknown) => ({ input, catalogue, execution });
+
+describe('validate-rollback-input', () => {
+  it('resolves a stand-alone rollback without a task definition (the known-good one is looked up later)', async () => {
+    // Given
+    const input = { environment: 'prod', service: 'app', reason: '5xx after release', requestedBy: 'bob' };
+
+    // When
+    const request = await invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    expect(request).toEqual({
+      procedure: 'rollback',
+      environment: 'prod',
+      service: 'app',
+      cluster: 'enterprise-prod-cluster',
+      serviceName: 'app-service',
+      targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+      taskDefinition: null,
+      desiredCount: null,
+      maintenancePage: null,
+      reason: '5xx after release',
+      requestedBy: 'bob',
+      lock: { key: 'ecs:enterprise-prod-cluster/app-service', owner: execution.id, procedure: 'rollback' },
+      parentExecution: null,
+    });
+  });
+
+  it('runs under the parent’s lock when production-deployment starts it, restoring its baseline count as it was', async () => {
+    // Given
+    const input = {
+      environment: 'prod',
+      service: 'app',
+      taskDefinition: previous,
+      desiredCount: 12,
+      reason: 'TargetsUnhealthy',
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'maintenance' },
+    };
+
+    // When
+    const request = await invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    expect(request).toMatchObject({
+      taskDefinition: previous,
+      desiredCount: 12,
+      maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'maintenance' },
+      requestedBy: null,
+      lock: { key: 'ecs:enterprise-prod-cluster/app-service', owner: parent, procedure: 'rollback' },
+      parentExecution: parent,
+    });
+  });
+
+  it('accepts a null maintenance page (a deployment that did not switch it on)', async () => {
+    // Given
+    const input = {
+      environment: 'prod',
+      service: 'app',
+      reason: 'x',
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      maintenancePage: null,
+    };
+
+    // When
+    const request = await invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    expect(request.maintenancePage).toBeNull();
+  });
+
+  it('requires a reason, naming the field', async () => {
+    // Given
+    const input = { environment: 'prod', service: 'app' };
+
+    // When
+    const resolved = invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^Invalid input: reason: /),
+    });
+  });
+
+  it('refuses unknown fields', async () => {
+    // Given
+    const input = { environment: 'prod', service: 'app', reason: 'x', force: true };
+
+    // When
+    const resolved = invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('force'),
+    });
+  });
+
+  it('refuses a task definition that is not an ARN', async () => {
+    // Given
+    const input = { environment: 'prod', service: 'app', reason: 'x', taskDefinition: 'app:41' };
+
+    // When
+    const resolved = invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('taskDefinition: must be a task definition ARN'),
+    });
+  });
+
+  it.each([
+    [
+      'environment',
+      { environment: 'staging', service: 'app' },
+      "environment: 'staging' is not configured (known: prod)",
+    ],
+    [
+      'service',
+      { environment: 'prod', service: 'web' },
+      "service: 'web' is not configured in prod (known: app)",
+    ],
+  ])('refuses an unknown %s, listing the known ones', async (_, target, message) => {
+    // Given
+    const input = { ...target, reason: 'x' };
+
+    // When
+    const resolved = invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `Invalid input: ${message}`,
+    });
+  });
+
+  it('refuses a task definition of another account or region and a count out of bounds a person asked for, naming both', async () => {
+    // Given
+    const input = {
+      environment: 'prod',
+      service: 'app',
+      reason: 'x',
+      taskDefinition: 'arn:aws:ecs:eu-west-1:210987654321:task-definition/app:41',
+      desiredCount: 11,
+    };
+
+    // When
+    const resolved = invoke(validateRollbackInput, event(input), clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message:
+        'Invalid input: taskDefinition: must belong to account 123456789012 in us-east-1; ' +
+        'desiredCount: must be between 2 and 10 for app',
+    });
+  });
+
+  it('refuses a catalogue that does not match its schema, naming the field', async () => {
+    // Given
+    const broken = {
+      input: { environment: 'prod', service: 'app', reason: 'x' },
+      catalogue: { ...catalogue, account: '42' },
+      execution,
+    };
+
+    // When
+    const resolved = invoke(validateRollbackInput, broken, clients);
+
+    // Then
+    await expect(resolved).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: 'validate-rollback-input: catalogue.account: must be a 12-digit AWS account id',
+    });
+  });
+
+  it('resolves the same request when called directly (as the CLI does)', () => {
+    // Given
+    const input = { environment: 'prod', service: 'app', reason: 'x', desiredCount: 2 };
+
+    // When
+    const request = resolveRollback(input, catalogue, execution);
+
+    // Then
+    expect(request).toMatchObject({ desiredCount: 2, parentExecution: null });
+  });
+});
