@@ -96,3 +96,9 @@ export function releaseLock(
 export function catchAll(states: sfn.TaskStateBase[], handler: sfn.IChainable, resultPath: string): void {
   for (const state of states) state.addCatch(handler, { errors: ['States.ALL'], resultPath });
 }
+
+/**
+ * "The value at `path` is not null", written as Not(IsNull: true): the same on AWS, and the local
+ * engine evaluates `IsNull: false` as always false.
+ */
+export const notNull = (path: string): sfn.Condition => sfn.Condition.not(sfn.Condition.isNull(path));

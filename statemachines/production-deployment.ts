@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker, LAMBDA_TRANSIENT } from './invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, notNull, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 
@@ -352,12 +352,12 @@ export function productionDeploymentDefinition(
   pageOff.end.next(afterPageOff);
 
   const release = new sfn.Choice(scope, 'Deploy By Image?', { stateName: 'Deploy By Image?' })
-    .when(sfn.Condition.isNotNull('$.request.image'), register)
+    .when(notNull('$.request.image'), register)
     .otherwise(useGiven);
   const pageOnChoice = new sfn.Choice(scope, 'Maintenance Page Needed?', {
     stateName: 'Maintenance Page Needed?',
   })
-    .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOn.start)
+    .when(notNull('$.request.maintenancePage'), pageOn.start)
     .otherwise(update);
   register.next(pageOnChoice);
   useGiven.next(pageOnChoice);
@@ -366,11 +366,11 @@ export function productionDeploymentDefinition(
     .next(healthy)
     .next(
       new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
-        .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOff.start)
+        .when(notNull('$.request.maintenancePage'), pageOff.start)
         .otherwise(afterPageOff),
     );
   const snapshotGate = new sfn.Choice(scope, 'Snapshot Required?', { stateName: 'Snapshot Required?' })
-    .when(sfn.Condition.isNotNull('$.request.snapshotId'), createSnapshot)
+    .when(notNull('$.request.snapshotId'), createSnapshot)
     .otherwise(release);
   snapshotReady.next(release);
   approval.next(snapshotGate);

@@ -5,12 +5,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, notNull, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 
 export const ROLLBACK = 'rollback';
 
-const startedByDeployment = sfn.Condition.isNotNull('$.request.parentExecution');
+const startedByDeployment = notNull('$.request.parentExecution');
 
 export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const procedure = ROLLBACK;
@@ -116,7 +116,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   });
   findKnownGood.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
   const target = new sfn.Choice(scope, 'Task Definition Given?', { stateName: 'Task Definition Given?' })
-    .when(sfn.Condition.isNotNull('$.request.taskDefinition'), useGiven)
+    .when(notNull('$.request.taskDefinition'), useGiven)
     .otherwise(findKnownGood);
 
   // 4. Restore, then wait until ours, complete and healthy.
@@ -172,7 +172,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .next(healthy)
     .next(
       new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
-        .when(sfn.Condition.isNotNull('$.request.maintenancePage'), pageOff.start)
+        .when(notNull('$.request.maintenancePage'), pageOff.start)
         .otherwise(finish),
     );
   return validate;

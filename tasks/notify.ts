@@ -33,6 +33,18 @@ export function readableCause(cause: string | undefined): string {
   return cause;
 }
 
+/** The name of the error that started it all: a failed nested execution reports its own Error inside the Cause. */
+export function originalError(failure: { Error: string; Cause?: string | undefined }): string {
+  try {
+    const parsed = JSON.parse(failure.Cause ?? '') as Record<string, unknown>;
+    if (typeof parsed.errorType === 'string') return parsed.errorType;
+    if (typeof parsed.Error === 'string') return originalError({ Error: parsed.Error, Cause: typeof parsed.Cause === 'string' ? parsed.Cause : undefined });
+  } catch {
+    // Not JSON: the error is what the Catch saw.
+  }
+  return failure.Error;
+}
+
 export const notify = defineWorker({
   name: 'notify',
   input: z.object({
@@ -52,14 +64,16 @@ export const notify = defineWorker({
   ) => {
     const { severity, outcome } = EVENTS[event];
     const target = service ? `${service}${environment ? ` in ${environment}` : ''}` : 'unknown service';
-    const why = failure ? `${failure.Error}: ${readableCause(failure.Cause)}` : null;
+    const why = failure ? `${originalError(failure)}: ${readableCause(failure.Cause)}` : null;
     const error = outcome ?? failure?.Error ?? null;
     const cause =
       event === 'rolled-back'
         ? `${procedure} of ${target} was rolled back${why ? ` after ${why}` : ''}${detail ? `. ${detail}` : ''}`
         : event === 'rollback-failed'
           ? `rollback of ${target} did not complete; the service needs a person now.${why ? ` ${why}` : ''}${detail ? `. ${detail}` : ''}`
-          : why;
+          : failure
+            ? readableCause(failure.Cause)
+            : null;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
     await aws('SNS Publish', () =>
       sns.send(

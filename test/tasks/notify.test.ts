@@ -90,7 +90,7 @@ describe('notify', () => {
     const result = await invoke(notify, event, clients);
 
     // Then
-    const cause = 'PreflightFailed: service app-service is not steady: 1 running of 2 desired';
+    const cause = 'service app-service is not steady: 1 running of 2 desired';
     expect(result).toEqual({ event: 'failed', severity: 'warning', error: 'PreflightFailed', cause });
     expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
       TopicArn: topicArn,
@@ -112,7 +112,7 @@ describe('notify', () => {
       event: 'failed',
       severity: 'warning',
       error: 'TargetsUnhealthy',
-      cause: 'TargetsUnhealthy: only 1 of 2 new targets of app-service became healthy within 20 polls',
+      cause: 'only 1 of 2 new targets of app-service became healthy within 20 polls',
     });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Message: expect.not.stringContaining('errorType'),
@@ -127,7 +127,7 @@ describe('notify', () => {
     const result = await invoke(notify, event, clients);
 
     // Then
-    expect(result).toMatchObject({ error: 'States.Timeout', cause: 'States.Timeout: no cause given' });
+    expect(result).toMatchObject({ error: 'States.Timeout', cause: 'no cause given' });
   });
 
   it('announces a failure without a caught error with no error name', async () => {
@@ -205,7 +205,7 @@ describe('notify', () => {
     // Then
     const cause =
       'rollback of app in prod did not complete; the service needs a person now. ' +
-      'States.TaskFailed: only 1 of 2 new targets of app-service became healthy within 20 polls. the service runs app:42';
+      'TargetsUnhealthy: only 1 of 2 new targets of app-service became healthy within 20 polls. the service runs app:42';
     expect(result).toEqual({ event: 'rollback-failed', severity: 'page', error: 'RollbackFailed', cause });
     expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
       TopicArn: topicArn,

@@ -1,0 +1,43 @@
+// Real AWS SDK v3 clients whose requests the simulated account answers: a middleware at the start of
+// each client's stack hands the command to the account instead of sending it, so workers run the
+// exact code they run on Lambda, with the same command objects and response shapes.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Clients } from '../../tasks/clients.ts';
+import type { AwsService, SimulatedAccount } from './account.ts';
+
+interface MiddlewareClient {
+  middlewareStack: { add: (...args: never[]) => void };
+}
+
+function served<C extends MiddlewareClient>(client: C, service: AwsService, account: SimulatedAccount): C {
+  const middleware =
+    (_next: unknown, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const command = (context.commandName ?? '').replace(/Command$/, '');
+      const output = account.handle(service, command, structuredClone(args.input));
+      return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
+    };
+  (client.middlewareStack.add as (m: unknown, o: unknown) => void)(middleware, {
+    step: 'initialize',
+    name: 'simulatedAccount',
+    priority: 'high',
+  });
+  return client;
+}
+
+export function simulatedClients(account: SimulatedAccount, region: string): Clients {
+  const config = { region, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
+  return {
+    ecs: served(new ECSClient(config), 'ecs', account),
+    elb: served(new ElasticLoadBalancingV2Client(config), 'elb', account),
+    rds: served(new RDSClient(config), 'rds', account),
+    cloudwatch: served(new CloudWatchClient(config), 'cloudwatch', account),
+    sns: served(new SNSClient(config), 'sns', account),
+    dynamodb: served(new DynamoDBClient(config), 'dynamodb', account),
+  };
+}

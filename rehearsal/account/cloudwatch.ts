@@ -1,0 +1,74 @@
+// Simulated CloudWatch alarms. In the alarm-during-bake scenario the first watched alarm fires a
+// few minutes after a new release completes, and clears once the service is back on its baseline.
+import type { Scenario } from '../scenarios.ts';
+import type { SimulatedEcs } from './ecs.ts';
+
+interface SimAlarm {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+  /** The service whose release this alarm watches (for the scenario). */
+  serviceKey: string;
+  watched: boolean;
+}
+
+export class SimulatedCloudWatch {
+  readonly alarms = new Map<string, SimAlarm>();
+  private releaseCompletedAt = new Map<string, number>();
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly region: string,
+    private readonly account: string,
+    private readonly ecs: SimulatedEcs,
+  ) {}
+
+  addAlarm(name: string, serviceKey: string, first: boolean): void {
+    if (!this.alarms.has(name)) {
+      this.alarms.set(name, { name, state: 'OK', reason: 'Threshold Crossed: no datapoints were breaching the threshold', serviceKey, watched: first });
+    }
+  }
+
+  tick(now: number): void {
+    const after = this.scenario.alarmAfterMinutes;
+    if (after === undefined) return;
+    for (const alarm of this.alarms.values()) {
+      if (!alarm.watched) continue;
+      const service = this.ecs.services.get(alarm.serviceKey);
+      const primary = service?.deployments[0];
+      if (!service || !primary) continue;
+      const onRelease = primary.taskDefinition !== service.baselineTaskDefinition && primary.rolloutState === 'COMPLETED';
+      if (onRelease) {
+        const since = this.releaseCompletedAt.get(alarm.name) ?? now;
+        this.releaseCompletedAt.set(alarm.name, since);
+        if (alarm.state !== 'ALARM' && now - since >= after * 60_000) {
+          alarm.state = 'ALARM';
+          alarm.reason = 'Threshold Crossed: 3 out of the last 3 datapoints [48.0, 41.0, 37.0] were greater than the threshold (10.0)';
+        }
+      } else if (primary.taskDefinition === service.baselineTaskDefinition && alarm.state === 'ALARM') {
+        alarm.state = 'OK';
+        alarm.reason = 'Threshold Crossed: no datapoints were breaching the threshold';
+        this.releaseCompletedAt.delete(alarm.name);
+      }
+    }
+  }
+
+  describeAlarms(input: { AlarmNames?: string[] }) {
+    const names = input.AlarmNames ?? [...this.alarms.keys()];
+    return {
+      MetricAlarms: names.flatMap((name) => {
+        const alarm = this.alarms.get(name);
+        if (!alarm) return [];
+        return [
+          {
+            AlarmName: alarm.name,
+            AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${alarm.name}`,
+            StateValue: alarm.state,
+            StateReason: alarm.reason,
+          },
+        ];
+      }),
+      CompositeAlarms: [],
+    };
+  }
+}

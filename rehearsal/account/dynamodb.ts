@@ -1,0 +1,96 @@
+// Simulated DynamoDB tables, with the condition expressions the workers use (comparisons,
+// attribute_exists / attribute_not_exists, AND / OR). Anything else is refused loudly.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { awsError } from './errors.ts';
+
+type Item = Record<string, AttributeValue>;
+type Names = Record<string, string> | undefined;
+type Values = Record<string, AttributeValue> | undefined;
+
+export class SimulatedDynamoDb {
+  readonly tables = new Map<string, Map<string, Item>>();
+
+  private table(name: string | undefined): Map<string, Item> {
+    let table = this.tables.get(name ?? '');
+    if (!table) {
+      if (!name) throw awsError('ResourceNotFoundException', 'Requested resource not found');
+      table = new Map();
+      this.tables.set(name, table);
+    }
+    return table;
+  }
+
+  putItem(input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) {
+    const table = this.table(input.TableName);
+    const key = input.Item?.pk?.S;
+    if (!key) throw awsError('ValidationException', 'One or more parameter values were invalid: Missing the key pk in the item');
+    this.check(table.get(key), input);
+    table.set(key, structuredClone(input.Item as Item));
+    return {};
+  }
+
+  deleteItem(input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) {
+    const table = this.table(input.TableName);
+    const key = input.Key?.pk?.S ?? '';
+    this.check(table.get(key), input);
+    table.delete(key);
+    return {};
+  }
+
+  getItem(input: { TableName?: string; Key?: Item }) {
+    const item = this.table(input.TableName).get(input.Key?.pk?.S ?? '');
+    return item ? { Item: structuredClone(item) } : {};
+  }
+
+  private check(
+    existing: Item | undefined,
+    input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string },
+  ): void {
+    if (!input.ConditionExpression) return;
+    if (evaluate(input.ConditionExpression, existing, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) return;
+    throw new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: { httpStatusCode: 400 },
+      ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && existing && { Item: structuredClone(existing) }),
+    });
+  }
+}
+
+function evaluate(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
+  return expression.split(/\s+OR\s+/i).some((clause) => clause.split(/\s+AND\s+/i).every((atom) => atomHolds(atom.trim(), item, names, values)));
+}
+
+function atomHolds(atom: string, item: Item | undefined, names: Names, values: Values): boolean {
+  const name = (token: string) => (token.startsWith('#') ? (names?.[token] ?? token) : token);
+  const fn = /^attribute_(not_)?exists\((.+)\)$/.exec(atom);
+  if (fn) {
+    const exists = item?.[name(fn[2] as string)] !== undefined;
+    return fn[1] ? !exists : exists;
+  }
+  const cmp = /^(\S+)\s*(=|<>|<=|>=|<|>)\s*(\S+)$/.exec(atom);
+  if (!cmp) throw awsError('ValidationException', `the simulated account does not support the condition '${atom}'`);
+  const operand = (token: string): string | number | undefined => {
+    const value = token.startsWith(':') ? values?.[token] : item?.[name(token)];
+    if (value === undefined) return undefined;
+    if (value.N !== undefined) return Number(value.N);
+    return value.S;
+  };
+  const left = operand(cmp[1] as string);
+  const right = operand(cmp[3] as string);
+  if (left === undefined || right === undefined) return false;
+  switch (cmp[2]) {
+    case '=':
+      return left === right;
+    case '<>':
+      return left !== right;
+    case '<':
+      return left < right;
+    case '>':
+      return left > right;
+    case '<=':
+      return left <= right;
+    default:
+      return left >= right;
+  }
+}

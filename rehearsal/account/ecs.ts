@@ -1,0 +1,412 @@
+// Simulated ECS services and their ALB target groups. Deployments move through their real states
+// over simulated time: IN_PROGRESS -> COMPLETED, or FAILED when the circuit breaker trips (and, if
+// the service has circuit-breaker rollback, ECS starts its own rollback deployment). Targets go
+// initial -> healthy/unhealthy, and draining when their task stops.
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import type { Scenario, TaskProfile } from '../scenarios.ts';
+import { awsError } from './errors.ts';
+
+export interface SimTaskDefinition {
+  arn: string;
+  family: string;
+  revision: number;
+  containerDefinitions: ContainerDefinition[];
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+  networkMode: string;
+  requiresCompatibilities: string[];
+  cpu: string;
+  memory: string;
+  tags: { key: string; value: string }[];
+}
+
+interface SimDeployment {
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE';
+  taskDefinition: string;
+  desiredCount: number;
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  rolloutStateReason: string;
+  failedTasks: number;
+  createdAt: number;
+  profile: TaskProfile;
+}
+
+interface SimTask {
+  arn: string;
+  serviceKey: string;
+  deploymentId: string;
+  taskDefinitionArn: string;
+  ip: string;
+  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  readyAt: number;
+  stoppedReason?: string;
+}
+
+interface SimTarget {
+  id: string;
+  port: number;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
+  reason?: string;
+  description?: string;
+  until: number;
+  verdict: 'healthy' | 'unhealthy';
+}
+
+export interface SimService {
+  key: string;
+  cluster: string;
+  name: string;
+  arn: string;
+  desiredCount: number;
+  deployments: SimDeployment[];
+  baselineTaskDefinition: string;
+  targetGroupArn: string | null;
+  circuitBreakerRollback: boolean;
+}
+
+const DRAIN_SECONDS = 30;
+
+export class SimulatedEcs {
+  readonly taskDefinitions = new Map<string, SimTaskDefinition>();
+  readonly services = new Map<string, SimService>();
+  readonly tasks = new Map<string, SimTask>();
+  readonly targetGroups = new Map<string, Map<string, SimTarget>>();
+  /** Deployments the circuit breaker failed so far (the rollback-fails scenario keys on it). */
+  failedDeployments = 0;
+  private nextIp = 10;
+  private nextId = 1;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly region: string,
+    private readonly account: string,
+    private readonly now: () => number,
+  ) {}
+
+  // ---- seeding ----
+
+  addTaskDefinition(family: string, revision: number, containers: ContainerDefinition[], roles: { task?: string; execution?: string }) {
+    const arn = `arn:aws:ecs:${this.region}:${this.account}:task-definition/${family}:${revision}`;
+    this.taskDefinitions.set(arn, {
+      arn,
+      family,
+      revision,
+      containerDefinitions: containers,
+      ...(roles.task && { taskRoleArn: roles.task }),
+      ...(roles.execution && { executionRoleArn: roles.execution }),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+      tags: [{ key: 'team', value: 'platform' }],
+    });
+    return arn;
+  }
+
+  addService(cluster: string, name: string, taskDefinition: string, desiredCount: number, targetGroupArn: string | null) {
+    const key = `${cluster}/${name}`;
+    if (this.services.has(key)) return;
+    if (targetGroupArn && !this.targetGroups.has(targetGroupArn)) this.targetGroups.set(targetGroupArn, new Map());
+    const service: SimService = {
+      key,
+      cluster,
+      name,
+      arn: `arn:aws:ecs:${this.region}:${this.account}:service/${cluster}/${name}`,
+      desiredCount,
+      deployments: [],
+      baselineTaskDefinition: taskDefinition,
+      targetGroupArn,
+      circuitBreakerRollback: this.scenario.ecsRollsBack === true,
+    };
+    const deployment = this.newDeployment(service, taskDefinition);
+    deployment.rolloutState = 'COMPLETED';
+    deployment.rolloutStateReason = 'ECS deployment completed.';
+    service.deployments.push(deployment);
+    this.services.set(key, service);
+    for (let i = 0; i < desiredCount; i++) {
+      const task = this.launch(service, deployment);
+      task.lastStatus = 'RUNNING';
+      this.register(service, task, 'healthy', 0);
+      const target = this.targetGroups.get(targetGroupArn ?? '')?.get(task.ip);
+      if (target) target.state = 'healthy';
+    }
+  }
+
+  // ---- time ----
+
+  tick(now: number): void {
+    for (const service of this.services.values()) this.tickService(service, now);
+    for (const targets of this.targetGroups.values()) {
+      for (const [id, target] of targets) {
+        if (target.until > now) continue;
+        if (target.state === 'initial') {
+          target.state = target.verdict;
+          if (target.verdict === 'unhealthy') {
+            target.reason = 'Target.ResponseCodeMismatch';
+            target.description = 'Health checks failed with these codes: [502]';
+          } else {
+            target.reason = undefined;
+            target.description = undefined;
+          }
+        } else if (target.state === 'draining') {
+          targets.delete(id);
+        }
+      }
+    }
+  }
+
+  private tickService(service: SimService, now: number): void {
+    for (const task of this.tasks.values()) {
+      if (task.serviceKey !== service.key || task.lastStatus !== 'PENDING' || task.readyAt > now) continue;
+      const deployment = service.deployments.find((d) => d.id === task.deploymentId);
+      const profile = deployment?.profile;
+      if (!deployment || !profile || profile.outcome === 'crashes') {
+        task.lastStatus = 'STOPPED';
+        task.stoppedReason = profile?.stoppedReason ?? 'Task failed to start';
+        if (deployment) deployment.failedTasks++;
+      } else {
+        task.lastStatus = 'RUNNING';
+        this.register(service, task, profile.health, profile.healthSeconds);
+      }
+    }
+
+    const primary = service.deployments[0];
+    if (!primary) return;
+    if (primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)) {
+      primary.rolloutState = 'FAILED';
+      primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
+      this.failedDeployments++;
+      const lastGood = service.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
+      if (service.circuitBreakerRollback && lastGood) {
+        const rollback = this.newDeployment(service, lastGood.taskDefinition);
+        rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${lastGood.id}.`;
+        primary.status = 'ACTIVE';
+        service.deployments.unshift(rollback);
+        return;
+      }
+    }
+    if (primary.rolloutState === 'FAILED') return; // a FAILED deployment launches no new tasks
+
+    const ours = [...this.tasks.values()].filter((t) => t.deploymentId === primary.id && t.lastStatus !== 'STOPPED');
+    const running = ours.filter((t) => t.lastStatus === 'RUNNING');
+    for (let i = ours.length; i < primary.desiredCount; i++) this.launch(service, primary);
+    for (const extra of running.slice(primary.desiredCount)) this.stop(service, extra, 'Scaling activity initiated by deployment');
+
+    if (running.length >= primary.desiredCount) {
+      // Steady: the older deployments' tasks stop and their targets drain.
+      for (const old of service.deployments.slice(1)) {
+        for (const task of this.tasks.values()) {
+          if (task.deploymentId === old.id && task.lastStatus !== 'STOPPED') this.stop(service, task, 'Scaling activity initiated by deployment');
+        }
+      }
+      service.deployments = [primary];
+      if (primary.rolloutState === 'IN_PROGRESS') {
+        primary.rolloutState = 'COMPLETED';
+        primary.rolloutStateReason = 'ECS deployment completed.';
+      }
+    }
+  }
+
+  private newDeployment(service: SimService, taskDefinition: string): SimDeployment {
+    const id = `ecs-svc/${String(1000000000000000 + this.nextId++)}`;
+    return {
+      id,
+      status: 'PRIMARY',
+      taskDefinition,
+      desiredCount: service.desiredCount,
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: 'ECS deployment in progress.',
+      failedTasks: 0,
+      createdAt: this.now(),
+      profile: this.scenario.tasks({
+        isBaseline: taskDefinition === service.baselineTaskDefinition,
+        failedDeployments: this.failedDeployments,
+      }),
+    };
+  }
+
+  private launch(service: SimService, deployment: SimDeployment): SimTask {
+    const n = this.nextIp++;
+    const task: SimTask = {
+      arn: `arn:aws:ecs:${this.region}:${this.account}:task/${service.cluster}/${(n * 2654435761).toString(16).padStart(32, '0').slice(-32)}`,
+      serviceKey: service.key,
+      deploymentId: deployment.id,
+      taskDefinitionArn: deployment.taskDefinition,
+      ip: `10.0.${Math.floor(n / 250)}.${(n % 250) + 4}`,
+      lastStatus: 'PENDING',
+      readyAt: this.now() + deployment.profile.startSeconds * 1000,
+    };
+    this.tasks.set(task.arn, task);
+    return task;
+  }
+
+  private stop(service: SimService, task: SimTask, reason: string): void {
+    task.lastStatus = 'STOPPED';
+    task.stoppedReason = reason;
+    const target = this.targetGroups.get(service.targetGroupArn ?? '')?.get(task.ip);
+    if (target) {
+      target.state = 'draining';
+      target.reason = 'Target.DeregistrationInProgress';
+      target.description = 'Target deregistration is in progress';
+      target.until = this.now() + DRAIN_SECONDS * 1000;
+    }
+  }
+
+  private register(service: SimService, task: SimTask, verdict: 'healthy' | 'unhealthy', healthSeconds: number): void {
+    const targets = this.targetGroups.get(service.targetGroupArn ?? '');
+    if (!targets) return;
+    targets.set(task.ip, {
+      id: task.ip,
+      port: 8080,
+      state: 'initial',
+      reason: 'Elb.InitialHealthChecking',
+      description: 'Initial health checks in progress',
+      until: this.now() + healthSeconds * 1000,
+      verdict,
+    });
+  }
+
+  // ---- API ----
+
+  private service(cluster: string | undefined, name: string | undefined): SimService {
+    const service = this.services.get(`${cluster ?? 'default'}/${name}`) ?? this.services.get(`${cluster}/${name?.split('/').pop()}`);
+    if (!service) throw awsError('ServiceNotFoundException', `Service not found: ${name}`);
+    return service;
+  }
+
+  resolveTaskDefinition(ref: string): SimTaskDefinition {
+    const direct = this.taskDefinitions.get(ref);
+    if (direct) return direct;
+    const [family, revision] = ref.split('/').pop()?.split(':') ?? [];
+    const matches = [...this.taskDefinitions.values()].filter((t) => t.family === family && (!revision || String(t.revision) === revision));
+    const found = matches.sort((a, b) => b.revision - a.revision)[0];
+    if (!found) throw awsError('ClientException', `Unable to describe task definition ${ref}.`);
+    return found;
+  }
+
+  describeServices(input: { cluster?: string; services?: string[] }) {
+    const services = [];
+    const failures = [];
+    for (const name of input.services ?? []) {
+      const service = this.services.get(`${input.cluster}/${name}`);
+      if (!service) {
+        failures.push({ arn: `arn:aws:ecs:${this.region}:${this.account}:service/${input.cluster}/${name}`, reason: 'MISSING' });
+        continue;
+      }
+      services.push(this.describe(service));
+    }
+    return { services, failures };
+  }
+
+  private count(deploymentId: string, status: SimTask['lastStatus']) {
+    return [...this.tasks.values()].filter((t) => t.deploymentId === deploymentId && t.lastStatus === status).length;
+  }
+
+  private describe(service: SimService) {
+    const deployments = service.deployments.map((d) => ({
+      id: d.id,
+      status: d.status,
+      taskDefinition: d.taskDefinition,
+      desiredCount: d.desiredCount,
+      runningCount: this.count(d.id, 'RUNNING'),
+      pendingCount: this.count(d.id, 'PENDING'),
+      failedTasks: d.failedTasks,
+      rolloutState: d.rolloutState,
+      rolloutStateReason: d.rolloutStateReason,
+      createdAt: new Date(d.createdAt),
+    }));
+    return {
+      serviceName: service.name,
+      serviceArn: service.arn,
+      clusterArn: `arn:aws:ecs:${this.region}:${this.account}:cluster/${service.cluster}`,
+      status: 'ACTIVE',
+      desiredCount: service.desiredCount,
+      runningCount: deployments.reduce((n, d) => n + d.runningCount, 0),
+      pendingCount: deployments.reduce((n, d) => n + d.pendingCount, 0),
+      taskDefinition: service.deployments[0]?.taskDefinition,
+      deployments,
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: service.circuitBreakerRollback },
+      },
+    };
+  }
+
+  updateService(input: { cluster?: string; service?: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) {
+    const service = this.service(input.cluster, input.service);
+    if (input.desiredCount !== undefined) {
+      if (input.desiredCount < 0) throw awsError('InvalidParameterException', 'desiredCount must be >= 0');
+      service.desiredCount = input.desiredCount;
+    }
+    const primary = service.deployments[0];
+    const taskDefinition = input.taskDefinition ? this.resolveTaskDefinition(input.taskDefinition).arn : primary?.taskDefinition;
+    if (!taskDefinition) throw awsError('InvalidParameterException', 'no task definition');
+    if (!primary || taskDefinition !== primary.taskDefinition || input.forceNewDeployment) {
+      for (const d of service.deployments) d.status = 'ACTIVE';
+      service.deployments.unshift(this.newDeployment(service, taskDefinition));
+    } else {
+      primary.desiredCount = service.desiredCount;
+    }
+    return { service: this.describe(service) };
+  }
+
+  listTasks(input: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
+    const service = this.service(input.cluster, input.serviceName);
+    const wanted = input.desiredStatus === 'STOPPED' ? ['STOPPED'] : ['PENDING', 'RUNNING'];
+    return { taskArns: [...this.tasks.values()].filter((t) => t.serviceKey === service.key && wanted.includes(t.lastStatus)).map((t) => t.arn) };
+  }
+
+  describeTasks(input: { cluster?: string; tasks?: string[] }) {
+    if ((input.tasks?.length ?? 0) > 100) throw awsError('InvalidParameterException', 'Tasks cannot be longer than 100 tasks');
+    const tasks = (input.tasks ?? []).flatMap((arn) => {
+      const task = this.tasks.get(arn);
+      if (!task) return [];
+      return [
+        {
+          taskArn: task.arn,
+          taskDefinitionArn: task.taskDefinitionArn,
+          lastStatus: task.lastStatus,
+          desiredStatus: task.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
+          ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
+          attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'privateIPv4Address', value: task.ip }] }],
+        },
+      ];
+    });
+    return { tasks, failures: [] };
+  }
+
+  describeTaskDefinition(input: { taskDefinition?: string }) {
+    const td = this.resolveTaskDefinition(input.taskDefinition ?? '');
+    const { tags, ...rest } = td;
+    return { taskDefinition: { ...structuredClone(rest), taskDefinitionArn: td.arn, status: 'ACTIVE' }, tags: structuredClone(tags) };
+  }
+
+  registerTaskDefinition(input: Partial<SimTaskDefinition> & { family?: string }) {
+    if (!input.family || !input.containerDefinitions?.length) throw awsError('ClientException', 'family and containerDefinitions are required');
+    const revision = Math.max(0, ...[...this.taskDefinitions.values()].filter((t) => t.family === input.family).map((t) => t.revision)) + 1;
+    const arn = this.addTaskDefinition(input.family, revision, structuredClone(input.containerDefinitions), {
+      ...(input.taskRoleArn && { task: input.taskRoleArn }),
+      ...(input.executionRoleArn && { execution: input.executionRoleArn }),
+    });
+    return this.describeTaskDefinition({ taskDefinition: arn });
+  }
+
+  describeTargetHealth(input: { TargetGroupArn?: string }) {
+    const targets = this.targetGroups.get(input.TargetGroupArn ?? '');
+    if (!targets) throw awsError('TargetGroupNotFoundException', `Target group '${input.TargetGroupArn}' not found`);
+    return {
+      TargetHealthDescriptions: [...targets.values()].map((t) => ({
+        Target: { Id: t.id, Port: t.port },
+        HealthCheckPort: String(t.port),
+        TargetHealth: { State: t.state, ...(t.reason && { Reason: t.reason }), ...(t.description && { Description: t.description }) },
+      })),
+    };
+  }
+}
+
+/** The deployment circuit breaker's failure threshold: 0.5 x desired, at least 3, at most 200. */
+export function circuitBreakerThreshold(desired: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desired * 0.5)));
+}

@@ -1,0 +1,76 @@
+// Simulated RDS: instances and snapshots. A snapshot goes creating -> available (or failed, as the
+// scenario says) over simulated time; snapshots are never deleted.
+import type { Scenario } from '../scenarios.ts';
+import { awsError } from './errors.ts';
+
+interface SimSnapshot {
+  id: string;
+  instance: string;
+  status: 'creating' | 'available' | 'failed';
+  createdAt: number;
+  readyAt: number;
+  tags: { Key?: string; Value?: string }[];
+}
+
+export class SimulatedRds {
+  readonly instances = new Map<string, { id: string; status: string }>();
+  readonly snapshots = new Map<string, SimSnapshot>();
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly region: string,
+    private readonly account: string,
+    private readonly now: () => number,
+  ) {}
+
+  addInstance(id: string): void {
+    this.instances.set(id.toLowerCase(), { id: id.toLowerCase(), status: 'available' });
+  }
+
+  tick(now: number): void {
+    for (const snapshot of this.snapshots.values()) {
+      if (snapshot.status === 'creating' && snapshot.readyAt <= now) {
+        snapshot.status = this.scenario.snapshot?.fails ? 'failed' : 'available';
+      }
+    }
+  }
+
+  createDBSnapshot(input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string; Tags?: { Key?: string; Value?: string }[] }) {
+    const instance = this.instances.get((input.DBInstanceIdentifier ?? '').toLowerCase());
+    if (!instance) throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
+    if (instance.status !== 'available' && instance.status !== 'storage-optimization') {
+      throw awsError('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
+    }
+    const id = (input.DBSnapshotIdentifier ?? '').toLowerCase();
+    if (this.snapshots.has(id)) throw awsError('DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
+    const seconds = this.scenario.snapshot?.seconds ?? 240;
+    const snapshot: SimSnapshot = { id, instance: instance.id, status: 'creating', createdAt: this.now(), readyAt: this.now() + seconds * 1000, tags: input.Tags ?? [] };
+    this.snapshots.set(id, snapshot);
+    return { DBSnapshot: this.describe(snapshot) };
+  }
+
+  describeDBSnapshots(input: { DBSnapshotIdentifier?: string; DBInstanceIdentifier?: string }) {
+    if (input.DBSnapshotIdentifier) {
+      const snapshot = this.snapshots.get(input.DBSnapshotIdentifier.toLowerCase());
+      if (!snapshot) throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+      return { DBSnapshots: [this.describe(snapshot)] };
+    }
+    const all = [...this.snapshots.values()].filter((s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier.toLowerCase());
+    return { DBSnapshots: all.map((s) => this.describe(s)) };
+  }
+
+  private describe(s: SimSnapshot) {
+    const total = s.readyAt - s.createdAt;
+    const progress = s.status === 'available' ? 100 : Math.min(99, Math.floor(((this.now() - s.createdAt) / Math.max(1, total)) * 100));
+    return {
+      DBSnapshotIdentifier: s.id,
+      DBInstanceIdentifier: s.instance,
+      DBSnapshotArn: `arn:aws:rds:${this.region}:${this.account}:snapshot:${s.id}`,
+      Status: s.status,
+      SnapshotType: 'manual',
+      PercentProgress: progress,
+      SnapshotCreateTime: new Date(s.createdAt),
+      TagList: s.tags,
+    };
+  }
+}

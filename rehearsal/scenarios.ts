@@ -1,0 +1,105 @@
+// Named fault scenarios for the simulated account. The baseline (what runs when the rehearsal
+// starts) is healthy; a scenario decides how the new release, the snapshot and the alarms behave.
+
+/** How a deployment's tasks behave in the simulated account. */
+export interface TaskProfile {
+  /** Seconds from launch to RUNNING (or to the crash). */
+  readonly startSeconds: number;
+  readonly outcome: 'runs' | 'crashes';
+  /** The targets' health once the health checks have run. */
+  readonly health: 'healthy' | 'unhealthy';
+  /** Seconds of health checking from registration to a verdict. */
+  readonly healthSeconds: number;
+  /** ECS's stopped reason for crashing tasks. */
+  readonly stoppedReason?: string;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** The profile of a deployment's tasks; `isBaseline` is the task definition the service ran at the start. */
+  tasks(ctx: { isBaseline: boolean; failedDeployments: number }): TaskProfile;
+  /** Does this call of an API fail with ThrottlingException? (`n` counts that API's calls from 1.) */
+  throttled?(api: string, n: number): boolean;
+  /** Seconds a snapshot takes, and whether it fails. */
+  readonly snapshot?: { seconds: number; fails: boolean };
+  /** Minutes after a new release completes at which the first watched alarm fires. */
+  readonly alarmAfterMinutes?: number;
+  /** The service's deployment circuit breaker rolls back on its own. */
+  readonly ecsRollsBack?: boolean;
+  /** Another run holds the service's lock when the rehearsal starts. */
+  readonly lockHeld?: boolean;
+}
+
+const healthy: TaskProfile = { startSeconds: 45, outcome: 'runs', health: 'healthy', healthSeconds: 30 };
+const crashing: TaskProfile = {
+  startSeconds: 40,
+  outcome: 'crashes',
+  health: 'healthy',
+  healthSeconds: 30,
+  stoppedReason: 'Essential container in task exited (exit code 1)',
+};
+
+export const SCENARIOS: Record<string, Scenario> = {
+  happy: {
+    name: 'happy',
+    description: 'Everything works: the new tasks start, pass health checks, and the bake is quiet.',
+    tasks: () => healthy,
+  },
+  'slow-rollout': {
+    name: 'slow-rollout',
+    description: 'New tasks take 6 minutes to start and 90 s to pass health checks; still within the budgets.',
+    tasks: ({ isBaseline }) => (isBaseline ? healthy : { ...healthy, startSeconds: 360, healthSeconds: 90 }),
+    snapshot: { seconds: 900, fails: false },
+  },
+  throttling: {
+    name: 'throttling',
+    description: 'Bursts of ThrottlingException on the describe calls; the state machine retries with backoff.',
+    tasks: () => healthy,
+    throttled: (api, n) => /^(ecs|elb|rds|cloudwatch):Describe/.test(api) && (n === 2 || n === 3 || n % 7 === 0),
+  },
+  'crash-loop': {
+    name: 'crash-loop',
+    description: 'The new image exits at start; the circuit breaker fails the rollout; the run rolls back.',
+    tasks: ({ isBaseline }) => (isBaseline ? healthy : crashing),
+  },
+  'unhealthy-targets': {
+    name: 'unhealthy-targets',
+    description: 'The new tasks run but answer 502 to the health check; the run rolls back.',
+    tasks: ({ isBaseline }) => (isBaseline ? healthy : { ...healthy, health: 'unhealthy' }),
+  },
+  'alarm-during-bake': {
+    name: 'alarm-during-bake',
+    description: 'The release is healthy at first; 7 minutes into the bake the 5xx alarm fires; the run rolls back.',
+    tasks: () => healthy,
+    alarmAfterMinutes: 7,
+  },
+  'ecs-auto-rollback': {
+    name: 'ecs-auto-rollback',
+    description: "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",
+    tasks: ({ isBaseline }) => (isBaseline ? healthy : crashing),
+    ecsRollsBack: true,
+  },
+  'snapshot-fails': {
+    name: 'snapshot-fails',
+    description: 'The pre-deploy snapshot ends up failed; the service is never touched.',
+    tasks: () => healthy,
+    snapshot: { seconds: 180, fails: true },
+  },
+  'rollback-fails': {
+    name: 'rollback-fails',
+    description: 'The new tasks crash, and the rollback cannot place tasks either; the on-call is paged.',
+    tasks: ({ isBaseline, failedDeployments }) =>
+      !isBaseline || failedDeployments > 0
+        ? { ...crashing, stoppedReason: isBaseline ? 'RESOURCE:MEMORY: no container instance met all requirements' : crashing.stoppedReason }
+        : healthy,
+  },
+  'lock-held': {
+    name: 'lock-held',
+    description: 'Another run holds the lock on the service; this run changes nothing.',
+    tasks: () => healthy,
+    lockHeld: true,
+  },
+};
+
+export const SCENARIO_NAMES = Object.keys(SCENARIOS);
