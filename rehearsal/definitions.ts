@@ -20,7 +20,12 @@ export interface Definitions {
   readonly topicArn: string;
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
+type Template = {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+  >;
+};
 
 export function synthesizeDefinitions(config: Config): Definitions {
   const outdir = mkdtempSync(join(tmpdir(), 'runbook-synth-'));
@@ -71,7 +76,8 @@ export function definitionsFromTemplate(template: Template, config: Config): Def
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       const body = resource.Properties?.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
-      const text = typeof body === 'string' ? body : body['Fn::Join'][1].map(resolve).join(body['Fn::Join'][0]);
+      const text =
+        typeof body === 'string' ? body : body['Fn::Join'][1].map(resolve).join(body['Fn::Join'][0]);
       const name = machineName(id);
       machines[name.replace(/^runbook-/, '')] = { arn: machineArn(id), name, asl: JSON.parse(text) as Asl };
     }

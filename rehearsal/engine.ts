@@ -6,7 +6,7 @@ import './polyfill.ts';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Config } from '../infra/config.ts';
 import { workers } from '../tasks/index.ts';
-import { type Worker, invoke } from '../tasks/worker.ts';
+import { invoke, type Worker } from '../tasks/worker.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
@@ -78,14 +78,21 @@ const STEP_SECONDS = 1;
 /** How long the simulated person takes to decide an approval. */
 const DECISION_SECONDS = 180;
 
-const machines = new WeakMap<Asl, { machine: StateMachine; waits: ReturnType<typeof localDefinition>['waits']; asl: Asl }>();
+const machines = new WeakMap<
+  Asl,
+  { machine: StateMachine; waits: ReturnType<typeof localDefinition>['waits']; asl: Asl }
+>();
 
 function prepared(asl: Asl) {
   let entry = machines.get(asl);
   if (!entry) {
     const local = localDefinition(asl);
     // The engine's validator adds fields to the definition it checks; give it its own copy.
-    entry = { machine: new StateMachine(structuredClone(local.asl) as never), waits: local.waits, asl: local.asl };
+    entry = {
+      machine: new StateMachine(structuredClone(local.asl) as never),
+      waits: local.waits,
+      asl: local.asl,
+    };
     machines.set(asl, entry);
   }
   return entry;
@@ -110,19 +117,30 @@ function namedError(name: string, cause: string): Error {
 
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const { config, definitions, scenario } = options;
-  const account = new SimulatedAccount({ config, scenario, table: definitions.table, ...(options.start && { start: options.start }) });
+  const account = new SimulatedAccount({
+    config,
+    scenario,
+    table: definitions.table,
+    ...(options.start && { start: options.start }),
+  });
   const clients = simulatedClients(account, config.region);
   const emit = options.onEvent ?? (() => {});
   let executions = 0;
 
   const patchNow = (payload: unknown) =>
-    payload && typeof payload === 'object' && 'now' in payload ? { ...payload, now: account.clock.iso() } : payload;
+    payload && typeof payload === 'object' && 'now' in payload
+      ? { ...payload, now: account.clock.iso() }
+      : payload;
 
   async function decide(request: ApprovalRequest): Promise<Decision> {
     return typeof options.approver === 'function' ? options.approver(request) : options.approver;
   }
 
-  async function execute(procedure: string, input: unknown, depth: number): Promise<Omit<RehearsalResult, 'changes' | 'account' | 'scenario' | 'procedure'>> {
+  async function execute(
+    procedure: string,
+    input: unknown,
+    depth: number,
+  ): Promise<Omit<RehearsalResult, 'changes' | 'account' | 'scenario' | 'procedure'>> {
     const definition = definitions.machines[procedure];
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
     const { machine, waits, asl } = prepared(definition.asl);
@@ -168,7 +186,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
           }
         };
       } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-        const worker: Worker = workers[definitions.functions[String(state.Parameters?.FunctionName)] ?? 'request-approval'];
+        const worker: Worker =
+          workers[definitions.functions[String(state.Parameters?.FunctionName)] ?? 'request-approval'];
         handlers[stateName] = async (params: { Payload: Record<string, unknown> }) => {
           await settle();
           const payload = patchNow(params.Payload) as Record<string, unknown>;
@@ -191,26 +210,66 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             requestedBy: (request.requestedBy as string | null) ?? null,
             approvers: (request.approvers as string[]) ?? [],
           };
-          emit({ at: account.clock.elapsedSeconds(), depth, kind: 'approval', execution: executionArn, state: stateName, detail: `requested ${approval.approvalId}: ${approval.change}, expires ${approval.expiresAt}` });
+          emit({
+            at: account.clock.elapsedSeconds(),
+            depth,
+            kind: 'approval',
+            execution: executionArn,
+            state: stateName,
+            detail: `requested ${approval.approvalId}: ${approval.change}, expires ${approval.expiresAt}`,
+          });
           const decision = await decide(approval);
           const timeout = Number(payload.timeoutSeconds);
           account.clock.advance(decision === 'expire' ? timeout : Math.min(DECISION_SECONDS, timeout - 1));
           recordDecision(account, definitions.table, approval.approvalId, decision);
-          emit({ at: account.clock.elapsedSeconds(), depth, kind: 'approval', execution: executionArn, state: stateName, detail: `${decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired'} by the rehearsal` });
+          emit({
+            at: account.clock.elapsedSeconds(),
+            depth,
+            kind: 'approval',
+            execution: executionArn,
+            state: stateName,
+            detail: `${decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired'} by the rehearsal`,
+          });
           checkTimeout();
-          if (decision === 'reject') throw namedError('ApprovalRejected', `Rejected in the rehearsal (approval ${approval.approvalId}); nothing was changed.`);
-          if (decision === 'expire') throw namedError('States.Timeout', `No decision on approval ${approval.approvalId} within ${timeout} s.`);
-          return { decision: 'approved', approvalId: approval.approvalId, approver: 'rehearsal', decidedAt: account.clock.iso() };
+          if (decision === 'reject')
+            throw namedError(
+              'ApprovalRejected',
+              `Rejected in the rehearsal (approval ${approval.approvalId}); nothing was changed.`,
+            );
+          if (decision === 'expire')
+            throw namedError(
+              'States.Timeout',
+              `No decision on approval ${approval.approvalId} within ${timeout} s.`,
+            );
+          return {
+            decision: 'approved',
+            approvalId: approval.approvalId,
+            approver: 'rehearsal',
+            decidedAt: account.clock.iso(),
+          };
         };
       } else if (resource.startsWith('arn:aws:states:::states:startExecution.sync')) {
         handlers[stateName] = async (params: { StateMachineArn: string; Input: unknown }) => {
           await settle();
-          const child = Object.entries(definitions.machines).find(([, m]) => m.arn === params.StateMachineArn)?.[0];
-          if (!child) throw namedError('StepFunctions.StateMachineDoesNotExistException', `State machine ${params.StateMachineArn} does not exist`);
+          const child = Object.entries(definitions.machines).find(
+            ([, m]) => m.arn === params.StateMachineArn,
+          )?.[0];
+          if (!child)
+            throw namedError(
+              'StepFunctions.StateMachineDoesNotExistException',
+              `State machine ${params.StateMachineArn} does not exist`,
+            );
           const result = await execute(child, params.Input, depth + 1);
-          const described = { ExecutionArn: result.executionArn, StateMachineArn: params.StateMachineArn, Status: result.status };
+          const described = {
+            ExecutionArn: result.executionArn,
+            StateMachineArn: params.StateMachineArn,
+            Status: result.status,
+          };
           if (result.status === 'SUCCEEDED') return { ...described, Output: result.output };
-          throw namedError('States.TaskFailed', JSON.stringify({ ...described, Error: result.error, Cause: result.cause }));
+          throw namedError(
+            'States.TaskFailed',
+            JSON.stringify({ ...described, Error: result.error, Cause: result.cause }),
+          );
         };
       } else {
         throw new Error(`the rehearsal has no local handler for Task '${stateName}' (${resource})`);
@@ -224,23 +283,48 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       Task: { Token: `rehearsal-task-token/${name}` },
     };
     emit({ at: startedAt, depth, kind: 'started', execution: executionArn, detail: procedure });
-    run = machine.run(input as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides }, context });
+    run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      context,
+    });
     let transitions = 0;
     const consume = (async () => {
       for await (const event of run.eventLogs) {
         const at = account.clock.elapsedSeconds();
-        const e = event as { type: string; state?: { name: string; type: string; output?: unknown }; Error?: string; Cause?: string; retry?: { retrier: { IntervalSeconds?: number; BackoffRate?: number }; attempt: number } };
-        const base = { at, depth, execution: executionArn, ...(e.state && { state: e.state.name, type: e.state.type }) };
+        const e = event as {
+          type: string;
+          state?: { name: string; type: string; output?: unknown };
+          Error?: string;
+          Cause?: string;
+          retry?: { retrier: { IntervalSeconds?: number; BackoffRate?: number }; attempt: number };
+        };
+        const base = {
+          at,
+          depth,
+          execution: executionArn,
+          ...(e.state && { state: e.state.name, type: e.state.type }),
+        };
         if (e.type === 'StateEntered') {
           transitions++;
           emit({ ...base, kind: 'entered' });
         } else if (e.type === 'StateExited') emit({ ...base, kind: 'exited', output: e.state?.output });
-        else if (e.type === 'StateFailed') emit({ ...base, kind: 'failed', ...(e.Error && { error: e.Error }), ...(e.Cause && { cause: String(e.Cause) }) });
+        else if (e.type === 'StateFailed')
+          emit({
+            ...base,
+            kind: 'failed',
+            ...(e.Error && { error: e.Error }),
+            ...(e.Cause && { cause: String(e.Cause) }),
+          });
         else if (e.type === 'StateRetried' && e.retry) {
           // The engine retries at once; the clock moves by the retrier's (jitter-free) interval instead.
           const { IntervalSeconds = 1, BackoffRate = 2 } = e.retry.retrier;
           account.clock.advance(IntervalSeconds * BackoffRate ** Math.max(0, e.retry.attempt - 1));
-          emit({ ...base, at: account.clock.elapsedSeconds(), kind: 'retried', detail: `attempt ${e.retry.attempt + 1}` });
+          emit({
+            ...base,
+            at: account.clock.elapsedSeconds(),
+            kind: 'retried',
+            detail: `attempt ${e.retry.attempt + 1}`,
+          });
         } else if (e.type === 'StateCaught') emit({ ...base, kind: 'caught' });
       }
     })();
@@ -268,21 +352,56 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       }
     }
     await consume.catch(() => {});
-    emit({ at: account.clock.elapsedSeconds(), depth, kind: 'finished', execution: executionArn, detail: status, ...(error && { error }), ...(cause && { cause }) });
-    return { executionArn, status, error, cause, output, transitions, durationSeconds: account.clock.elapsedSeconds() - startedAt };
+    emit({
+      at: account.clock.elapsedSeconds(),
+      depth,
+      kind: 'finished',
+      execution: executionArn,
+      detail: status,
+      ...(error && { error }),
+      ...(cause && { cause }),
+    });
+    return {
+      executionArn,
+      status,
+      error,
+      cause,
+      output,
+      transitions,
+      durationSeconds: account.clock.elapsedSeconds() - startedAt,
+    };
   }
 
   const result = await execute(options.procedure, options.input, 0);
-  return { procedure: options.procedure, scenario: scenario.name, ...result, changes: account.changes, account: account.state() };
+  return {
+    procedure: options.procedure,
+    scenario: scenario.name,
+    ...result,
+    changes: account.changes,
+    account: account.state(),
+  };
 }
 
 /** What the approval service would write: the decision, on the approval's record. */
-function recordDecision(account: SimulatedAccount, table: string, approvalId: string, decision: Decision): void {
+function recordDecision(
+  account: SimulatedAccount,
+  table: string,
+  approvalId: string,
+  decision: Decision,
+): void {
   const key = { pk: { S: `approval#${approvalId}` } };
   const item = account.dynamodb.getItem({ TableName: table, Key: key }).Item;
   if (!item) return;
   const status = decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired';
-  account.dynamodb.putItem({ TableName: table, Item: { ...item, status: { S: status }, decidedBy: { S: 'rehearsal' }, decidedAt: { S: account.clock.iso() } } });
+  account.dynamodb.putItem({
+    TableName: table,
+    Item: {
+      ...item,
+      status: { S: status },
+      decidedBy: { S: 'rehearsal' },
+      decidedAt: { S: account.clock.iso() },
+    },
+  });
 }
 
 export { SimulatedAccount };

@@ -21,11 +21,19 @@ export function localDefinition(asl: Asl): { asl: Asl; waits: Record<string, Wai
   for (const [name, state] of Object.entries(copy.States)) {
     if (state.Type !== 'Wait') continue;
     if (state.Timestamp !== undefined || state.TimestampPath !== undefined) {
-      throw new Error(`Wait state '${name}' waits until a timestamp; the rehearsal supports Seconds and SecondsPath`);
+      throw new Error(
+        `Wait state '${name}' waits until a timestamp; the rehearsal supports Seconds and SecondsPath`,
+      );
     }
-    waits[name] = state.Seconds !== undefined ? { seconds: state.Seconds } : { secondsPath: state.SecondsPath };
+    waits[name] =
+      state.Seconds !== undefined ? { seconds: state.Seconds } : { secondsPath: state.SecondsPath };
     const { Type: _type, Seconds: _s, SecondsPath: _sp, ...rest } = state;
-    copy.States[name] = { ...rest, Type: 'Task', Resource: CLOCK_RESOURCE, ...(state.SecondsPath && { Parameters: { 'seconds.$': state.SecondsPath, 'input.$': '$' } }) };
+    copy.States[name] = {
+      ...rest,
+      Type: 'Task',
+      Resource: CLOCK_RESOURCE,
+      ...(state.SecondsPath && { Parameters: { 'seconds.$': state.SecondsPath, 'input.$': '$' } }),
+    };
   }
   for (const [name, state] of Object.entries(copy.States)) {
     if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined) {

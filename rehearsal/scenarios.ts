@@ -48,15 +48,18 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'slow-rollout': {
     name: 'slow-rollout',
-    description: 'New tasks take 6 minutes to start and 90 s to pass health checks; still within the budgets.',
+    description:
+      'New tasks take 6 minutes to start and 90 s to pass health checks; still within the budgets.',
     tasks: ({ isBaseline }) => (isBaseline ? healthy : { ...healthy, startSeconds: 360, healthSeconds: 90 }),
     snapshot: { seconds: 900, fails: false },
   },
   throttling: {
     name: 'throttling',
-    description: 'Bursts of ThrottlingException on the describe calls; the state machine retries with backoff.',
+    description:
+      'Bursts of ThrottlingException on the describe calls; the state machine retries with backoff.',
     tasks: () => healthy,
-    throttled: (api, n) => /^(ecs|elb|rds|cloudwatch):Describe/.test(api) && (n === 2 || n === 3 || n % 7 === 0),
+    throttled: (api, n) =>
+      /^(ecs|elb|rds|cloudwatch):Describe/.test(api) && (n === 2 || n === 3 || n % 7 === 0),
   },
   'crash-loop': {
     name: 'crash-loop',
@@ -70,13 +73,15 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'alarm-during-bake': {
     name: 'alarm-during-bake',
-    description: 'The release is healthy at first; 7 minutes into the bake the 5xx alarm fires; the run rolls back.',
+    description:
+      'The release is healthy at first; 7 minutes into the bake the 5xx alarm fires; the run rolls back.',
     tasks: () => healthy,
     alarmAfterMinutes: 7,
   },
   'ecs-auto-rollback': {
     name: 'ecs-auto-rollback',
-    description: "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",
+    description:
+      "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",
     tasks: ({ isBaseline }) => (isBaseline ? healthy : crashing),
     ecsRollsBack: true,
   },
@@ -91,7 +96,12 @@ export const SCENARIOS: Record<string, Scenario> = {
     description: 'The new tasks crash, and the rollback cannot place tasks either; the on-call is paged.',
     tasks: ({ isBaseline, failedDeployments }) =>
       !isBaseline || failedDeployments > 0
-        ? { ...crashing, stoppedReason: isBaseline ? 'RESOURCE:MEMORY: no container instance met all requirements' : crashing.stoppedReason }
+        ? {
+            ...crashing,
+            stoppedReason: isBaseline
+              ? 'RESOURCE:MEMORY: no container instance met all requirements'
+              : crashing.stoppedReason,
+          }
         : healthy,
   },
   'lock-held': {

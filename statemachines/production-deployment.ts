@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker, LAMBDA_TRANSIENT } from './invoke-worker.ts';
-import { catchAll, failRun, notNull, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 

@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, notNull, notifyAndFail, notifyStep, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 
 export const ROLLBACK = 'rollback';

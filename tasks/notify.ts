@@ -38,7 +38,11 @@ export function originalError(failure: { Error: string; Cause?: string | undefin
   try {
     const parsed = JSON.parse(failure.Cause ?? '') as Record<string, unknown>;
     if (typeof parsed.errorType === 'string') return parsed.errorType;
-    if (typeof parsed.Error === 'string') return originalError({ Error: parsed.Error, Cause: typeof parsed.Cause === 'string' ? parsed.Cause : undefined });
+    if (typeof parsed.Error === 'string')
+      return originalError({
+        Error: parsed.Error,
+        Cause: typeof parsed.Cause === 'string' ? parsed.Cause : undefined,
+      });
   } catch {
     // Not JSON: the error is what the Catch saw.
   }

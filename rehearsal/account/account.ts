@@ -81,16 +81,36 @@ export class SimulatedAccount {
           `${envName}-${key}`,
           BASELINE_REVISION,
           [
-            { name: svc.containerName, image: `${registry}/${key}@sha256:${digest}`, essential: true, portMappings: [{ containerPort: 8080 }] },
-            { name: 'log-router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', essential: false },
+            {
+              name: svc.containerName,
+              image: `${registry}/${key}@sha256:${digest}`,
+              essential: true,
+              portMappings: [{ containerPort: 8080 }],
+            },
+            {
+              name: 'log-router',
+              image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
+              essential: false,
+            },
           ],
           { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
         );
         const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
         this.ecs.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
         if (svc.maintenancePage) {
-          const page = this.ecs.addTaskDefinition(`${envName}-maintenance-page`, 3, [{ name: 'nginx', image: 'public.ecr.aws/nginx/nginx:stable', essential: true }], {});
-          this.ecs.addService(svc.maintenancePage.cluster ?? svc.cluster, svc.maintenancePage.service, page, 0, null);
+          const page = this.ecs.addTaskDefinition(
+            `${envName}-maintenance-page`,
+            3,
+            [{ name: 'nginx', image: 'public.ecr.aws/nginx/nginx:stable', essential: true }],
+            {},
+          );
+          this.ecs.addService(
+            svc.maintenancePage.cluster ?? svc.cluster,
+            svc.maintenancePage.service,
+            page,
+            0,
+            null,
+          );
         }
         if (svc.database) this.rds.addInstance(svc.database);
         svc.alarms.forEach((alarm, i) => {
@@ -113,7 +133,9 @@ export class SimulatedAccount {
             TableName: table,
             Item: {
               pk: { S: lockKey },
-              owner: { S: `arn:aws:states:${config.region}:${config.account}:execution:runbook-production-deployment:hotfix-2291` },
+              owner: {
+                S: `arn:aws:states:${config.region}:${config.account}:execution:runbook-production-deployment:hotfix-2291`,
+              },
               procedure: { S: 'production-deployment' },
               acquiredAt: { S: since },
               expiresAt: { N: String(Math.floor(this.clock.now().getTime() / 1000) + 3 * 3600) },
@@ -142,12 +164,20 @@ export class SimulatedAccount {
         return this.ecs.describeTaskDefinition(i);
       case 'ecs:RegisterTaskDefinition': {
         const out = this.ecs.registerTaskDefinition(i);
-        this.change(service, command, String(input.family), `revision ${out.taskDefinition.revision}: ${images(input)}`);
+        this.change(
+          service,
+          command,
+          String(input.family),
+          `revision ${out.taskDefinition.revision}: ${images(input)}`,
+        );
         return out;
       }
       case 'ecs:UpdateService': {
         const out = this.ecs.updateService(i);
-        const parts = [input.taskDefinition && `taskDefinition ${short(String(input.taskDefinition))}`, input.desiredCount !== undefined && `desiredCount ${input.desiredCount}`];
+        const parts = [
+          input.taskDefinition && `taskDefinition ${short(String(input.taskDefinition))}`,
+          input.desiredCount !== undefined && `desiredCount ${input.desiredCount}`,
+        ];
         this.change(service, command, String(input.service), parts.filter(Boolean).join(', '));
         return out;
       }
@@ -155,7 +185,12 @@ export class SimulatedAccount {
         return this.ecs.describeTargetHealth(i);
       case 'rds:CreateDBSnapshot': {
         const out = this.rds.createDBSnapshot(i);
-        this.change(service, command, String(input.DBInstanceIdentifier), `snapshot ${out.DBSnapshot.DBSnapshotIdentifier}`);
+        this.change(
+          service,
+          command,
+          String(input.DBInstanceIdentifier),
+          `snapshot ${out.DBSnapshot.DBSnapshotIdentifier}`,
+        );
         return out;
       }
       case 'rds:DescribeDBSnapshots':
@@ -202,21 +237,36 @@ export class SimulatedAccount {
         desiredCount: s.desiredCount,
         runningCount: described?.runningCount ?? 0,
         rolloutState: described?.deployments[0]?.rolloutState ?? null,
-        images: this.ecs.resolveTaskDefinition(described?.taskDefinition ?? '').containerDefinitions.map((c) => c.image ?? ''),
+        images: this.ecs
+          .resolveTaskDefinition(described?.taskDefinition ?? '')
+          .containerDefinitions.map((c) => c.image ?? ''),
       };
     });
     const targetGroups = [...this.ecs.targetGroups.entries()].map(([arn, targets]) => ({
       targetGroupArn: arn,
-      targets: [...targets.values()].map((t) => ({ id: t.id, state: t.state, ...(t.reason && { reason: t.reason }) })),
+      targets: [...targets.values()].map((t) => ({
+        id: t.id,
+        state: t.state,
+        ...(t.reason && { reason: t.reason }),
+      })),
     }));
-    const dbSnapshots = [...this.rds.snapshots.values()].map((s) => ({ id: s.id, dbInstance: s.instance, status: s.status }));
+    const dbSnapshots = [...this.rds.snapshots.values()].map((s) => ({
+      id: s.id,
+      dbInstance: s.instance,
+      status: s.status,
+    }));
     const items = [...this.dynamodb.tables.values()].flatMap((t) => [...t.values()]);
     const locks = items
       .filter((item) => item.pk?.S?.startsWith('ecs:'))
       .map((item) => ({ key: item.pk?.S, owner: item.owner?.S, procedure: item.procedure?.S }));
     const approvals = items
       .filter((item) => item.pk?.S?.startsWith('approval#'))
-      .map((item) => ({ id: item.pk?.S?.slice('approval#'.length), service: item.service?.S, status: item.status?.S, expiresAt: item.expiresAt?.S }));
+      .map((item) => ({
+        id: item.pk?.S?.slice('approval#'.length),
+        service: item.service?.S,
+        status: item.status?.S,
+        expiresAt: item.expiresAt?.S,
+      }));
     const alarms = [...this.cloudwatch.alarms.values()].map((a) => ({ name: a.name, state: a.state }));
     return {
       services,
@@ -234,4 +284,6 @@ export type AccountState = ReturnType<SimulatedAccount['state']>;
 
 const short = (arn: string) => arn.split('/').pop() ?? arn;
 const images = (input: Record<string, unknown>) =>
-  ((input.containerDefinitions ?? []) as { name?: string; image?: string }[]).map((c) => `${c.name}=${c.image}`).join(', ');
+  ((input.containerDefinitions ?? []) as { name?: string; image?: string }[])
+    .map((c) => `${c.name}=${c.image}`)
+    .join(', ');

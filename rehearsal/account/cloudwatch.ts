@@ -25,7 +25,13 @@ export class SimulatedCloudWatch {
 
   addAlarm(name: string, serviceKey: string, first: boolean): void {
     if (!this.alarms.has(name)) {
-      this.alarms.set(name, { name, state: 'OK', reason: 'Threshold Crossed: no datapoints were breaching the threshold', serviceKey, watched: first });
+      this.alarms.set(name, {
+        name,
+        state: 'OK',
+        reason: 'Threshold Crossed: no datapoints were breaching the threshold',
+        serviceKey,
+        watched: first,
+      });
     }
   }
 
@@ -37,13 +43,15 @@ export class SimulatedCloudWatch {
       const service = this.ecs.services.get(alarm.serviceKey);
       const primary = service?.deployments[0];
       if (!service || !primary) continue;
-      const onRelease = primary.taskDefinition !== service.baselineTaskDefinition && primary.rolloutState === 'COMPLETED';
+      const onRelease =
+        primary.taskDefinition !== service.baselineTaskDefinition && primary.rolloutState === 'COMPLETED';
       if (onRelease) {
         const since = this.releaseCompletedAt.get(alarm.name) ?? now;
         this.releaseCompletedAt.set(alarm.name, since);
         if (alarm.state !== 'ALARM' && now - since >= after * 60_000) {
           alarm.state = 'ALARM';
-          alarm.reason = 'Threshold Crossed: 3 out of the last 3 datapoints [48.0, 41.0, 37.0] were greater than the threshold (10.0)';
+          alarm.reason =
+            'Threshold Crossed: 3 out of the last 3 datapoints [48.0, 41.0, 37.0] were greater than the threshold (10.0)';
         }
       } else if (primary.taskDefinition === service.baselineTaskDefinition && alarm.state === 'ALARM') {
         alarm.state = 'OK';

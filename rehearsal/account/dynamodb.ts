@@ -1,7 +1,8 @@
 // Simulated DynamoDB tables, with the condition expressions the workers use (comparisons,
 // attribute_exists / attribute_not_exists, AND / OR). Anything else is refused loudly.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { awsError } from './errors.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -21,16 +22,34 @@ export class SimulatedDynamoDb {
     return table;
   }
 
-  putItem(input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) {
+  putItem(input: {
+    TableName?: string;
+    Item?: Item;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ReturnValuesOnConditionCheckFailure?: string;
+  }) {
     const table = this.table(input.TableName);
     const key = input.Item?.pk?.S;
-    if (!key) throw awsError('ValidationException', 'One or more parameter values were invalid: Missing the key pk in the item');
+    if (!key)
+      throw awsError(
+        'ValidationException',
+        'One or more parameter values were invalid: Missing the key pk in the item',
+      );
     this.check(table.get(key), input);
     table.set(key, structuredClone(input.Item as Item));
     return {};
   }
 
-  deleteItem(input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) {
+  deleteItem(input: {
+    TableName?: string;
+    Key?: Item;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ReturnValuesOnConditionCheckFailure?: string;
+  }) {
     const table = this.table(input.TableName);
     const key = input.Key?.pk?.S ?? '';
     this.check(table.get(key), input);
@@ -45,20 +64,38 @@ export class SimulatedDynamoDb {
 
   private check(
     existing: Item | undefined,
-    input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string },
+    input: {
+      ConditionExpression?: string;
+      ExpressionAttributeNames?: Names;
+      ExpressionAttributeValues?: Values;
+      ReturnValuesOnConditionCheckFailure?: string;
+    },
   ): void {
     if (!input.ConditionExpression) return;
-    if (evaluate(input.ConditionExpression, existing, input.ExpressionAttributeNames, input.ExpressionAttributeValues)) return;
+    if (
+      evaluate(
+        input.ConditionExpression,
+        existing,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+      )
+    )
+      return;
     throw new ConditionalCheckFailedException({
       message: 'The conditional request failed',
       $metadata: { httpStatusCode: 400 },
-      ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && existing && { Item: structuredClone(existing) }),
+      ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' &&
+        existing && { Item: structuredClone(existing) }),
     });
   }
 }
 
 function evaluate(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
-  return expression.split(/\s+OR\s+/i).some((clause) => clause.split(/\s+AND\s+/i).every((atom) => atomHolds(atom.trim(), item, names, values)));
+  return expression
+    .split(/\s+OR\s+/i)
+    .some((clause) =>
+      clause.split(/\s+AND\s+/i).every((atom) => atomHolds(atom.trim(), item, names, values)),
+    );
 }
 
 function atomHolds(atom: string, item: Item | undefined, names: Names, values: Values): boolean {
@@ -69,7 +106,8 @@ function atomHolds(atom: string, item: Item | undefined, names: Names, values: V
     return fn[1] ? !exists : exists;
   }
   const cmp = /^(\S+)\s*(=|<>|<=|>=|<|>)\s*(\S+)$/.exec(atom);
-  if (!cmp) throw awsError('ValidationException', `the simulated account does not support the condition '${atom}'`);
+  if (!cmp)
+    throw awsError('ValidationException', `the simulated account does not support the condition '${atom}'`);
   const operand = (token: string): string | number | undefined => {
     const value = token.startsWith(':') ? values?.[token] : item?.[name(token)];
     if (value === undefined) return undefined;

@@ -86,7 +86,12 @@ export class SimulatedEcs {
 
   // ---- seeding ----
 
-  addTaskDefinition(family: string, revision: number, containers: ContainerDefinition[], roles: { task?: string; execution?: string }) {
+  addTaskDefinition(
+    family: string,
+    revision: number,
+    containers: ContainerDefinition[],
+    roles: { task?: string; execution?: string },
+  ) {
     const arn = `arn:aws:ecs:${this.region}:${this.account}:task-definition/${family}:${revision}`;
     this.taskDefinitions.set(arn, {
       arn,
@@ -104,10 +109,17 @@ export class SimulatedEcs {
     return arn;
   }
 
-  addService(cluster: string, name: string, taskDefinition: string, desiredCount: number, targetGroupArn: string | null) {
+  addService(
+    cluster: string,
+    name: string,
+    taskDefinition: string,
+    desiredCount: number,
+    targetGroupArn: string | null,
+  ) {
     const key = `${cluster}/${name}`;
     if (this.services.has(key)) return;
-    if (targetGroupArn && !this.targetGroups.has(targetGroupArn)) this.targetGroups.set(targetGroupArn, new Map());
+    if (targetGroupArn && !this.targetGroups.has(targetGroupArn))
+      this.targetGroups.set(targetGroupArn, new Map());
     const service: SimService = {
       key,
       cluster,
@@ -173,9 +185,12 @@ export class SimulatedEcs {
 
     const primary = service.deployments[0];
     if (!primary) return;
-    if (primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)) {
+    if (
+      primary.rolloutState === 'IN_PROGRESS' &&
+      primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)
+    ) {
       primary.rolloutState = 'FAILED';
-      primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
+      primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       this.failedDeployments++;
       const lastGood = service.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
       if (service.circuitBreakerRollback && lastGood) {
@@ -188,16 +203,20 @@ export class SimulatedEcs {
     }
     if (primary.rolloutState === 'FAILED') return; // a FAILED deployment launches no new tasks
 
-    const ours = [...this.tasks.values()].filter((t) => t.deploymentId === primary.id && t.lastStatus !== 'STOPPED');
+    const ours = [...this.tasks.values()].filter(
+      (t) => t.deploymentId === primary.id && t.lastStatus !== 'STOPPED',
+    );
     const running = ours.filter((t) => t.lastStatus === 'RUNNING');
     for (let i = ours.length; i < primary.desiredCount; i++) this.launch(service, primary);
-    for (const extra of running.slice(primary.desiredCount)) this.stop(service, extra, 'Scaling activity initiated by deployment');
+    for (const extra of running.slice(primary.desiredCount))
+      this.stop(service, extra, 'Scaling activity initiated by deployment');
 
     if (running.length >= primary.desiredCount) {
       // Steady: the older deployments' tasks stop and their targets drain.
       for (const old of service.deployments.slice(1)) {
         for (const task of this.tasks.values()) {
-          if (task.deploymentId === old.id && task.lastStatus !== 'STOPPED') this.stop(service, task, 'Scaling activity initiated by deployment');
+          if (task.deploymentId === old.id && task.lastStatus !== 'STOPPED')
+            this.stop(service, task, 'Scaling activity initiated by deployment');
         }
       }
       service.deployments = [primary];
@@ -253,7 +272,12 @@ export class SimulatedEcs {
     }
   }
 
-  private register(service: SimService, task: SimTask, verdict: 'healthy' | 'unhealthy', healthSeconds: number): void {
+  private register(
+    service: SimService,
+    task: SimTask,
+    verdict: 'healthy' | 'unhealthy',
+    healthSeconds: number,
+  ): void {
     const targets = this.targetGroups.get(service.targetGroupArn ?? '');
     if (!targets) return;
     targets.set(task.ip, {
@@ -270,7 +294,9 @@ export class SimulatedEcs {
   // ---- API ----
 
   private service(cluster: string | undefined, name: string | undefined): SimService {
-    const service = this.services.get(`${cluster ?? 'default'}/${name}`) ?? this.services.get(`${cluster}/${name?.split('/').pop()}`);
+    const service =
+      this.services.get(`${cluster ?? 'default'}/${name}`) ??
+      this.services.get(`${cluster}/${name?.split('/').pop()}`);
     if (!service) throw awsError('ServiceNotFoundException', `Service not found: ${name}`);
     return service;
   }
@@ -279,7 +305,9 @@ export class SimulatedEcs {
     const direct = this.taskDefinitions.get(ref);
     if (direct) return direct;
     const [family, revision] = ref.split('/').pop()?.split(':') ?? [];
-    const matches = [...this.taskDefinitions.values()].filter((t) => t.family === family && (!revision || String(t.revision) === revision));
+    const matches = [...this.taskDefinitions.values()].filter(
+      (t) => t.family === family && (!revision || String(t.revision) === revision),
+    );
     const found = matches.sort((a, b) => b.revision - a.revision)[0];
     if (!found) throw awsError('ClientException', `Unable to describe task definition ${ref}.`);
     return found;
@@ -291,7 +319,10 @@ export class SimulatedEcs {
     for (const name of input.services ?? []) {
       const service = this.services.get(`${input.cluster}/${name}`);
       if (!service) {
-        failures.push({ arn: `arn:aws:ecs:${this.region}:${this.account}:service/${input.cluster}/${name}`, reason: 'MISSING' });
+        failures.push({
+          arn: `arn:aws:ecs:${this.region}:${this.account}:service/${input.cluster}/${name}`,
+          reason: 'MISSING',
+        });
         continue;
       }
       services.push(this.describe(service));
@@ -300,7 +331,8 @@ export class SimulatedEcs {
   }
 
   private count(deploymentId: string, status: SimTask['lastStatus']) {
-    return [...this.tasks.values()].filter((t) => t.deploymentId === deploymentId && t.lastStatus === status).length;
+    return [...this.tasks.values()].filter((t) => t.deploymentId === deploymentId && t.lastStatus === status)
+      .length;
   }
 
   private describe(service: SimService) {
@@ -334,14 +366,22 @@ export class SimulatedEcs {
     };
   }
 
-  updateService(input: { cluster?: string; service?: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) {
+  updateService(input: {
+    cluster?: string;
+    service?: string;
+    taskDefinition?: string;
+    desiredCount?: number;
+    forceNewDeployment?: boolean;
+  }) {
     const service = this.service(input.cluster, input.service);
     if (input.desiredCount !== undefined) {
       if (input.desiredCount < 0) throw awsError('InvalidParameterException', 'desiredCount must be >= 0');
       service.desiredCount = input.desiredCount;
     }
     const primary = service.deployments[0];
-    const taskDefinition = input.taskDefinition ? this.resolveTaskDefinition(input.taskDefinition).arn : primary?.taskDefinition;
+    const taskDefinition = input.taskDefinition
+      ? this.resolveTaskDefinition(input.taskDefinition).arn
+      : primary?.taskDefinition;
     if (!taskDefinition) throw awsError('InvalidParameterException', 'no task definition');
     if (!primary || taskDefinition !== primary.taskDefinition || input.forceNewDeployment) {
       for (const d of service.deployments) d.status = 'ACTIVE';
@@ -355,11 +395,16 @@ export class SimulatedEcs {
   listTasks(input: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
     const service = this.service(input.cluster, input.serviceName);
     const wanted = input.desiredStatus === 'STOPPED' ? ['STOPPED'] : ['PENDING', 'RUNNING'];
-    return { taskArns: [...this.tasks.values()].filter((t) => t.serviceKey === service.key && wanted.includes(t.lastStatus)).map((t) => t.arn) };
+    return {
+      taskArns: [...this.tasks.values()]
+        .filter((t) => t.serviceKey === service.key && wanted.includes(t.lastStatus))
+        .map((t) => t.arn),
+    };
   }
 
   describeTasks(input: { cluster?: string; tasks?: string[] }) {
-    if ((input.tasks?.length ?? 0) > 100) throw awsError('InvalidParameterException', 'Tasks cannot be longer than 100 tasks');
+    if ((input.tasks?.length ?? 0) > 100)
+      throw awsError('InvalidParameterException', 'Tasks cannot be longer than 100 tasks');
     const tasks = (input.tasks ?? []).flatMap((arn) => {
       const task = this.tasks.get(arn);
       if (!task) return [];
@@ -370,7 +415,13 @@ export class SimulatedEcs {
           lastStatus: task.lastStatus,
           desiredStatus: task.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
           ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
-          attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'privateIPv4Address', value: task.ip }] }],
+          attachments: [
+            {
+              type: 'ElasticNetworkInterface',
+              status: 'ATTACHED',
+              details: [{ name: 'privateIPv4Address', value: task.ip }],
+            },
+          ],
         },
       ];
     });
@@ -380,12 +431,20 @@ export class SimulatedEcs {
   describeTaskDefinition(input: { taskDefinition?: string }) {
     const td = this.resolveTaskDefinition(input.taskDefinition ?? '');
     const { tags, ...rest } = td;
-    return { taskDefinition: { ...structuredClone(rest), taskDefinitionArn: td.arn, status: 'ACTIVE' }, tags: structuredClone(tags) };
+    return {
+      taskDefinition: { ...structuredClone(rest), taskDefinitionArn: td.arn, status: 'ACTIVE' },
+      tags: structuredClone(tags),
+    };
   }
 
   registerTaskDefinition(input: Partial<SimTaskDefinition> & { family?: string }) {
-    if (!input.family || !input.containerDefinitions?.length) throw awsError('ClientException', 'family and containerDefinitions are required');
-    const revision = Math.max(0, ...[...this.taskDefinitions.values()].filter((t) => t.family === input.family).map((t) => t.revision)) + 1;
+    if (!input.family || !input.containerDefinitions?.length)
+      throw awsError('ClientException', 'family and containerDefinitions are required');
+    const revision =
+      Math.max(
+        0,
+        ...[...this.taskDefinitions.values()].filter((t) => t.family === input.family).map((t) => t.revision),
+      ) + 1;
     const arn = this.addTaskDefinition(input.family, revision, structuredClone(input.containerDefinitions), {
       ...(input.taskRoleArn && { task: input.taskRoleArn }),
       ...(input.executionRoleArn && { execution: input.executionRoleArn }),
@@ -395,12 +454,17 @@ export class SimulatedEcs {
 
   describeTargetHealth(input: { TargetGroupArn?: string }) {
     const targets = this.targetGroups.get(input.TargetGroupArn ?? '');
-    if (!targets) throw awsError('TargetGroupNotFoundException', `Target group '${input.TargetGroupArn}' not found`);
+    if (!targets)
+      throw awsError('TargetGroupNotFoundException', `Target group '${input.TargetGroupArn}' not found`);
     return {
       TargetHealthDescriptions: [...targets.values()].map((t) => ({
         Target: { Id: t.id, Port: t.port },
         HealthCheckPort: String(t.port),
-        TargetHealth: { State: t.state, ...(t.reason && { Reason: t.reason }), ...(t.description && { Description: t.description }) },
+        TargetHealth: {
+          State: t.state,
+          ...(t.reason && { Reason: t.reason }),
+          ...(t.description && { Description: t.description }),
+        },
       })),
     };
   }

@@ -35,16 +35,32 @@ export class SimulatedRds {
     }
   }
 
-  createDBSnapshot(input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string; Tags?: { Key?: string; Value?: string }[] }) {
+  createDBSnapshot(input: {
+    DBInstanceIdentifier?: string;
+    DBSnapshotIdentifier?: string;
+    Tags?: { Key?: string; Value?: string }[];
+  }) {
     const instance = this.instances.get((input.DBInstanceIdentifier ?? '').toLowerCase());
-    if (!instance) throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
+    if (!instance)
+      throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
     if (instance.status !== 'available' && instance.status !== 'storage-optimization') {
       throw awsError('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
     }
     const id = (input.DBSnapshotIdentifier ?? '').toLowerCase();
-    if (this.snapshots.has(id)) throw awsError('DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
+    if (this.snapshots.has(id))
+      throw awsError(
+        'DBSnapshotAlreadyExistsFault',
+        `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+      );
     const seconds = this.scenario.snapshot?.seconds ?? 240;
-    const snapshot: SimSnapshot = { id, instance: instance.id, status: 'creating', createdAt: this.now(), readyAt: this.now() + seconds * 1000, tags: input.Tags ?? [] };
+    const snapshot: SimSnapshot = {
+      id,
+      instance: instance.id,
+      status: 'creating',
+      createdAt: this.now(),
+      readyAt: this.now() + seconds * 1000,
+      tags: input.Tags ?? [],
+    };
     this.snapshots.set(id, snapshot);
     return { DBSnapshot: this.describe(snapshot) };
   }
@@ -52,16 +68,22 @@ export class SimulatedRds {
   describeDBSnapshots(input: { DBSnapshotIdentifier?: string; DBInstanceIdentifier?: string }) {
     if (input.DBSnapshotIdentifier) {
       const snapshot = this.snapshots.get(input.DBSnapshotIdentifier.toLowerCase());
-      if (!snapshot) throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+      if (!snapshot)
+        throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
       return { DBSnapshots: [this.describe(snapshot)] };
     }
-    const all = [...this.snapshots.values()].filter((s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier.toLowerCase());
+    const all = [...this.snapshots.values()].filter(
+      (s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier.toLowerCase(),
+    );
     return { DBSnapshots: all.map((s) => this.describe(s)) };
   }
 
   private describe(s: SimSnapshot) {
     const total = s.readyAt - s.createdAt;
-    const progress = s.status === 'available' ? 100 : Math.min(99, Math.floor(((this.now() - s.createdAt) / Math.max(1, total)) * 100));
+    const progress =
+      s.status === 'available'
+        ? 100
+        : Math.min(99, Math.floor(((this.now() - s.createdAt) / Math.max(1, total)) * 100));
     return {
       DBSnapshotIdentifier: s.id,
       DBInstanceIdentifier: s.instance,

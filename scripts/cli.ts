@@ -1,0 +1,64 @@
+// The `runbook` CLI. Today: `rehearse` (a procedure on the simulated account, no AWS needed).
+// Exit codes: 0 the run succeeded, 1 it did not, 2 the CLI could not start it.
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from '../infra/config.ts';
+import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
+import { SCENARIO_NAMES } from '../rehearsal/scenarios.ts';
+import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
+
+// The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const program = new Command('runbook')
+  .description(
+    'The operations runbook as Step Functions state machines: rehearse them locally, run them on AWS.',
+  )
+  .option('--config <file>', 'config file (default: runbook.config.json)')
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('rehearse')
+  .description(
+    "Run a procedure's synthesized state machine locally, against a simulated AWS account, on simulated time.",
+  )
+  .argument('<procedure>', 'production-deployment or rollback')
+  .option(
+    '--input <file-or-json>',
+    'execution input: a JSON file or inline JSON (default: examples/<procedure>.json)',
+  )
+  .addOption(
+    new Option('--scenario <name>', 'faults the simulated account injects')
+      .choices(SCENARIO_NAMES)
+      .default('happy'),
+  )
+  .addOption(
+    new Option(
+      '--approve <mode>',
+      'how approvals are decided (default: prompt on a TTY, auto otherwise)',
+    ).choices(['auto', 'reject', 'expire', 'prompt']),
+  )
+  .option('--json', 'print one JSON object with the outcome, changes and final account state', false)
+  .action(
+    async (
+      procedure: string,
+      options: { input?: string; scenario: string; approve?: ApproveMode; json: boolean },
+    ) => {
+      const config = loadConfig(program.opts().config);
+      const { exitCode } = await runRehearsal({ procedure, ...options }, config, () =>
+        synthesizeDefinitions(config),
+      );
+      process.exitCode = exitCode;
+    },
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    process.stderr.write(`runbook: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,175 @@
+// `runbook rehearse <procedure>`: runs the synthesized state machine locally against the simulated
+// account, shows the timeline, and ends with the outcome and what changed.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../infra/config.ts';
+import { formatElapsed } from '../rehearsal/account/clock.ts';
+import type { Definitions } from '../rehearsal/definitions.ts';
+import {
+  type ApprovalRequest,
+  type Approver,
+  type Decision,
+  type RehearsalResult,
+  rehearse,
+} from '../rehearsal/engine.ts';
+import { SCENARIO_NAMES, SCENARIOS } from '../rehearsal/scenarios.ts';
+import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
+
+export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+
+/** The CLI could not start the run (exit code 2): nothing was executed. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt';
+
+export interface RehearseCommand {
+  readonly procedure: string;
+  /** A file path or inline JSON; default examples/<procedure>.json. */
+  readonly input?: string;
+  readonly scenario: string;
+  readonly approve?: ApproveMode;
+  readonly json: boolean;
+}
+
+export function readInput(procedure: string, input: string | undefined): unknown {
+  const source = input ?? `${EXAMPLES_DIR}${procedure}.json`;
+  let text = source;
+  if (!source.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `cannot read input file ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `input ${input === undefined ? source : 'given'} is not JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+function promptApprover(): Approver {
+  return async (request: ApprovalRequest): Promise<Decision> => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      process.stderr.write(
+        `\n  Approval ${request.approvalId}: ${request.procedure} of ${request.service} in ${request.environment}\n` +
+          `  ${request.change}\n  requested by ${request.requestedBy ?? 'unknown'}; approvers: ${request.approvers.join(', ') || 'any'}\n`,
+      );
+      for (;;) {
+        const answer = (await rl.question('  [a]pprove, [r]eject, or let it [e]xpire? '))
+          .trim()
+          .toLowerCase();
+        if (answer.startsWith('a')) return 'approve';
+        if (answer.startsWith('r')) return 'reject';
+        if (answer.startsWith('e')) return 'expire';
+      }
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+export async function runRehearsal(
+  command: RehearseCommand,
+  config: Config,
+  load: () => Definitions,
+): Promise<{ result: RehearsalResult; exitCode: number }> {
+  const scenario = SCENARIOS[command.scenario];
+  if (!scenario)
+    throw new UsageError(`unknown scenario '${command.scenario}' (known: ${SCENARIO_NAMES.join(', ')})`);
+  const input = readInput(command.procedure, command.input);
+  const definitions = load();
+  if (!definitions.machines[command.procedure]) {
+    throw new UsageError(
+      `unknown procedure '${command.procedure}' (known: ${Object.keys(definitions.machines).join(', ')})`,
+    );
+  }
+  // Prompt only where a person can answer; never hang in CI.
+  const mode: ApproveMode =
+    command.approve ?? (process.stdin.isTTY && !process.env.CI && !command.json ? 'prompt' : 'auto');
+  const approver: Approver = mode === 'prompt' ? promptApprover() : mode === 'auto' ? 'approve' : mode;
+
+  const style = process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (!command.json) {
+    out(
+      style.bold(`Rehearsal of ${command.procedure}`) +
+        style.dim(` · scenario ${scenario.name} · approvals ${mode} · simulated account, no AWS`),
+    );
+    out(style.dim(`  ${scenario.description}`));
+  }
+  const started = Date.now();
+  const result = await rehearse({
+    config,
+    definitions,
+    procedure: command.procedure,
+    input,
+    scenario,
+    approver,
+    ...(!command.json && { onEvent: timelinePrinter(definitions, out, style) }),
+  });
+  if (command.json) {
+    const { procedure, status, error, cause, transitions, changes, account, durationSeconds } = result;
+    out(
+      JSON.stringify(
+        {
+          procedure,
+          scenario: scenario.name,
+          status,
+          error,
+          cause,
+          transitions,
+          durationSeconds,
+          changes,
+          account,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    printSummary(result, Date.now() - started, out, style);
+  }
+  return { result, exitCode: result.status === 'SUCCEEDED' ? 0 : 1 };
+}
+
+function printSummary(
+  result: RehearsalResult,
+  realMs: number,
+  out: (line: string) => void,
+  style: typeof COLOR,
+): void {
+  const ok = result.status === 'SUCCEEDED';
+  out('');
+  out(
+    `${style.bold('Outcome:')} ${ok ? style.green(result.status) : style.red(`${result.status} ${result.error ?? ''}`)}`,
+  );
+  if (result.cause) out(`${style.bold('Cause:')}   ${result.cause}`);
+  out(
+    style.dim(
+      `Took ${formatElapsed(result.durationSeconds).slice(1)} of simulated time, ${result.transitions} state transitions, ${(realMs / 1000).toFixed(1)} s on this machine.`,
+    ),
+  );
+  out(style.bold('Changes:') + (result.changes.length === 0 ? ' none' : ''));
+  for (const change of result.changes)
+    out(
+      `  ${style.dim(formatElapsed(change.at))}  ${change.service} ${change.action} ${change.target}  ${style.dim(change.detail)}`,
+    );
+  out(style.bold('Account now:'));
+  for (const s of result.account.services)
+    out(
+      `  ${s.cluster}/${s.service}: ${short(s.taskDefinition)}, ${s.runningCount}/${s.desiredCount} running`,
+    );
+  for (const s of result.account.dbSnapshots) out(`  snapshot ${s.id} of ${s.dbInstance}: ${s.status}`);
+  for (const n of result.account.notifications) out(`  notice ${n.subject}`);
+}
+
+const short = (arn: string | null) => (arn ?? 'none').split('/').pop();
