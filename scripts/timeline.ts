@@ -70,6 +70,7 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
   const lastSummary = new Map<string, string>();
   const polls = new Map<string, number>();
   const lastFailure = new Map<string, TimelineEvent>();
+  const caught = new Set<string>();
 
   return (event: TimelineEvent) => {
     const indent = '  '.repeat(event.depth);
@@ -93,6 +94,7 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
         return;
       }
       case 'caught': {
+        caught.add(`${event.execution}/${event.state}`);
         const failure = lastFailure.get(`${event.execution}/${event.state}`);
         const cause = failure?.cause ? readableCause(failure.cause) : '';
         line(
@@ -107,7 +109,7 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
           line(`${style.green('✓')} ${event.state}`);
         if (state.Type !== 'Task') return;
         const key = `${event.execution}/${event.state}`;
-        if (lastFailure.has(key) && event.output && at(event.output, state.ResultPath) === undefined) return;
+        if (caught.delete(key)) return; // the Catch's exit, already shown as the failure
         const summary = state.ResultPath === null ? '' : summarize(at(event.output, state.ResultPath ?? '$'));
         if (event.state.startsWith('Check ')) {
           const n = (polls.get(key) ?? 0) + 1;

@@ -21,10 +21,12 @@ export const LAMBDA_TRANSIENT = [
 export interface InvokeProps {
   readonly comment: string;
   readonly payload: Record<string, unknown>;
-  /** Where the result goes; null discards it. */
+  /** Where the result goes; null discards it, '$' replaces the input. */
   readonly resultPath: string | null;
   /** Read-only steps may also be retried on Lambda.Unknown (out of memory, function timeout). */
   readonly readOnly: boolean;
+  /** Reshapes the result before ResultPath places it. */
+  readonly resultSelector?: Record<string, unknown>;
 }
 
 export function addRetries(task: sfn.TaskStateBase, readOnly: boolean): void {
@@ -68,7 +70,11 @@ export function invokeWorker(
     payload: sfn.TaskInput.fromObject(props.payload),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    resultPath: props.resultPath === null ? sfn.JsonPath.DISCARD : props.resultPath,
+    // '$' (replace the input) is the default and is left out: the local engine mishandles an explicit '$'.
+    ...(props.resultPath !== '$' && {
+      resultPath: props.resultPath === null ? sfn.JsonPath.DISCARD : props.resultPath,
+    }),
+    ...(props.resultSelector && { resultSelector: props.resultSelector }),
     taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
   });
   addRetries(task, props.readOnly);

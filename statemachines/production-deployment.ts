@@ -115,10 +115,19 @@ export function productionDeploymentDefinition(
         'startTime.$': '$$.Execution.StartTime',
       },
     },
-    resultPath: '$.request',
+    // The input may not even be an object: replace it with the resolved request, and keep a
+    // rejection whole, so that neither needs a field of the input to land in.
+    resultPath: '$',
+    resultSelector: { 'request.$': '$' },
     readOnly: true,
   });
-  validate.addCatch(failedBeforeLock, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
+    stateName: 'Record Input Error',
+    parameters: { 'failure.$': '$' },
+  });
+  keepRejection.next(failedBeforeLock);
+  // No ResultPath: the error output replaces the input (the default).
+  validate.addCatch(keepRejection, { errors: ['States.ALL'] });
 
   // 2. One run per service.
   const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {

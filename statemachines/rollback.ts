@@ -78,10 +78,19 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
         'startTime.$': '$$.Execution.StartTime',
       },
     },
-    resultPath: '$.request',
+    // The input may not even be an object: replace it with the resolved request, and keep a
+    // rejection whole, so that neither needs a field of the input to land in.
+    resultPath: '$',
+    resultSelector: { 'request.$': '$' },
     readOnly: true,
   });
-  validate.addCatch(notifyRejected, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
+    stateName: 'Record Input Error',
+    parameters: { 'failure.$': '$' },
+  });
+  keepRejection.next(notifyRejected);
+  // No ResultPath: the error output replaces the input (the default).
+  validate.addCatch(keepRejection, { errors: ['States.ALL'] });
 
   // 2. The lock (re-entrant for the deployment that started this rollback).
   const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {

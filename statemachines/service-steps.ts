@@ -11,31 +11,40 @@ export interface ServicePaths {
   readonly service: string;
 }
 
+export interface StableNames {
+  /** What is watched, e.g. "Rollout": Start Watching Rollout, Check Rollout, Wait Before Next Rollout Check. */
+  readonly subject: string;
+  /** The outcome waited for, e.g. "Rollout Complete": the Choice "Rollout Complete?" and the exit "Rollout Complete". */
+  readonly done: string;
+  /** Where the latest check result is kept. */
+  readonly resultPath: string;
+}
+
+const ROLLOUT: StableNames = { subject: 'Rollout', done: 'Rollout Complete', resultPath: '$.rollout' };
+
 export function waitUntilStable(
   scope: Construct,
   deps: Deps,
   paths: ServicePaths & { taskDefinition: string | null },
-  prefix = '',
+  names: StableNames = ROLLOUT,
 ) {
-  return new PollUntilDone(scope, `${prefix}Wait Until Stable`, deps, {
+  return new PollUntilDone(scope, `Wait Until ${names.done}`, deps, {
     names: {
-      start: `${prefix}Start Watching Rollout`,
-      check: `${prefix}Check Rollout`,
-      done: `${prefix}Rollout Complete?`,
-      wait: `${prefix}Wait Before Next Rollout Check`,
-      finished: `${prefix}Rollout Complete`,
+      start: `Start Watching ${names.subject}`,
+      check: `Check ${names.subject}`,
+      done: `${names.done}?`,
+      wait: `Wait Before Next ${names.subject} Check`,
+      finished: names.done,
     },
     comment:
-      'Done only when the PRIMARY deployment carries our task definition, its rolloutState is COMPLETED and running == desired.',
+      'Done only when the PRIMARY deployment carries our task definition (when one is given), its rolloutState is COMPLETED and running == desired.',
     worker: 'check-deployment',
     payload: {
       'cluster.$': paths.cluster,
       'service.$': paths.service,
-      ...(paths.taskDefinition === null
-        ? { taskDefinition: null }
-        : { 'taskDefinition.$': paths.taskDefinition }),
+      ...(paths.taskDefinition !== null && { 'taskDefinition.$': paths.taskDefinition }),
     },
-    resultPath: prefix ? `$.${camel(prefix)}Rollout` : '$.rollout',
+    resultPath: names.resultPath,
     intervalSeconds: deps.timing.deploymentIntervalSeconds,
     maxAttempts: deps.timing.deploymentMaxPolls,
   });
@@ -91,15 +100,10 @@ export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean,
     scope,
     deps,
     { cluster: `${pagePath}.cluster`, service: `${pagePath}.service`, taskDefinition: null },
-    `${label} `,
+    on
+      ? { subject: 'Maintenance Page', done: 'Maintenance Page Serving', resultPath: '$.pageUp' }
+      : { subject: 'Maintenance Page Shutdown', done: 'Maintenance Page Stopped', resultPath: '$.pageDown' },
   );
   scale.next(settle);
   return { start: scale, tasks: [scale, settle.check], end: settle };
 }
-
-const camel = (label: string) =>
-  label
-    .trim()
-    .split(/\s+/)
-    .map((w, i) => (i === 0 ? w.toLowerCase() : w[0]?.toUpperCase() + w.slice(1).toLowerCase()))
-    .join('');

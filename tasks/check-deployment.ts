@@ -14,8 +14,8 @@ export const checkDeployment = defineWorker({
   input: PollSchema.extend({
     cluster: z.string().min(1),
     service: z.string().min(1),
-    /** null: any task definition (e.g. the maintenance page scaling up). */
-    taskDefinition: z.string().min(1).nullable(),
+    /** Absent or null: any task definition (e.g. the maintenance page scaling up). */
+    taskDefinition: z.string().min(1).nullable().default(null),
   }),
   run: async ({ cluster, service, taskDefinition, attempt, maxAttempts }, { ecs }) => {
     const described = await aws('ECS DescribeServices', () =>

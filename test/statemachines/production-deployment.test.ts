@@ -1,0 +1,272 @@
+// Every path of production-deployment, executed by the local engine on the synthesized definition
+// against the simulated account: terminal status, error name, and the account's final state.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BASELINE, changes, definitionsOnce, example, RELEASE, run, service } from './support.ts';
+
+const input = example('production-deployment');
+
+beforeAll(() => {
+  definitionsOnce();
+});
+
+describe('production-deployment succeeds', () => {
+  it.each(['happy', 'slow-rollout', 'throttling'])(
+    '%s: the service ends on the new task definition, snapshot available, lock released',
+    async (scenario) => {
+      // Given the example input and the scenario
+      // When
+      const result = await run('production-deployment', input, { scenario });
+      // Then
+      expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({
+        status: 'SUCCEEDED',
+        error: null,
+        cause: null,
+      });
+      expect(service(result, 'app-service')).toMatchObject({
+        taskDefinition: RELEASE,
+        desiredCount: 3,
+        runningCount: 3,
+        rolloutState: 'COMPLETED',
+      });
+      expect(service(result, 'app-service').images[0]).toBe(input.image);
+      expect(result.account.dbSnapshots).toEqual([
+        expect.objectContaining({ dbInstance: 'enterprise-prod-db', status: 'available' }),
+      ]);
+      expect(changes(result)).toEqual([
+        'rds:CreateDBSnapshot:enterprise-prod-db',
+        'ecs:RegisterTaskDefinition:prod-app',
+        'ecs:UpdateService:app-service',
+      ]);
+      expect(result.account.locks).toEqual([]);
+      expect(result.account.notifications.map((n) => n.event)).toEqual([
+        'started',
+        'approval-needed',
+        'succeeded',
+      ]);
+      const targets =
+        result.account.targetGroups.find((t) => t.targetGroupArn.includes('enterprise-prod-app'))?.targets ??
+        [];
+      expect(targets.filter((t) => t.state === 'healthy')).toHaveLength(3);
+    },
+  );
+
+  it('slow-rollout takes longer on the same clock and stays within its budgets', async () => {
+    // When
+    const [fast, slow] = await Promise.all([
+      run('production-deployment', input),
+      run('production-deployment', input, { scenario: 'slow-rollout' }),
+    ]);
+    // Then
+    expect(slow.status).toBe('SUCCEEDED');
+    expect(slow.durationSeconds).toBeGreaterThan(fast.durationSeconds + 10 * 60);
+  });
+
+  it('throttling: describe calls are throttled and the state machine retries them', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'throttling' });
+    // Then
+    const retries = result.events.filter((e) => e.kind === 'retried');
+    expect(retries.length).toBeGreaterThan(2);
+    const failed = result.events.filter((e) => e.kind === 'failed' && e.error === 'TransientAwsError');
+    expect(failed.length).toBe(retries.length);
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it('a non-production environment runs the same machine with its lighter gates: no approval, no snapshot, a tag allowed', async () => {
+    // Given
+    const dev = {
+      environment: 'dev',
+      service: 'app',
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:2026.11.30',
+    };
+    // When
+    const result = await run('production-deployment', dev);
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(changes(result)).toEqual(['ecs:RegisterTaskDefinition:dev-app', 'ecs:UpdateService:app']);
+    expect(result.account.dbSnapshots).toEqual([]);
+    expect(result.account.notifications.map((n) => n.event)).not.toContain('approval-needed');
+    expect(service(result, 'app')).toMatchObject({
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/dev-app:42',
+      runningCount: 3,
+    });
+  });
+
+  it('a task definition ARN is deployed as given, without registering a revision', async () => {
+    // Given
+    const byArn = {
+      environment: 'prod',
+      service: 'app',
+      taskDefinition: BASELINE,
+      changeRequest: 'CHG-1043',
+    };
+    // When
+    const result = await run('production-deployment', byArn);
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(changes(result)).toEqual([
+      'rds:CreateDBSnapshot:enterprise-prod-db',
+      'ecs:UpdateService:app-service',
+    ]);
+  });
+
+  it('the maintenance page is shown during the rollout and hidden afterwards', async () => {
+    // When
+    const result = await run('production-deployment', { ...input, maintenancePage: true });
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.changes.filter((c) => c.target === 'maintenance-page').map((c) => c.detail)).toEqual([
+      'desiredCount 1',
+      'desiredCount 0',
+    ]);
+    expect(service(result, 'maintenance-page')).toMatchObject({ desiredCount: 0, runningCount: 0 });
+    expect(changes(result).indexOf('ecs:UpdateService:maintenance-page')).toBeLessThan(
+      changes(result).indexOf('ecs:UpdateService:app-service'),
+    );
+  });
+});
+
+describe('production-deployment rolls back', () => {
+  it.each([
+    ['crash-loop', 'DeploymentFailed'],
+    ['unhealthy-targets', 'TargetsUnhealthy'],
+    ['alarm-during-bake', 'AlarmDuringBake'],
+    ['ecs-auto-rollback', 'EcsRolledBack'],
+  ])(
+    '%s: fails with DeploymentRolledBack after %s, the service back on the previous task definition, healthy',
+    async (scenario, cause) => {
+      // When
+      const result = await run('production-deployment', input, { scenario });
+      // Then
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('DeploymentRolledBack');
+      expect(result.cause).toContain(`rolled back after ${cause}:`);
+      expect(service(result, 'app-service')).toMatchObject({
+        taskDefinition: BASELINE,
+        desiredCount: 3,
+        runningCount: 3,
+        rolloutState: 'COMPLETED',
+      });
+      const targets =
+        result.account.targetGroups.find((t) => t.targetGroupArn.includes('enterprise-prod-app'))?.targets ??
+        [];
+      expect(targets.filter((t) => t.state === 'healthy')).toHaveLength(3);
+      expect(result.account.dbSnapshots).toEqual([expect.objectContaining({ status: 'available' })]);
+      expect(result.account.locks).toEqual([]);
+      expect(result.account.notifications.at(-1)).toMatchObject({
+        event: 'rolled-back',
+        severity: 'warning',
+      });
+      expect(
+        result.events.some((e) => e.depth === 1 && e.kind === 'finished' && e.detail === 'SUCCEEDED'),
+      ).toBe(true);
+    },
+  );
+
+  it('with the maintenance page on, the rollback also switches it off', async () => {
+    // When
+    const result = await run(
+      'production-deployment',
+      { ...input, maintenancePage: true },
+      { scenario: 'crash-loop' },
+    );
+    // Then
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(service(result, 'maintenance-page')).toMatchObject({ desiredCount: 0, runningCount: 0 });
+  });
+
+  it('rollback-fails: fails with RollbackFailed and pages', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'rollback-fails' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RollbackFailed');
+    expect(result.cause).toContain('needs a person now');
+    expect(result.account.notifications.filter((n) => n.severity === 'page')).toHaveLength(1);
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.dbSnapshots).toEqual([expect.objectContaining({ status: 'available' })]);
+  });
+});
+
+describe('production-deployment stops before changing the service', () => {
+  it('snapshot-fails: fails with SnapshotFailed; the service was never updated; the snapshot is kept', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'snapshot-fails' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('SnapshotFailed');
+    expect(changes(result)).toEqual(['rds:CreateDBSnapshot:enterprise-prod-db']);
+    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+    expect(result.account.dbSnapshots).toEqual([expect.objectContaining({ status: 'failed' })]);
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('lock-held: fails with LockHeld, naming the holder, and changes nothing', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'lock-held' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('LockHeld');
+    expect(result.cause).toContain('hotfix-2291');
+    expect(result.changes).toEqual([]);
+    expect(
+      result.account.locks.find((l) => l.key === 'ecs:enterprise-prod-cluster/app-service')?.owner,
+    ).toContain('hotfix-2291');
+  });
+
+  it.each([
+    ['reject', 'ApprovalRejected', 'rejected'],
+    ['expire', 'ApprovalExpired', 'expired'],
+  ] as const)(
+    'approval %s: fails with %s, changes nothing, records the decision',
+    async (decision, error, status) => {
+      // When
+      const result = await run('production-deployment', input, { approver: decision });
+      // Then
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe(error);
+      expect(result.changes).toEqual([]);
+      expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+      expect(result.account.approvals).toEqual([expect.objectContaining({ service: 'app', status })]);
+      expect(result.account.locks).toEqual([]);
+    },
+  );
+
+  it("an expired approval ends after the environment's approval timeout on the simulated clock", async () => {
+    // When
+    const result = await run('production-deployment', input, { approver: 'expire' });
+    // Then
+    expect(result.durationSeconds).toBeGreaterThanOrEqual(60 * 60);
+    expect(result.cause).toContain('3600 seconds');
+  });
+
+  it.each([
+    [
+      { ...input, image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest' },
+      'image: prod requires an image pinned by digest',
+    ],
+    [{ ...input, image: `evil.example.com/app@sha256:${'a'.repeat(64)}` }, 'image: registry not allowed'],
+    [{ ...input, environment: 'staging' }, "environment: 'staging' is not configured"],
+    [{ ...input, service: 'web' }, "service: 'web' is not configured"],
+    [{ ...input, force: true }, 'force'],
+    [{ ...input, desiredCount: 50 }, 'desiredCount: must be between 2 and 10'],
+    [
+      { environment: 'prod', service: 'app', image: input.image },
+      'changeRequest: prod requires a change request',
+    ],
+    ['not an object', 'Invalid input'],
+  ])(
+    'invalid input fails with InvalidInput naming the field and changes nothing (%#)',
+    async (bad, named) => {
+      // When
+      const result = await run('production-deployment', bad);
+      // Then
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('InvalidInput');
+      expect(result.cause).toContain(named);
+      expect(result.changes).toEqual([]);
+      expect(result.account.locks).toEqual([]);
+      expect(result.account.notifications.map((n) => n.event)).toEqual(['failed']);
+    },
+  );
+});

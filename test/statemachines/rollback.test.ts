@@ -1,0 +1,75 @@
+// Every path of the rollback state machine run on its own (as from the console), executed by the
+// local engine on the synthesized definition against the simulated account.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BASELINE, changes, definitionsOnce, example, run, service } from './support.ts';
+
+const input = example('rollback');
+const OLDER = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:40';
+
+beforeAll(() => {
+  definitionsOnce();
+});
+
+describe('rollback', () => {
+  it('restores the given task definition, waits until stable and healthy, releases its lock and announces it', async () => {
+    // Given a rollback to the revision the service already runs
+    // When
+    const result = await run('rollback', input);
+    // Then
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: null });
+    expect(service(result, 'app-service')).toMatchObject({
+      taskDefinition: BASELINE,
+      desiredCount: 3,
+      runningCount: 3,
+    });
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.notifications.map((n) => n.event)).toEqual(['succeeded']);
+  });
+
+  it('without a task definition it goes back to the last known-good one', async () => {
+    // Given
+    const { taskDefinition: _omitted, ...withoutTarget } = input;
+    // When
+    const result = await run('rollback', withoutTarget);
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(changes(result)).toEqual(['ecs:UpdateService:app-service']);
+    expect(result.changes[0]?.detail).toContain('prod-app:41');
+  });
+
+  it('fails with LockHeld and changes nothing while another run holds the service', async () => {
+    // When
+    const result = await run('rollback', input, { scenario: 'lock-held' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('LockHeld');
+    expect(result.changes).toEqual([]);
+    expect(result.account.notifications.map((n) => n.event)).toEqual(['failed']);
+  });
+
+  it('fails with InvalidInput naming the field, and changes nothing', async () => {
+    // Given a rollback without a reason and with a count out of bounds
+    const { reason: _omitted, ...noReason } = input;
+    // When
+    const result = await run('rollback', { ...noReason, desiredCount: 99 });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain('reason');
+    expect(result.changes).toEqual([]);
+  });
+
+  it('fails with RollbackFailed and pages when the service cannot be restored', async () => {
+    // Given a task definition ECS does not know
+    // When
+    const result = await run('rollback', { ...input, taskDefinition: OLDER });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RollbackFailed');
+    expect(result.account.notifications).toEqual([
+      expect.objectContaining({ event: 'rollback-failed', severity: 'page' }),
+    ]);
+    expect(result.account.locks).toEqual([]);
+    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+  });
+});

@@ -1,0 +1,55 @@
+// Shared by the path tests: the synthesized definitions (built once per test file) and a one-line rehearsal.
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../infra/config.ts';
+import { type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
+import { type Approver, type RehearsalResult, rehearse, type TimelineEvent } from '../../rehearsal/engine.ts';
+import { SCENARIOS } from '../../rehearsal/scenarios.ts';
+
+export const config = loadConfig();
+
+export const example = (procedure: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../../examples/${procedure}.json`, import.meta.url), 'utf8'));
+
+export const BASELINE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
+export const RELEASE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:42';
+
+let definitions: Definitions | undefined;
+
+export function definitionsOnce(): Definitions {
+  definitions ??= synthesizeDefinitions(config);
+  return definitions;
+}
+
+export interface Run extends RehearsalResult {
+  readonly events: TimelineEvent[];
+}
+
+export async function run(
+  procedure: string,
+  input: unknown,
+  options: { scenario?: string; approver?: Approver } = {},
+): Promise<Run> {
+  const events: TimelineEvent[] = [];
+  const scenario = SCENARIOS[options.scenario ?? 'happy'];
+  if (!scenario) throw new Error(`no scenario ${options.scenario}`);
+  const result = await rehearse({
+    config,
+    definitions: definitionsOnce(),
+    procedure,
+    input,
+    scenario,
+    approver: options.approver ?? 'approve',
+    onEvent: (e) => events.push(e),
+  });
+  return { ...result, events };
+}
+
+export const service = (result: RehearsalResult, name: string) => {
+  const found = result.account.services.find((s) => s.service === name);
+  if (!found) throw new Error(`no service ${name} in the account`);
+  return found;
+};
+
+/** Mutating calls to the environment, as "service:Action:target". */
+export const changes = (result: RehearsalResult) =>
+  result.changes.map((c) => `${c.service}:${c.action}:${c.target}`);
