@@ -19,9 +19,8 @@ export const captureBaseline = defineWorker({
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
-    const svc = described.services?.[0];
-    if (!svc || svc.status !== 'ACTIVE')
-      throw new PreflightFailed(`service ${service} is not ACTIVE in cluster ${cluster}`);
+    const svc = described.services?.find((s) => s.status === 'ACTIVE');
+    if (!svc) throw new PreflightFailed(`service ${service} is not ACTIVE in cluster ${cluster}`);
     const deployments = svc.deployments ?? [];
     const primary = deployments.find((d) => d.status === 'PRIMARY');
     if (!primary?.taskDefinition) throw new PreflightFailed(`service ${service} has no PRIMARY deployment`);
