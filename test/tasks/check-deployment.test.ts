@@ -276,18 +276,15 @@ describe('check-deployment', () => {
     });
   });
 
-  it('rejects a missing task definition (not null) as InvalidInput naming the field, without calling ECS', async () => {
-    // Given
-    const { taskDefinition: _, ...invalid } = poll;
+  it('treats a missing task definition like null: any PRIMARY task definition will do (the maintenance page)', async () => {
+    // Given a service whose PRIMARY carries some other revision, complete
+    const { taskDefinition: _, ...anyRevision } = poll;
+    givenService({ serviceName: service, desiredCount: 2, runningCount: 2, deployments: [primary({ taskDefinition: previous })] });
 
     // When
-    const checked = invoke(checkDeployment, invalid, clients);
+    const result = await invoke(checkDeployment, anyRevision, clients);
 
     // Then
-    await expect(checked).rejects.toMatchObject({
-      name: 'InvalidInput',
-      message: expect.stringMatching(/^check-deployment: taskDefinition: /),
-    });
-    expect(ecsMock).not.toHaveReceivedAnyCommand();
+    expect(result).toMatchObject({ done: true, attempt: 1, rolloutState: 'COMPLETED' });
   });
 });
