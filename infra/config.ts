@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEFAULT_TIMING, type Timing } from '../statemachines/timing.ts';
+import {
+  DEFAULT_TIMING,
+  MAX_POLL_ROUNDS,
+  pollRoundsPerDeployment,
+  type Timing,
+} from '../statemachines/timing.ts';
 import { type Catalogue, CatalogueSchema, describeIssues } from '../tasks/schemas.ts';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../runbook.config.json', import.meta.url));
@@ -38,6 +43,15 @@ export const ConfigSchema = CatalogueSchema.extend({
     .default({ email: [], pageEmail: [] }),
   polling: PollingSchema.default(DEFAULT_TIMING),
 }).superRefine((config, ctx) => {
+  const longestBake = Math.max(...Object.values(config.environments).map((e) => e.policy.bakeMinutes));
+  const rounds = pollRoundsPerDeployment(config.polling, longestBake);
+  if (rounds > MAX_POLL_ROUNDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['polling'],
+      message: `these budgets allow ${rounds} poll rounds in one deployment (with a ${longestBake}-minute bake); at most ${MAX_POLL_ROUNDS} keep its history below Step Functions' 25,000 events`,
+    });
+  }
   for (const [envName, env] of Object.entries(config.environments)) {
     for (const [name, svc] of Object.entries(env.services)) {
       if (env.policy.snapshotRequired && svc.database === undefined) {

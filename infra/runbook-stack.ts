@@ -7,9 +7,9 @@ import type { Deps } from '../statemachines/deps.ts';
 import {
   PRODUCTION_DEPLOYMENT,
   productionDeploymentDefinition,
-  rollbackBudgetSeconds,
 } from '../statemachines/production-deployment.ts';
 import { ROLLBACK, rollbackDefinition } from '../statemachines/rollback.ts';
+import { deploymentBudgetSeconds, rollbackBudgetSeconds } from '../statemachines/timing.ts';
 import { workers as registry, type WorkerName } from '../tasks/index.ts';
 import { type Config, catalogueOf } from './config.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -20,19 +20,13 @@ export interface RunbookStackProps extends StackProps {
   readonly config: Config;
 }
 
-/** Longest a deployment may run: the longest approval wait, every poll budget, the longest bake, a rollback. */
+/** Longest a deployment may run, for this config: the longest approval wait and bake of any environment. */
 export function maxDeploymentSeconds(config: Config): number {
-  const t = config.polling;
-  const approval = Math.max(
-    ...Object.values(config.environments).map((e) => e.policy.approvalTimeoutMinutes * 60),
-  );
-  const bake = Math.max(...Object.values(config.environments).map((e) => e.policy.bakeMinutes * 60));
-  const perPoll = 30; // a poll's own Task time on top of its Wait, at worst
-  const snapshot = t.snapshotMaxPolls * (t.snapshotIntervalSeconds + perPoll);
-  const rollout = t.deploymentMaxPolls * (t.deploymentIntervalSeconds + perPoll);
-  const targets = t.targetsMaxPolls * (t.targetsIntervalSeconds + perPoll);
-  const bakeLoop = bake + Math.ceil(bake / t.alarmIntervalSeconds) * perPoll;
-  return approval + snapshot + 3 * rollout + targets + bakeLoop + 3600;
+  const policies = Object.values(config.environments).map((e) => e.policy);
+  return deploymentBudgetSeconds(config.polling, {
+    approvalSeconds: Math.max(...policies.map((p) => p.approvalTimeoutMinutes * 60)),
+    bakeSeconds: Math.max(...policies.map((p) => p.bakeMinutes * 60)),
+  });
 }
 
 export class RunbookStack extends Stack {
@@ -68,7 +62,7 @@ export class RunbookStack extends Stack {
       comment:
         'Runbook "Rollback Procedure": restore a service to a given or its last known-good task definition.',
       definition: (scope) => rollbackDefinition(scope, deps),
-      timeout: Duration.seconds(rollbackBudgetSeconds(deps) + 600),
+      timeout: Duration.seconds(rollbackBudgetSeconds(config.polling) + 600),
       alarmTopic: notifications.topic,
     });
     this.deployment = new RunbookStateMachine(this, 'ProductionDeployment', {

@@ -19,8 +19,8 @@ export interface Scenario {
   readonly description: string;
   /** The profile of a deployment's tasks; `isBaseline` is the task definition the service ran at the start. */
   tasks(ctx: { isBaseline: boolean; failedDeployments: number }): TaskProfile;
-  /** Does this call of an API fail with ThrottlingException? (`n` counts that API's calls from 1.) */
-  throttled?(api: string, n: number): boolean;
+  /** Does a call of this API at this moment (seconds since the start) fail with ThrottlingException? */
+  throttled?(api: string, elapsedSeconds: number): boolean;
   /** Seconds a snapshot takes, and whether it fails. */
   readonly snapshot?: { seconds: number; fails: boolean };
   /** Minutes after a new release completes at which the first watched alarm fires. */
@@ -56,10 +56,10 @@ export const SCENARIOS: Record<string, Scenario> = {
   throttling: {
     name: 'throttling',
     description:
-      'Bursts of ThrottlingException on the describe calls; the state machine retries with backoff.',
+      'Every 2 minutes, 10 s of ThrottlingException on every describe call; the state machine retries with backoff.',
     tasks: () => healthy,
-    throttled: (api, n) =>
-      /^(ecs|elb|rds|cloudwatch):Describe/.test(api) && (n === 2 || n === 3 || n % 7 === 0),
+    throttled: (api, elapsedSeconds) =>
+      /^(ecs|elb|rds|cloudwatch):Describe/.test(api) && elapsedSeconds % 120 < 10,
   },
   'crash-loop': {
     name: 'crash-loop',

@@ -1,6 +1,5 @@
-// One Task state that invokes a worker: a timeout, retries with backoff and jitter on transient
-// Lambda and AWS errors, and (for read-only steps) on Lambda.Unknown. Mutating steps never retry
-// blindly on Lambda.Unknown: the change may have happened.
+// One Task state that invokes a worker: a timeout, and retries with backoff and full jitter on
+// transient Lambda and AWS errors (and, for read-only steps, on Lambda.Unknown).
 
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -18,38 +17,54 @@ export const LAMBDA_TRANSIENT = [
   'Lambda.TooManyRequestsException',
 ];
 
+/**
+ * How a step may be retried:
+ * - 'change': a mutating step; never retried on Lambda.Unknown (the change may have happened);
+ * - 'read': a read-only step; also retried on Lambda.Unknown (out of memory, function timeout);
+ * - 'poll': one round of a poll loop; fewer retries, because the next round checks again and
+ *   every retried attempt costs history events in a loop that may run hundreds of rounds.
+ */
+export type RetryKind = 'change' | 'read' | 'poll';
+
 export interface InvokeProps {
   readonly comment: string;
   readonly payload: Record<string, unknown>;
   /** Where the result goes; null discards it, '$' replaces the input. */
   readonly resultPath: string | null;
-  /** Read-only steps may also be retried on Lambda.Unknown (out of memory, function timeout). */
-  readonly readOnly: boolean;
+  readonly retry: RetryKind;
   /** Reshapes the result before ResultPath places it. */
   readonly resultSelector?: Record<string, unknown>;
 }
 
-export function addRetries(task: sfn.TaskStateBase, readOnly: boolean): void {
+/** Retry attempts per error group and kind; the history budget (timing.ts) counts on these. */
+export const RETRY_ATTEMPTS: Record<RetryKind, { lambda: number; aws: number; unknown: number }> = {
+  change: { lambda: 6, aws: 5, unknown: 0 },
+  read: { lambda: 6, aws: 5, unknown: 2 },
+  poll: { lambda: 3, aws: 3, unknown: 1 },
+};
+
+export function addRetries(task: sfn.TaskStateBase, kind: RetryKind): void {
+  const attempts = RETRY_ATTEMPTS[kind];
   task.addRetry({
     errors: LAMBDA_TRANSIENT,
     interval: Duration.seconds(2),
-    maxAttempts: 6,
+    maxAttempts: attempts.lambda,
     backoffRate: 2,
     jitterStrategy: sfn.JitterType.FULL,
   });
   task.addRetry({
     errors: ['TransientAwsError'],
     interval: Duration.seconds(2),
-    maxAttempts: 5,
+    maxAttempts: attempts.aws,
     backoffRate: 2,
     maxDelay: Duration.seconds(30),
     jitterStrategy: sfn.JitterType.FULL,
   });
-  if (readOnly) {
+  if (attempts.unknown > 0) {
     task.addRetry({
       errors: ['Lambda.Unknown'],
       interval: Duration.seconds(5),
-      maxAttempts: 2,
+      maxAttempts: attempts.unknown,
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
@@ -77,6 +92,6 @@ export function invokeWorker(
     ...(props.resultSelector && { resultSelector: props.resultSelector }),
     taskTimeout: sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
   });
-  addRetries(task, props.readOnly);
+  addRetries(task, props.retry);
   return task;
 }

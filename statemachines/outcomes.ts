@@ -45,7 +45,7 @@ export function notifyStep(scope: Construct, stateName: string, deps: Deps, prop
     comment: `Announces '${props.event}' on the notifications topic.`,
     payload,
     resultPath: '$.outcome',
-    readOnly: false,
+    retry: 'change',
   });
 }
 
@@ -86,7 +86,7 @@ export function releaseLock(
     comment: "Releases this run's lock on the service (only if this run still owns it).",
     payload: { table: deps.table, 'lock.$': '$.request.lock' },
     resultPath: '$.lockRelease',
-    readOnly: false,
+    retry: 'change',
   });
   release.addCatch(next, { errors: ['States.ALL'], resultPath: '$.lockReleaseError' });
   return release.next(next);

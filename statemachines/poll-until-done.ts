@@ -1,6 +1,7 @@
 // The one loop shape every wait uses: Start (reset the round counter) -> Check -> Done? -> Wait -> Check.
-// The check worker returns {done, attempt} and throws a named error when its budget is spent,
-// so the loop lives in the state machine and can never run past its budget.
+// The check worker returns {done, attempt}, and throws a named error when its budget is spent
+// (or, for the bake, reports done when the bake period is over), so the loop lives in the state
+// machine and never runs past its budget.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -42,7 +43,7 @@ export class PollUntilDone extends sfn.StateMachineFragment {
       comment: props.comment,
       payload: { ...props.payload, 'attempt.$': `${resultPath}.attempt`, maxAttempts: props.maxAttempts },
       resultPath,
-      readOnly: true,
+      retry: 'poll',
     });
     const wait = new sfn.Wait(this, names.wait, {
       stateName: names.wait,

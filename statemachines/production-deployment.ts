@@ -6,10 +6,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
-import { invokeWorker, LAMBDA_TRANSIENT } from './invoke-worker.ts';
+import { addRetries, invokeWorker } from './invoke-worker.ts';
 import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
+import { rollbackBudgetSeconds } from './timing.ts';
 
 export const PRODUCTION_DEPLOYMENT = 'production-deployment';
 
@@ -87,7 +88,7 @@ export function productionDeploymentDefinition(
     }),
     resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
     resultPath: '$.rollback',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackBudgetSeconds(deps))),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackBudgetSeconds(deps.timing))),
   });
   runRollback.addRetry({
     errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
@@ -119,7 +120,7 @@ export function productionDeploymentDefinition(
     // rejection whole, so that neither needs a field of the input to land in.
     resultPath: '$',
     resultSelector: { 'request.$': '$' },
-    readOnly: true,
+    retry: 'read',
   });
   const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
     stateName: 'Record Input Error',
@@ -140,7 +141,7 @@ export function productionDeploymentDefinition(
       ttlSeconds: deps.maxRunSeconds,
     },
     resultPath: null,
-    readOnly: false,
+    retry: 'change',
   });
   lock.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
 
@@ -163,7 +164,7 @@ export function productionDeploymentDefinition(
       'alarms.$': '$.request.alarms',
     },
     resultPath: '$.baseline',
-    readOnly: true,
+    retry: 'read',
   });
 
   // 4. Approval gate (the approval service decides on AWS; the rehearsal decides locally).
@@ -184,6 +185,7 @@ export function productionDeploymentDefinition(
       'Records the request under an opaque id (the task token stays server-side), announces it, and waits for a decision.',
     lambdaFunction: deps.worker('request-approval'),
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    retryOnServiceExceptions: false,
     payload: sfn.TaskInput.fromObject({
       table: deps.table,
       topicArn: deps.topicArn,
@@ -197,13 +199,7 @@ export function productionDeploymentDefinition(
     resultPath: '$.approval',
     taskTimeout: sfn.Timeout.at('$.request.approvalTimeoutSeconds'),
   });
-  approval.addRetry({
-    errors: LAMBDA_TRANSIENT,
-    interval: Duration.seconds(2),
-    maxAttempts: 6,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  addRetries(approval, 'change');
   approval.addCatch(approvalExpired, { errors: ['States.Timeout'], resultPath: '$.approvalTimeout' });
   approval.addCatch(releaseAndFail, { errors: ['ApprovalRejected'], resultPath: '$.failure' });
   const noApproval = new sfn.Pass(scope, 'Approval Not Required', {
@@ -224,7 +220,7 @@ export function productionDeploymentDefinition(
       'executionId.$': '$$.Execution.Id',
     },
     resultPath: '$.snapshotCreated',
-    readOnly: false,
+    retry: 'change',
   });
   const snapshotReady = new PollUntilDone(scope, 'Wait For Snapshot', deps, {
     names: {
@@ -253,7 +249,7 @@ export function productionDeploymentDefinition(
       'image.$': '$.request.image',
     },
     resultPath: '$.release',
-    readOnly: false,
+    retry: 'change',
   });
   const useGiven = new sfn.Pass(scope, 'Use Given Task Definition', {
     stateName: 'Use Given Task Definition',
@@ -272,7 +268,7 @@ export function productionDeploymentDefinition(
       'desiredCount.$': '$.request.desiredCount',
     },
     resultPath: '$.deployed',
-    readOnly: false,
+    retry: 'change',
   });
   pageOn.end.next(update);
 
@@ -341,7 +337,7 @@ export function productionDeploymentDefinition(
       'now.$': '$$.State.EnteredTime',
     },
     resultPath: null,
-    readOnly: false,
+    retry: 'change',
   });
   recordKnownGood.addCatch(releaseAfterSuccess, { errors: ['States.ALL'], resultPath: '$.recordError' });
   recordKnownGood.next(releaseAfterSuccess);
@@ -392,12 +388,4 @@ export function productionDeploymentDefinition(
   announce.next(baseline);
   baseline.next(approvalGate);
   return validate;
-}
-
-/** Worst case of one rollback run: its rollout, target and maintenance-page budgets plus a margin. */
-export function rollbackBudgetSeconds(deps: Deps): number {
-  const t = deps.timing;
-  const rollout = t.deploymentMaxPolls * (t.deploymentIntervalSeconds + 30);
-  const targets = t.targetsMaxPolls * (t.targetsIntervalSeconds + 30);
-  return rollout * 2 + targets + 900;
 }

@@ -82,7 +82,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     // rejection whole, so that neither needs a field of the input to land in.
     resultPath: '$',
     resultSelector: { 'request.$': '$' },
-    readOnly: true,
+    retry: 'read',
   });
   const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
     stateName: 'Record Input Error',
@@ -102,7 +102,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
       ttlSeconds: deps.maxRunSeconds,
     },
     resultPath: null,
-    readOnly: false,
+    retry: 'change',
   });
   const lockFailed = new sfn.Choice(scope, 'Started By A Deployment? (Lock)', {
     stateName: 'Started By A Deployment? (Lock)',
@@ -121,7 +121,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     comment: 'No task definition given: the last one recorded as known-good for this service.',
     payload: { table: deps.table, 'lockKey.$': '$.request.lock.key' },
     resultPath: '$.target',
-    readOnly: true,
+    retry: 'read',
   });
   findKnownGood.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
   const target = new sfn.Choice(scope, 'Task Definition Given?', { stateName: 'Task Definition Given?' })
@@ -138,7 +138,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
       'desiredCount.$': '$.request.desiredCount',
     },
     resultPath: '$.restored',
-    readOnly: false,
+    retry: 'change',
   });
   const stable = waitUntilStable(scope, deps, {
     cluster: '$.request.cluster',

@@ -94,7 +94,7 @@ export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean,
       desiredCount: on ? 1 : 0,
     },
     resultPath: null,
-    readOnly: false,
+    retry: 'change',
   });
   const settle = waitUntilStable(
     scope,

@@ -1,18 +1,19 @@
-// One poll of the bake: any watched alarm in ALARM fails the bake; done once the bake period is over.
+// One poll of the bake: any watched alarm in ALARM fails the bake; done once the bake period (or
+// the loop's poll budget) is over.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { AlarmDuringBake, aws } from './errors.ts';
+import { PollSchema } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const checkAlarms = defineWorker({
   name: 'check-alarms',
-  input: z.object({
+  input: PollSchema.extend({
     alarms: z.array(z.string()),
-    attempt: z.number().int().min(0),
     bakeSeconds: z.number().int().min(0),
     intervalSeconds: z.number().int().min(1),
   }),
-  run: async ({ alarms, attempt, bakeSeconds, intervalSeconds }, { cloudwatch }) => {
+  run: async ({ alarms, attempt, maxAttempts, bakeSeconds, intervalSeconds }, { cloudwatch }) => {
     const elapsedSeconds = attempt * intervalSeconds;
     if (alarms.length > 0) {
       const found = await aws('CloudWatch DescribeAlarms', () =>
@@ -26,7 +27,12 @@ export const checkAlarms = defineWorker({
         );
       }
     }
-    return { done: elapsedSeconds >= bakeSeconds, attempt: attempt + 1, elapsedSeconds };
+    // The bake's budget is the bake: once it is spent the bake is over, even if the clock says otherwise.
+    return {
+      done: elapsedSeconds >= bakeSeconds || attempt + 1 >= maxAttempts,
+      attempt: attempt + 1,
+      elapsedSeconds,
+    };
   },
 });
 

@@ -38,6 +38,20 @@ export class Notifications extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // With enforceSSL the topic has a policy of its own, which replaces the default one:
+    // the state machines' alarms (named runbook-*) need an explicit grant to publish.
+    const { account, region, partition } = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:runbook-*` },
+        },
+      }),
+    );
     for (const address of props.email ?? [])
       this.topic.addSubscription(new subscriptions.EmailSubscription(address));
     for (const address of props.pageEmail ?? []) {

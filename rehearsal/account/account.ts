@@ -51,7 +51,6 @@ export class SimulatedAccount {
   readonly dynamodb = new SimulatedDynamoDb();
   readonly changes: Change[] = [];
   readonly notifications: Notification[] = [];
-  readonly calls = new Map<string, number>();
   private readonly scenario: Scenario;
 
   constructor(options: AccountOptions) {
@@ -149,9 +148,8 @@ export class SimulatedAccount {
   /** Answers one SDK command. Called by the simulated clients' middleware. */
   handle(service: AwsService, command: string, input: Record<string, unknown>): unknown {
     const api = `${service}:${command}`;
-    const n = (this.calls.get(api) ?? 0) + 1;
-    this.calls.set(api, n);
-    if (this.scenario.throttled?.(api, n)) throw awsError('ThrottlingException', 'Rate exceeded');
+    if (this.scenario.throttled?.(api, this.clock.elapsedSeconds()))
+      throw awsError('ThrottlingException', 'Rate exceeded');
     const i = input as never;
     switch (api) {
       case 'ecs:DescribeServices':

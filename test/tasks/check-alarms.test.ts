@@ -9,7 +9,7 @@ const cloudwatchMock = mockClient(CloudWatchClient);
 const clients = testClients();
 
 const alarms = ['app-5xx', 'app-latency'];
-const poll = { alarms, attempt: 0, bakeSeconds: 1800, intervalSeconds: 60 };
+const poll = { alarms, attempt: 0, maxAttempts: 121, bakeSeconds: 1800, intervalSeconds: 60 };
 
 describe('check-alarms', () => {
   beforeEach(() => {
@@ -70,6 +70,17 @@ describe('check-alarms', () => {
 
     // Then
     expect(result).toEqual({ done: true, attempt: 1, elapsedSeconds: 0 });
+  });
+
+  it('is done when the poll budget is spent, even before the bake period is over', async () => {
+    // Given the last round the budget allows, 20 minutes into a 30-minute bake
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+
+    // When
+    const result = await invoke(checkAlarms, { ...poll, attempt: 20, maxAttempts: 21 }, clients);
+
+    // Then
+    expect(result).toEqual({ done: true, attempt: 21, elapsedSeconds: 1200 });
   });
 
   it('does not call CloudWatch when no alarms are watched', async () => {

@@ -279,7 +279,12 @@ describe('check-deployment', () => {
   it('treats a missing task definition like null: any PRIMARY task definition will do (the maintenance page)', async () => {
     // Given a service whose PRIMARY carries some other revision, complete
     const { taskDefinition: _, ...anyRevision } = poll;
-    givenService({ serviceName: service, desiredCount: 2, runningCount: 2, deployments: [primary({ taskDefinition: previous })] });
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [primary({ taskDefinition: previous })],
+    });
 
     // When
     const result = await invoke(checkDeployment, anyRevision, clients);

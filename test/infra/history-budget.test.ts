@@ -1,0 +1,264 @@
+// Execution history budget: a Standard execution fails once its history reaches 25,000 events.
+// The worst case is derived from each synthesized definition by walking its graph: the longest
+// path from StartAt to a terminal state, every poll loop run for its full budget of rounds.
+//
+// Events per state visit: Task 5 (entered, scheduled, started, succeeded, exited) plus 3 per
+// retried attempt; Wait, Choice, Pass and Succeed 2; Fail 1; the execution's start and end 2.
+// A loop is found by its back edge Wait -> Check; the Check's Parameters.maxAttempts bounds its rounds.
+
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../infra/config.ts';
+import { type Asl, type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
+import { MAX_POLL_ROUNDS, pollRoundsPerDeployment } from '../../statemachines/timing.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: ASL states are open-ended JSON.
+type State = Record<string, any>;
+type Loop = { check: string; wait: string; body: string[]; rounds: number };
+type Run = { events: number; path: string[]; taskVisits: number };
+
+const HISTORY_QUOTA = 25_000;
+const EXECUTION_EVENTS = 2;
+const EVENTS_PER_RETRY = 3;
+const PROCEDURES = ['production-deployment', 'rollback'] as const;
+
+/** Successors of a state: Next, Default, each Choice's Next and each Catch's Next. */
+function successors(s: State): string[] {
+  const out: string[] = [];
+  if (typeof s.Next === 'string') out.push(s.Next);
+  if (typeof s.Default === 'string') out.push(s.Default);
+  for (const choice of (s.Choices ?? []) as { Next: string }[]) out.push(choice.Next);
+  for (const c of (s.Catch ?? []) as { Next: string }[]) out.push(c.Next);
+  return [...new Set(out)];
+}
+
+const isTerminal = (s: State) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true;
+
+/** Events one visit of a state writes; with retries, every retrier's MaxAttempts (default 3) is used up. */
+function eventsPerVisit(s: State, withRetries: boolean): number {
+  switch (s.Type) {
+    case 'Task': {
+      const retried = withRetries
+        ? ((s.Retry ?? []) as { MaxAttempts?: number }[]).reduce((n, r) => n + (r.MaxAttempts ?? 3), 0)
+        : 0;
+      return 5 + EVENTS_PER_RETRY * retried;
+    }
+    case 'Fail':
+      return 1;
+    case 'Wait':
+    case 'Choice':
+    case 'Pass':
+    case 'Succeed':
+      return 2;
+    default:
+      throw new Error(`no event count for a ${String(s.Type)} state`);
+  }
+}
+
+/** The loops of a definition, found as the back edges of a depth-first walk from StartAt. */
+function findLoops(asl: Asl): Loop[] {
+  const loops: Loop[] = [];
+  const visited = new Set<string>();
+  const stack: string[] = [];
+  const walk = (name: string) => {
+    visited.add(name);
+    stack.push(name);
+    for (const next of successors(asl.States[name] as State)) {
+      const at = stack.indexOf(next);
+      if (at >= 0) {
+        const check = asl.States[next] as State;
+        loops.push({ check: next, wait: name, body: stack.slice(at), rounds: check.Parameters?.maxAttempts });
+      } else if (!visited.has(next)) {
+        walk(next);
+      }
+    }
+    stack.pop();
+  };
+  walk(asl.StartAt);
+  return loops;
+}
+
+/**
+ * The longest run from StartAt to a terminal state, the back edges removed and each loop's
+ * head (its Check) charged for the loop's remaining rounds: rounds x (Check + Done? + Wait)
+ * in all, less the one Wait of the last round, which exits instead.
+ */
+function longestRun(asl: Asl, withRetries: boolean): Run {
+  const loops = findLoops(asl);
+  const backEdges = new Set(loops.map((l) => `${l.wait} -> ${l.check}`));
+  const events = (name: string) => eventsPerVisit(asl.States[name] as State, withRetries);
+  const extra = new Map<string, { events: number; taskVisits: number }>();
+  for (const loop of loops) {
+    const more = extra.get(loop.check) ?? { events: 0, taskVisits: 0 };
+    const tasks = loop.body.filter((n) => asl.States[n]?.Type === 'Task').length;
+    extra.set(loop.check, {
+      events: more.events + (loop.rounds - 1) * loop.body.reduce((sum, n) => sum + events(n), 0),
+      taskVisits: more.taskVisits + (loop.rounds - 1) * tasks,
+    });
+  }
+  const memo = new Map<string, Run | null>();
+  const inProgress = new Set<string>();
+  const from = (name: string): Run | null => {
+    if (memo.has(name)) return memo.get(name) ?? null;
+    if (inProgress.has(name)) throw new Error(`a cycle through '${name}' that is not a poll loop`);
+    inProgress.add(name);
+    const s = asl.States[name] as State;
+    const own = {
+      events: events(name) + (extra.get(name)?.events ?? 0),
+      taskVisits: (s.Type === 'Task' ? 1 : 0) + (extra.get(name)?.taskVisits ?? 0),
+    };
+    let best: Run | null = isTerminal(s) ? { events: 0, path: [], taskVisits: 0 } : null;
+    for (const next of successors(s)) {
+      if (backEdges.has(`${name} -> ${next}`)) continue;
+      const rest = from(next);
+      if (rest && (!best || rest.events > best.events)) best = rest;
+    }
+    inProgress.delete(name);
+    const run = best && {
+      events: own.events + best.events,
+      path: [name, ...best.path],
+      taskVisits: own.taskVisits + best.taskVisits,
+    };
+    memo.set(name, run);
+    return run;
+  };
+  const run = from(asl.StartAt);
+  if (!run) throw new Error('no path from StartAt to a terminal state');
+  return { ...run, events: run.events + EXECUTION_EVENTS };
+}
+
+let definitions: Definitions;
+beforeAll(() => {
+  // Synthesized once for the whole file.
+  definitions = synthesizeDefinitions(loadConfig());
+});
+
+const aslOf = (procedure: string): Asl => {
+  const machine = definitions.machines[procedure];
+  if (!machine) throw new Error(`no synthesized machine ${procedure}`);
+  return machine.asl;
+};
+
+describe.each(PROCEDURES)('%s', (procedure) => {
+  it('every loop is a Start -> Check -> Done? -> Wait -> Check poll bounded by the Check maxAttempts', () => {
+    // Given the definition
+    const asl = aslOf(procedure);
+    // When its loops are found by the back edges of a walk from StartAt
+    const loops = findLoops(asl);
+    // Then each is Check (Task) -> Done? (Choice) -> Wait, back to Check, entered only from a Pass,
+    // and bounded by a positive integer maxAttempts in the Check's Parameters
+    expect(loops.length).toBe(procedure === 'production-deployment' ? 6 : 3);
+    for (const loop of loops) {
+      expect(
+        loop.body.map((n) => asl.States[n]?.Type),
+        loop.check,
+      ).toEqual(['Task', 'Choice', 'Wait']);
+      expect(Number.isInteger(loop.rounds) && loop.rounds > 0, `${loop.check} maxAttempts`).toBe(true);
+      const entries = Object.entries(asl.States)
+        .filter(([name, s]) => name !== loop.wait && successors(s).includes(loop.check))
+        .map(([, s]) => s.Type);
+      expect(entries, loop.check).toEqual(['Pass']);
+    }
+  });
+});
+
+describe('execution history budget', () => {
+  const figures: Record<string, { noRetries: Run; allRetries: Run }> = {};
+  beforeAll(() => {
+    for (const procedure of PROCEDURES) {
+      const asl = aslOf(procedure);
+      figures[procedure] = { noRetries: longestRun(asl, false), allRetries: longestRun(asl, true) };
+    }
+  });
+  const of = (procedure: string) => {
+    const f = figures[procedure];
+    if (!f) throw new Error(`no figures for ${procedure}`);
+    return f;
+  };
+
+  it('the longest run without retries, every poll budget spent, stays below 10,000 events', () => {
+    // Given each procedure's longest path with every loop run for its full budget (the nested
+    // rollback execution keeps its own history: the parent records only its Roll Back Task)
+    for (const procedure of PROCEDURES) {
+      const { noRetries } = of(procedure);
+      // When its events are counted (no retries)
+      console.log(
+        `[history] ${procedure}: ${noRetries.events} events at most without retries (${noRetries.taskVisits} Task visits; quota ${HISTORY_QUOTA}); longest path: ${noRetries.path.join(' > ')}`,
+      );
+      // Then it stays below 10,000, far under the 25,000 quota; the path starts at StartAt and ends terminal
+      expect(noRetries.events, procedure).toBeLessThan(10_000);
+      expect(noRetries.path[0]).toBe(aslOf(procedure).StartAt);
+      expect(isTerminal(aslOf(procedure).States[noRetries.path.at(-1) as string] as State)).toBe(true);
+    }
+  });
+
+  it('every loop on the longest path counts its full rounds (the count is not vacuous)', () => {
+    // Given production-deployment's loops and its longest run without retries
+    const asl = aslOf('production-deployment');
+    const loops = findLoops(asl);
+    const { noRetries } = of('production-deployment');
+    // When the loops on that path are charged at rounds x (Task 5 + Choice 2 + Wait 2) - 2
+    const onPath = loops.filter((l) => noRetries.path.includes(l.check));
+    const floor = onPath.reduce((sum, l) => sum + l.rounds * 9 - 2, 0);
+    // Then the path runs through every loop and the total is at least their sum
+    expect(onPath).toHaveLength(loops.length);
+    expect(noRetries.events).toBeGreaterThan(floor);
+    expect(noRetries.taskVisits).toBeGreaterThanOrEqual(loops.reduce((n, l) => n + l.rounds, 0));
+  });
+
+  it('with every retrier exhausted on every visit (a strict upper bound) both stay below 25,000', () => {
+    // Given each procedure's longest path, every Task visit using up every retrier's MaxAttempts
+    for (const procedure of PROCEDURES) {
+      // When
+      const { noRetries, allRetries } = of(procedure);
+      console.log(
+        `[history] ${procedure}: ${allRetries.events} events at most with every retrier exhausted on every visit`,
+      );
+      // Then
+      expect(allRetries.events).toBeGreaterThan(noRetries.events);
+      expect(allRetries.events, procedure).toBeLessThan(HISTORY_QUOTA);
+    }
+  });
+});
+
+describe('the config guard on poll budgets', () => {
+  const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'));
+  // 240 snapshot + 3 x 80 rollout + 99 targets + 121 bake rounds (120 minutes every 60 s) = 700
+  const atTheLimit = {
+    ...raw,
+    polling: {
+      ...raw.polling,
+      snapshotMaxPolls: 240,
+      deploymentMaxPolls: 80,
+      targetsMaxPolls: 99,
+      alarmIntervalSeconds: 60,
+    },
+    environments: {
+      ...raw.environments,
+      prod: { ...raw.environments.prod, policy: { ...raw.environments.prod.policy, bakeMinutes: 120 } },
+    },
+  };
+
+  it(`a config at ${MAX_POLL_ROUNDS} poll rounds still stays below 25,000 events with every retrier exhausted`, () => {
+    // Given
+    const config = parseConfig(atTheLimit);
+    expect(pollRoundsPerDeployment(config.polling, 120)).toBe(MAX_POLL_ROUNDS);
+    // When
+    const worst = longestRun(
+      synthesizeDefinitions(config).machines['production-deployment']?.asl as Asl,
+      true,
+    );
+    console.log(
+      `[history] production-deployment at ${MAX_POLL_ROUNDS} poll rounds: ${worst.events} events at most`,
+    );
+    // Then
+    expect(worst.events).toBeLessThan(HISTORY_QUOTA);
+  });
+
+  it('a config above it is refused, naming polling', () => {
+    // Given one more targets poll
+    const over = { ...atTheLimit, polling: { ...atTheLimit.polling, targetsMaxPolls: 100 } };
+    // When / Then
+    expect(() => parseConfig(over)).toThrow(/polling: these budgets allow 701 poll rounds/);
+  });
+});

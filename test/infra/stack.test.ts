@@ -1,0 +1,478 @@
+// The synthesized stack as CloudFormation sees it: state machines, alarms, workers, topic, table,
+// least-privilege IAM, cdk-nag (with a negative control), and the config file's validation.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.ts';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_CONFIG_PATH,
+  loadConfig,
+  parseConfig,
+} from '../../infra/config.ts';
+
+type Json = Record<string, unknown>;
+type Resource = { Type: string; Properties?: Json; Metadata?: Json };
+type Statement = {
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+/** A policy statement with where it came from (the policy's construct path and the roles it is attached to). */
+type Owned = { statement: Statement; policy: string; roles: string[] };
+type ValidationReport = {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+    suppressedViolations?: unknown[];
+  }[];
+};
+
+const config = loadConfig();
+const outdirs: string[] = [];
+const freshOutdir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-infra-test-'));
+  outdirs.push(dir);
+  return dir;
+};
+
+let outdir: string;
+let app: App;
+let synthError: unknown;
+let template: Template | undefined;
+
+beforeAll(() => {
+  // Synthesized once for the whole file; app.synth() runs the cdk-nag validation plugin.
+  outdir = freshOutdir();
+  const built = buildApp(config, { bundle: false, outdir });
+  app = built.app;
+  try {
+    app.synth();
+    template = Template.fromStack(built.stack); // the assembly is cached: no second synth
+  } catch (error) {
+    synthError = error;
+  }
+});
+
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tpl(): Template {
+  if (!template) throw new Error(`the stack did not synthesize: ${String(synthError)}`);
+  return template;
+}
+const resources = (type: string) => tpl().findResources(type) as Record<string, Resource>;
+const props = (r: Resource) => r.Properties ?? {};
+const cdkPath = (r: Resource) => String(r.Metadata?.['aws:cdk:path'] ?? '');
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const onlyId = (type: string): string => {
+  const ids = Object.keys(resources(type));
+  expect(ids, `exactly one ${type}`).toHaveLength(1);
+  return ids[0] as string;
+};
+
+/** A CloudFormation value as a string: pseudo parameters resolved, other references as ${LogicalId}. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const o = (value ?? {}) as Json;
+  if (typeof o.Ref === 'string') {
+    if (o.Ref === 'AWS::Partition') return 'aws';
+    if (o.Ref === 'AWS::Region') return config.region;
+    if (o.Ref === 'AWS::AccountId') return config.account;
+    return `\${${o.Ref}}`;
+  }
+  if (Array.isArray(o['Fn::GetAtt'])) return `\${${(o['Fn::GetAtt'] as string[]).join('.')}}`;
+  if (Array.isArray(o['Fn::Join'])) {
+    const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+    return parts.map(render).join(sep);
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether an IAM action pattern (with * and ? wildcards) covers the action. */
+function covers(pattern: string, action: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(action);
+}
+
+/** Every statement of every identity-based policy: AWS::IAM::Policy, ManagedPolicy and inline role policies. */
+function identityStatements(): Owned[] {
+  const roleNameOf = (ref: unknown) => {
+    const id = (ref as { Ref?: string }).Ref ?? '';
+    return cdkPath(resources('AWS::IAM::Role')[id] ?? { Type: '' }) || id;
+  };
+  const out: Owned[] = [];
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, r] of Object.entries(resources(type))) {
+      const doc = props(r).PolicyDocument as { Statement: Statement[] };
+      const roles = asArray(props(r).Roles as unknown[]).map(roleNameOf);
+      for (const statement of doc.Statement) out.push({ statement, policy: cdkPath(r) || id, roles });
+    }
+  }
+  for (const [id, r] of Object.entries(resources('AWS::IAM::Role'))) {
+    for (const inline of asArray(props(r).Policies as { PolicyDocument: { Statement: Statement[] } }[])) {
+      for (const statement of inline.PolicyDocument.Statement) {
+        out.push({ statement, policy: `${cdkPath(r) || id} (inline)`, roles: [cdkPath(r) || id] });
+      }
+    }
+  }
+  return out;
+}
+
+const allowsAction = ({ statement }: Owned, action: string) =>
+  statement.Effect === 'Allow' && asArray(statement.Action).some((pattern) => covers(pattern, action));
+
+function readReport(dir: string): ValidationReport {
+  const file = join(dir, 'validation-report.json');
+  expect(existsSync(file), `${file} written by the synth`).toBe(true);
+  return JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
+}
+
+describe('state machines', () => {
+  it.each(['runbook-production-deployment', 'runbook-rollback'])(
+    '%s is a STANDARD machine logging ALL with execution data, traced',
+    (name) => {
+      // Given the synthesized template
+      const machines = Object.values(resources('AWS::StepFunctions::StateMachine'));
+      // When the state machine with this name is looked up
+      const found = machines.filter((m) => props(m).StateMachineName === name);
+      // Then it exists once, is STANDARD, logs at level ALL with execution data, and is traced by X-Ray
+      expect(machines).toHaveLength(2);
+      expect(found).toHaveLength(1);
+      const p = props(found[0] as Resource);
+      expect(p.StateMachineType).toBe('STANDARD');
+      expect(p.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+      expect(asArray((p.LoggingConfiguration as Json).Destinations as unknown[])).toHaveLength(1);
+      expect(p.TracingConfiguration).toEqual({ Enabled: true });
+    },
+  );
+
+  it('each machine has a failed, a timed-out and an aborted alarm that notifies the topic', () => {
+    // Given the machines, their alarms and the notifications topic
+    const topicId = onlyId('AWS::SNS::Topic');
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
+    const machineIds = Object.keys(resources('AWS::StepFunctions::StateMachine'));
+    expect(machineIds).toHaveLength(2);
+    for (const machineId of machineIds) {
+      // When the alarms on this machine's ARN are collected
+      const mine = alarms.filter((a) =>
+        asArray(props(a).Dimensions as { Name: string; Value: unknown }[]).some(
+          (d) => d.Name === 'StateMachineArn' && render(d.Value) === `\${${machineId}}`,
+        ),
+      );
+      // Then there are exactly three: ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted,
+      // each firing on a single execution and publishing to the topic
+      expect(mine.map((a) => props(a).MetricName).sort(), machineId).toEqual([
+        'ExecutionsAborted',
+        'ExecutionsFailed',
+        'ExecutionsTimedOut',
+      ]);
+      for (const alarm of mine) {
+        expect(props(alarm)).toMatchObject({
+          Namespace: 'AWS/States',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        expect(props(alarm).AlarmActions).toEqual([{ Ref: topicId }]);
+      }
+    }
+    expect(alarms).toHaveLength(6);
+  });
+});
+
+describe('workers', () => {
+  it('every Lambda function runs nodejs >= 22, times out within 25 s and is traced', () => {
+    // Given every Lambda function in the template
+    const functions = Object.entries(resources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [id, fn] of functions) {
+      // When its runtime, timeout and tracing are read
+      const p = props(fn);
+      const major = /^nodejs(\d+)\.x$/.exec(String(p.Runtime))?.[1];
+      // Then it is a nodejs runtime of at least 22 (nodejs24.x here), Timeout <= 25 and tracing Active
+      expect(major, `${id} runtime ${String(p.Runtime)}`).toBeDefined();
+      expect(Number(major), id).toBeGreaterThanOrEqual(22);
+      expect(p.Runtime, id).toBe('nodejs24.x');
+      expect(typeof p.Timeout, id).toBe('number');
+      expect(p.Timeout as number, id).toBeLessThanOrEqual(25);
+      expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
+    }
+  });
+});
+
+describe('notifications topic and run-state table', () => {
+  it('the topic is KMS-encrypted with the rotating key and its policy denies publishing without TLS', () => {
+    // Given the topic, its key and its topic policy
+    const topicId = onlyId('AWS::SNS::Topic');
+    const keyId = onlyId('AWS::KMS::Key');
+    const topic = resources('AWS::SNS::Topic')[topicId] as Resource;
+    const policies = Object.values(resources('AWS::SNS::TopicPolicy')).filter((p) =>
+      asArray(props(p).Topics as unknown[]).some((t) => render(t) === `\${${topicId}}`),
+    );
+    // When the encryption and the policy statements are read
+    const statements = policies.flatMap(
+      (p) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    const denyWithoutTls = statements.filter(
+      (s) =>
+        s.Effect === 'Deny' &&
+        (s.Principal === '*' || render((s.Principal as Json | undefined)?.AWS) === '*') &&
+        asArray(s.Action).some((a) => covers(a, 'sns:Publish')) &&
+        String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false',
+    );
+    // Then the topic names the key and a statement denies non-TLS publishing to everyone
+    expect(props(topic).KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(props(resources('AWS::KMS::Key')[keyId] as Resource).EnableKeyRotation).toBe(true);
+    expect(denyWithoutTls).toHaveLength(1);
+  });
+
+  it('the table has point-in-time recovery and expires items by the ttl attribute', () => {
+    // Given the one DynamoDB table (a TableV2, i.e. AWS::DynamoDB::GlobalTable, or a plain Table)
+    const tables = { ...resources('AWS::DynamoDB::GlobalTable'), ...resources('AWS::DynamoDB::Table') };
+    expect(Object.keys(tables)).toHaveLength(1);
+    const table = Object.values(tables)[0] as Resource;
+    const p = props(table);
+    // When PITR is read where its type keeps it (every replica of a global table, or the table itself)
+    const pitr =
+      table.Type === 'AWS::DynamoDB::GlobalTable'
+        ? asArray(p.Replicas as { PointInTimeRecoverySpecification?: Json }[]).map(
+            (r) => r.PointInTimeRecoverySpecification,
+          )
+        : [p.PointInTimeRecoverySpecification];
+    // Then PITR is on everywhere and the TTL attribute is 'ttl'
+    expect(pitr.length).toBeGreaterThan(0);
+    for (const spec of pitr) expect(spec).toMatchObject({ PointInTimeRecoveryEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+  });
+});
+
+describe('least privilege', () => {
+  const ecsService = (cluster: string, service: string) =>
+    `arn:aws:ecs:${config.region}:${config.account}:service/${cluster}/${service}`;
+
+  it('ecs:UpdateService only on the configured services, only for the update-service worker', () => {
+    // Given the services and maintenance pages configured in runbook.config.json
+    const expected = [
+      ecsService('enterprise-prod-cluster', 'app-service'),
+      ecsService('enterprise-prod-cluster', 'maintenance-page'),
+      ecsService('enterprise-dev-cluster', 'app'),
+    ].sort();
+    // When every identity-policy statement that allows ecs:UpdateService (also through a wildcard) is collected
+    const grants = identityStatements().filter((s) => allowsAction(s, 'ecs:UpdateService'));
+    const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
+    // Then they name exactly the configured service ARNs, never '*', and only the update-service role has them
+    expect(grants.length).toBeGreaterThan(0);
+    expect(granted).toEqual(expected);
+    for (const arn of granted) expect(arn).not.toContain('*');
+    for (const g of grants) {
+      expect(g.roles).toEqual(['Runbook/Workers/update-service/ServiceRole/Resource']);
+      expect(g.statement.Condition).toBeUndefined();
+    }
+  });
+
+  it('no identity policy allows a service-wide wildcard action or uses NotAction', () => {
+    // Given every statement of every identity-based policy in the stack
+    const statements = identityStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    // When the allowed actions are checked
+    const wildcards = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && asArray(statement.Action).some((a) => a === '*' || a.endsWith(':*')),
+    );
+    const notActions = statements.filter(({ statement }) => statement.NotAction !== undefined);
+    // Then none allows 'service:*' or '*', and none is written with NotAction
+    expect(wildcards.map((w) => `${w.policy}: ${JSON.stringify(w.statement.Action)}`)).toEqual([]);
+    expect(notActions.map((w) => w.policy)).toEqual([]);
+  });
+
+  it('the only service-wide wildcard in a resource policy is the key delegating to the account root', () => {
+    // Given the KMS key policy and the topic policy (the stack's resource policies)
+    const documents = [
+      ...Object.values(resources('AWS::KMS::Key')).map((k) => props(k).KeyPolicy),
+      ...Object.values(resources('AWS::SNS::TopicPolicy')).map((p) => props(p).PolicyDocument),
+    ] as { Statement: Statement[] }[];
+    // When the statements allowing 'service:*' are collected
+    const wildcards = documents
+      .flatMap((d) => d.Statement)
+      .filter((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === '*' || a.endsWith(':*')));
+    // Then each is the default key-policy delegation to this account's IAM (principal: the account root)
+    for (const s of wildcards) {
+      expect(asArray(s.Action)).toEqual(['kms:*']);
+      expect(render((s.Principal as Json).AWS)).toBe(`arn:aws:iam::${config.account}:root`);
+    }
+    expect(wildcards.length).toBeLessThanOrEqual(1);
+  });
+
+  it('iam:PassRole only on the configured task roles, only to ECS tasks', () => {
+    // Given the taskRoleArns of the configured services
+    const expected = [
+      'arn:aws:iam::123456789012:role/enterprise-prod-app-task',
+      'arn:aws:iam::123456789012:role/enterprise-prod-ecs-execution',
+      'arn:aws:iam::123456789012:role/enterprise-dev-app-task',
+    ].sort();
+    // When every statement allowing iam:PassRole (also through a wildcard) is collected
+    const grants = identityStatements().filter((s) => allowsAction(s, 'iam:PassRole'));
+    const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
+    // Then it names exactly those roles and only lets them be passed to ecs-tasks.amazonaws.com
+    expect(grants.length).toBeGreaterThan(0);
+    expect(granted).toEqual(expected);
+    for (const g of grants) {
+      expect(g.roles).toEqual(['Runbook/Workers/register-task-definition/ServiceRole/Resource']);
+      expect(asArray(g.statement.Condition?.StringEquals?.['iam:PassedToService'])).toEqual([
+        'ecs-tasks.amazonaws.com',
+      ]);
+    }
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('synth passes with zero unacknowledged findings', () => {
+    // Given the stack built from runbook.config.json with AwsSolutionsChecks as a validation plugin
+    // When it was synthesized (in beforeAll)
+    const report = readReport(outdir).pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+    // Then synth did not throw, and the AwsSolutions report has no violations left
+    // (its acknowledged findings show the plugin really ran)
+    expect(synthError).toBeUndefined();
+    expect(report?.violations).toEqual([]);
+    expect(report?.conclusion).toBe('success');
+    expect(report?.suppressedViolations?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  it('negative control: an unencrypted, non-TLS topic and a Resource "*" policy fail the synth', () => {
+    // Given a freshly built app with two obviously non-compliant constructs added
+    const dir = freshOutdir();
+    const fresh = buildApp(config, { bundle: false, outdir: dir });
+    new sns.Topic(fresh.stack, 'NonCompliantTopic');
+    new iam.Role(fresh.stack, 'NonCompliantRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    }).addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    // When it is synthesized
+    let thrown: unknown;
+    try {
+      fresh.app.synth();
+    } catch (error) {
+      thrown = error;
+    }
+    // Then synth throws naming AwsSolutions, and the report blames exactly the added constructs
+    expect(thrown).toBeInstanceOf(Error);
+    const message = (thrown as Error).message;
+    expect(message).toContain('AwsSolutions');
+    expect(message).toContain('Runbook/NonCompliantTopic');
+    const report = readReport(dir).pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+    expect(report?.conclusion).toBe('failure');
+    const blamed = (report?.violations ?? []).flatMap((v) =>
+      v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`),
+    );
+    expect(blamed).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-SNS3 Runbook/NonCompliantTopic/Resource',
+        'AwsSolutions-IAM5[Resource::*] Runbook/NonCompliantRole/DefaultPolicy/Resource',
+      ]),
+    );
+    for (const line of blamed) expect(line).toMatch(/ Runbook\/NonCompliant(Topic|Role)\//);
+  });
+});
+
+describe('config validation', () => {
+  const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as Json;
+  // biome-ignore lint/suspicious/noExplicitAny: each case mutates an untyped copy of the JSON.
+  type Broken = (c: any) => void;
+
+  function rejection(breakIt: Broken): Error {
+    const copy = structuredClone(raw);
+    breakIt(copy);
+    try {
+      parseConfig(copy, 'broken.json');
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('parseConfig accepted the broken config');
+  }
+
+  it('the example config parses (the control for the broken ones)', () => {
+    // Given runbook.config.json as JSON
+    // When it is parsed
+    const parsed: Config = parseConfig(structuredClone(raw), 'runbook.config.json');
+    // Then it is accepted with its polling section and environments
+    expect(parsed.polling.alarmIntervalSeconds).toBe(60);
+    expect(Object.keys(parsed.environments).sort()).toEqual(['dev', 'prod']);
+  });
+
+  it.each<[string, Broken, string]>([
+    [
+      'a targetGroupArn that is a load balancer ARN',
+      (c) => {
+        c.environments.prod.services.app.targetGroupArn =
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/enterprise-prod/50dc6c495c0c9188';
+      },
+      'environments.prod.services.app.targetGroupArn',
+    ],
+    [
+      'no database where the environment requires a snapshot',
+      (c) => {
+        delete c.environments.prod.services.app.database;
+      },
+      'environments.prod.services.app.database',
+    ],
+    [
+      'an unknown field in a service',
+      (c) => {
+        c.environments.prod.services.app.colour = 'blue';
+      },
+      'environments.prod.services.app',
+    ],
+    [
+      'alarmIntervalSeconds: 120 (alarms are polled at least every 60 s)',
+      (c) => {
+        c.polling.alarmIntervalSeconds = 120;
+      },
+      'polling.alarmIntervalSeconds',
+    ],
+  ])('rejects %s with a ConfigError naming the field', (_what, breakIt, path) => {
+    // Given the example config with one defect
+    // When it is parsed
+    const error = rejection(breakIt);
+    // Then a ConfigError names the source and the field path
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('broken.json is invalid');
+    expect(error.message).toContain(`${path}:`);
+  });
+
+  it('the unknown-field error also names the field itself', () => {
+    // Given a service with a field the schema does not know
+    // When it is parsed
+    const error = rejection((c) => {
+      c.environments.dev.services.app.colour = 'blue';
+    });
+    // Then the message names the path and the unknown key
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/environments\.dev\.services\.app: .*"colour"/);
+  });
+
+  it('loadConfig names the file of a broken config', () => {
+    // Given a broken config written to a file
+    const dir = freshOutdir();
+    const file = join(dir, 'runbook.config.json');
+    const copy = structuredClone(raw) as { polling: Json };
+    copy.polling.alarmIntervalSeconds = 120;
+    writeFileSync(file, JSON.stringify(copy));
+    // When it is loaded
+    // Then the ConfigError names the file and the field
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(`${file} is invalid: polling.alarmIntervalSeconds:`);
+  });
+});
