@@ -58,7 +58,9 @@ try {
 } catch (error) {
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);
-    process.exit(2);
+  } else {
+    // A fault of the CLI itself, not an outcome of the run: exit 2, never 1.
+    process.stderr.write(`runbook: internal error: ${(error as Error).stack ?? String(error)}\n`);
   }
-  throw error;
+  process.exit(2);
 }

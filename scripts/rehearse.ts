@@ -14,7 +14,12 @@ import {
   rehearse,
 } from '../rehearsal/engine.ts';
 import { SCENARIO_NAMES, SCENARIOS } from '../rehearsal/scenarios.ts';
+import { PRODUCTION_DEPLOYMENT } from '../statemachines/production-deployment.ts';
+import { ROLLBACK } from '../statemachines/rollback.ts';
 import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
+
+/** The procedures the stack defines (state machine runbook-<procedure>). */
+export const PROCEDURES: readonly string[] = [PRODUCTION_DEPLOYMENT, ROLLBACK];
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -85,13 +90,11 @@ export async function runRehearsal(
   const scenario = SCENARIOS[command.scenario];
   if (!scenario)
     throw new UsageError(`unknown scenario '${command.scenario}' (known: ${SCENARIO_NAMES.join(', ')})`);
+  if (!PROCEDURES.includes(command.procedure)) {
+    throw new UsageError(`unknown procedure '${command.procedure}' (known: ${PROCEDURES.join(', ')})`);
+  }
   const input = readInput(command.procedure, command.input);
   const definitions = load();
-  if (!definitions.machines[command.procedure]) {
-    throw new UsageError(
-      `unknown procedure '${command.procedure}' (known: ${Object.keys(definitions.machines).join(', ')})`,
-    );
-  }
   // Prompt only where a person can answer; never hang in CI.
   const mode: ApproveMode =
     command.approve ?? (process.stdin.isTTY && !process.env.CI && !command.json ? 'prompt' : 'auto');

@@ -23,7 +23,7 @@ export interface NotifyProps {
   readonly failurePath?: string;
   /** A States.Format(...) expression or JSONPath describing what changed. */
   readonly detail?: string;
-  /** Where the request is; absent when the input never validated. */
+  /** Where the request is; absent when the input never validated (the notice then reads the execution input). */
   readonly requestPath?: string;
 }
 
@@ -38,6 +38,8 @@ export function notifyStep(scope: Construct, stateName: string, deps: Deps, prop
   if (props.requestPath) {
     payload['environment.$'] = `${props.requestPath}.environment`;
     payload['service.$'] = `${props.requestPath}.service`;
+  } else {
+    payload['input.$'] = '$$.Execution.Input';
   }
   if (props.failurePath) payload['failure.$'] = props.failurePath;
   if (props.detail) payload['detail.$'] = props.detail;

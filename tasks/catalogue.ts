@@ -1,9 +1,9 @@
 // Resolving an input against the catalogue: shared by the validation workers and the CLI.
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors.ts';
-import type { Catalogue, Execution } from './schemas.ts';
+import type { Catalogue, Execution, Issue } from './schemas.ts';
 
-export type Issue = { path: string; message: string };
+export type { Issue };
 
 /** Looks up environment and service; issues name the field. */
 export function lookUpService(catalogue: Catalogue, environment: string, service: string, issues: Issue[]) {

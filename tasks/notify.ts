@@ -61,12 +61,19 @@ export const notify = defineWorker({
     /** What the run changed or restored, in words (task definitions, snapshot). */
     detail: z.string().optional(),
     failure: FailureSchema.optional(),
+    /** The execution input as given, for a notice about input that never validated. */
+    input: z.unknown().optional(),
   }),
-  run: async (
-    { topicArn, event, procedure, executionId, environment, service, detail, failure },
-    { sns },
-  ) => {
+  run: async ({ topicArn, event, procedure, executionId, detail, failure, input, ...named }, { sns }) => {
     const { severity, outcome } = EVENTS[event];
+    const given = (key: 'environment' | 'service') => {
+      const value =
+        named[key] ??
+        (input && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined);
+      return typeof value === 'string' ? value.slice(0, 64) : undefined;
+    };
+    const environment = given('environment');
+    const service = given('service');
     const target = service ? `${service}${environment ? ` in ${environment}` : ''}` : 'unknown service';
     const why = failure ? `${originalError(failure)}: ${readableCause(failure.Cause)}` : null;
     const error = outcome ?? failure?.Error ?? null;

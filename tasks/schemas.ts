@@ -118,24 +118,29 @@ const taskDefinitionArn = z
   );
 
 /** production-deployment input, as pasted into the console or built by the CLI. Unknown fields are rejected. */
+const deploymentFields = {
+  environment: z.string().min(1),
+  service: z.string().min(1),
+  /** The new container image; in environments that require it, pinned by digest. */
+  image: z.string().min(1).max(255).optional(),
+  /** Or a task definition already registered in the same account and region. */
+  taskDefinition: taskDefinitionArn.optional(),
+  desiredCount: z.number().int().min(0).optional(),
+  maintenancePage: z.boolean().optional(),
+  changeRequest: z.string().min(1).max(64).optional(),
+  reason: z.string().min(1).max(500).optional(),
+  requestedBy: z.string().min(1).max(128).optional(),
+};
+
 export const DeploymentInputSchema = z
-  .strictObject({
-    environment: z.string().min(1),
-    service: z.string().min(1),
-    /** The new container image; in environments that require it, pinned by digest. */
-    image: z.string().min(1).max(255).optional(),
-    /** Or a task definition already registered in the same account and region. */
-    taskDefinition: taskDefinitionArn.optional(),
-    desiredCount: z.number().int().min(0).optional(),
-    maintenancePage: z.boolean().optional(),
-    changeRequest: z.string().min(1).max(64).optional(),
-    reason: z.string().min(1).max(500).optional(),
-    requestedBy: z.string().min(1).max(128).optional(),
-  })
+  .strictObject(deploymentFields)
   .refine((i) => (i.image === undefined) !== (i.taskDefinition === undefined), {
     message: 'give exactly one of image or taskDefinition',
     path: ['image'],
   });
+
+/** The same fields with unknown keys ignored, so that one answer can name every problem of an input. */
+export const DeploymentInputFields = z.object(deploymentFields);
 export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
 
 /** rollback input. Without taskDefinition the last known-good one recorded for the service is used. */
@@ -196,13 +201,20 @@ export const DeploymentRequestSchema = z.object({
 });
 export type DeploymentRequest = z.infer<typeof DeploymentRequestSchema>;
 
+/** One problem of an input: the field and what is wrong with it. */
+export type Issue = { path: string; message: string };
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(input)',
+    message: issue.message,
+  }));
+}
+
 /** Formats zod issues as "field: message; field: message", the cause a person reads in the console. */
-export function describeIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): string {
-  return error.issues
-    .map((issue) => {
-      const path = [...prefix, ...issue.path.map(String)].join('.');
-      return `${path || '(input)'}: ${issue.message}`;
-    })
+export function describeIssues(error: z.ZodError): string {
+  return issuesOf(error)
+    .map((i) => `${i.path}: ${i.message}`)
     .join('; ');
 }
 

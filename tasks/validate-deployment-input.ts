@@ -14,25 +14,28 @@ import { InvalidInput } from './errors.ts';
 import {
   type Catalogue,
   CatalogueSchema,
+  DeploymentInputFields,
   DeploymentInputSchema,
   type DeploymentRequest,
-  describeIssues,
   type Execution,
   ExecutionSchema,
   ImageDigest,
+  issuesOf,
 } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
-/** Validates a production-deployment input; the CLI calls it before starting a run, the first step calls it again. */
+/** Validates a production-deployment input and resolves it against the catalogue; throws InvalidInput naming every problem. */
 export function resolveDeployment(
   input: unknown,
   catalogue: Catalogue,
   execution: Execution,
 ): DeploymentRequest {
-  const parsed = DeploymentInputSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidInput(`Invalid input: ${describeIssues(parsed.error)}`);
-  const req = parsed.data;
-  const issues: Issue[] = [];
+  // Every problem at once: schema issues (unknown fields among them) and, where the known fields
+  // can be read, the environment's policy too.
+  const strict = DeploymentInputSchema.safeParse(input);
+  const issues: Issue[] = strict.success ? [] : issuesOf(strict.error);
+  const req = strict.success ? strict.data : DeploymentInputFields.safeParse(input).data;
+  if (!req) throw issuesError(issues);
   const found = lookUpService(catalogue, req.environment, req.service, issues);
   if (!found) throw issuesError(issues);
   const { env, svc } = found;

@@ -341,3 +341,35 @@ describe('readableCause', () => {
     expect(readable).toBe(expected);
   });
 });
+
+describe('notify about input that never validated', () => {
+  it('names the service from the execution input when there is no resolved request', async () => {
+    // Given
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const event = {
+      topicArn,
+      event: 'failed',
+      procedure: 'production-deployment',
+      executionId,
+      input: { environment: 'prod', service: 'app', force: true },
+      failure: {
+        Error: 'InvalidInput',
+        Cause:
+          '{"errorType":"InvalidInput","errorMessage":"Invalid input: (input): Unrecognized key: \\"force\\""}',
+      },
+    };
+
+    // When
+    const result = await invoke(notify, event, clients);
+
+    // Then
+    expect(result).toMatchObject({
+      error: 'InvalidInput',
+      cause: 'Invalid input: (input): Unrecognized key: "force"',
+    });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: '[WARNING] production-deployment failed: app in prod',
+    });
+  });
+});

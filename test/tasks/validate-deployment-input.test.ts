@@ -440,3 +440,32 @@ describe('validate-deployment-input', () => {
     });
   });
 });
+
+describe('resolveDeployment names every problem at once', () => {
+  it('reports an unknown field together with the policy problems of the known ones', () => {
+    // Given an input with an unknown field, a tag in production and no change request
+    const input = {
+      environment: 'prod',
+      service: 'app',
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest',
+      force: true,
+    };
+    const strictCatalogue = {
+      ...catalogue,
+      environments: {
+        prod: {
+          ...catalogue.environments.prod,
+          policy: { ...catalogue.environments.prod?.policy, changeRequestRequired: true },
+        },
+      },
+    } as Catalogue;
+
+    // When
+    const attempt = () => resolveDeployment(input, strictCatalogue, execution);
+
+    // Then
+    expect(attempt).toThrow(/Unrecognized key: "force"/);
+    expect(attempt).toThrow(/image: prod requires an image pinned by digest/);
+    expect(attempt).toThrow(/changeRequest: prod requires a change request/);
+  });
+});
