@@ -1,17 +1,15 @@
-// Runs a synthesized definition in aws-local-stepfunctions against the simulated account: every Task
-// is served in-process by the same worker code Lambda runs (through the simulated SDK clients), the
-// approval gate is decided locally, the nested rollback runs as a child execution, and the
-// simulated clock moves instead of anything sleeping.
+// Runs a synthesized definition in aws-local-stepfunctions against the simulated account, with
+// every Task served in-process (task-handlers.ts), and reports the execution as a timeline of
+// events on the simulated clock and a result: status, error, cause, changes, the account's state.
 import './polyfill.ts';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Config } from '../infra/config.ts';
-import { workers } from '../tasks/index.ts';
-import { invoke, type Worker } from '../tasks/worker.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
-import { CLOCK_RESOURCE, localDefinition } from './local-definition.ts';
+import { localDefinition } from './local-definition.ts';
 import type { Scenario } from './scenarios.ts';
+import { taskHandlers } from './task-handlers.ts';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 export type Decision = 'approve' | 'reject' | 'expire';
@@ -57,6 +55,9 @@ export interface RehearsalOptions {
   readonly start?: Date;
 }
 
+/** How one execution (the one started, or a nested one) ended. */
+export type ExecutionOutcome = Omit<RehearsalResult, 'changes' | 'account' | 'scenario' | 'procedure'>;
+
 export interface RehearsalResult {
   readonly procedure: string;
   readonly scenario: string;
@@ -72,11 +73,6 @@ export interface RehearsalResult {
   readonly changes: Change[];
   readonly account: AccountState;
 }
-
-/** A Lambda invocation's modelled duration, in simulated seconds. */
-const STEP_SECONDS = 1;
-/** How long the simulated person takes to decide an approval. */
-const DECISION_SECONDS = 180;
 
 const machines = new WeakMap<
   Asl,
@@ -98,23 +94,6 @@ function prepared(asl: Asl) {
   return entry;
 }
 
-/** Lets every pending event be handled (at the current simulated time) before a step moves the clock. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** What a Lambda-backed Task reports on AWS: the error type as Error, a JSON document as Cause. */
-function lambdaError(error: unknown): Error {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
-  out.name = e.name;
-  return out;
-}
-
-function namedError(name: string, cause: string): Error {
-  const e = new Error(cause);
-  e.name = name;
-  return e;
-}
-
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const { config, definitions, scenario } = options;
   const account = new SimulatedAccount({
@@ -127,20 +106,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const emit = options.onEvent ?? (() => {});
   let executions = 0;
 
-  const patchNow = (payload: unknown) =>
-    payload && typeof payload === 'object' && 'now' in payload
-      ? { ...payload, now: account.clock.iso() }
-      : payload;
+  const decide = async (request: ApprovalRequest): Promise<Decision> =>
+    typeof options.approver === 'function' ? options.approver(request) : options.approver;
 
-  async function decide(request: ApprovalRequest): Promise<Decision> {
-    return typeof options.approver === 'function' ? options.approver(request) : options.approver;
-  }
-
-  async function execute(
-    procedure: string,
-    input: unknown,
-    depth: number,
-  ): Promise<Omit<RehearsalResult, 'changes' | 'account' | 'scenario' | 'procedure'>> {
+  async function execute(procedure: string, input: unknown, depth: number): Promise<ExecutionOutcome> {
     const definition = definitions.machines[procedure];
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
     const { machine, waits, asl } = prepared(definition.asl);
@@ -158,123 +127,23 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       }
     };
 
-    const handlers: Record<string, (input: never) => Promise<unknown>> = {};
-    const retryIntervalOverrides: Record<string, number> = {};
-    for (const [stateName, state] of Object.entries(asl.States)) {
-      if (state.Retry) retryIntervalOverrides[stateName] = 0;
-      if (state.Type !== 'Task') continue;
-      const resource = String(state.Resource);
-      if (resource === CLOCK_RESOURCE) {
-        const wait = waits[stateName] ?? {};
-        handlers[stateName] = async (input: { seconds?: number; input?: unknown }) => {
-          await settle();
-          account.clock.advance(wait.seconds ?? input.seconds ?? 0);
-          checkTimeout();
-          return wait.secondsPath ? input.input : input;
-        };
-      } else if (definitions.functions[resource]) {
-        const worker: Worker = workers[definitions.functions[resource]];
-        handlers[stateName] = async (payload: unknown) => {
-          await settle();
-          try {
-            return await invoke(worker, patchNow(payload), clients);
-          } catch (error) {
-            throw lambdaError(error);
-          } finally {
-            account.clock.advance(STEP_SECONDS);
-            checkTimeout();
-          }
-        };
-      } else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-        const worker: Worker =
-          workers[definitions.functions[String(state.Parameters?.FunctionName)] ?? 'request-approval'];
-        handlers[stateName] = async (params: { Payload: Record<string, unknown> }) => {
-          await settle();
-          const payload = patchNow(params.Payload) as Record<string, unknown>;
-          let recorded: { approvalId: string; expiresAt: string };
-          try {
-            recorded = (await invoke(worker, payload, clients)) as typeof recorded;
-          } catch (error) {
-            throw lambdaError(error);
-          } finally {
-            account.clock.advance(STEP_SECONDS);
-          }
-          const request = payload.request as Record<string, unknown>;
-          const approval: ApprovalRequest = {
-            approvalId: recorded.approvalId,
-            expiresAt: recorded.expiresAt,
-            procedure: String(request.procedure),
-            environment: String(request.environment),
-            service: String(request.service),
-            change: request.image ? `image ${request.image}` : `task definition ${request.taskDefinition}`,
-            requestedBy: (request.requestedBy as string | null) ?? null,
-            approvers: (request.approvers as string[]) ?? [],
-          };
-          emit({
-            at: account.clock.elapsedSeconds(),
-            depth,
-            kind: 'approval',
-            execution: executionArn,
-            state: stateName,
-            detail: `requested ${approval.approvalId}: ${approval.change}, expires ${approval.expiresAt}`,
-          });
-          const decision = await decide(approval);
-          const timeout = Number(payload.timeoutSeconds);
-          account.clock.advance(decision === 'expire' ? timeout : Math.min(DECISION_SECONDS, timeout - 1));
-          recordDecision(account, definitions.table, approval.approvalId, decision);
-          emit({
-            at: account.clock.elapsedSeconds(),
-            depth,
-            kind: 'approval',
-            execution: executionArn,
-            state: stateName,
-            detail: `${decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired'} by the rehearsal`,
-          });
-          checkTimeout();
-          if (decision === 'reject')
-            throw namedError(
-              'ApprovalRejected',
-              `Rejected in the rehearsal (approval ${approval.approvalId}); nothing was changed.`,
-            );
-          if (decision === 'expire')
-            throw namedError(
-              'States.Timeout',
-              `No decision on approval ${approval.approvalId} within ${timeout} s.`,
-            );
-          return {
-            decision: 'approved',
-            approvalId: approval.approvalId,
-            approver: 'rehearsal',
-            decidedAt: account.clock.iso(),
-          };
-        };
-      } else if (resource.startsWith('arn:aws:states:::states:startExecution.sync')) {
-        handlers[stateName] = async (params: { StateMachineArn: string; Input: unknown }) => {
-          await settle();
-          const child = Object.entries(definitions.machines).find(
-            ([, m]) => m.arn === params.StateMachineArn,
-          )?.[0];
-          if (!child)
-            throw namedError(
-              'StepFunctions.StateMachineDoesNotExistException',
-              `State machine ${params.StateMachineArn} does not exist`,
-            );
-          const result = await execute(child, params.Input, depth + 1);
-          const described = {
-            ExecutionArn: result.executionArn,
-            StateMachineArn: params.StateMachineArn,
-            Status: result.status,
-          };
-          if (result.status === 'SUCCEEDED') return { ...described, Output: result.output };
-          throw namedError(
-            'States.TaskFailed',
-            JSON.stringify({ ...described, Error: result.error, Cause: result.cause }),
-          );
-        };
-      } else {
-        throw new Error(`the rehearsal has no local handler for Task '${stateName}' (${resource})`);
-      }
-    }
+    const handlers = taskHandlers(asl, waits, {
+      account,
+      clients,
+      definitions,
+      executionArn,
+      depth,
+      emit,
+      decide,
+      runChild: (child, childInput) => execute(child, childInput, depth + 1),
+      checkTimeout,
+    });
+    // The engine would really wait between retries; the clock moves by the interval instead (below).
+    const retryIntervalOverrides = Object.fromEntries(
+      Object.entries(asl.States)
+        .filter(([, state]) => state.Retry)
+        .map(([name]) => [name, 0]),
+    );
 
     const context = {
       Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${config.account}:role/rehearsal` },
@@ -381,27 +250,3 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     account: account.state(),
   };
 }
-
-/** What the approval service would write: the decision, on the approval's record. */
-function recordDecision(
-  account: SimulatedAccount,
-  table: string,
-  approvalId: string,
-  decision: Decision,
-): void {
-  const key = { pk: { S: `approval#${approvalId}` } };
-  const item = account.dynamodb.getItem({ TableName: table, Key: key }).Item;
-  if (!item) return;
-  const status = decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired';
-  account.dynamodb.putItem({
-    TableName: table,
-    Item: {
-      ...item,
-      status: { S: status },
-      decidedBy: { S: 'rehearsal' },
-      decidedAt: { S: account.clock.iso() },
-    },
-  });
-}
-
-export { SimulatedAccount };

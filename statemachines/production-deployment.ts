@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { addRetries, invokeWorker } from './invoke-worker.ts';
 import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
+import { acquireLock, validateInput } from './run-start.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 import { rollbackBudgetSeconds } from './timing.ts';
 
@@ -29,13 +30,6 @@ export function productionDeploymentDefinition(
     { notify: 'Notify Failure', explain: 'Explain Failure' },
     deps,
     { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
-  const failedBeforeLock = notifyAndFail(
-    scope,
-    { notify: 'Notify Rejected Input', explain: 'Explain Rejected Input' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure' },
     fail,
   );
   const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
@@ -103,46 +97,18 @@ export function productionDeploymentDefinition(
   });
   runRollback.next(releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack));
 
-  // 1. Validate the input and resolve the service (changes nothing).
-  const validate = invokeWorker(scope, 'Validate Input', deps, 'validate-deployment-input', {
+  // 1. Validate the input and resolve the service (changes nothing). 2. One run per service.
+  const validate = validateInput(scope, deps, 'validate-deployment-input', {
+    procedure,
+    fail,
     comment:
       'Checks the input (unknown fields, digest-pinned image, allowed registry, bounds) and resolves the service from config.',
-    payload: {
-      'input.$': '$',
-      catalogue: deps.catalogue,
-      execution: {
-        'id.$': '$$.Execution.Id',
-        'name.$': '$$.Execution.Name',
-        'startTime.$': '$$.Execution.StartTime',
-      },
-    },
-    // The input may not even be an object: replace it with the resolved request, and keep a
-    // rejection whole, so that neither needs a field of the input to land in.
-    resultPath: '$',
-    resultSelector: { 'request.$': '$' },
-    retry: 'read',
   });
-  const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
-    stateName: 'Record Input Error',
-    parameters: { 'failure.$': '$' },
-  });
-  keepRejection.next(failedBeforeLock);
-  // No ResultPath: the error output replaces the input (the default).
-  validate.addCatch(keepRejection, { errors: ['States.ALL'] });
-
-  // 2. One run per service.
-  const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
-    comment:
-      'One run per service: deploy, rollback and scale exclude each other. Fails with LockHeld, naming the holder.',
-    payload: {
-      table: deps.table,
-      'lock.$': '$.request.lock',
-      'now.$': '$$.State.EnteredTime',
-      ttlSeconds: deps.maxRunSeconds,
-    },
-    resultPath: null,
-    retry: 'change',
-  });
+  const lock = acquireLock(
+    scope,
+    deps,
+    'One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder.',
+  );
   lock.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   const announce = notifyStep(scope, 'Notify Start', deps, {

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
+import { acquireLock, validateInput } from './run-start.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 
 export const ROLLBACK = 'rollback';
@@ -22,13 +23,6 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     { notify: 'Notify Failure', explain: 'Explain Failure' },
     deps,
     { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
-  const notifyRejected = notifyAndFail(
-    scope,
-    { notify: 'Notify Rejected Input', explain: 'Explain Rejected Input' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure' },
     fail,
   );
   const asIs = new sfn.Pass(scope, 'Report Failure To Deployment', {
@@ -66,44 +60,17 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .when(startedByDeployment, asRollbackFailed)
     .otherwise(releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageFailed));
 
-  // 1. Validate and resolve.
-  const validate = invokeWorker(scope, 'Validate Input', deps, 'validate-rollback-input', {
+  // 1. Validate and resolve. 2. The lock (re-entrant for the deployment that started this rollback).
+  const validate = validateInput(scope, deps, 'validate-rollback-input', {
+    procedure,
+    fail,
     comment: 'Checks the input and resolves the service from config; changes nothing.',
-    payload: {
-      'input.$': '$',
-      catalogue: deps.catalogue,
-      execution: {
-        'id.$': '$$.Execution.Id',
-        'name.$': '$$.Execution.Name',
-        'startTime.$': '$$.Execution.StartTime',
-      },
-    },
-    // The input may not even be an object: replace it with the resolved request, and keep a
-    // rejection whole, so that neither needs a field of the input to land in.
-    resultPath: '$',
-    resultSelector: { 'request.$': '$' },
-    retry: 'read',
   });
-  const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
-    stateName: 'Record Input Error',
-    parameters: { 'failure.$': '$' },
-  });
-  keepRejection.next(notifyRejected);
-  // No ResultPath: the error output replaces the input (the default).
-  validate.addCatch(keepRejection, { errors: ['States.ALL'] });
-
-  // 2. The lock (re-entrant for the deployment that started this rollback).
-  const lock = invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
-    comment: "One run per service. A rollback started by a deployment shares that run's lock.",
-    payload: {
-      table: deps.table,
-      'lock.$': '$.request.lock',
-      'now.$': '$$.State.EnteredTime',
-      ttlSeconds: deps.maxRunSeconds,
-    },
-    resultPath: null,
-    retry: 'change',
-  });
+  const lock = acquireLock(
+    scope,
+    deps,
+    "One run per service. A rollback started by a deployment shares that run's lock.",
+  );
   const lockFailed = new sfn.Choice(scope, 'Started By A Deployment? (Lock)', {
     stateName: 'Started By A Deployment? (Lock)',
   })

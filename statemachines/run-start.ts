@@ -1,0 +1,65 @@
+// How every procedure starts: the input validated at the edge (a rejection is announced and ends
+// the run with a cause naming the fields; nothing is changed), then the target's lock.
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { WorkerName } from '../tasks/index.ts';
+import type { Deps } from './deps.ts';
+import { invokeWorker } from './invoke-worker.ts';
+import { notifyAndFail } from './outcomes.ts';
+
+/** The first step: $ becomes {request}, the input resolved against the catalogue. */
+export function validateInput(
+  scope: Construct,
+  deps: Deps,
+  worker: Extract<WorkerName, `validate-${string}`>,
+  props: { procedure: string; comment: string; fail: sfn.Fail },
+) {
+  const validate = invokeWorker(scope, 'Validate Input', deps, worker, {
+    comment: props.comment,
+    payload: {
+      'input.$': '$',
+      catalogue: deps.catalogue,
+      execution: {
+        'id.$': '$$.Execution.Id',
+        'name.$': '$$.Execution.Name',
+        'startTime.$': '$$.Execution.StartTime',
+      },
+    },
+    // The input may not even be an object: replace it with the resolved request, and keep a
+    // rejection whole, so that neither needs a field of the input to land in.
+    resultPath: '$',
+    resultSelector: { 'request.$': '$' },
+    retry: 'read',
+  });
+  const keepRejection = new sfn.Pass(scope, 'Record Input Error', {
+    stateName: 'Record Input Error',
+    parameters: { 'failure.$': '$' },
+  });
+  keepRejection.next(
+    notifyAndFail(
+      scope,
+      { notify: 'Notify Rejected Input', explain: 'Explain Rejected Input' },
+      deps,
+      { event: 'failed', procedure: props.procedure, failurePath: '$.failure' },
+      props.fail,
+    ),
+  );
+  // No ResultPath: the error output replaces the input (the default).
+  validate.addCatch(keepRejection, { errors: ['States.ALL'] });
+  return validate;
+}
+
+/** One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder. */
+export function acquireLock(scope: Construct, deps: Deps, comment: string) {
+  return invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
+    comment,
+    payload: {
+      table: deps.table,
+      'lock.$': '$.request.lock',
+      'now.$': '$$.State.EnteredTime',
+      ttlSeconds: deps.maxRunSeconds,
+    },
+    resultPath: null,
+    retry: 'change',
+  });
+}
