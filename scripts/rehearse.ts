@@ -68,13 +68,18 @@ function promptApprover(): Approver {
         `\n  Approval ${request.approvalId}: ${request.procedure} of ${request.service} in ${request.environment}\n` +
           `  ${request.change}\n  requested by ${request.requestedBy ?? 'unknown'}; approvers: ${request.approvers.join(', ') || 'any'}\n`,
       );
+      // Closing stdin (Ctrl-D) is an answer too: nobody decides, so the approval expires.
+      const closed = new Promise<Decision>((resolve) => rl.once('close', () => resolve('expire')));
       for (;;) {
-        const answer = (await rl.question('  [a]pprove, [r]eject, or let it [e]xpire? '))
-          .trim()
-          .toLowerCase();
-        if (answer.startsWith('a')) return 'approve';
-        if (answer.startsWith('r')) return 'reject';
-        if (answer.startsWith('e')) return 'expire';
+        const answer = await Promise.race([
+          rl.question('  [a]pprove, [r]eject, or let it [e]xpire? '),
+          closed,
+        ]);
+        if (answer === 'expire') return 'expire';
+        const a = answer.trim().toLowerCase();
+        if (a.startsWith('a')) return 'approve';
+        if (a.startsWith('r')) return 'reject';
+        if (a.startsWith('e')) return 'expire';
       }
     } finally {
       rl.close();
@@ -98,6 +103,9 @@ export async function runRehearsal(
   // Prompt only where a person can answer; never hang in CI.
   const mode: ApproveMode =
     command.approve ?? (process.stdin.isTTY && !process.env.CI && !command.json ? 'prompt' : 'auto');
+  if (mode === 'prompt' && !process.stdin.isTTY) {
+    throw new UsageError('--approve prompt needs a terminal to ask on; use auto, reject or expire');
+  }
   const approver: Approver = mode === 'prompt' ? promptApprover() : mode === 'auto' ? 'approve' : mode;
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN;

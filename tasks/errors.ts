@@ -56,10 +56,12 @@ export class TransientAwsError extends RunbookError {
   override readonly name = 'TransientAwsError';
 }
 
-/** Names of the AWS errors that mean "not done, try again later". */
+/** Names of the AWS and network errors that mean "not done, try again later". */
 const TRANSIENT = new Set([
   'ThrottlingException',
   'Throttling',
+  'ThrottledException',
+  'KMSThrottlingException',
   'TooManyRequestsException',
   'RequestLimitExceeded',
   'ProvisionedThroughputExceededException',
@@ -68,14 +70,33 @@ const TRANSIENT = new Set([
   'ServiceUnavailableException',
   'InternalFailure',
   'InternalServerError',
+  'InternalErrorException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
 ]);
+
+/** Transient by name, or by what the SDK itself says of the error (a server fault, or retryable). */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdk = error as Error & { $fault?: string; $retryable?: unknown; code?: string };
+  return (
+    TRANSIENT.has(error.name) ||
+    TRANSIENT.has(sdk.code ?? '') ||
+    sdk.$fault === 'server' ||
+    sdk.$retryable !== undefined
+  );
+}
 
 /**
  * Re-throws a transient AWS error as TransientAwsError (so the state machine's Retry matches it)
  * and any other error unchanged, keeping its name for the Catch.
  */
 export function rethrowAws(error: unknown, what: string): never {
-  if (error instanceof Error && TRANSIENT.has(error.name)) {
+  if (error instanceof Error && isTransient(error)) {
     throw new TransientAwsError(`${what}: ${error.name}: ${error.message}`, { cause: error });
   }
   throw error;
