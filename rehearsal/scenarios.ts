@@ -17,8 +17,11 @@ export interface TaskProfile {
 export interface Scenario {
   readonly name: string;
   readonly description: string;
-  /** The profile of a deployment's tasks; `isBaseline` is the task definition the service ran at the start. */
-  tasks(ctx: { isBaseline: boolean; failedDeployments: number }): TaskProfile;
+  /**
+   * The profile of a deployment's tasks. `isNewRelease`: a task definition registered during the
+   * rehearsal (the release being deployed), not one of the known releases the account starts with.
+   */
+  tasks(ctx: { isNewRelease: boolean; failedDeployments: number }): TaskProfile;
   /** Does a call of this API at this moment (seconds since the start) fail with ThrottlingException? */
   throttled?(api: string, elapsedSeconds: number): boolean;
   /** Seconds a snapshot takes, and whether it fails. */
@@ -40,6 +43,11 @@ const crashing: TaskProfile = {
   stoppedReason: 'Essential container in task exited (exit code 1)',
 };
 
+const noCapacity: TaskProfile = {
+  ...crashing,
+  stoppedReason: 'RESOURCE:MEMORY: no container instance met all requirements',
+};
+
 export const SCENARIOS: Record<string, Scenario> = {
   happy: {
     name: 'happy',
@@ -50,7 +58,8 @@ export const SCENARIOS: Record<string, Scenario> = {
     name: 'slow-rollout',
     description:
       'New tasks take 6 minutes to start and 90 s to pass health checks; still within the budgets.',
-    tasks: ({ isBaseline }) => (isBaseline ? healthy : { ...healthy, startSeconds: 360, healthSeconds: 90 }),
+    tasks: ({ isNewRelease }) =>
+      !isNewRelease ? healthy : { ...healthy, startSeconds: 360, healthSeconds: 90 },
     snapshot: { seconds: 900, fails: false },
   },
   throttling: {
@@ -64,12 +73,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   'crash-loop': {
     name: 'crash-loop',
     description: 'The new image exits at start; the circuit breaker fails the rollout; the run rolls back.',
-    tasks: ({ isBaseline }) => (isBaseline ? healthy : crashing),
+    tasks: ({ isNewRelease }) => (!isNewRelease ? healthy : crashing),
   },
   'unhealthy-targets': {
     name: 'unhealthy-targets',
     description: 'The new tasks run but answer 502 to the health check; the run rolls back.',
-    tasks: ({ isBaseline }) => (isBaseline ? healthy : { ...healthy, health: 'unhealthy' }),
+    tasks: ({ isNewRelease }) => (!isNewRelease ? healthy : { ...healthy, health: 'unhealthy' }),
   },
   'alarm-during-bake': {
     name: 'alarm-during-bake',
@@ -82,7 +91,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     name: 'ecs-auto-rollback',
     description:
       "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",
-    tasks: ({ isBaseline }) => (isBaseline ? healthy : crashing),
+    tasks: ({ isNewRelease }) => (!isNewRelease ? healthy : crashing),
     ecsRollsBack: true,
   },
   'snapshot-fails': {
@@ -94,15 +103,13 @@ export const SCENARIOS: Record<string, Scenario> = {
   'rollback-fails': {
     name: 'rollback-fails',
     description: 'The new tasks crash, and the rollback cannot place tasks either; the on-call is paged.',
-    tasks: ({ isBaseline, failedDeployments }) =>
-      !isBaseline || failedDeployments > 0
-        ? {
-            ...crashing,
-            stoppedReason: isBaseline
-              ? 'RESOURCE:MEMORY: no container instance met all requirements'
-              : crashing.stoppedReason,
-          }
-        : healthy,
+    tasks: ({ isNewRelease, failedDeployments }) =>
+      isNewRelease ? crashing : failedDeployments > 0 ? noCapacity : healthy,
+  },
+  'no-capacity': {
+    name: 'no-capacity',
+    description: 'No new task can be placed (the cluster is out of memory); any rollout fails.',
+    tasks: () => noCapacity,
   },
   'lock-held': {
     name: 'lock-held',

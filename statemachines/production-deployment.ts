@@ -298,6 +298,7 @@ export function productionDeploymentDefinition(
       table: deps.table,
       'lockKey.$': '$.request.lock.key',
       'taskDefinition.$': '$.release.taskDefinition',
+      'previous.$': '$.baseline.taskDefinition',
       'desiredCount.$': '$.rollout.desired',
       'executionId.$': '$$.Execution.Id',
       'now.$': '$$.State.EnteredTime',

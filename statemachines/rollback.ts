@@ -85,8 +85,14 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     resultPath: '$.target',
   });
   const findKnownGood = invokeWorker(scope, 'Find Known Good', deps, 'find-known-good', {
-    comment: 'No task definition given: the last one recorded as known-good for this service.',
-    payload: { table: deps.table, 'lockKey.$': '$.request.lock.key' },
+    comment:
+      'No task definition given: the newest known-good release that differs from what the service runs now.',
+    payload: {
+      table: deps.table,
+      'lockKey.$': '$.request.lock.key',
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+    },
     resultPath: '$.target',
     retry: 'read',
   });

@@ -101,7 +101,12 @@ export class Workers extends Construct {
     topic.grantPublish(this.fn('notify'));
     topic.grantPublish(this.fn('request-approval'));
 
-    for (const name of ['capture-baseline', 'check-deployment', 'check-target-health'] as const) {
+    for (const name of [
+      'capture-baseline',
+      'check-deployment',
+      'check-target-health',
+      'find-known-good',
+    ] as const) {
       allow(name, ['ecs:DescribeServices'], serviceArns);
     }
     for (const name of ['capture-baseline', 'check-target-health'] as const) {

@@ -73,27 +73,30 @@ export class SimulatedAccount {
   private seed(config: Config, table: string): void {
     for (const [envName, env] of Object.entries(config.environments)) {
       for (const [key, svc] of Object.entries(env.services)) {
+        // Two known releases: the one before (a rollback's usual target) and the one running now.
         const registry = svc.allowedRegistries[0]?.replace(/\/$/, '');
-        const digest = createHash('sha256').update(`baseline/${envName}/${key}`).digest('hex');
         const [taskRole, executionRole] = svc.taskRoleArns;
-        const baseline = this.ecs.addTaskDefinition(
-          `${envName}-${key}`,
-          BASELINE_REVISION,
-          [
-            {
-              name: svc.containerName,
-              image: `${registry}/${key}@sha256:${digest}`,
-              essential: true,
-              portMappings: [{ containerPort: 8080 }],
-            },
-            {
-              name: 'log-router',
-              image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
-              essential: false,
-            },
-          ],
-          { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
-        );
+        const release = (revision: number) =>
+          this.ecs.addTaskDefinition(
+            `${envName}-${key}`,
+            revision,
+            [
+              {
+                name: svc.containerName,
+                image: `${registry}/${key}@sha256:${createHash('sha256').update(`${envName}/${key}:${revision}`).digest('hex')}`,
+                essential: true,
+                portMappings: [{ containerPort: 8080 }],
+              },
+              {
+                name: 'log-router',
+                image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
+                essential: false,
+              },
+            ],
+            { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
+          );
+        const previous = release(BASELINE_REVISION - 1);
+        const baseline = release(BASELINE_REVISION);
         const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
         this.ecs.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
         if (svc.maintenancePage) {
@@ -121,6 +124,7 @@ export class SimulatedAccount {
           Item: {
             pk: { S: knownGoodKey(lockKey) },
             taskDefinition: { S: baseline },
+            previous: { S: previous },
             desiredCount: { N: String(desired) },
             executionId: { S: 'seeded-by-rehearsal' },
             recordedAt: { S: this.clock.iso() },
@@ -265,6 +269,13 @@ export class SimulatedAccount {
         status: item.status?.S,
         expiresAt: item.expiresAt?.S,
       }));
+    const knownGood = items
+      .filter((item) => item.pk?.S?.startsWith('known-good#'))
+      .map((item) => ({
+        key: item.pk?.S?.slice('known-good#'.length),
+        taskDefinition: item.taskDefinition?.S,
+        previous: item.previous?.S ?? null,
+      }));
     const alarms = [...this.cloudwatch.alarms.values()].map((a) => ({ name: a.name, state: a.state }));
     return {
       services,
@@ -272,6 +283,7 @@ export class SimulatedAccount {
       dbSnapshots,
       alarms,
       locks,
+      knownGood,
       approvals,
       notifications: this.notifications.map(({ subject, severity, event }) => ({ subject, severity, event })),
     };

@@ -1,5 +1,5 @@
 // Simulated CloudWatch alarms. In the alarm-during-bake scenario the first watched alarm fires a
-// few minutes after a new release completes, and clears once the service is back on its baseline.
+// few minutes after a new release completes, and clears once the service is back on a known release.
 import type { Scenario } from '../scenarios.ts';
 import type { SimulatedEcs } from './ecs.ts';
 
@@ -44,7 +44,7 @@ export class SimulatedCloudWatch {
       const primary = service?.deployments[0];
       if (!service || !primary) continue;
       const onRelease =
-        primary.taskDefinition !== service.baselineTaskDefinition && primary.rolloutState === 'COMPLETED';
+        this.ecs.newReleases.has(primary.taskDefinition) && primary.rolloutState === 'COMPLETED';
       if (onRelease) {
         const since = this.releaseCompletedAt.get(alarm.name) ?? now;
         this.releaseCompletedAt.set(alarm.name, since);
@@ -53,7 +53,7 @@ export class SimulatedCloudWatch {
           alarm.reason =
             'Threshold Crossed: 3 out of the last 3 datapoints [48.0, 41.0, 37.0] were greater than the threshold (10.0)';
         }
-      } else if (primary.taskDefinition === service.baselineTaskDefinition && alarm.state === 'ALARM') {
+      } else if (!this.ecs.newReleases.has(primary.taskDefinition) && alarm.state === 'ALARM') {
         alarm.state = 'OK';
         alarm.reason = 'Threshold Crossed: no datapoints were breaching the threshold';
         this.releaseCompletedAt.delete(alarm.name);

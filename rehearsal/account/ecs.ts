@@ -60,7 +60,6 @@ export interface SimService {
   arn: string;
   desiredCount: number;
   deployments: SimDeployment[];
-  baselineTaskDefinition: string;
   targetGroupArn: string | null;
   circuitBreakerRollback: boolean;
 }
@@ -72,6 +71,8 @@ export class SimulatedEcs {
   readonly services = new Map<string, SimService>();
   readonly tasks = new Map<string, SimTask>();
   readonly targetGroups = new Map<string, Map<string, SimTarget>>();
+  /** Task definitions registered during the rehearsal: the releases being deployed. */
+  readonly newReleases = new Set<string>();
   /** Deployments the circuit breaker failed so far (the rollback-fails scenario keys on it). */
   failedDeployments = 0;
   private nextIp = 10;
@@ -127,7 +128,6 @@ export class SimulatedEcs {
       arn: `arn:aws:ecs:${this.region}:${this.account}:service/${cluster}/${name}`,
       desiredCount,
       deployments: [],
-      baselineTaskDefinition: taskDefinition,
       targetGroupArn,
       circuitBreakerRollback: this.scenario.ecsRollsBack === true,
     };
@@ -239,7 +239,7 @@ export class SimulatedEcs {
       failedTasks: 0,
       createdAt: this.now(),
       profile: this.scenario.tasks({
-        isBaseline: taskDefinition === service.baselineTaskDefinition,
+        isNewRelease: this.newReleases.has(taskDefinition),
         failedDeployments: this.failedDeployments,
       }),
     };
@@ -449,6 +449,7 @@ export class SimulatedEcs {
       ...(input.taskRoleArn && { task: input.taskRoleArn }),
       ...(input.executionRoleArn && { execution: input.executionRoleArn }),
     });
+    this.newReleases.add(arn);
     return this.describeTaskDefinition({ taskDefinition: arn });
   }
 

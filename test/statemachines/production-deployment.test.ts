@@ -38,6 +38,11 @@ describe('production-deployment succeeds', () => {
         'ecs:UpdateService:app-service',
       ]);
       expect(result.account.locks).toEqual([]);
+      expect(result.account.knownGood).toContainEqual({
+        key: 'ecs:enterprise-prod-cluster/app-service',
+        taskDefinition: RELEASE,
+        previous: BASELINE,
+      });
       expect(result.account.notifications.map((n) => n.event)).toEqual([
         'started',
         'approval-needed',

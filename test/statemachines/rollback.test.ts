@@ -1,10 +1,10 @@
 // Every path of the rollback state machine run on its own (as from the console), executed by the
 // local engine on the synthesized definition against the simulated account.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BASELINE, changes, definitionsOnce, example, run, service } from './support.ts';
+import { BASELINE, changes, definitionsOnce, example, PREVIOUS, run, service } from './support.ts';
 
 const input = example('rollback');
-const OLDER = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:40';
+const UNKNOWN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:7';
 
 beforeAll(() => {
   definitionsOnce();
@@ -18,7 +18,7 @@ describe('rollback', () => {
     // Then
     expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: null });
     expect(service(result, 'app-service')).toMatchObject({
-      taskDefinition: BASELINE,
+      taskDefinition: PREVIOUS,
       desiredCount: 3,
       runningCount: 3,
     });
@@ -26,15 +26,15 @@ describe('rollback', () => {
     expect(result.account.notifications.map((n) => n.event)).toEqual(['succeeded']);
   });
 
-  it('without a task definition it goes back to the last known-good one', async () => {
-    // Given
+  it('without a task definition it goes back from the last recorded release to the one before it', async () => {
+    // Given the service on prod-app:41, recorded as the last known-good release (replacing prod-app:40)
     const { taskDefinition: _omitted, ...withoutTarget } = input;
     // When
     const result = await run('rollback', withoutTarget);
     // Then
     expect(result.status).toBe('SUCCEEDED');
     expect(changes(result)).toEqual(['ecs:UpdateService:app-service']);
-    expect(result.changes[0]?.detail).toContain('prod-app:41');
+    expect(service(result, 'app-service')).toMatchObject({ taskDefinition: PREVIOUS, runningCount: 3 });
   });
 
   it('fails with LockHeld and changes nothing while another run holds the service', async () => {
@@ -59,10 +59,24 @@ describe('rollback', () => {
     expect(result.changes).toEqual([]);
   });
 
+  it('fails with RollbackFailed and pages when ECS cannot place the restored tasks', async () => {
+    // Given a cluster out of capacity
+    // When
+    const result = await run('rollback', input, { scenario: 'no-capacity' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RollbackFailed');
+    expect(result.cause).toContain('DeploymentFailed: rollout of prod-app:40');
+    expect(result.account.notifications).toEqual([
+      expect.objectContaining({ event: 'rollback-failed', severity: 'page' }),
+    ]);
+    expect(result.account.locks).toEqual([]);
+  });
+
   it('fails with RollbackFailed and pages when the service cannot be restored', async () => {
     // Given a task definition ECS does not know
     // When
-    const result = await run('rollback', { ...input, taskDefinition: OLDER });
+    const result = await run('rollback', { ...input, taskDefinition: UNKNOWN });
     // Then
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('RollbackFailed');

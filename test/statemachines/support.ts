@@ -10,6 +10,8 @@ export const config = loadConfig();
 export const example = (procedure: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../examples/${procedure}.json`, import.meta.url), 'utf8'));
 
+/** The release before the one running when a rehearsal starts (a rollback's usual target). */
+export const PREVIOUS = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:40';
 export const BASELINE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
 export const RELEASE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:42';
 

@@ -1,4 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { findKnownGood } from '../../tasks/find-known-good.ts';
@@ -6,23 +7,35 @@ import { invoke } from '../../tasks/worker.ts';
 import { awsError, testClients, throttled } from './support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
+const ecsMock = mockClient(ECSClient);
 const clients = testClients();
 
 const lockKey = 'ecs:enterprise-prod-cluster/app-service';
+const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:40';
 const taskDefinition = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
-const event = { table: 'runbook-state', lockKey };
+const other = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:43';
+const event = { table: 'runbook-state', lockKey, cluster: 'enterprise-prod-cluster', service: 'app-service' };
+
+function givenRunning(td: string) {
+  ecsMock.on(DescribeServicesCommand).resolves({
+    services: [{ serviceName: 'app-service', deployments: [{ status: 'PRIMARY', taskDefinition: td }] }],
+  });
+}
 
 describe('find-known-good', () => {
   beforeEach(() => {
     dynamodbMock.reset();
+    ecsMock.reset();
+    givenRunning(taskDefinition);
   });
 
-  it('returns the recorded known-good task definition, read consistently', async () => {
-    // Given
+  it('goes back to the release before the last one when the service still runs the last one', async () => {
+    // Given the last deployment recorded app:41 (replacing app:40), and the service runs app:41
     dynamodbMock.on(GetItemCommand).resolves({
       Item: {
         pk: { S: `known-good#${lockKey}` },
         taskDefinition: { S: taskDefinition },
+        previous: { S: previous },
         desiredCount: { N: '2' },
         recordedAt: { S: '2026-11-29T09:00:00.000Z' },
       },
@@ -32,7 +45,15 @@ describe('find-known-good', () => {
     const result = await invoke(findKnownGood, event, clients);
 
     // Then
-    expect(result).toEqual({ taskDefinition, recordedAt: '2026-11-29T09:00:00.000Z' });
+    expect(result).toEqual({
+      taskDefinition: previous,
+      running: taskDefinition,
+      recordedAt: '2026-11-29T09:00:00.000Z',
+    });
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: 'enterprise-prod-cluster',
+      services: ['app-service'],
+    });
     expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(GetItemCommand, {
       TableName: 'runbook-state',
       Key: { pk: { S: `known-good#${lockKey}` } },
@@ -40,15 +61,32 @@ describe('find-known-good', () => {
     });
   });
 
-  it('returns recordedAt null for a record without a time', async () => {
-    // Given
-    dynamodbMock.on(GetItemCommand).resolves({ Item: { taskDefinition: { S: taskDefinition } } });
+  it('goes back to the last recorded release when the service runs something else', async () => {
+    // Given a record of app:41 and a service changed outside the runbook to app:43
+    givenRunning(other);
+    dynamodbMock
+      .on(GetItemCommand)
+      .resolves({ Item: { taskDefinition: { S: taskDefinition }, previous: { S: previous } } });
 
     // When
     const result = await invoke(findKnownGood, event, clients);
 
     // Then
-    expect(result).toEqual({ taskDefinition, recordedAt: null });
+    expect(result).toEqual({ taskDefinition, running: other, recordedAt: null });
+  });
+
+  it('refuses to "restore" the release the service already runs when nothing earlier is recorded', async () => {
+    // Given a record of app:41 with no earlier release, and the service on app:41
+    dynamodbMock.on(GetItemCommand).resolves({ Item: { taskDefinition: { S: taskDefinition } } });
+
+    // When
+    const looked = invoke(findKnownGood, event, clients);
+
+    // Then
+    await expect(looked).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('already runs the only known-good'),
+    });
   });
 
   it.each([
@@ -95,7 +133,7 @@ describe('find-known-good', () => {
 
   it('rejects a missing lock key as InvalidInput naming the field, without reading', async () => {
     // Given
-    const invalid = { table: 'runbook-state' };
+    const invalid = { table: 'runbook-state', cluster: 'enterprise-prod-cluster', service: 'app-service' };
 
     // When
     const looked = invoke(findKnownGood, invalid, clients);

@@ -10,11 +10,13 @@ const clients = testClients();
 
 const lockKey = 'ecs:enterprise-prod-cluster/app-service';
 const taskDefinition = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:42';
+const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
 const executionId = 'arn:aws:states:us-east-1:123456789012:execution:production-deployment:run-1';
 const event = {
   table: 'runbook-state',
   lockKey,
   taskDefinition,
+  previous,
   desiredCount: 2,
   executionId,
   now: '2026-11-30T09:00:00.000Z',
@@ -25,7 +27,7 @@ describe('record-known-good', () => {
     dynamodbMock.reset();
   });
 
-  it('records the task definition and desired count under the service’s known-good key', async () => {
+  it('records the release and the one it replaced under the service’s known-good key', async () => {
     // Given
     dynamodbMock.on(PutItemCommand).resolves({});
 
@@ -33,7 +35,7 @@ describe('record-known-good', () => {
     const result = await invoke(recordKnownGood, event, clients);
 
     // Then
-    expect(result).toEqual({ taskDefinition, desiredCount: 2 });
+    expect(result).toEqual({ taskDefinition, previous, desiredCount: 2 });
     const sent = dynamodbMock.commandCalls(PutItemCommand).map((call) => call.args[0].input);
     expect(sent).toStrictEqual([
       {
@@ -41,12 +43,26 @@ describe('record-known-good', () => {
         Item: {
           pk: { S: `known-good#${lockKey}` },
           taskDefinition: { S: taskDefinition },
+          previous: { S: previous },
           desiredCount: { N: '2' },
           executionId: { S: executionId },
           recordedAt: { S: '2026-11-30T09:00:00.000Z' },
         },
       },
     ]);
+  });
+
+  it('keeps no "previous" when the release redeployed the revision the service already ran', async () => {
+    // Given
+    dynamodbMock.on(PutItemCommand).resolves({});
+
+    // When
+    await invoke(recordKnownGood, { ...event, previous: taskDefinition }, clients);
+
+    // Then
+    const item = dynamodbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
+    expect(item?.taskDefinition).toEqual({ S: taskDefinition });
+    expect(item).not.toHaveProperty('previous');
   });
 
   it('derives the known-good key from the lock key', () => {
