@@ -243,6 +243,7 @@ export function productionDeploymentDefinition(
     cluster: '$.request.cluster',
     service: '$.request.serviceName',
     taskDefinition: '$.release.taskDefinition',
+    deploymentId: '$.deployed.deploymentId',
   });
   const healthy = waitForHealthyTargets(scope, deps, {
     cluster: '$.request.cluster',

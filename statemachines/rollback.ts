@@ -117,6 +117,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     cluster: '$.request.cluster',
     service: '$.request.serviceName',
     taskDefinition: '$.restored.taskDefinition',
+    deploymentId: '$.restored.deploymentId',
   });
   const healthy = waitForHealthyTargets(scope, deps, {
     cluster: '$.request.cluster',

@@ -25,7 +25,13 @@ const ROLLOUT: StableNames = { subject: 'Rollout', done: 'Rollout Complete', res
 export function waitUntilStable(
   scope: Construct,
   deps: Deps,
-  paths: ServicePaths & { taskDefinition: string | null },
+  target: ServicePaths & {
+    /** Paths to the task definition and the deployment our UpdateService started, when it started one. */
+    taskDefinition?: string;
+    deploymentId?: string;
+    /** The desired count our UpdateService set, when it set one. */
+    desiredCount?: number;
+  },
   names: StableNames = ROLLOUT,
 ) {
   return new PollUntilDone(scope, `Wait Until ${names.done}`, deps, {
@@ -37,12 +43,14 @@ export function waitUntilStable(
       finished: names.done,
     },
     comment:
-      'Done only when the PRIMARY deployment carries our task definition (when one is given), its rolloutState is COMPLETED and running == desired.',
+      'Done only when the PRIMARY deployment is ours, carries our task definition, its rolloutState is COMPLETED and running == desired.',
     worker: 'check-deployment',
     payload: {
-      'cluster.$': paths.cluster,
-      'service.$': paths.service,
-      ...(paths.taskDefinition !== null && { 'taskDefinition.$': paths.taskDefinition }),
+      'cluster.$': target.cluster,
+      'service.$': target.service,
+      ...(target.taskDefinition && { 'taskDefinition.$': target.taskDefinition }),
+      ...(target.deploymentId && { 'deploymentId.$': target.deploymentId }),
+      ...(target.desiredCount !== undefined && { desiredCount: target.desiredCount }),
     },
     resultPath: names.resultPath,
     intervalSeconds: deps.timing.deploymentIntervalSeconds,
@@ -99,7 +107,7 @@ export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean,
   const settle = waitUntilStable(
     scope,
     deps,
-    { cluster: `${pagePath}.cluster`, service: `${pagePath}.service`, taskDefinition: null },
+    { cluster: `${pagePath}.cluster`, service: `${pagePath}.service`, desiredCount: on ? 1 : 0 },
     on
       ? { subject: 'Maintenance Page', done: 'Maintenance Page Serving', resultPath: '$.pageUp' }
       : { subject: 'Maintenance Page Shutdown', done: 'Maintenance Page Stopped', resultPath: '$.pageDown' },

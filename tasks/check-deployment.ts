@@ -1,7 +1,8 @@
-// One poll of an ECS rollout. Done only when the PRIMARY deployment carries the task definition we
-// asked for, its rolloutState is COMPLETED and running == desired; the services-stable waiter checks
-// none of that, and reports success after ECS rolled back on its own.
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+// One poll of an ECS rollout. Done only when the PRIMARY deployment is ours (the one our
+// UpdateService started, carrying the task definition we asked for), its rolloutState is COMPLETED
+// and running == desired. The services-stable waiter checks none of that, and reports success after
+// ECS rolled back on its own.
+import { type Deployment, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws, DeploymentFailed, DeploymentTimedOut, EcsRolledBack } from './errors.ts';
 import { PollSchema } from './schemas.ts';
@@ -16,20 +17,39 @@ export const checkDeployment = defineWorker({
     service: z.string().min(1),
     /** Absent or null: any task definition (e.g. the maintenance page scaling up). */
     taskDefinition: z.string().min(1).nullable().default(null),
+    /** The deployment our UpdateService started (or found PRIMARY), when known. */
+    deploymentId: z.string().min(1).nullable().default(null),
+    /** The desired count our UpdateService set, when it set one. */
+    desiredCount: z.number().int().min(0).nullable().default(null),
   }),
-  run: async ({ cluster, service, taskDefinition, attempt, maxAttempts }, { ecs }) => {
+  run: async (
+    { cluster, service, taskDefinition, deploymentId, desiredCount, attempt, maxAttempts },
+    { ecs },
+  ) => {
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
     const svc = described.services?.[0];
-    const primary = svc?.deployments?.find((d) => d.status === 'PRIMARY');
+    const deployments = svc?.deployments ?? [];
+    const primary = deployments.find((d) => d.status === 'PRIMARY');
     if (!svc || !primary)
       throw new DeploymentFailed(`service ${service} in ${cluster} has no PRIMARY deployment`);
-    if (taskDefinition !== null && primary.taskDefinition !== taskDefinition) {
-      throw new EcsRolledBack(
-        `ECS rolled ${service} back on its own: the PRIMARY deployment carries ${family(primary.taskDefinition ?? 'nothing')}, not ${family(taskDefinition)}` +
+    const ours = deploymentId === null ? undefined : deployments.find((d) => d.id === deploymentId);
+    const carries = `the PRIMARY deployment carries ${family(primary.taskDefinition ?? 'nothing')}`;
+    const rolledBack = (why: string) =>
+      new EcsRolledBack(
+        `ECS rolled ${service} back on its own: ${why}` +
           (primary.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ''),
       );
+
+    // ECS's API is eventually consistent: right after UpdateService our deployment may not show
+    // yet, so the first poll that misses it is "not done", not a rollback.
+    const visible = deploymentId === null || ours !== undefined;
+    if (!visible && attempt === 0) return notDone(attempt, primary, svc.deployments?.length ?? 0);
+    if (ours !== undefined && ours.status !== 'PRIMARY')
+      throw rolledBack(`our deployment ${deploymentId} is no longer PRIMARY; ${carries}`);
+    if (taskDefinition !== null && primary.taskDefinition !== taskDefinition) {
+      throw rolledBack(`${carries}, not ${family(taskDefinition)}`);
     }
     if (primary.rolloutState === 'FAILED') {
       throw new DeploymentFailed(
@@ -39,20 +59,35 @@ export const checkDeployment = defineWorker({
     const running = primary.runningCount ?? 0;
     const desired = primary.desiredCount ?? 0;
     const done =
-      primary.rolloutState === 'COMPLETED' && running === desired && svc.runningCount === svc.desiredCount;
-    const observed = {
+      primary.rolloutState === 'COMPLETED' &&
+      running === desired &&
+      svc.runningCount === svc.desiredCount &&
+      (desiredCount === null || svc.desiredCount === desiredCount);
+    if (!done && attempt + 1 >= maxAttempts) {
+      throw new DeploymentTimedOut(
+        `rollout to ${service} did not complete within ${maxAttempts} polls: ${primary.rolloutState}, ${running} of ${desired} running, ${deployments.length} deployments`,
+      );
+    }
+    return {
+      done,
+      attempt: attempt + 1,
       rolloutState: primary.rolloutState ?? 'UNKNOWN',
       running,
       desired,
-      deployments: svc.deployments?.length ?? 0,
+      deployments: deployments.length,
     };
-    if (!done && attempt + 1 >= maxAttempts) {
-      throw new DeploymentTimedOut(
-        `rollout to ${service} did not complete within ${maxAttempts} polls: ${observed.rolloutState}, ${running} of ${desired} running, ${observed.deployments} deployments`,
-      );
-    }
-    return { done, attempt: attempt + 1, ...observed };
   },
 });
+
+function notDone(attempt: number, primary: Deployment, deployments: number) {
+  return {
+    done: false,
+    attempt: attempt + 1,
+    rolloutState: 'PENDING',
+    running: primary.runningCount ?? 0,
+    desired: primary.desiredCount ?? 0,
+    deployments,
+  };
+}
 
 export const handler = lambdaHandler(checkDeployment);

@@ -293,3 +293,64 @@ describe('check-deployment', () => {
     expect(result).toMatchObject({ done: true, attempt: 1, rolloutState: 'COMPLETED' });
   });
 });
+
+describe('check-deployment with the deployment our UpdateService started', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+  });
+
+  it('is not done (rather than rolled back) when the first poll does not see our deployment yet', async () => {
+    // Given an eventually consistent read that still shows the old deployment as PRIMARY
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [{ ...old, status: 'PRIMARY' }],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, { ...poll, deploymentId: 'ecs-svc/2' }, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: false, attempt: 1, rolloutState: 'PENDING' });
+  });
+
+  it('throws EcsRolledBack when our deployment is still listed but no longer PRIMARY', async () => {
+    // Given ECS started its own rollback deployment on the previous revision
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [
+        primary({ id: 'ecs-svc/3', taskDefinition: previous, rolloutState: 'IN_PROGRESS' }),
+        primary({ id: 'ecs-svc/2', status: 'ACTIVE', rolloutState: 'FAILED' }),
+      ],
+    });
+
+    // When
+    const checked = invoke(checkDeployment, { ...poll, attempt: 3, deploymentId: 'ecs-svc/2' }, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'EcsRolledBack',
+      message: expect.stringContaining('ecs-svc/2 is no longer PRIMARY'),
+    });
+  });
+
+  it('waits for the desired count it set (a maintenance page scaling up is not done at 0 of 0)', async () => {
+    // Given a stale read: desired still 0, running 0, rollout complete
+    givenService({
+      serviceName: 'maintenance-page',
+      desiredCount: 0,
+      runningCount: 0,
+      deployments: [primary({ desiredCount: 0, runningCount: 0 })],
+    });
+    const page = { cluster, service: 'maintenance-page', attempt: 0, maxAttempts: 5, desiredCount: 1 };
+
+    // When
+    const result = await invoke(checkDeployment, page, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: false, attempt: 1 });
+  });
+});
