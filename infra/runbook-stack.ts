@@ -9,7 +9,7 @@ import {
   productionDeploymentDefinition,
 } from '../statemachines/production-deployment.ts';
 import { ROLLBACK, rollbackDefinition } from '../statemachines/rollback.ts';
-import { deploymentBudgetSeconds, rollbackBudgetSeconds } from '../statemachines/timing.ts';
+import { deploymentBudgetSeconds, rollbackTimeoutSeconds } from '../statemachines/timing.ts';
 import { workers as registry, type WorkerName } from '../tasks/index.ts';
 import { type Config, catalogueOf } from './config.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -47,30 +47,36 @@ export class RunbookStack extends Stack {
     const notifications = new Notifications(this, 'Notifications', config.notifications);
     const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic });
 
-    const maxRunSeconds = maxDeploymentSeconds(config);
-    const deps: Deps = {
+    const shared: Omit<Deps, 'maxRunSeconds'> = {
       worker: (name) => workers.fn(name),
       table: table.tableName,
       topicArn: notifications.topic.topicArn,
       catalogue: catalogueOf(config),
       timing: config.polling,
-      maxRunSeconds,
     };
+    // Each machine's timeout is also how long its lock outlives a run that dies without its Catch.
+    const rollbackSeconds = rollbackTimeoutSeconds(config.polling);
+    const deploymentSeconds = maxDeploymentSeconds(config);
 
     this.rollback = new RunbookStateMachine(this, 'Rollback', {
       stateMachineName: `runbook-${ROLLBACK}`,
       comment:
         'Runbook "Rollback Procedure": restore a service to a given or its last known-good task definition.',
-      definition: (scope) => rollbackDefinition(scope, deps),
-      timeout: Duration.seconds(rollbackBudgetSeconds(config.polling) + 600),
+      definition: (scope) => rollbackDefinition(scope, { ...shared, maxRunSeconds: rollbackSeconds }),
+      timeout: Duration.seconds(rollbackSeconds),
       alarmTopic: notifications.topic,
     });
     this.deployment = new RunbookStateMachine(this, 'ProductionDeployment', {
       stateMachineName: `runbook-${PRODUCTION_DEPLOYMENT}`,
       comment:
         'Runbook "Production Deployment": approval, snapshot, new revision, healthy targets, bake; rolls back on failure.',
-      definition: (scope) => productionDeploymentDefinition(scope, deps, this.rollback.stateMachine),
-      timeout: Duration.seconds(maxRunSeconds),
+      definition: (scope) =>
+        productionDeploymentDefinition(
+          scope,
+          { ...shared, maxRunSeconds: deploymentSeconds },
+          this.rollback.stateMachine,
+        ),
+      timeout: Duration.seconds(deploymentSeconds),
       alarmTopic: notifications.topic,
     });
 

@@ -14,6 +14,6 @@ export interface Deps {
   /** Resolved by the first step of every procedure; embedded in the definition. */
   readonly catalogue: Catalogue;
   readonly timing: Timing;
-  /** Longest a run may take; the lock expires after it even if a run dies without its Catch. */
+  /** Longest a run of this machine may take (its timeout); its lock expires after it even if the run dies without its Catch. */
   readonly maxRunSeconds: number;
 }

@@ -11,7 +11,7 @@ import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } fr
 import { PollUntilDone } from './poll-until-done.ts';
 import { acquireLock, validateInput } from './run-start.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
-import { rollbackBudgetSeconds } from './timing.ts';
+import { rollbackTimeoutSeconds } from './timing.ts';
 
 export const PRODUCTION_DEPLOYMENT = 'production-deployment';
 
@@ -82,7 +82,8 @@ export function productionDeploymentDefinition(
     }),
     resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
     resultPath: '$.rollback',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackBudgetSeconds(deps.timing))),
+    // Outlives the child's own timeout, so a timed-out rollback reaches this Task as a failure.
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackTimeoutSeconds(deps.timing) + 300)),
   });
   runRollback.addRetry({
     errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
@@ -109,7 +110,9 @@ export function productionDeploymentDefinition(
     deps,
     'One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder.',
   );
-  lock.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+  // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
+  lock.addCatch(notifyFailure, { errors: ['LockHeld'], resultPath: '$.failure' });
+  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   const announce = notifyStep(scope, 'Notify Start', deps, {
     event: 'started',

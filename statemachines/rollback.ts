@@ -76,7 +76,9 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   })
     .when(startedByDeployment, asIs)
     .otherwise(notifyFailure);
-  lock.addCatch(lockFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+  // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
+  lock.addCatch(lockFailed, { errors: ['LockHeld'], resultPath: '$.failure' });
+  lock.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   // 3. Where to go back to.
   const useGiven = new sfn.Pass(scope, 'Use Given Task Definition', {

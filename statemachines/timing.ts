@@ -53,6 +53,11 @@ export function rollbackBudgetSeconds(t: Timing): number {
   return 2 * rollout + targets + 900;
 }
 
+/** The rollback machine's execution timeout: its worst case and a margin. */
+export function rollbackTimeoutSeconds(t: Timing): number {
+  return rollbackBudgetSeconds(t) + 600;
+}
+
 /**
  * Worst case of one deployment run: the approval wait, every poll budget, the bake, and a whole
  * rollback. The execution timeout is set above it, so a Catch (and the rollback) always gets to run.
@@ -66,5 +71,5 @@ export function deploymentBudgetSeconds(
   const rollouts = 3 * rounds(t.deploymentMaxPolls, t.deploymentIntervalSeconds);
   const targets = rounds(t.targetsMaxPolls, t.targetsIntervalSeconds);
   const bake = limits.bakeSeconds + rounds(Math.ceil(limits.bakeSeconds / t.alarmIntervalSeconds) + 1, 0);
-  return limits.approvalSeconds + snapshot + rollouts + targets + bake + rollbackBudgetSeconds(t) + 1800;
+  return limits.approvalSeconds + snapshot + rollouts + targets + bake + rollbackTimeoutSeconds(t) + 1800;
 }

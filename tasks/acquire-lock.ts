@@ -1,8 +1,9 @@
-// Takes the target's lock: one run per service. Re-entrant for the same owner (a redrive, or the
-// rollback a deployment runs while it holds the lock). Expires on its own if a run dies without Catch.
-import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
+// Takes the target's lock: one run per service. Re-entrant for the same owner (a redrive). A
+// deployment's own rollback joins the lock its deployment holds, and is refused if that deployment
+// does not hold it. Expires on its own if a run dies without its Catch.
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { LockHeld, rethrowAws } from './errors.ts';
+import { aws, LockHeld, rethrowAws } from './errors.ts';
 import { LockSchema } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
@@ -15,6 +16,20 @@ export const acquireLock = defineWorker({
     ttlSeconds: z.number().int().min(60),
   }),
   run: async ({ table, lock, now, ttlSeconds }, { dynamodb }) => {
+    if (lock.join) {
+      const held = await aws('DynamoDB GetItem (lock)', () =>
+        dynamodb.send(
+          new GetItemCommand({ TableName: table, Key: { pk: { S: lock.key } }, ConsistentRead: true }),
+        ),
+      );
+      const owner = held.Item?.owner?.S;
+      if (owner !== lock.owner) {
+        throw new LockHeld(
+          `${lock.key} is not held by ${lock.owner}, the deployment said to have started this rollback (held by ${owner ?? 'nobody'})`,
+        );
+      }
+      return { key: lock.key, owner, joined: true };
+    }
     const expiresAt = Math.floor(Date.parse(now) / 1000) + ttlSeconds;
     try {
       await dynamodb.send(

@@ -144,7 +144,7 @@ export const DeploymentInputFields = z.object(deploymentFields);
 export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
 
 /** rollback input. Without taskDefinition the last known-good one recorded for the service is used. */
-export const RollbackInputSchema = z.strictObject({
+const rollbackFields = {
   environment: z.string().min(1),
   service: z.string().min(1),
   taskDefinition: taskDefinitionArn.optional(),
@@ -153,7 +153,7 @@ export const RollbackInputSchema = z.strictObject({
   requestedBy: z.string().min(1).max(128).optional(),
   /**
    * Set by Step Functions when production-deployment runs the rollback (associateWithParent):
-   * that run already holds the lock, releases it itself, and sends the notices.
+   * that run holds the lock (the rollback joins it), releases it itself, and sends the notices.
    */
   AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().min(1).optional(),
   /** Maintenance page to switch off once the service is back (set by production-deployment). */
@@ -161,7 +161,12 @@ export const RollbackInputSchema = z.strictObject({
     .strictObject({ cluster: z.string().min(1), service: z.string().min(1) })
     .nullable()
     .optional(),
-});
+};
+
+export const RollbackInputSchema = z.strictObject(rollbackFields);
+
+/** The same fields with unknown keys ignored, so that one answer can name every problem of an input. */
+export const RollbackInputFields = z.object(rollbackFields);
 export type RollbackInput = z.infer<typeof RollbackInputSchema>;
 
 export const ServiceRefSchema = z.object({ cluster: z.string().min(1), service: z.string().min(1) });
@@ -171,6 +176,8 @@ export const LockSchema = z.object({
   key: z.string().min(1),
   owner: z.string().min(1),
   procedure: z.string().min(1),
+  /** Join a lock the owner already holds (a deployment's own rollback) instead of taking it. */
+  join: z.boolean().default(false),
 });
 export type Lock = z.infer<typeof LockSchema>;
 
@@ -200,6 +207,25 @@ export const DeploymentRequestSchema = z.object({
   lock: LockSchema,
 });
 export type DeploymentRequest = z.infer<typeof DeploymentRequestSchema>;
+
+/** What rollback's first step resolves and every later step reads as $.request. */
+export const RollbackRequestSchema = z.object({
+  procedure: z.literal('rollback'),
+  environment: z.string(),
+  service: z.string(),
+  cluster: z.string(),
+  serviceName: z.string(),
+  targetGroupArn: z.string(),
+  taskDefinition: z.string().nullable(),
+  desiredCount: z.number().int().nullable(),
+  maintenancePage: ServiceRefSchema.nullable(),
+  reason: z.string(),
+  requestedBy: z.string().nullable(),
+  lock: LockSchema,
+  /** The production-deployment run that started this rollback, or null when a person did. */
+  parentExecution: z.string().nullable(),
+});
+export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
 /** One problem of an input: the field and what is wrong with it. */
 export type Issue = { path: string; message: string };

@@ -101,6 +101,7 @@ export function resolveDeployment(
       key: serviceLockKey(svc.cluster, svc.service),
       owner: execution.id,
       procedure: 'production-deployment',
+      join: false,
     },
   };
 }

@@ -8,48 +8,42 @@ import {
   lookUpService,
   serviceLockKey,
 } from './catalogue.ts';
-import { InvalidInput } from './errors.ts';
 import {
   type Catalogue,
   CatalogueSchema,
-  describeIssues,
   type Execution,
   ExecutionSchema,
-  LockSchema,
+  issuesOf,
+  RollbackInputFields,
   RollbackInputSchema,
-  ServiceRefSchema,
+  type RollbackRequest,
 } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
-/** What rollback's first step resolves and every later step reads as $.request. */
-export const RollbackRequestSchema = z.object({
-  procedure: z.literal('rollback'),
-  environment: z.string(),
-  service: z.string(),
-  cluster: z.string(),
-  serviceName: z.string(),
-  targetGroupArn: z.string(),
-  taskDefinition: z.string().nullable(),
-  desiredCount: z.number().int().nullable(),
-  maintenancePage: ServiceRefSchema.nullable(),
-  reason: z.string(),
-  requestedBy: z.string().nullable(),
-  lock: LockSchema,
-  /** The production-deployment run that started this rollback, or null when a person did. */
-  parentExecution: z.string().nullable(),
-});
-export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
+/** A production-deployment execution of this account and region: the only run that may start a rollback as its parent. */
+const parentPattern = (catalogue: Catalogue) =>
+  new RegExp(
+    `^arn:aws[a-z-]*:states:${catalogue.region}:${catalogue.account}:execution:runbook-production-deployment:[^:]+$`,
+  );
 
+/** Validates a rollback input and resolves it against the catalogue; throws InvalidInput naming every problem. */
 export function resolveRollback(input: unknown, catalogue: Catalogue, execution: Execution): RollbackRequest {
-  const parsed = RollbackInputSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidInput(`Invalid input: ${describeIssues(parsed.error)}`);
-  const req = parsed.data;
-  const issues: Issue[] = [];
+  const strict = RollbackInputSchema.safeParse(input);
+  const issues: Issue[] = strict.success ? [] : issuesOf(strict.error);
+  const req = strict.success ? strict.data : RollbackInputFields.safeParse(input).data;
+  if (!req) throw issuesError(issues);
   const found = lookUpService(catalogue, req.environment, req.service, issues);
   if (!found) throw issuesError(issues);
   const { svc } = found;
   checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
   const parent = req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID ?? null;
+  if (parent !== null && !parentPattern(catalogue).test(parent)) {
+    issues.push({
+      path: 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
+      message:
+        'only a runbook-production-deployment execution of this account and region starts a rollback as its parent',
+    });
+  }
   // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
   if (parent === null) checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
   if (issues.length > 0) throw issuesError(issues);
@@ -65,10 +59,12 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
     maintenancePage: req.maintenancePage ?? null,
     reason: req.reason,
     requestedBy: req.requestedBy ?? null,
+    // Started by a deployment, the rollback joins that run's lock, and is refused if it does not hold it.
     lock: {
       key: serviceLockKey(svc.cluster, svc.service),
       owner: parent ?? execution.id,
       procedure: 'rollback',
+      join: parent !== null,
     },
     parentExecution: parent,
   };

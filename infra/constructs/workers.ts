@@ -98,6 +98,7 @@ export class Workers extends Construct {
       table.grant(this.fn(name), 'dynamodb:PutItem');
     table.grant(this.fn('release-lock'), 'dynamodb:DeleteItem');
     table.grant(this.fn('find-known-good'), 'dynamodb:GetItem');
+    table.grant(this.fn('acquire-lock'), 'dynamodb:GetItem'); // a rollback joining its deployment's lock
     topic.grantPublish(this.fn('notify'));
     topic.grantPublish(this.fn('request-approval'));
 

@@ -1,4 +1,9 @@
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../tasks/acquire-lock.ts';
@@ -146,5 +151,56 @@ describe('acquire-lock', () => {
       message: expect.stringContaining('lock.owner:'),
     });
     expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('acquire-lock joining a deployment’s lock (its own rollback)', () => {
+  const joining = { ...event, lock: { ...lock, procedure: 'rollback', join: true } };
+
+  beforeEach(() => {
+    dynamodbMock.reset();
+  });
+
+  it('joins when the deployment holds the lock, writing nothing', async () => {
+    // Given
+    dynamodbMock.on(GetItemCommand).resolves({ Item: { pk: { S: lock.key }, owner: { S: lock.owner } } });
+
+    // When
+    const result = await invoke(acquireLock, joining, clients);
+
+    // Then
+    expect(result).toEqual({ key: lock.key, owner: lock.owner, joined: true });
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(GetItemCommand, {
+      TableName: 'runbook-locks',
+      Key: { pk: { S: lock.key } },
+      ConsistentRead: true,
+    });
+    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it.each([
+    ['nobody holds it', {}],
+    [
+      'another run holds it',
+      {
+        Item: {
+          pk: { S: lock.key },
+          owner: { S: 'arn:aws:states:us-east-1:123456789012:execution:x:other' },
+        },
+      },
+    ],
+  ])('refuses with LockHeld when %s', async (_, found) => {
+    // Given
+    dynamodbMock.on(GetItemCommand).resolves(found);
+
+    // When
+    const joined = invoke(acquireLock, joining, clients);
+
+    // Then
+    await expect(joined).rejects.toMatchObject({
+      name: 'LockHeld',
+      message: expect.stringContaining(`is not held by ${lock.owner}`),
+    });
+    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
   });
 });

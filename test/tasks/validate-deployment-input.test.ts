@@ -64,6 +64,7 @@ describe('resolveDeployment', () => {
       key: 'ecs:enterprise-prod-cluster/app-service',
       owner: execution.id,
       procedure: 'production-deployment',
+      join: false,
     });
   });
 
@@ -161,6 +162,7 @@ describe('validate-deployment-input', () => {
         key: 'ecs:enterprise-prod-cluster/app-service',
         owner: execution.id,
         procedure: 'production-deployment',
+        join: false,
       },
     });
   });

@@ -43,7 +43,7 @@ const execution = {
   name: 'rb-1',
   startTime: '2026-11-30T09:00:00.000Z',
 };
-const parent = 'arn:aws:states:us-east-1:123456789012:execution:production-deployment:run-1';
+const parent = 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1';
 const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
 
 const event = (input: unknown) => ({ input, catalogue, execution });
@@ -69,7 +69,12 @@ describe('validate-rollback-input', () => {
       maintenancePage: null,
       reason: '5xx after release',
       requestedBy: 'bob',
-      lock: { key: 'ecs:enterprise-prod-cluster/app-service', owner: execution.id, procedure: 'rollback' },
+      lock: {
+        key: 'ecs:enterprise-prod-cluster/app-service',
+        owner: execution.id,
+        procedure: 'rollback',
+        join: false,
+      },
       parentExecution: null,
     });
   });
@@ -95,7 +100,12 @@ describe('validate-rollback-input', () => {
       desiredCount: 12,
       maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'maintenance' },
       requestedBy: null,
-      lock: { key: 'ecs:enterprise-prod-cluster/app-service', owner: parent, procedure: 'rollback' },
+      lock: {
+        key: 'ecs:enterprise-prod-cluster/app-service',
+        owner: parent,
+        procedure: 'rollback',
+        join: true,
+      },
       parentExecution: parent,
     });
   });
@@ -233,5 +243,38 @@ describe('validate-rollback-input', () => {
 
     // Then
     expect(request).toMatchObject({ desiredCount: 2, parentExecution: null });
+  });
+});
+
+describe('resolveRollback and the deployment said to have started it', () => {
+  const input = { environment: 'prod', service: 'app', reason: '5xx after release' };
+
+  it('refuses a parent that is not a production-deployment execution of this account and region', () => {
+    // Given a console user setting the field by hand to another state machine's execution
+    const forged = {
+      ...input,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+        'arn:aws:states:us-east-1:123456789012:execution:something-else:x',
+    };
+
+    // When
+    const attempt = () => resolveRollback(forged, catalogue, execution);
+
+    // Then
+    expect(attempt).toThrow(
+      /AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only a runbook-production-deployment execution/,
+    );
+  });
+
+  it('names every problem at once', () => {
+    // Given an unknown field and a desired count out of bounds
+    const bad = { ...input, desiredCount: 99, force: true };
+
+    // When
+    const attempt = () => resolveRollback(bad, catalogue, execution);
+
+    // Then
+    expect(attempt).toThrow(/Unrecognized key: "force"/);
+    expect(attempt).toThrow(/desiredCount: must be between/);
   });
 });
