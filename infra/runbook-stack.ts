@@ -2,6 +2,8 @@
 // state machines wired to them. Everything environment-specific comes from the config.
 import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { Deps } from '../statemachines/deps.ts';
 import {
@@ -78,6 +80,36 @@ export class RunbookStack extends Stack {
         ),
       timeout: Duration.seconds(deploymentSeconds),
       alarmTopic: notifications.topic,
+    });
+
+    // A run that times out or is stopped runs no Catch: EventBridge hands it to a worker that
+    // releases its lock and pages (the alarms alone reach no one on the page list).
+    new events.Rule(this, 'AbandonedRuns', {
+      description: 'Releases the lock of a runbook run that TIMED_OUT or was ABORTED, and pages.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [
+            this.deployment.stateMachine.stateMachineArn,
+            this.rollback.stateMachine.stateMachineArn,
+          ],
+        },
+      },
+      targets: [
+        new eventTargets.LambdaFunction(workers.fn('handle-abandoned-run'), {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          event: events.RuleTargetInput.fromObject({
+            table: table.tableName,
+            topicArn: notifications.topic.topicArn,
+            executionArn: events.EventField.fromPath('$.detail.executionArn'),
+            stateMachineArn: events.EventField.fromPath('$.detail.stateMachineArn'),
+            status: events.EventField.fromPath('$.detail.status'),
+          }),
+        }),
+      ],
     });
 
     acknowledgeFindings(this, workers, config);

@@ -7,6 +7,7 @@ import { checkSnapshot } from './check-snapshot.ts';
 import { checkTargetHealth } from './check-target-health.ts';
 import { createSnapshot } from './create-snapshot.ts';
 import { findKnownGood } from './find-known-good.ts';
+import { handleAbandonedRun } from './handle-abandoned-run.ts';
 import { notify } from './notify.ts';
 import { recordKnownGood } from './record-known-good.ts';
 import { registerTaskDefinition } from './register-task-definition.ts';
@@ -34,6 +35,7 @@ export const workers = {
   notify,
   'record-known-good': recordKnownGood,
   'find-known-good': findKnownGood,
+  'handle-abandoned-run': handleAbandonedRun,
 } satisfies Record<string, Worker>;
 
 export type WorkerName = keyof typeof workers;

@@ -1,8 +1,7 @@
 // Announces a run's milestone on the notifications topic, and on failure turns the caught error into
 // the outcome the run ends with: an error name and a cause a person can act on.
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { aws } from './errors.ts';
+import { publish, type Severity } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const EVENTS = {
@@ -11,7 +10,7 @@ export const EVENTS = {
   failed: { severity: 'warning', outcome: null },
   'rolled-back': { severity: 'warning', outcome: 'DeploymentRolledBack' },
   'rollback-failed': { severity: 'page', outcome: 'RollbackFailed' },
-} as const;
+} as const satisfies Record<string, { severity: Severity; outcome: string | null }>;
 export type NotifyEvent = keyof typeof EVENTS;
 
 const FailureSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -86,25 +85,18 @@ export const notify = defineWorker({
             ? readableCause(failure.Cause)
             : null;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
-    await aws('SNS Publish', () =>
-      sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: subject.slice(0, 100),
-          Message: [
-            cause ?? `${procedure} of ${target} ${event}.`,
-            detail && !cause ? detail : null,
-            `Execution: ${executionId}`,
-          ]
-            .filter(Boolean)
-            .join('\n'),
-          MessageAttributes: {
-            event: { DataType: 'String', StringValue: event },
-            severity: { DataType: 'String', StringValue: severity },
-          },
-        }),
-      ),
-    );
+    await publish(sns, {
+      topicArn,
+      event,
+      severity,
+      subject,
+      lines: [
+        cause ?? `${procedure} of ${target} ${event}.`,
+        detail && !cause && detail,
+        `Execution: ${executionId}`,
+      ],
+    });
+
     return { event, severity, error, cause };
   },
 });

@@ -2,9 +2,9 @@
 // the task token server-side, and announces it. Whoever decides sends the token's success or failure.
 import { createHash } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { aws } from './errors.ts';
+import { publish } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const requestApproval = defineWorker({
@@ -72,19 +72,14 @@ export const requestApproval = defineWorker({
       `Approvers: ${request.approvers.join(', ') || 'anyone allowed by IAM'}. Expires at ${expiresAt}.`,
       `Decide with: npx runbook approve ${approvalId}   or   npx runbook reject ${approvalId}`,
     ];
-    await aws('SNS Publish (approval)', () =>
-      sns.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: `Approval needed: ${request.service} in ${request.environment}`.slice(0, 100),
-          Message: lines.join('\n'),
-          MessageAttributes: {
-            event: { DataType: 'String', StringValue: 'approval-needed' },
-            severity: { DataType: 'String', StringValue: 'info' },
-          },
-        }),
-      ),
-    );
+    await publish(sns, {
+      topicArn,
+      event: 'approval-needed',
+      severity: 'info',
+      subject: `Approval needed: ${request.service} in ${request.environment}`,
+      lines,
+    });
+
     return { approvalId, expiresAt };
   },
 });

@@ -99,6 +99,8 @@ export class Workers extends Construct {
     table.grant(this.fn('release-lock'), 'dynamodb:DeleteItem');
     table.grant(this.fn('find-known-good'), 'dynamodb:GetItem');
     table.grant(this.fn('acquire-lock'), 'dynamodb:GetItem'); // a rollback joining its deployment's lock
+    table.grant(this.fn('handle-abandoned-run'), 'dynamodb:Scan', 'dynamodb:DeleteItem');
+    topic.grantPublish(this.fn('handle-abandoned-run'));
     topic.grantPublish(this.fn('notify'));
     topic.grantPublish(this.fn('request-approval'));
 

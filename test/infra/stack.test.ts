@@ -194,6 +194,39 @@ describe('state machines', () => {
   });
 });
 
+describe('abandoned runs', () => {
+  it('a run that TIMED_OUT or was ABORTED, of either machine, goes to handle-abandoned-run with the table and topic', () => {
+    // Given the EventBridge rules of the stack
+    const rules = Object.values(resources('AWS::Events::Rule'));
+    const machineIds = Object.keys(resources('AWS::StepFunctions::StateMachine'));
+    // When the one for abandoned runs is found
+    const rule = rules.find((r) => JSON.stringify(props(r).EventPattern).includes('TIMED_OUT'));
+    expect(rule).toBeDefined();
+    const pattern = props(rule as never).EventPattern as {
+      source: string[];
+      detail: { status: string[]; stateMachineArn: unknown[] };
+    };
+    // Then it matches both machines' TIMED_OUT and ABORTED executions only
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern.detail.status.sort()).toEqual(['ABORTED', 'TIMED_OUT']);
+    expect(pattern.detail.stateMachineArn.map(render).sort()).toEqual(
+      machineIds.map((id) => `\${${id}}`).sort(),
+    );
+    // And its target is the worker, with the execution passed through
+    const targets = props(rule as never).Targets as {
+      Arn: unknown;
+      InputTransformer?: { InputPathsMap: Record<string, string> };
+    }[];
+    expect(targets).toHaveLength(1);
+    expect(render(targets[0]?.Arn)).toMatch(/Workershandleabandonedrun/);
+    expect(Object.values(targets[0]?.InputTransformer?.InputPathsMap ?? {}).sort()).toEqual([
+      '$.detail.executionArn',
+      '$.detail.stateMachineArn',
+      '$.detail.status',
+    ]);
+  });
+});
+
 describe('workers', () => {
   it('every Lambda function runs nodejs >= 22, times out within 25 s and is traced', () => {
     // Given every Lambda function in the template

@@ -270,7 +270,7 @@ describe('notify', () => {
     // Then
     await expect(notified).rejects.toMatchObject({
       name: 'TransientAwsError',
-      message: 'SNS Publish: ThrottlingException: Rate exceeded',
+      message: 'SNS Publish (started): ThrottlingException: Rate exceeded',
     });
   });
 

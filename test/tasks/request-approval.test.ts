@@ -198,7 +198,7 @@ describe('request-approval', () => {
     // Then
     await expect(requested).rejects.toMatchObject({
       name: 'TransientAwsError',
-      message: 'SNS Publish (approval): Throttling: Rate exceeded',
+      message: 'SNS Publish (approval-needed): Throttling: Rate exceeded',
     });
   });
 

@@ -1,0 +1,80 @@
+// Runs on EventBridge's "execution status change" for a run that TIMED_OUT or was ABORTED (stopped
+// from the console or the API). Step Functions runs no Catch then: no rollback, no notice, no lock
+// release. This releases every lock the run held and pages, since the service may be half-deployed.
+import { type AttributeValue, DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { aws, rethrowAws } from './errors.ts';
+import { publish } from './publish.ts';
+import { defineWorker, lambdaHandler } from './worker.ts';
+
+export const handleAbandonedRun = defineWorker({
+  name: 'handle-abandoned-run',
+  input: z.object({
+    table: z.string().min(1),
+    topicArn: z.string().min(1),
+    executionArn: z.string().min(1),
+    stateMachineArn: z.string().min(1),
+    status: z.enum(['TIMED_OUT', 'ABORTED']),
+  }),
+  run: async ({ table, topicArn, executionArn, stateMachineArn, status }, { dynamodb, sns }) => {
+    // The table holds a few items per service (locks, approvals, known-good records): a filtered
+    // scan finds this run's locks without an index.
+    const keys: string[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await aws('DynamoDB Scan (locks)', () =>
+        dynamodb.send(
+          new ScanCommand({
+            TableName: table,
+            FilterExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: executionArn } },
+            ProjectionExpression: 'pk',
+            ConsistentRead: true,
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (item.pk?.S) keys.push(item.pk.S);
+      start = page.LastEvaluatedKey;
+    } while (start);
+
+    const released: string[] = [];
+    for (const key of keys) {
+      try {
+        await dynamodb.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: { pk: { S: key } },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: executionArn } },
+          }),
+        );
+        released.push(key);
+      } catch (error) {
+        // Taken over since the scan (it had expired): not ours any more.
+        if ((error as Error).name !== 'ConditionalCheckFailedException')
+          rethrowAws(error, 'DynamoDB DeleteItem (lock)');
+      }
+    }
+
+    const procedure = (stateMachineArn.split(':').pop() ?? stateMachineArn).replace(/^runbook-/, '');
+    const name = executionArn.split(':').pop() ?? executionArn;
+    await publish(sns, {
+      topicArn,
+      event: status === 'TIMED_OUT' ? 'timed-out' : 'aborted',
+      severity: 'page',
+      subject: `[PAGE] ${procedure} ${status}: ${name}`,
+      lines: [
+        `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
+        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
+        released.length > 0 ? `Released its lock on ${released.join(', ')}.` : 'It held no lock.',
+        `Execution: ${executionArn}`,
+      ],
+    });
+    return { released };
+  },
+});
+
+export const handler = lambdaHandler(handleAbandonedRun);

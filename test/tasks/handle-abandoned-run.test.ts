@@ -1,0 +1,120 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handleAbandonedRun } from '../../tasks/handle-abandoned-run.ts';
+import { invoke } from '../../tasks/worker.ts';
+import { testClients, throttled } from './support.ts';
+
+const dynamodbMock = mockClient(DynamoDBClient);
+const snsMock = mockClient(SNSClient);
+const clients = testClients();
+
+const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-7';
+const event = {
+  table: 'runbook-state',
+  topicArn: 'arn:aws:sns:us-east-1:123456789012:runbook-notifications',
+  executionArn,
+  stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:runbook-production-deployment',
+  status: 'TIMED_OUT',
+};
+const ownedBy = {
+  ExpressionAttributeNames: { '#owner': 'owner' },
+  ExpressionAttributeValues: { ':owner': { S: executionArn } },
+};
+
+describe('handle-abandoned-run', () => {
+  beforeEach(() => {
+    dynamodbMock.reset();
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  });
+
+  it('releases every lock the run held, page by page, and pages', async () => {
+    // Given two pages of scan results
+    dynamodbMock
+      .on(ScanCommand)
+      .resolvesOnce({
+        Items: [{ pk: { S: 'ecs:enterprise-prod-cluster/app-service' } }],
+        LastEvaluatedKey: { pk: { S: 'x' } },
+      })
+      .resolvesOnce({ Items: [{ pk: { S: 'ecs:enterprise-dev-cluster/app' } }] });
+    dynamodbMock.on(DeleteItemCommand).resolves({});
+
+    // When
+    const result = await invoke(handleAbandonedRun, event, clients);
+
+    // Then
+    expect(result).toEqual({
+      released: ['ecs:enterprise-prod-cluster/app-service', 'ecs:enterprise-dev-cluster/app'],
+    });
+    expect(dynamodbMock).toHaveReceivedNthCommandWith(ScanCommand, 1, {
+      TableName: 'runbook-state',
+      FilterExpression: '#owner = :owner',
+      ...ownedBy,
+      ConsistentRead: true,
+    });
+    expect(dynamodbMock).toHaveReceivedCommandWith(ScanCommand, { ExclusiveStartKey: { pk: { S: 'x' } } });
+    expect(dynamodbMock).toHaveReceivedCommandWith(DeleteItemCommand, {
+      TableName: 'runbook-state',
+      Key: { pk: { S: 'ecs:enterprise-prod-cluster/app-service' } },
+      ConditionExpression: '#owner = :owner',
+      ...ownedBy,
+    });
+    expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+      Subject: '[PAGE] production-deployment TIMED_OUT: run-7',
+      MessageAttributes: {
+        event: { DataType: 'String', StringValue: 'timed-out' },
+        severity: { DataType: 'String', StringValue: 'page' },
+      },
+    });
+  });
+
+  it('leaves a lock taken over since the scan, and still pages', async () => {
+    // Given
+    dynamodbMock
+      .on(ScanCommand)
+      .resolves({ Items: [{ pk: { S: 'ecs:enterprise-prod-cluster/app-service' } }] });
+    dynamodbMock
+      .on(DeleteItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+
+    // When
+    const result = await invoke(handleAbandonedRun, { ...event, status: 'ABORTED' }, clients);
+
+    // Then
+    expect(result).toEqual({ released: [] });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: '[PAGE] production-deployment ABORTED: run-7',
+    });
+  });
+
+  it('surfaces throttling as TransientAwsError so the invocation is retried', async () => {
+    // Given
+    dynamodbMock.on(ScanCommand).rejects(throttled());
+
+    // When
+    const handled = invoke(handleAbandonedRun, event, clients);
+
+    // Then
+    await expect(handled).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('refuses an event for any other status, naming the field', async () => {
+    // When
+    const handled = invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
+
+    // Then
+    await expect(handled).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/^handle-abandoned-run: status: /),
+    });
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+});
