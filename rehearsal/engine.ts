@@ -12,7 +12,11 @@ import type { Scenario } from './scenarios.ts';
 import { taskHandlers } from './task-handlers.ts';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-export type Decision = 'approve' | 'reject' | 'expire';
+/**
+ * How an approval is decided: approved, rejected, left to expire, or, to rehearse a faulty approval
+ * service, whatever output it sends with SendTaskSuccess.
+ */
+export type Decision = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
 
 export interface ApprovalRequest {
   readonly approvalId: string;

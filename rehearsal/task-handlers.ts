@@ -144,11 +144,19 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     const decision = await ctx.decide(approval);
     const timeout = Number(payload.timeoutSeconds);
     ctx.account.clock.advance(decision === 'expire' ? timeout : Math.min(DECISION_SECONDS, timeout - 1));
-    const status = decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'expired';
+    const status =
+      typeof decision === 'object'
+        ? 'decided'
+        : decision === 'approve'
+          ? 'approved'
+          : decision === 'reject'
+            ? 'rejected'
+            : 'expired';
     recordDecision(ctx.account, ctx.definitions.table, approval.approvalId, status);
     note(`${status} by the rehearsal`);
     ctx.checkTimeout();
 
+    if (typeof decision === 'object') return decision.sendTaskSuccess;
     if (decision === 'reject')
       throw namedError(
         'ApprovalRejected',

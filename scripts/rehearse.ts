@@ -69,13 +69,14 @@ function promptApprover(): Approver {
           `  ${request.change}\n  requested by ${request.requestedBy ?? 'unknown'}; approvers: ${request.approvers.join(', ') || 'any'}\n`,
       );
       // Closing stdin (Ctrl-D) is an answer too: nobody decides, so the approval expires.
-      const closed = new Promise<Decision>((resolve) => rl.once('close', () => resolve('expire')));
+      const CLOSED = Symbol('stdin closed');
+      const closed = new Promise<typeof CLOSED>((resolve) => rl.once('close', () => resolve(CLOSED)));
       for (;;) {
         const answer = await Promise.race([
           rl.question('  [a]pprove, [r]eject, or let it [e]xpire? '),
           closed,
         ]);
-        if (answer === 'expire') return 'expire';
+        if (answer === CLOSED) return 'expire';
         const a = answer.trim().toLowerCase();
         if (a.startsWith('a')) return 'approve';
         if (a.startsWith('r')) return 'reject';

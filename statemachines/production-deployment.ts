@@ -349,7 +349,38 @@ export function productionDeploymentDefinition(
     .when(notNull('$.request.snapshotId'), createSnapshot)
     .otherwise(release);
   snapshotReady.next(release);
-  approval.next(snapshotGate);
+  // A decision is an approval only if it says so and names who approved: anything else sent with
+  // SendTaskSuccess ends the run as rejected, and the decision lands in the history either way.
+  const notApproved = new sfn.Pass(scope, 'Not Approved', {
+    stateName: 'Not Approved',
+    comment: 'The decision was not an approval with an approver.',
+    parameters: {
+      Error: 'ApprovalRejected',
+      'Cause.$':
+        "States.Format('The decision was not an approval with an approver: {}; nothing was changed.', States.JsonToString($.approval))",
+    },
+    resultPath: '$.failure',
+  });
+  notApproved.next(releaseAndFail);
+  const approved = new sfn.Choice(scope, 'Approved?', { stateName: 'Approved?' })
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals('$.approval.decision', 'approved'),
+        sfn.Condition.isString('$.approval.approver'),
+      ),
+      snapshotGate,
+    )
+    .otherwise(notApproved);
+  const decided = new sfn.Choice(scope, 'Decision Complete?', { stateName: 'Decision Complete?' })
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.approval.decision'),
+        sfn.Condition.isPresent('$.approval.approver'),
+      ),
+      approved,
+    )
+    .otherwise(notApproved);
+  approval.next(decided);
   noApproval.next(snapshotGate);
 
   // A start notice that cannot be sent does not stop the deployment.

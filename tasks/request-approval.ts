@@ -70,7 +70,7 @@ export const requestApproval = defineWorker({
       `Change: ${change} (now running ${baseline.taskDefinition}, ${baseline.desiredCount} tasks).`,
       `Requested by: ${request.requestedBy ?? 'unknown'}; change request: ${request.changeRequest ?? 'none'}; reason: ${request.reason ?? 'none'}.`,
       `Approvers: ${request.approvers.join(', ') || 'anyone allowed by IAM'}. Expires at ${expiresAt}.`,
-      `Decide with: npx runbook approve ${approvalId}   or   npx runbook reject ${approvalId}`,
+      `Approval id: ${approvalId}. The approval service records the decision (verified identity) and resumes the run.`,
     ];
     await publish(sns, {
       topicArn,

@@ -237,6 +237,22 @@ describe('production-deployment stops before changing the service', () => {
     },
   );
 
+  it.each([
+    ['a decision other than approved', { decision: 'rejected-by-mistake', approver: 'alice' }],
+    ['an approval without an approver', { decision: 'approved' }],
+  ])('%s sent as success ends the run as ApprovalRejected and changes nothing', async (_, output) => {
+    // When the approval service answers SendTaskSuccess with this output
+    const result = await run('production-deployment', input, {
+      approver: async () => ({ sendTaskSuccess: output }),
+    });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ApprovalRejected');
+    expect(result.cause).toContain('not an approval with an approver');
+    expect(result.changes).toEqual([]);
+    expect(result.account.locks).toEqual([]);
+  });
+
   it("an expired approval ends after the environment's approval timeout on the simulated clock", async () => {
     // When
     const result = await run('production-deployment', input, { approver: 'expire' });

@@ -85,7 +85,7 @@ describe('request-approval', () => {
         `Change: image ${image} (now running ${from}, 2 tasks).`,
         'Requested by: alice; change request: CHG-1234; reason: release 1.2.3.',
         `Approvers: bob, carol. Expires at ${expiresAt}.`,
-        `Decide with: npx runbook approve ${approvalId}   or   npx runbook reject ${approvalId}`,
+        `Approval id: ${approvalId}. The approval service records the decision (verified identity) and resumes the run.`,
       ].join('\n'),
       MessageAttributes: {
         event: { DataType: 'String', StringValue: 'approval-needed' },
