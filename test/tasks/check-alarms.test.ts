@@ -9,6 +9,7 @@ const cloudwatchMock = mockClient(CloudWatchClient);
 const clients = testClients();
 
 const alarms = ['app-5xx', 'app-latency'];
+const quiet = alarms.map((AlarmName) => ({ AlarmName, StateValue: 'OK' as const }));
 const poll = { alarms, attempt: 0, maxAttempts: 121, bakeSeconds: 1800, intervalSeconds: 60 };
 
 describe('check-alarms', () => {
@@ -37,9 +38,7 @@ describe('check-alarms', () => {
 
   it('is done once the bake period is over and no alarm fired', async () => {
     // Given
-    cloudwatchMock
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: quiet });
 
     // When
     const result = await invoke(checkAlarms, { ...poll, attempt: 30 }, clients);
@@ -63,7 +62,7 @@ describe('check-alarms', () => {
 
   it('is done at once with a bake of zero', async () => {
     // Given
-    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: quiet });
 
     // When
     const result = await invoke(checkAlarms, { ...poll, bakeSeconds: 0 }, clients);
@@ -74,7 +73,7 @@ describe('check-alarms', () => {
 
   it('is done when the poll budget is spent, even before the bake period is over', async () => {
     // Given the last round the budget allows, 20 minutes into a 30-minute bake
-    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: quiet });
 
     // When
     const result = await invoke(checkAlarms, { ...poll, attempt: 20, maxAttempts: 21 }, clients);
@@ -168,4 +167,20 @@ describe('check-alarms', () => {
       expect(cloudwatchMock).not.toHaveReceivedAnyCommand();
     },
   );
+
+  it('fails the bake when a watched alarm no longer exists', async () => {
+    // Given app-latency was deleted during the bake
+    cloudwatchMock
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
+
+    // When
+    const checked = invoke(checkAlarms, { ...poll, attempt: 3 }, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'AlarmDuringBake',
+      message: expect.stringContaining('no longer exist'),
+    });
+  });
 });
