@@ -32,6 +32,8 @@ export interface Scenario {
   readonly ecsRollsBack?: boolean;
   /** Another run holds the service's lock when the rehearsal starts. */
   readonly lockHeld?: boolean;
+  /** The first watched alarm is already in ALARM when the rehearsal starts. */
+  readonly alarmAtStart?: boolean;
 }
 
 const healthy: TaskProfile = { startSeconds: 45, outcome: 'runs', health: 'healthy', healthSeconds: 30 };
@@ -110,6 +112,18 @@ export const SCENARIOS: Record<string, Scenario> = {
     name: 'no-capacity',
     description: 'No new task can be placed (the cluster is out of memory); any rollout fails.',
     tasks: () => noCapacity,
+  },
+  'stuck-rollout': {
+    name: 'stuck-rollout',
+    description:
+      'The new tasks never get placed (stuck in PENDING); the rollout never completes and the run rolls back.',
+    tasks: ({ isNewRelease }) => (isNewRelease ? { ...healthy, startSeconds: 24 * 3600 } : healthy),
+  },
+  'already-alarming': {
+    name: 'already-alarming',
+    description: 'A watched alarm is already in ALARM before the deployment; the preflight refuses to start.',
+    tasks: () => healthy,
+    alarmAtStart: true,
   },
   'lock-held': {
     name: 'lock-held',

@@ -136,6 +136,23 @@ export function productionDeploymentDefinition(
     retry: 'read',
   });
 
+  // Before anyone is asked: the release can be deployed as asked (image rules, family, roles).
+  const checkRelease = invokeWorker(scope, 'Check Release', deps, 'check-release', {
+    comment:
+      'A given task definition must be of the service family with allowed images; a new revision may pass only configured roles.',
+    payload: {
+      'environment.$': '$.request.environment',
+      'service.$': '$.request.service',
+      'baseline.$': '$.baseline.taskDefinition',
+      'taskDefinition.$': '$.request.taskDefinition',
+      'containerName.$': '$.request.containerName',
+      'imagePolicy.$': '$.request.imagePolicy',
+      'taskRoleArns.$': '$.request.taskRoleArns',
+    },
+    resultPath: null,
+    retry: 'read',
+  });
+
   // 4. Approval gate (the approval service decides on AWS; the rehearsal decides locally).
   const approvalExpired = new sfn.Pass(scope, 'Approval Expired', {
     stateName: 'Approval Expired',
@@ -314,7 +331,11 @@ export function productionDeploymentDefinition(
   recordKnownGood.next(releaseAfterSuccess);
 
   // Wiring. Holding the lock, nothing changed yet: any failure releases the lock and fails the run.
-  catchAll([baseline, approval, createSnapshot, snapshotReady.check, register], releaseAndFail, '$.failure');
+  catchAll(
+    [baseline, checkRelease, approval, createSnapshot, snapshotReady.check, register],
+    releaseAndFail,
+    '$.failure',
+  );
   // The service (or its maintenance page) may have changed: any failure rolls back.
   catchAll(
     [...pageOn.tasks, update, stable.check, healthy.check, ...pageOff.tasks, bake.check],
@@ -362,13 +383,31 @@ export function productionDeploymentDefinition(
     resultPath: '$.failure',
   });
   notApproved.next(releaseAndFail);
+  // An approval can take hours: the service must still be as it was, and healthy, before it is touched.
+  const confirm = invokeWorker(scope, 'Confirm Baseline', deps, 'capture-baseline', {
+    comment: 'After the approval wait: the service still runs the baseline, healthy, with no alarm firing.',
+    payload: {
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+      'targetGroupArn.$': '$.request.targetGroupArn',
+      'alarms.$': '$.request.alarms',
+      expected: {
+        'taskDefinition.$': '$.baseline.taskDefinition',
+        'desiredCount.$': '$.baseline.desiredCount',
+      },
+    },
+    resultPath: null,
+    retry: 'read',
+  });
+  confirm.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
+  confirm.next(snapshotGate);
   const approved = new sfn.Choice(scope, 'Approved?', { stateName: 'Approved?' })
     .when(
       sfn.Condition.and(
         sfn.Condition.stringEquals('$.approval.decision', 'approved'),
         sfn.Condition.isString('$.approval.approver'),
       ),
-      snapshotGate,
+      confirm,
     )
     .otherwise(notApproved);
   const decided = new sfn.Choice(scope, 'Decision Complete?', { stateName: 'Decision Complete?' })
@@ -388,6 +427,7 @@ export function productionDeploymentDefinition(
   validate.next(lock);
   lock.next(announce);
   announce.next(baseline);
-  baseline.next(approvalGate);
+  baseline.next(checkRelease);
+  checkRelease.next(approvalGate);
   return validate;
 }

@@ -14,8 +14,10 @@ export const captureBaseline = defineWorker({
     service: z.string().min(1),
     targetGroupArn: z.string().min(1),
     alarms: z.array(z.string()),
+    /** The baseline captured earlier: after a long approval wait, the service must still match it. */
+    expected: z.object({ taskDefinition: z.string(), desiredCount: z.number().int() }).optional(),
   }),
-  run: async ({ cluster, service, targetGroupArn, alarms }, { ecs, elb, cloudwatch }) => {
+  run: async ({ cluster, service, targetGroupArn, alarms, expected }, { ecs, elb, cloudwatch }) => {
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
@@ -63,6 +65,16 @@ export const captureBaseline = defineWorker({
       const firing = alarmStates.filter((a) => a.state === 'ALARM').map((a) => a.name);
       if (firing.length > 0)
         throw new PreflightFailed(`alarms already in ALARM before the deployment: ${firing.join(', ')}`);
+    }
+
+    if (
+      expected &&
+      (expected.taskDefinition !== primary.taskDefinition || expected.desiredCount !== desiredCount)
+    ) {
+      throw new PreflightFailed(
+        `${service} changed while the approval was pending (now ${primary.taskDefinition}, ${desiredCount} tasks; ` +
+          `was ${expected.taskDefinition}, ${expected.desiredCount}); nothing was changed: start a new run`,
+      );
     }
 
     return {

@@ -1,7 +1,7 @@
 // Resolving an input against the catalogue: shared by the validation workers and the CLI.
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors.ts';
-import type { Catalogue, Execution, Issue } from './schemas.ts';
+import { type Catalogue, type Execution, ImageDigest, type ImagePolicy, type Issue } from './schemas.ts';
 
 export type { Issue };
 
@@ -67,4 +67,29 @@ export function checkDesiredCount(
       message: `must be between ${bounds.min} and ${bounds.max} for ${service}`,
     });
   }
+}
+
+/** What is wrong with an image under a policy: not pinned by digest, or from a registry not allowed. */
+export function imageProblems(image: string, policy: ImagePolicy): ('unpinned' | 'registry')[] {
+  const problems: ('unpinned' | 'registry')[] = [];
+  const pinned = ImageDigest.exec(image);
+  if (policy.digestPinned && !pinned) problems.push('unpinned');
+  const repository = pinned?.groups?.repository ?? image.replace(/:[^/:]*$/, '');
+  if (
+    !policy.allowedRegistries.some((registry) => repository.startsWith(`${registry.replace(/\/$/, '')}/`))
+  ) {
+    problems.push('registry');
+  }
+  return problems;
+}
+
+/** The words for an image problem, as the cause a person reads. */
+export function describeImageProblem(
+  problem: 'unpinned' | 'registry',
+  where: { environment: string; service: string },
+  policy: ImagePolicy,
+): string {
+  return problem === 'unpinned'
+    ? `${where.environment} requires an image pinned by digest (<repository>@sha256:<64 hex>); a tag can move between approval and deploy`
+    : `registry not allowed for ${where.service} (allowed: ${policy.allowedRegistries.join(', ')})`;
 }

@@ -22,7 +22,9 @@ export const checkAlarms = defineWorker({
       // An alarm deleted mid-bake watches nothing: that is not a quiet bake.
       const missing = alarms.filter((name) => !(found.MetricAlarms ?? []).some((a) => a.AlarmName === name));
       if (missing.length > 0) {
-        throw new AlarmDuringBake(`watched alarms no longer exist, so the bake cannot vouch for the release: ${missing.join(', ')}`);
+        throw new AlarmDuringBake(
+          `watched alarms no longer exist, so the bake cannot vouch for the release: ${missing.join(', ')}`,
+        );
       }
       const firing = (found.MetricAlarms ?? []).filter((a) => a.StateValue === 'ALARM');
       if (firing.length > 0) {

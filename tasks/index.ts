@@ -3,6 +3,7 @@ import { acquireLock } from './acquire-lock.ts';
 import { captureBaseline } from './capture-baseline.ts';
 import { checkAlarms } from './check-alarms.ts';
 import { checkDeployment } from './check-deployment.ts';
+import { checkRelease } from './check-release.ts';
 import { checkSnapshot } from './check-snapshot.ts';
 import { checkTargetHealth } from './check-target-health.ts';
 import { createSnapshot } from './create-snapshot.ts';
@@ -24,6 +25,7 @@ export const workers = {
   'acquire-lock': acquireLock,
   'release-lock': releaseLock,
   'capture-baseline': captureBaseline,
+  'check-release': checkRelease,
   'request-approval': requestApproval,
   'create-snapshot': createSnapshot,
   'check-snapshot': checkSnapshot,

@@ -181,6 +181,13 @@ export const LockSchema = z.object({
 });
 export type Lock = z.infer<typeof LockSchema>;
 
+/** Which images an environment accepts for a service. */
+export const ImagePolicySchema = z.object({
+  digestPinned: z.boolean(),
+  allowedRegistries: z.array(z.string()),
+});
+export type ImagePolicy = z.infer<typeof ImagePolicySchema>;
+
 /** What production-deployment's first step resolves and every later step reads as $.request. */
 export const DeploymentRequestSchema = z.object({
   procedure: z.literal('production-deployment'),
@@ -201,6 +208,9 @@ export const DeploymentRequestSchema = z.object({
   approvalTimeoutSeconds: z.number().int(),
   approvers: z.array(z.string()),
   bakeSeconds: z.number().int(),
+  imagePolicy: ImagePolicySchema,
+  /** The roles the deploy worker may pass to ECS (the service's configured taskRoleArns). */
+  taskRoleArns: z.array(z.string()),
   changeRequest: z.string().nullable(),
   reason: z.string().nullable(),
   requestedBy: z.string().nullable(),

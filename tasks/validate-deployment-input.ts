@@ -4,7 +4,9 @@ import { z } from 'zod';
 import {
   checkDesiredCount,
   checkTaskDefinitionArn,
+  describeImageProblem,
   type Issue,
+  imageProblems,
   issuesError,
   lookUpService,
   serviceLockKey,
@@ -19,7 +21,6 @@ import {
   type DeploymentRequest,
   type Execution,
   ExecutionSchema,
-  ImageDigest,
   issuesOf,
 } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
@@ -41,20 +42,10 @@ export function resolveDeployment(
   const { env, svc } = found;
   const { policy } = env;
 
+  const imagePolicy = { digestPinned: policy.digestPinnedImages, allowedRegistries: svc.allowedRegistries };
   if (req.image !== undefined) {
-    const pinned = ImageDigest.exec(req.image);
-    if (policy.digestPinnedImages && !pinned) {
-      issues.push({
-        path: 'image',
-        message: `${req.environment} requires an image pinned by digest (<repository>@sha256:<64 hex>); a tag can move between approval and deploy`,
-      });
-    }
-    const repository = pinned?.groups?.repository ?? req.image.replace(/:[^/:]*$/, '');
-    if (!svc.allowedRegistries.some((registry) => repository.startsWith(`${registry.replace(/\/$/, '')}/`))) {
-      issues.push({
-        path: 'image',
-        message: `registry not allowed for ${req.service} (allowed: ${svc.allowedRegistries.join(', ')})`,
-      });
+    for (const problem of imageProblems(req.image, imagePolicy)) {
+      issues.push({ path: 'image', message: describeImageProblem(problem, req, imagePolicy) });
     }
   }
   checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
@@ -94,6 +85,8 @@ export function resolveDeployment(
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
     approvers: env.approvers,
     bakeSeconds: policy.bakeMinutes * 60,
+    imagePolicy,
+    taskRoleArns: svc.taskRoleArns,
     changeRequest: req.changeRequest ?? null,
     reason: req.reason ?? null,
     requestedBy: req.requestedBy ?? null,

@@ -135,6 +135,7 @@ export class Workers extends Construct {
     }
 
     // Task definition actions support no resource-level permissions for Describe/Register.
+    allow('check-release', ['ecs:DescribeTaskDefinition'], ['*']);
     allow('register-task-definition', ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], ['*']);
     allow('register-task-definition', ['ecs:TagResource'], [arn('ecs', 'task-definition/*')], {
       StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },

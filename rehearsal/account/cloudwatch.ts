@@ -25,10 +25,13 @@ export class SimulatedCloudWatch {
 
   addAlarm(name: string, serviceKey: string, first: boolean): void {
     if (!this.alarms.has(name)) {
+      const firing = first && this.scenario.alarmAtStart === true;
       this.alarms.set(name, {
         name,
-        state: 'OK',
-        reason: 'Threshold Crossed: no datapoints were breaching the threshold',
+        state: firing ? 'ALARM' : 'OK',
+        reason: firing
+          ? 'Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (10.0)'
+          : 'Threshold Crossed: no datapoints were breaching the threshold',
         serviceKey,
         watched: first,
       });

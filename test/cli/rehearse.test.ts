@@ -313,7 +313,7 @@ describe('runbook rehearse (CLI subprocess)', () => {
   });
 
   it('rolls back to the example task definition with the rollback procedure', () => {
-    // Given the default rollback example input (prod-app:41, 3 tasks) and the happy scenario
+    // Given the default rollback example input (prod-app:40, 3 tasks) and the happy scenario
     // When `rehearse rollback --json` runs
     const run = runs.rollback;
     // Then it succeeds
@@ -324,10 +324,10 @@ describe('runbook rehearse (CLI subprocess)', () => {
     expect(o.changes).toEqual([
       expect.objectContaining({ service: 'ecs', action: 'UpdateService', target: 'app-service' }),
     ]);
-    expect(o.changes[0]?.detail).toContain('prod-app:41');
+    expect(o.changes[0]?.detail).toContain('prod-app:40');
     // And the service runs the requested task definition with all its tasks
     const service = appService(o);
-    expect(service?.taskDefinition).toBe(BASELINE);
+    expect(service?.taskDefinition).toMatch(/task-definition\/prod-app:40$/);
     expect(service?.runningCount).toBe(service?.desiredCount);
     expect(o.account.locks).toEqual([]);
   });

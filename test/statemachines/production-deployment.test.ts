@@ -168,6 +168,17 @@ describe('production-deployment rolls back', () => {
     },
   );
 
+  it('stuck-rollout: fails with DeploymentRolledBack after DeploymentTimedOut, within the poll budget', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'stuck-rollout' });
+    // Then
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(result.cause).toContain(
+      'rolled back after DeploymentTimedOut: rollout to app-service did not complete within 80 polls',
+    );
+    expect(service(result, 'app-service')).toMatchObject({ taskDefinition: BASELINE, runningCount: 3 });
+  });
+
   it('with the maintenance page on, the rollback also switches it off', async () => {
     // When
     const result = await run(
@@ -204,6 +215,35 @@ describe('production-deployment stops before changing the service', () => {
     expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
     expect(result.account.dbSnapshots).toEqual([expect.objectContaining({ status: 'failed' })]);
     expect(result.account.locks).toEqual([]);
+  });
+
+  it('already-alarming: fails with PreflightFailed before anyone is asked, and changes nothing', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'already-alarming' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('PreflightFailed');
+    expect(result.cause).toContain('alarms already in ALARM before the deployment: enterprise-prod-app-5xx');
+    expect(result.changes).toEqual([]);
+    expect(result.account.approvals).toEqual([]);
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('a task definition of another family is refused before approval, naming the field', async () => {
+    // Given the dev service's task definition offered for prod
+    const other = {
+      environment: 'prod',
+      service: 'app',
+      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/dev-app:41',
+      changeRequest: 'CHG-1',
+    };
+    // When
+    const result = await run('production-deployment', other);
+    // Then
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain('taskDefinition: belongs to family dev-app, not prod-app');
+    expect(result.changes).toEqual([]);
+    expect(result.account.approvals).toEqual([]);
   });
 
   it('lock-held: fails with LockHeld, naming the holder, and changes nothing', async () => {

@@ -310,3 +310,49 @@ describe('capture-baseline', () => {
     expect(ecsMock).not.toHaveReceivedAnyCommand();
   });
 });
+
+describe('capture-baseline confirming an earlier baseline (after the approval wait)', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+    elbMock.reset();
+    cloudwatchMock.reset();
+    givenTargets(target('10.0.1.10', 'healthy'), target('10.0.2.10', 'healthy'));
+    givenAlarms({ AlarmName: 'app-5xx', StateValue: 'OK' }, { AlarmName: 'app-latency', StateValue: 'OK' });
+  });
+
+  it('passes when the service still runs the same task definition and count', async () => {
+    // Given
+    givenService(steady);
+
+    // When
+    const confirmed = await invoke(
+      captureBaseline,
+      { ...event, expected: { taskDefinition: current, desiredCount: 2 } },
+      clients,
+    );
+
+    // Then
+    expect(confirmed).toMatchObject({ taskDefinition: current, desiredCount: 2 });
+  });
+
+  it('refuses with PreflightFailed when the service changed while the approval was pending', async () => {
+    // Given someone scaled the service and deployed app:44 meanwhile
+    const changed = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:44';
+    givenService({ ...steady, deployments: [{ ...primary, taskDefinition: changed }] });
+
+    // When
+    const confirmed = invoke(
+      captureBaseline,
+      { ...event, expected: { taskDefinition: current, desiredCount: 2 } },
+      clients,
+    );
+
+    // Then
+    await expect(confirmed).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message: expect.stringContaining(
+        `changed while the approval was pending (now ${changed}, 2 tasks; was ${current}, 2)`,
+      ),
+    });
+  });
+});

@@ -155,6 +155,11 @@ describe('validate-deployment-input', () => {
       approvalTimeoutSeconds: 3600,
       approvers: ['alice'],
       bakeSeconds: 1800,
+      imagePolicy: {
+        digestPinned: true,
+        allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
+      },
+      taskRoleArns: [],
       changeRequest: 'CHG-1234',
       reason: 'release 1.2.3',
       requestedBy: 'alice',
