@@ -356,6 +356,7 @@ describe('least privilege', () => {
       'arn:aws:iam::123456789012:role/enterprise-prod-app-task',
       'arn:aws:iam::123456789012:role/enterprise-prod-ecs-execution',
       'arn:aws:iam::123456789012:role/enterprise-dev-app-task',
+      'arn:aws:iam::123456789012:role/enterprise-dev-ecs-execution',
     ].sort();
     // When every statement allowing iam:PassRole (also through a wildcard) is collected
     const grants = identityStatements().filter((s) => allowsAction(s, 'iam:PassRole'));
