@@ -1,19 +1,25 @@
-// How runs end: releasing the lock, announcing the outcome, and the one Fail state whose error and
-// cause come from the notify worker (or, if the notice itself cannot be sent, from the caught error).
+// How runs end: releasing the lock, announcing the outcome, and the Fail states. Which error a run
+// ends with is read from the definition: a Fail state with a fixed name per outcome (the caught
+// error itself where it is not an outcome of its own); the notice only words the cause.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { NotifyEvent } from '../tasks/notify.ts';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 
-/** The Fail state every failed run ends in; $.outcome holds {error, cause}. */
+/** Ends a run with the error that was caught ($.failure.Error) and the cause the notice worded. */
 export function failRun(scope: Construct): sfn.Fail {
   return new sfn.Fail(scope, 'Fail Run', {
     stateName: 'Fail Run',
-    comment: 'Ends the run with the error and cause worked out by the failure notice.',
-    errorPath: '$.outcome.error',
+    comment: 'Ends the run with the error that was caught, and the cause the failure notice worded.',
+    errorPath: '$.failure.Error',
     causePath: '$.outcome.cause',
   });
+}
+
+/** Ends a run with an outcome of its own (DeploymentRolledBack, RollbackFailed) and the cause the notice worded. */
+export function failWith(scope: Construct, stateName: string, error: string, comment: string): sfn.Fail {
+  return new sfn.Fail(scope, stateName, { stateName, comment, error, causePath: '$.outcome.cause' });
 }
 
 export interface NotifyProps {
@@ -27,7 +33,7 @@ export interface NotifyProps {
   readonly requestPath?: string;
 }
 
-/** Publishes a notice; its result ({event, severity, error, cause}) lands in $.outcome. */
+/** Publishes a notice; its result ({event, severity, cause}) lands in $.outcome. */
 export function notifyStep(scope: Construct, stateName: string, deps: Deps, props: NotifyProps) {
   const payload: Record<string, unknown> = {
     topicArn: deps.topicArn,
@@ -51,24 +57,18 @@ export function notifyStep(scope: Construct, stateName: string, deps: Deps, prop
   });
 }
 
-/**
- * Notify, then fail. If the notice cannot be sent the run still fails, with the error it
- * would have had: `fallbackError` (a fixed name) or the caught error's own name.
- */
+/** Notify, then fail. If the notice cannot be sent the run still fails as it would have, with the caught cause. */
 export function notifyAndFail(
   scope: Construct,
   names: { notify: string; explain: string },
   deps: Deps,
-  props: NotifyProps & { failurePath: string; fallbackError?: string },
+  props: NotifyProps & { failurePath: string },
   fail: sfn.Fail,
 ): sfn.IChainable {
   const explain = new sfn.Pass(scope, names.explain, {
     stateName: names.explain,
-    comment: 'The notice could not be sent; fail with the caught error as it is.',
-    parameters: {
-      ...(props.fallbackError ? { error: props.fallbackError } : { 'error.$': `${props.failurePath}.Error` }),
-      'cause.$': `${props.failurePath}.Cause`,
-    },
+    comment: 'The notice could not be sent; fail with the caught cause as it is.',
+    parameters: { 'cause.$': `${props.failurePath}.Cause` },
     resultPath: '$.outcome',
   });
   explain.next(fail);

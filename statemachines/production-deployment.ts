@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { addRetries, invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
 import { acquireLock, validateInput } from './run-start.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
@@ -22,6 +22,18 @@ export function productionDeploymentDefinition(
 ): sfn.IChainable {
   const procedure = PRODUCTION_DEPLOYMENT;
   const fail = failRun(scope);
+  const rolledBack = failWith(
+    scope,
+    'Rolled Back',
+    'DeploymentRolledBack',
+    'The deployment failed after a change and was rolled back.',
+  );
+  const rollbackFailed = failWith(
+    scope,
+    'Rollback Failed',
+    'RollbackFailed',
+    'The rollback did not complete; the on-call was paged.',
+  );
 
   // How failures end. Before the lock: notify and fail. Holding the lock, nothing changed: release,
   // notify, fail with the same error. After a change: roll back, release, notify, fail.
@@ -43,11 +55,10 @@ export function productionDeploymentDefinition(
       procedure,
       failurePath: '$.rollbackFailure',
       requestPath: '$.request',
-      fallbackError: 'RollbackFailed',
       detail:
         "States.Format('The deployment failed first with {}; the service was on {} before it.', $.failure.Error, $.baseline.taskDefinition)",
     },
-    fail,
+    rollbackFailed,
   );
   const notifyRolledBack = notifyAndFail(
     scope,
@@ -58,11 +69,10 @@ export function productionDeploymentDefinition(
       procedure,
       failurePath: '$.failure',
       requestPath: '$.request',
-      fallbackError: 'DeploymentRolledBack',
       detail:
         "States.Format('The service is back on {} with {} tasks.', $.baseline.taskDefinition, $.baseline.desiredCount)",
     },
-    fail,
+    rolledBack,
   );
   const runRollback = new tasks.StepFunctionsStartExecution(scope, 'Roll Back', {
     stateName: 'Roll Back',

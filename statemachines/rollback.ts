@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
+import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { acquireLock, validateInput } from './run-start.ts';
 import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
 
@@ -16,6 +16,12 @@ const startedByDeployment = notNull('$.request.parentExecution');
 export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const procedure = ROLLBACK;
   const fail = failRun(scope);
+  const rollbackFailed = failWith(
+    scope,
+    'Rollback Failed',
+    'RollbackFailed',
+    'The service could not be restored.',
+  );
 
   // Failures. A rollback started by a deployment leaves the lock and the notices to its parent.
   const notifyFailure = notifyAndFail(
@@ -27,7 +33,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   );
   const asIs = new sfn.Pass(scope, 'Report Failure To Deployment', {
     stateName: 'Report Failure To Deployment',
-    parameters: { 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+    parameters: { 'cause.$': '$.failure.Cause' },
     resultPath: '$.outcome',
   }).next(fail);
   const failedBeforeChange = new sfn.Choice(scope, 'Started By A Deployment? (Not Restored)', {
@@ -45,15 +51,14 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
       procedure,
       failurePath: '$.failure',
       requestPath: '$.request',
-      fallbackError: 'RollbackFailed',
     },
-    fail,
+    rollbackFailed,
   );
   const asRollbackFailed = new sfn.Pass(scope, 'Report Failed Rollback To Deployment', {
     stateName: 'Report Failed Rollback To Deployment',
-    parameters: { error: 'RollbackFailed', 'cause.$': '$.failure.Cause' },
+    parameters: { 'cause.$': '$.failure.Cause' },
     resultPath: '$.outcome',
-  }).next(fail);
+  }).next(rollbackFailed);
   const failedAfterChange = new sfn.Choice(scope, 'Started By A Deployment? (Failed)', {
     stateName: 'Started By A Deployment? (Failed)',
   })

@@ -1,16 +1,17 @@
-// Announces a run's milestone on the notifications topic, and on failure turns the caught error into
-// the outcome the run ends with: an error name and a cause a person can act on.
+// Announces a run's milestone on the notifications topic, and on failure words the cause the run
+// ends with, one a person can act on (the error name is the definition's: see statemachines/outcomes.ts).
 import { z } from 'zod';
 import { publish, type Severity } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
+/** How loud each milestone is: the page list hears only of a rollback that failed. */
 export const EVENTS = {
-  started: { severity: 'info', outcome: null },
-  succeeded: { severity: 'info', outcome: null },
-  failed: { severity: 'warning', outcome: null },
-  'rolled-back': { severity: 'warning', outcome: 'DeploymentRolledBack' },
-  'rollback-failed': { severity: 'page', outcome: 'RollbackFailed' },
-} as const satisfies Record<string, { severity: Severity; outcome: string | null }>;
+  started: 'info',
+  succeeded: 'info',
+  failed: 'warning',
+  'rolled-back': 'warning',
+  'rollback-failed': 'page',
+} as const satisfies Record<string, Severity>;
 export type NotifyEvent = keyof typeof EVENTS;
 
 const FailureSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -64,7 +65,7 @@ export const notify = defineWorker({
     input: z.unknown().optional(),
   }),
   run: async ({ topicArn, event, procedure, executionId, detail, failure, input, ...named }, { sns }) => {
-    const { severity, outcome } = EVENTS[event];
+    const severity = EVENTS[event];
     const given = (key: 'environment' | 'service') => {
       const value =
         named[key] ??
@@ -75,7 +76,6 @@ export const notify = defineWorker({
     const service = given('service');
     const target = service ? `${service}${environment ? ` in ${environment}` : ''}` : 'unknown service';
     const why = failure ? `${originalError(failure)}: ${readableCause(failure.Cause)}` : null;
-    const error = outcome ?? failure?.Error ?? null;
     const cause =
       event === 'rolled-back'
         ? `${procedure} of ${target} was rolled back${why ? ` after ${why}` : ''}${detail ? `. ${detail}` : ''}`
@@ -97,7 +97,7 @@ export const notify = defineWorker({
       ],
     });
 
-    return { event, severity, error, cause };
+    return { event, severity, cause };
   },
 });
 

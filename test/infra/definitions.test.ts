@@ -359,3 +359,22 @@ describe('production-deployment failure routing', () => {
     expect(approval.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
   });
 });
+
+describe('the error names a run can end with are in the definitions', () => {
+  it.each([
+    ['production-deployment', { 'Rolled Back': 'DeploymentRolledBack', 'Rollback Failed': 'RollbackFailed' }],
+    ['rollback', { 'Rollback Failed': 'RollbackFailed' }],
+  ] as const)(
+    '%s: each outcome of its own is a Fail state with a fixed Error; Fail Run ends with the caught error',
+    (procedure, outcomes) => {
+      // Given the Fail states of the definition
+      const fails = Object.fromEntries(statesOf(procedure).filter(([, s]) => s.Type === 'Fail'));
+      // Then the outcomes carry their names, and the catch-all Fail reads the caught error
+      for (const [state, error] of Object.entries(outcomes)) {
+        expect(fails[state], state).toMatchObject({ Error: error, CausePath: '$.outcome.cause' });
+      }
+      expect(fails['Fail Run']).toMatchObject({ ErrorPath: '$.failure.Error', CausePath: '$.outcome.cause' });
+      expect(Object.keys(fails).sort()).toEqual(['Fail Run', ...Object.keys(outcomes)].sort());
+    },
+  );
+});
