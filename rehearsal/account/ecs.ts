@@ -2,6 +2,11 @@
 // over simulated time: IN_PROGRESS -> COMPLETED, or FAILED when the circuit breaker trips (and, if
 // the service has circuit-breaker rollback, ECS starts its own rollback deployment). Targets go
 // initial -> healthy/unhealthy, and draining when their task stops.
+//
+// The services have a health-check grace period (HEALTH_CHECK_GRACE_SECONDS): within it ECS counts
+// a RUNNING task as healthy whatever the load balancer says, so a rollout can complete (and the old
+// tasks drain) before the targets' verdict. That is why the runbook checks the new tasks' targets
+// itself after the rollout; the unhealthy-targets scenario is caught there, within the grace period.
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { Scenario, TaskProfile } from '../scenarios.ts';
 import { awsError } from './errors.ts';
@@ -65,6 +70,7 @@ export interface SimService {
 }
 
 const DRAIN_SECONDS = 30;
+const HEALTH_CHECK_GRACE_SECONDS = 300;
 
 export class SimulatedEcs {
   readonly taskDefinitions = new Map<string, SimTaskDefinition>();
@@ -358,6 +364,7 @@ export class SimulatedEcs {
       pendingCount: deployments.reduce((n, d) => n + d.pendingCount, 0),
       taskDefinition: service.deployments[0]?.taskDefinition,
       deployments,
+      healthCheckGracePeriodSeconds: service.targetGroupArn ? HEALTH_CHECK_GRACE_SECONDS : undefined,
       deploymentConfiguration: {
         maximumPercent: 200,
         minimumHealthyPercent: 100,
