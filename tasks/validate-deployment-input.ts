@@ -12,7 +12,6 @@ import {
   serviceLockKey,
   snapshotIdFor,
 } from './catalogue.ts';
-import { InvalidInput } from './errors.ts';
 import {
   type Catalogue,
   CatalogueSchema,
