@@ -29,6 +29,7 @@ const short = (arn: unknown) => String(arn).split('/').pop() ?? String(arn);
 export function summarize(result: unknown): string {
   if (!result || typeof result !== 'object') return '';
   const r = result as Record<string, unknown>;
+  if ('request' in r) return summarize(r.request);
   if ('rolloutState' in r) return `${r.rolloutState}, ${r.running}/${r.desired} running`;
   if ('registered' in r) return `${r.healthy}/${r.desired} new targets healthy (${r.registered} registered)`;
   if ('progress' in r) return `${r.status} ${r.progress}%`;
@@ -111,7 +112,8 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
         const key = `${event.execution}/${event.state}`;
         if (caught.delete(key)) return; // the Catch's exit, already shown as the failure
         const summary = state.ResultPath === null ? '' : summarize(at(event.output, state.ResultPath ?? '$'));
-        if (event.state.startsWith('Check ')) {
+        // A poll round's check carries its budget (maxAttempts): shown only when what it sees changes.
+        if (state.Parameters?.maxAttempts !== undefined) {
           const n = (polls.get(key) ?? 0) + 1;
           polls.set(key, n);
           if (lastSummary.get(key) === summary) return;
