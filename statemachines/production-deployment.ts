@@ -10,7 +10,7 @@ import { addRetries, invokeWorker } from './invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { PollUntilDone } from './poll-until-done.ts';
 import { acquireLock, validateInput } from './run-start.ts';
-import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
+import { rollOut, switchMaintenancePage } from './service-steps.ts';
 import { rollbackTimeoutSeconds } from './timing.ts';
 
 export const PRODUCTION_DEPLOYMENT = 'production-deployment';
@@ -255,32 +255,14 @@ export function productionDeploymentDefinition(
 
   // 7. Maintenance page on (optional), then the update with zero-downtime settings.
   const pageOn = switchMaintenancePage(scope, deps, true, '$.request.maintenancePage');
-  const update = invokeWorker(scope, 'Update Service', deps, 'update-service', {
-    comment: 'Runbook "ECS Task Definition Update" step 2: maximumPercent 200, minimumHealthyPercent 100.',
-    payload: {
-      'cluster.$': '$.request.cluster',
-      'service.$': '$.request.serviceName',
-      'taskDefinition.$': '$.release.taskDefinition',
-      'desiredCount.$': '$.request.desiredCount',
-    },
-    resultPath: '$.deployed',
-    retry: 'change',
-  });
-  pageOn.end.next(update);
-
   // 8-9. Ours and complete, then healthy.
-  const stable = waitUntilStable(scope, deps, {
-    cluster: '$.request.cluster',
-    service: '$.request.serviceName',
+  const rollout = rollOut(scope, deps, {
+    stateName: 'Update Service',
+    comment: 'Runbook "ECS Task Definition Update" step 2: maximumPercent 200, minimumHealthyPercent 100.',
     taskDefinition: '$.release.taskDefinition',
-    deploymentId: '$.deployed.deploymentId',
+    resultPath: '$.deployed',
   });
-  const healthy = waitForHealthyTargets(scope, deps, {
-    cluster: '$.request.cluster',
-    service: '$.request.serviceName',
-    targetGroupArn: '$.request.targetGroupArn',
-    taskDefinition: '$.release.taskDefinition',
-  });
+  pageOn.end.next(rollout.start);
 
   // 10. Maintenance page off.
   const pageOff = switchMaintenancePage(scope, deps, false, '$.request.maintenancePage');
@@ -347,11 +329,7 @@ export function productionDeploymentDefinition(
     '$.failure',
   );
   // The service (or its maintenance page) may have changed: any failure rolls back.
-  catchAll(
-    [...pageOn.tasks, update, stable.check, healthy.check, ...pageOff.tasks, bake.check],
-    runRollback,
-    '$.failure',
-  );
+  catchAll([...pageOn.tasks, ...rollout.tasks, ...pageOff.tasks, bake.check], runRollback, '$.failure');
 
   const afterPageOff = new sfn.Choice(scope, 'Bake Required?', { stateName: 'Bake Required?' })
     .when(sfn.Condition.numberGreaterThan('$.request.bakeSeconds', 0), bake.next(recordKnownGood))
@@ -365,17 +343,14 @@ export function productionDeploymentDefinition(
     stateName: 'Maintenance Page Needed?',
   })
     .when(notNull('$.request.maintenancePage'), pageOn.start)
-    .otherwise(update);
+    .otherwise(rollout.start);
   register.next(pageOnChoice);
   useGiven.next(pageOnChoice);
-  update
-    .next(stable)
-    .next(healthy)
-    .next(
-      new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
-        .when(notNull('$.request.maintenancePage'), pageOff.start)
-        .otherwise(afterPageOff),
-    );
+  rollout.end.next(
+    new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
+      .when(notNull('$.request.maintenancePage'), pageOff.start)
+      .otherwise(afterPageOff),
+  );
   const snapshotGate = new sfn.Choice(scope, 'Snapshot Required?', { stateName: 'Snapshot Required?' })
     .when(notNull('$.request.snapshotId'), createSnapshot)
     .otherwise(release);

@@ -7,7 +7,7 @@ import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
 import { acquireLock, validateInput } from './run-start.ts';
-import { switchMaintenancePage, waitForHealthyTargets, waitUntilStable } from './service-steps.ts';
+import { rollOut, switchMaintenancePage } from './service-steps.ts';
 
 export const ROLLBACK = 'rollback';
 
@@ -109,31 +109,14 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .otherwise(findKnownGood);
 
   // 4. Restore, then wait until ours, complete and healthy.
-  const restore = invokeWorker(scope, 'Restore Service', deps, 'update-service', {
+  const restore = rollOut(scope, deps, {
+    stateName: 'Restore Service',
     comment: 'Points the service back at the known-good task definition (and count).',
-    payload: {
-      'cluster.$': '$.request.cluster',
-      'service.$': '$.request.serviceName',
-      'taskDefinition.$': '$.target.taskDefinition',
-      'desiredCount.$': '$.request.desiredCount',
-    },
+    taskDefinition: '$.target.taskDefinition',
     resultPath: '$.restored',
-    retry: 'change',
-  });
-  const stable = waitUntilStable(scope, deps, {
-    cluster: '$.request.cluster',
-    service: '$.request.serviceName',
-    taskDefinition: '$.restored.taskDefinition',
-    deploymentId: '$.restored.deploymentId',
-  });
-  const healthy = waitForHealthyTargets(scope, deps, {
-    cluster: '$.request.cluster',
-    service: '$.request.serviceName',
-    targetGroupArn: '$.request.targetGroupArn',
-    taskDefinition: '$.restored.taskDefinition',
   });
   const pageOff = switchMaintenancePage(scope, deps, false, '$.request.maintenancePage');
-  catchAll([restore, stable.check, healthy.check, ...pageOff.tasks], failedAfterChange, '$.failure');
+  catchAll([...restore.tasks, ...pageOff.tasks], failedAfterChange, '$.failure');
 
   // 5. Done: a person's rollback releases its lock and announces; a deployment's rollback reports back.
   const restored = new sfn.Succeed(scope, 'Restored', {
@@ -155,15 +138,12 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   pageOff.end.next(finish);
 
   validate.next(lock).next(target);
-  useGiven.next(restore);
-  findKnownGood.next(restore);
-  restore
-    .next(stable)
-    .next(healthy)
-    .next(
-      new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
-        .when(notNull('$.request.maintenancePage'), pageOff.start)
-        .otherwise(finish),
-    );
+  useGiven.next(restore.start);
+  findKnownGood.next(restore.start);
+  restore.end.next(
+    new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })
+      .when(notNull('$.request.maintenancePage'), pageOff.start)
+      .otherwise(finish),
+  );
   return validate;
 }

@@ -115,3 +115,38 @@ export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean,
   scale.next(settle);
   return { start: scale, tasks: [scale, settle.check], end: settle };
 }
+
+/**
+ * Points the request's service at a task definition (with its desired count, if the request sets
+ * one), then waits until the rollout is ours and complete, and the new tasks' targets are healthy.
+ */
+export function rollOut(
+  scope: Construct,
+  deps: Deps,
+  props: { stateName: string; comment: string; taskDefinition: string; resultPath: string },
+) {
+  const update = invokeWorker(scope, props.stateName, deps, 'update-service', {
+    comment: props.comment,
+    payload: {
+      'cluster.$': '$.request.cluster',
+      'service.$': '$.request.serviceName',
+      'taskDefinition.$': props.taskDefinition,
+      'desiredCount.$': '$.request.desiredCount',
+    },
+    resultPath: props.resultPath,
+    retry: 'change',
+  });
+  const service = { cluster: '$.request.cluster', service: '$.request.serviceName' };
+  const stable = waitUntilStable(scope, deps, {
+    ...service,
+    taskDefinition: props.taskDefinition,
+    deploymentId: `${props.resultPath}.deploymentId`,
+  });
+  const healthy = waitForHealthyTargets(scope, deps, {
+    ...service,
+    targetGroupArn: '$.request.targetGroupArn',
+    taskDefinition: props.taskDefinition,
+  });
+  update.next(stable).next(healthy);
+  return { start: update, end: healthy, tasks: [update, stable.check, healthy.check] };
+}
