@@ -82,15 +82,17 @@ export class RunbookStack extends Stack {
       alarmTopic: notifications.topic,
     });
 
-    // A run that times out or is stopped runs no Catch: EventBridge hands it to a worker that
-    // releases its lock and pages (the alarms alone reach no one on the page list).
+    // A run that times out or is stopped runs no Catch, and a failure no Catch could handle may leave
+    // its lock: EventBridge hands such runs to a worker that releases the lock and pages (the alarms
+    // alone reach no one on the page list).
     new events.Rule(this, 'AbandonedRuns', {
-      description: 'Releases the lock of a runbook run that TIMED_OUT or was ABORTED, and pages.',
+      description:
+        'Releases the lock a runbook run still held when it TIMED_OUT, was ABORTED or FAILED, and pages.',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          status: ['TIMED_OUT', 'ABORTED'],
+          status: ['TIMED_OUT', 'ABORTED', 'FAILED'],
           stateMachineArn: [
             this.deployment.stateMachine.stateMachineArn,
             this.rollback.stateMachine.stateMachineArn,

@@ -39,24 +39,28 @@ export interface RehearseCommand {
   readonly json: boolean;
 }
 
+/** The execution input: inline JSON (any JSON value, as the console accepts), or a file holding it. */
 export function readInput(procedure: string, input: string | undefined): unknown {
-  const source = input ?? `${EXAMPLES_DIR}${procedure}.json`;
-  let text = source;
-  if (!source.trimStart().startsWith('{')) {
+  if (input !== undefined) {
     try {
-      text = readFileSync(source, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        `cannot read input file ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
+      return JSON.parse(input);
+    } catch {
+      // Not inline JSON: a file name.
     }
+  }
+  const file = input ?? `${EXAMPLES_DIR}${procedure}.json`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read input file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(
-      `input ${input === undefined ? source : 'given'} is not JSON: ${(error as Error).message}`,
-    );
+    throw new UsageError(`input file ${file} is not JSON: ${(error as Error).message}`);
   }
 }
 

@@ -128,8 +128,7 @@ export function productionDeploymentDefinition(
     event: 'started',
     procedure,
     requestPath: '$.request',
-    detail:
-      "States.Format('Deploying {} (image {}, task definition {}).', $.request.service, $.request.image, $.request.taskDefinition)",
+    detail: "States.Format('Deploying {} to {}.', $.request.change, $.request.serviceName)",
   });
 
   // 3. The way back, captured before any change; refuses a service that is not healthy.
@@ -153,6 +152,8 @@ export function productionDeploymentDefinition(
     payload: {
       'environment.$': '$.request.environment',
       'service.$': '$.request.service',
+      'cluster.$': '$.request.cluster',
+      'serviceName.$': '$.request.serviceName',
       'baseline.$': '$.baseline.taskDefinition',
       'taskDefinition.$': '$.request.taskDefinition',
       'containerName.$': '$.request.containerName',
@@ -299,7 +300,7 @@ export function productionDeploymentDefinition(
     procedure,
     requestPath: '$.request',
     detail:
-      "States.Format('{} now runs {} (was {}); pre-deploy snapshot {}.', $.request.serviceName, $.release.taskDefinition, $.baseline.taskDefinition, $.request.snapshotId)",
+      "States.Format('{} now runs {} (was {}).', $.request.serviceName, $.release.taskDefinition, $.baseline.taskDefinition)",
   });
   notifySuccess.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
   notifySuccess.next(succeed);
@@ -376,10 +377,7 @@ export function productionDeploymentDefinition(
       'service.$': '$.request.serviceName',
       'targetGroupArn.$': '$.request.targetGroupArn',
       'alarms.$': '$.request.alarms',
-      expected: {
-        'taskDefinition.$': '$.baseline.taskDefinition',
-        'desiredCount.$': '$.baseline.desiredCount',
-      },
+      expected: { 'taskDefinition.$': '$.baseline.taskDefinition' },
     },
     resultPath: null,
     retry: 'read',

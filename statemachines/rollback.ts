@@ -109,6 +109,29 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .otherwise(findKnownGood);
 
   // 4. Restore, then wait until ours, complete and healthy.
+  // A task definition a person names must be of the service's family with images the environment
+  // accepts, and must exist; a deployment's own rollback restores its baseline unquestioned.
+  const checkRelease = invokeWorker(scope, 'Check Release', deps, 'check-release', {
+    comment:
+      "A named task definition must exist, be of the service's family, and carry only allowed images where it changes them.",
+    payload: {
+      'environment.$': '$.request.environment',
+      'service.$': '$.request.service',
+      'cluster.$': '$.request.cluster',
+      'serviceName.$': '$.request.serviceName',
+      'taskDefinition.$': '$.target.taskDefinition',
+      'containerName.$': '$.request.containerName',
+      'imagePolicy.$': '$.request.imagePolicy',
+      taskRoleArns: [],
+    },
+    resultPath: null,
+    retry: 'read',
+  });
+  checkRelease.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const checkGiven = new sfn.Choice(scope, 'Started By A Deployment? (Release)', {
+    stateName: 'Started By A Deployment? (Release)',
+  });
+
   const restore = rollOut(scope, deps, {
     stateName: 'Restore Service',
     comment: 'Points the service back at the known-good task definition (and count).',
@@ -138,7 +161,8 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   pageOff.end.next(finish);
 
   validate.next(lock).next(target);
-  useGiven.next(restore.start);
+  useGiven.next(checkGiven.when(startedByDeployment, restore.start).otherwise(checkRelease));
+  checkRelease.next(restore.start);
   findKnownGood.next(restore.start);
   restore.end.next(
     new sfn.Choice(scope, 'Maintenance Page Shown?', { stateName: 'Maintenance Page Shown?' })

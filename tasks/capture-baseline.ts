@@ -15,7 +15,7 @@ export const captureBaseline = defineWorker({
     targetGroupArn: z.string().min(1),
     alarms: z.array(z.string()),
     /** The baseline captured earlier: after a long approval wait, the service must still match it. */
-    expected: z.object({ taskDefinition: z.string(), desiredCount: z.number().int() }).optional(),
+    expected: z.object({ taskDefinition: z.string() }).optional(),
   }),
   run: async ({ cluster, service, targetGroupArn, alarms, expected }, { ecs, elb, cloudwatch }) => {
     const described = await aws('ECS DescribeServices', () =>
@@ -67,13 +67,11 @@ export const captureBaseline = defineWorker({
         throw new PreflightFailed(`alarms already in ALARM before the deployment: ${firing.join(', ')}`);
     }
 
-    if (
-      expected &&
-      (expected.taskDefinition !== primary.taskDefinition || expected.desiredCount !== desiredCount)
-    ) {
+    // The task definition must not have moved; the count may (autoscaling), and the preflight above still holds.
+    if (expected && expected.taskDefinition !== primary.taskDefinition) {
       throw new PreflightFailed(
-        `${service} changed while the approval was pending (now ${primary.taskDefinition}, ${desiredCount} tasks; ` +
-          `was ${expected.taskDefinition}, ${expected.desiredCount}); nothing was changed: start a new run`,
+        `${service} changed while the approval was pending (now ${primary.taskDefinition}, was ${expected.taskDefinition}); ` +
+          'nothing was changed: start a new run',
       );
     }
 

@@ -2,10 +2,14 @@
 // by ARN must be of the service's family, and every image it changes must meet the rules an image
 // input meets; a new revision built from the baseline can only pass roles the runbook may pass to
 // ECS (the service's taskRoleArns). Reads only.
-import { DescribeTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { describeImageProblem, imageProblems } from './catalogue.ts';
-import { aws, InvalidInput, PreflightFailed } from './errors.ts';
+import { aws, InvalidInput, PreflightFailed, rethrowAws } from './errors.ts';
 import { ImagePolicySchema } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
@@ -17,7 +21,10 @@ export const checkRelease = defineWorker({
     environment: z.string().min(1),
     service: z.string().min(1),
     /** What the service runs now. */
-    baseline: z.string().min(1),
+    cluster: z.string().min(1),
+    serviceName: z.string().min(1),
+    /** What the service runs now, when already captured; otherwise read from the service. */
+    baseline: z.string().min(1).nullable().default(null),
     /** The task definition to deploy as is, or null when a new revision is built with the image. */
     taskDefinition: z.string().min(1).nullable(),
     containerName: z.string().min(1),
@@ -25,16 +32,39 @@ export const checkRelease = defineWorker({
     taskRoleArns: z.array(z.string()),
   }),
   run: async (
-    { environment, service, baseline, taskDefinition, containerName, imagePolicy, taskRoleArns },
+    {
+      environment,
+      service,
+      cluster,
+      serviceName,
+      taskDefinition,
+      containerName,
+      imagePolicy,
+      taskRoleArns,
+      ...rest
+    },
     { ecs },
   ) => {
     const describe = async (arn: string): Promise<TaskDefinition> => {
-      const found = await aws('ECS DescribeTaskDefinition', () =>
-        ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
-      );
-      if (!found.taskDefinition) throw new InvalidInput(`taskDefinition: ${arn} could not be read`);
-      return found.taskDefinition;
+      try {
+        const found = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+        if (found.taskDefinition) return found.taskDefinition;
+      } catch (error) {
+        // ECS answers an unknown task definition with ClientException ("Unable to describe task definition").
+        if ((error as Error).name !== 'ClientException') rethrowAws(error, 'ECS DescribeTaskDefinition');
+      }
+      throw new InvalidInput(`Invalid input: taskDefinition: ${arn} does not exist`);
     };
+    let baseline = rest.baseline;
+    if (baseline === null) {
+      const described = await aws('ECS DescribeServices', () =>
+        ecs.send(new DescribeServicesCommand({ cluster, services: [serviceName] })),
+      );
+      baseline =
+        described.services?.[0]?.deployments?.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? null;
+      if (baseline === null)
+        throw new PreflightFailed(`${serviceName} in ${cluster} has no PRIMARY deployment`);
+    }
 
     if (taskDefinition !== null) {
       const [given, current] = await Promise.all([describe(taskDefinition), describe(baseline)]);

@@ -1,6 +1,8 @@
-// Runs on EventBridge's "execution status change" for a run that TIMED_OUT or was ABORTED (stopped
-// from the console or the API). Step Functions runs no Catch then: no rollback, no notice, no lock
-// release. This releases every lock the run held and pages, since the service may be half-deployed.
+// Runs on EventBridge's "execution status change" for a run that TIMED_OUT, was ABORTED (stopped from
+// the console or the API) or FAILED. Step Functions runs no Catch for the first two (no rollback, no
+// notice, no lock release), and a failure no Catch could handle can leave the lock too. This releases
+// every lock the run still held and pages, since the service may be half-deployed; a failed run that
+// had cleaned up after itself is left alone.
 import { type AttributeValue, DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { aws, rethrowAws } from './errors.ts';
@@ -14,7 +16,7 @@ export const handleAbandonedRun = defineWorker({
     topicArn: z.string().min(1),
     executionArn: z.string().min(1),
     stateMachineArn: z.string().min(1),
-    status: z.enum(['TIMED_OUT', 'ABORTED']),
+    status: z.enum(['TIMED_OUT', 'ABORTED', 'FAILED']),
   }),
   run: async ({ table, topicArn, executionArn, stateMachineArn, status }, { dynamodb, sns }) => {
     // The table holds a few items per service (locks, approvals, known-good records): a filtered
@@ -59,15 +61,22 @@ export const handleAbandonedRun = defineWorker({
       }
     }
 
+    // A failed run normally released its lock and sent its own notice on the way out: stay quiet.
+    // One that still held a lock failed where no Catch could act (States.Runtime, a release that ran
+    // out of retries): that needs a person as much as a timeout does.
+    if (status === 'FAILED' && released.length === 0) return { released };
+
     const procedure = (stateMachineArn.split(':').pop() ?? stateMachineArn).replace(/^runbook-/, '');
     const name = executionArn.split(':').pop() ?? executionArn;
     await publish(sns, {
       topicArn,
-      event: status === 'TIMED_OUT' ? 'timed-out' : 'aborted',
+      event: status.toLowerCase().replace('_', '-'),
       severity: 'page',
       subject: `[PAGE] ${procedure} ${status}: ${name}`,
       lines: [
-        `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
+        status === 'FAILED'
+          ? `${procedure} run ${name} FAILED while still holding its lock: it ended where no Catch could act, so it may not have rolled back or said why.`
+          : `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
         'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
         released.length > 0 ? `Released its lock on ${released.join(', ')}.` : 'It held no lock.',
         `Execution: ${executionArn}`,

@@ -209,6 +209,8 @@ export const DeploymentRequestSchema = z.object({
   approvers: z.array(z.string()),
   bakeSeconds: z.number().int(),
   imagePolicy: ImagePolicySchema,
+  /** What the run deploys, in words: "image …" or "task definition …". */
+  change: z.string(),
   /** The roles the deploy worker may pass to ECS (the service's configured taskRoleArns). */
   taskRoleArns: z.array(z.string()),
   changeRequest: z.string().nullable(),
@@ -226,6 +228,8 @@ export const RollbackRequestSchema = z.object({
   cluster: z.string(),
   serviceName: z.string(),
   targetGroupArn: z.string(),
+  containerName: z.string(),
+  imagePolicy: ImagePolicySchema,
   taskDefinition: z.string().nullable(),
   desiredCount: z.number().int().nullable(),
   maintenancePage: ServiceRefSchema.nullable(),

@@ -84,6 +84,7 @@ export function resolveDeployment(
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
     approvers: env.approvers,
     bakeSeconds: policy.bakeMinutes * 60,
+    change: req.image !== undefined ? `image ${req.image}` : `task definition ${req.taskDefinition}`,
     imagePolicy,
     taskRoleArns: svc.taskRoleArns,
     changeRequest: req.changeRequest ?? null,

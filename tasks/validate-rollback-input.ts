@@ -44,6 +44,21 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
         'only a runbook-production-deployment execution of this account and region starts a rollback as its parent',
     });
   }
+  // Only the service's own maintenance page can be switched off by its rollback.
+  const page = svc.maintenancePage
+    ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }
+    : null;
+  if (
+    req.maintenancePage &&
+    (req.maintenancePage.cluster !== page?.cluster || req.maintenancePage.service !== page?.service)
+  ) {
+    issues.push({
+      path: 'maintenancePage',
+      message: page
+        ? `must be ${req.service}'s maintenance page (${page.cluster}/${page.service})`
+        : `${req.service} has no maintenance page configured`,
+    });
+  }
   // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
   if (parent === null) checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
   if (issues.length > 0) throw issuesError(issues);
@@ -54,6 +69,11 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
     cluster: svc.cluster,
     serviceName: svc.service,
     targetGroupArn: svc.targetGroupArn,
+    containerName: svc.containerName,
+    imagePolicy: {
+      digestPinned: found.env.policy.digestPinnedImages,
+      allowedRegistries: svc.allowedRegistries,
+    },
     taskDefinition: req.taskDefinition ?? null,
     desiredCount: req.desiredCount ?? null,
     maintenancePage: req.maintenancePage ?? null,

@@ -106,6 +106,7 @@ export class Workers extends Construct {
 
     for (const name of [
       'capture-baseline',
+      'check-release',
       'check-deployment',
       'check-target-health',
       'find-known-good',

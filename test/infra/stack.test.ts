@@ -195,7 +195,7 @@ describe('state machines', () => {
 });
 
 describe('abandoned runs', () => {
-  it('a run that TIMED_OUT or was ABORTED, of either machine, goes to handle-abandoned-run with the table and topic', () => {
+  it('a run of either machine that TIMED_OUT, was ABORTED or FAILED goes to handle-abandoned-run with the table and topic', () => {
     // Given the EventBridge rules of the stack
     const rules = Object.values(resources('AWS::Events::Rule'));
     const machineIds = Object.keys(resources('AWS::StepFunctions::StateMachine'));
@@ -206,9 +206,9 @@ describe('abandoned runs', () => {
       source: string[];
       detail: { status: string[]; stateMachineArn: unknown[] };
     };
-    // Then it matches both machines' TIMED_OUT and ABORTED executions only
+    // Then it matches both machines' TIMED_OUT, ABORTED and FAILED executions only
     expect(pattern.source).toEqual(['aws.states']);
-    expect(pattern.detail.status.sort()).toEqual(['ABORTED', 'TIMED_OUT']);
+    expect(pattern.detail.status.sort()).toEqual(['ABORTED', 'FAILED', 'TIMED_OUT']);
     expect(pattern.detail.stateMachineArn.map(render).sort()).toEqual(
       machineIds.map((id) => `\${${id}}`).sort(),
     );

@@ -73,17 +73,43 @@ describe('rollback', () => {
     expect(result.account.locks).toEqual([]);
   });
 
-  it('fails with RollbackFailed and pages when the service cannot be restored', async () => {
-    // Given a task definition ECS does not know
+  it('refuses a task definition that does not exist, or of another family, before changing anything, without a page', async () => {
+    // Given a mistyped revision, and the dev service's task definition
+    for (const [taskDefinition, cause] of [
+      [
+        UNKNOWN,
+        'taskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:7 does not exist',
+      ],
+      [
+        'arn:aws:ecs:us-east-1:123456789012:task-definition/dev-app:40',
+        'taskDefinition: belongs to family dev-app, not prod-app',
+      ],
+    ]) {
+      // When
+      const result = await run('rollback', { ...input, taskDefinition });
+      // Then
+      expect(result.error, taskDefinition).toBe('InvalidInput');
+      expect(result.cause).toContain(cause);
+      expect(result.changes).toEqual([]);
+      expect(result.account.notifications).toEqual([
+        expect.objectContaining({ event: 'failed', severity: 'warning' }),
+      ]);
+      expect(result.account.locks).toEqual([]);
+      expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+    }
+  });
+
+  it("refuses to switch off anything but the service's own maintenance page", async () => {
     // When
-    const result = await run('rollback', { ...input, taskDefinition: UNKNOWN });
+    const result = await run('rollback', {
+      ...input,
+      maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'app-service' },
+    });
     // Then
-    expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('RollbackFailed');
-    expect(result.account.notifications).toEqual([
-      expect.objectContaining({ event: 'rollback-failed', severity: 'page' }),
-    ]);
-    expect(result.account.locks).toEqual([]);
-    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain(
+      "maintenancePage: must be app's maintenance page (enterprise-prod-cluster/maintenance-page)",
+    );
+    expect(result.changes).toEqual([]);
   });
 });

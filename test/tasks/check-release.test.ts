@@ -19,6 +19,8 @@ const sidecar = { name: 'log-router', image: 'public.ecr.aws/aws-observability/a
 const event = {
   environment: 'prod',
   service: 'app',
+  cluster: 'enterprise-prod-cluster',
+  serviceName: 'app-service',
   baseline,
   taskDefinition: null as string | null,
   containerName: 'app',

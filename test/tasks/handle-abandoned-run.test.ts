@@ -106,9 +106,38 @@ describe('handle-abandoned-run', () => {
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
   });
 
+  it('stays quiet about a failed run that released its own lock', async () => {
+    // Given no lock owned by the run
+    dynamodbMock.on(ScanCommand).resolves({ Items: [] });
+
+    // When
+    const result = await invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
+
+    // Then
+    expect(result).toEqual({ released: [] });
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('releases and pages about a failed run that still held its lock', async () => {
+    // Given
+    dynamodbMock
+      .on(ScanCommand)
+      .resolves({ Items: [{ pk: { S: 'ecs:enterprise-prod-cluster/app-service' } }] });
+    dynamodbMock.on(DeleteItemCommand).resolves({});
+
+    // When
+    const result = await invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
+
+    // Then
+    expect(result).toEqual({ released: ['ecs:enterprise-prod-cluster/app-service'] });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: '[PAGE] production-deployment FAILED: run-7',
+    });
+  });
+
   it('refuses an event for any other status, naming the field', async () => {
     // When
-    const handled = invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
+    const handled = invoke(handleAbandonedRun, { ...event, status: 'SUCCEEDED' }, clients);
 
     // Then
     await expect(handled).rejects.toMatchObject({

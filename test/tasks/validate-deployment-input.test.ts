@@ -155,6 +155,7 @@ describe('validate-deployment-input', () => {
       approvalTimeoutSeconds: 3600,
       approvers: ['alice'],
       bakeSeconds: 1800,
+      change: `image ${digest}`,
       imagePolicy: {
         digestPinned: true,
         allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],

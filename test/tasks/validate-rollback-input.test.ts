@@ -26,6 +26,7 @@ const catalogue: Catalogue = {
           cluster: 'enterprise-prod-cluster',
           service: 'app-service',
           containerName: 'app',
+          maintenancePage: { service: 'maintenance' },
           targetGroupArn:
             'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
           database: 'enterprise-prod-db',
@@ -64,6 +65,11 @@ describe('validate-rollback-input', () => {
       cluster: 'enterprise-prod-cluster',
       serviceName: 'app-service',
       targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+      containerName: 'app',
+      imagePolicy: {
+        digestPinned: true,
+        allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
+      },
       taskDefinition: null,
       desiredCount: null,
       maintenancePage: null,
