@@ -87,6 +87,7 @@ export function productionDeploymentDefinition(
       'taskDefinition.$': '$.baseline.taskDefinition',
       'desiredCount.$': '$.baseline.desiredCount',
       'maintenancePage.$': '$.request.maintenancePage',
+      'joinToken.$': '$.handover.token',
       'reason.$':
         "States.Format('production-deployment {} failed with {}', $$.Execution.Name, $.failure.Error)",
     }),
@@ -102,10 +103,18 @@ export function productionDeploymentDefinition(
     backoffRate: 2,
     jitterStrategy: sfn.JitterType.FULL,
   });
-  runRollback.addCatch(releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed), {
-    errors: ['States.ALL'],
-    resultPath: '$.rollbackFailure',
+  const releaseAndPage = releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed);
+  runRollback.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
+  // Only the rollback this run starts may join its lock: it gets a single-use token, written onto the lock here.
+  const handOver = invokeWorker(scope, 'Hand Over Lock', deps, 'hand-over-lock', {
+    comment:
+      "Writes a single-use token onto this run's lock, for the rollback it starts (and nobody else) to join.",
+    payload: { table: deps.table, 'lock.$': '$.request.lock' },
+    resultPath: '$.handover',
+    retry: 'change',
   });
+  handOver.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
+  handOver.next(runRollback);
   runRollback.next(releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack));
 
   // 1. Validate the input and resolve the service (changes nothing). 2. One run per service.
@@ -330,7 +339,7 @@ export function productionDeploymentDefinition(
     '$.failure',
   );
   // The service (or its maintenance page) may have changed: any failure rolls back.
-  catchAll([...pageOn.tasks, ...rollout.tasks, ...pageOff.tasks, bake.check], runRollback, '$.failure');
+  catchAll([...pageOn.tasks, ...rollout.tasks, ...pageOff.tasks, bake.check], handOver, '$.failure');
 
   const afterPageOff = new sfn.Choice(scope, 'Bake Required?', { stateName: 'Bake Required?' })
     .when(sfn.Condition.numberGreaterThan('$.request.bakeSeconds', 0), bake.next(recordKnownGood))

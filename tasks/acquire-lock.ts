@@ -1,9 +1,10 @@
 // Takes the target's lock: one run per service. Re-entrant for the same owner (a redrive). A
-// deployment's own rollback joins the lock its deployment holds, and is refused if that deployment
-// does not hold it. Expires on its own if a run dies without its Catch.
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+// deployment's own rollback joins the lock its deployment holds, with the single-use token the
+// deployment handed over (hand-over-lock), and is refused otherwise. Expires on its own if a run
+// dies without its Catch.
+import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { aws, LockHeld, rethrowAws } from './errors.ts';
+import { LockHeld, rethrowAws } from './errors.ts';
 import { LockSchema } from './schemas.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
@@ -17,18 +18,26 @@ export const acquireLock = defineWorker({
   }),
   run: async ({ table, lock, now, ttlSeconds }, { dynamodb }) => {
     if (lock.join) {
-      const held = await aws('DynamoDB GetItem (lock)', () =>
-        dynamodb.send(
-          new GetItemCommand({ TableName: table, Key: { pk: { S: lock.key } }, ConsistentRead: true }),
-        ),
-      );
-      const owner = held.Item?.owner?.S;
-      if (owner !== lock.owner) {
+      // Only with the token the deployment wrote onto its lock for this rollback, and only once.
+      try {
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: lock.key } },
+            UpdateExpression: 'REMOVE joinToken',
+            ConditionExpression: '#owner = :owner AND joinToken = :token',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':token': { S: lock.joinToken ?? '' } },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException')
+          rethrowAws(error, 'DynamoDB UpdateItem (lock)');
         throw new LockHeld(
-          `${lock.key} is not held by ${lock.owner}, the deployment said to have started this rollback (held by ${owner ?? 'nobody'})`,
+          `${lock.key} was not handed over to this rollback by ${lock.owner} (no such holder, or the token is wrong or used)`,
         );
       }
-      return { key: lock.key, owner, joined: true };
+      return { key: lock.key, owner: lock.owner, joined: true };
     }
     const expiresAt = Math.floor(Date.parse(now) / 1000) + ttlSeconds;
     try {

@@ -8,6 +8,7 @@ import { checkSnapshot } from './check-snapshot.ts';
 import { checkTargetHealth } from './check-target-health.ts';
 import { createSnapshot } from './create-snapshot.ts';
 import { findKnownGood } from './find-known-good.ts';
+import { handOverLock } from './hand-over-lock.ts';
 import { handleAbandonedRun } from './handle-abandoned-run.ts';
 import { notify } from './notify.ts';
 import { recordKnownGood } from './record-known-good.ts';
@@ -24,6 +25,7 @@ export const workers = {
   'validate-rollback-input': validateRollbackInput,
   'acquire-lock': acquireLock,
   'release-lock': releaseLock,
+  'hand-over-lock': handOverLock,
   'capture-baseline': captureBaseline,
   'check-release': checkRelease,
   'request-approval': requestApproval,

@@ -156,6 +156,8 @@ const rollbackFields = {
    * that run holds the lock (the rollback joins it), releases it itself, and sends the notices.
    */
   AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().min(1).optional(),
+  /** With it, the single-use token that deployment wrote onto its lock for this rollback. */
+  joinToken: z.string().min(1).max(128).optional(),
   /** Maintenance page to switch off once the service is back (set by production-deployment). */
   maintenancePage: z
     .strictObject({ cluster: z.string().min(1), service: z.string().min(1) })
@@ -178,6 +180,8 @@ export const LockSchema = z.object({
   procedure: z.string().min(1),
   /** Join a lock the owner already holds (a deployment's own rollback) instead of taking it. */
   join: z.boolean().default(false),
+  /** The single-use token the owner handed over to the run that joins. */
+  joinToken: z.string().min(1).nullable().default(null),
 });
 export type Lock = z.infer<typeof LockSchema>;
 

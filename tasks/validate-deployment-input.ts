@@ -95,6 +95,7 @@ export function resolveDeployment(
       owner: execution.id,
       procedure: 'production-deployment',
       join: false,
+      joinToken: null,
     },
   };
 }

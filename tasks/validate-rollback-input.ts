@@ -59,6 +59,13 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
         : `${req.service} has no maintenance page configured`,
     });
   }
+  if ((parent === null) !== (req.joinToken === undefined)) {
+    issues.push({
+      path: 'joinToken',
+      message:
+        'given exactly when a production-deployment starts the rollback (with the token it wrote onto its lock)',
+    });
+  }
   // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
   if (parent === null) checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
   if (issues.length > 0) throw issuesError(issues);
@@ -85,6 +92,7 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
       owner: parent ?? execution.id,
       procedure: 'rollback',
       join: parent !== null,
+      joinToken: req.joinToken ?? null,
     },
     parentExecution: parent,
   };

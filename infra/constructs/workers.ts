@@ -98,7 +98,9 @@ export class Workers extends Construct {
       table.grant(this.fn(name), 'dynamodb:PutItem');
     table.grant(this.fn('release-lock'), 'dynamodb:DeleteItem');
     table.grant(this.fn('find-known-good'), 'dynamodb:GetItem');
-    table.grant(this.fn('acquire-lock'), 'dynamodb:GetItem'); // a rollback joining its deployment's lock
+    // A deployment hands its lock over to its rollback with a token; the rollback joins by consuming it.
+    table.grant(this.fn('hand-over-lock'), 'dynamodb:UpdateItem');
+    table.grant(this.fn('acquire-lock'), 'dynamodb:UpdateItem');
     table.grant(this.fn('handle-abandoned-run'), 'dynamodb:Scan', 'dynamodb:DeleteItem');
     topic.grantPublish(this.fn('handle-abandoned-run'));
     topic.grantPublish(this.fn('notify'));

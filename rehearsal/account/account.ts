@@ -205,6 +205,8 @@ export class SimulatedAccount {
         return this.dynamodb.putItem(i);
       case 'dynamodb:DeleteItem':
         return this.dynamodb.deleteItem(i);
+      case 'dynamodb:UpdateItem':
+        return this.dynamodb.updateItem(i);
       case 'dynamodb:GetItem':
         return this.dynamodb.getItem(i);
       default:

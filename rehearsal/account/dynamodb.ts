@@ -57,6 +57,45 @@ export class SimulatedDynamoDb {
     return {};
   }
 
+  /** UpdateItem with `SET a = :v, b = :w` and/or `REMOVE c, d` on an existing item. */
+  updateItem(input: {
+    TableName?: string;
+    Key?: Item;
+    UpdateExpression?: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+  }) {
+    const table = this.table(input.TableName);
+    const key = input.Key?.pk?.S ?? '';
+    const existing = table.get(key);
+    this.check(existing, input);
+    const item: Item = structuredClone(existing ?? { pk: { S: key } });
+    const name = (token: string) =>
+      token.startsWith('#') ? (input.ExpressionAttributeNames?.[token] ?? token) : token;
+    const clauses = (input.UpdateExpression ?? '').matchAll(
+      /\b(SET|REMOVE)\s+(.+?)(?=\s+\b(?:SET|REMOVE)\b|$)/gi,
+    );
+    for (const [, verb, body] of clauses) {
+      for (const part of (body ?? '').split(',').map((p) => p.trim())) {
+        if (verb?.toUpperCase() === 'REMOVE') {
+          delete item[name(part)];
+          continue;
+        }
+        const assignment = /^(\S+)\s*=\s*(:\S+)$/.exec(part);
+        const value = assignment ? input.ExpressionAttributeValues?.[assignment[2] as string] : undefined;
+        if (!assignment || !value)
+          throw awsError(
+            'ValidationException',
+            `the simulated account does not support the update '${part}'`,
+          );
+        item[name(assignment[1] as string)] = value;
+      }
+    }
+    table.set(key, item);
+    return {};
+  }
+
   getItem(input: { TableName?: string; Key?: Item }) {
     const item = this.table(input.TableName).get(input.Key?.pk?.S ?? '');
     return item ? { Item: structuredClone(item) } : {};

@@ -267,10 +267,24 @@ describe('retries across both procedures', () => {
 });
 
 describe('production-deployment failure routing', () => {
+  // The way into the rollback: the lock is handed over (single-use token), then Roll Back starts.
   const rollsBack = (s: State) =>
-    catchers(s).some((c) => c.Next === 'Roll Back' && c.ErrorEquals.includes('States.ALL'));
+    catchers(s).some((c) => c.Next === 'Hand Over Lock' && c.ErrorEquals.includes('States.ALL'));
 
-  it('every Task reachable after Update Service (until the run is baked) catches to Roll Back directly', () => {
+  it('the lock is handed over to the rollback, and a failed hand-over pages like a failed rollback', () => {
+    // Given production-deployment
+    const asl = aslOf('production-deployment');
+    // When the hand-over step is read
+    const handOver = asl.States['Hand Over Lock'] as State;
+    // Then it leads to Roll Back, passes its token in the rollback's input, and its failure is the rollback's
+    expect(handOver.Next).toBe('Roll Back');
+    expect(asl.States['Roll Back']?.Parameters?.Input?.['joinToken.$']).toBe('$.handover.token');
+    expect(catchers(handOver).map((c) => c.Next)).toEqual(
+      catchers(asl.States['Roll Back'] as State).map((c) => c.Next),
+    );
+  });
+
+  it('every Task reachable after Update Service (until the run is baked) catches into the rollback', () => {
     // Given production-deployment
     const asl = aslOf('production-deployment');
     // When the Tasks reached from Update Service along the normal flow, up to Record Known Good, are collected
@@ -280,7 +294,7 @@ describe('production-deployment failure routing', () => {
     ];
     const tasks = after.filter((name) => asl.States[name]?.Type === 'Task');
     // Then they are the update, rollout, target, maintenance page and bake steps, and each catches
-    // States.ALL straight into Roll Back
+    // States.ALL into the rollback
     expect(tasks).toEqual(
       expect.arrayContaining([
         'Update Service',
@@ -295,13 +309,13 @@ describe('production-deployment failure routing', () => {
     for (const name of tasks) expect(rollsBack(asl.States[name]), name).toBe(true);
   });
 
-  it('switching the maintenance page on (a change) also catches to Roll Back', () => {
+  it('switching the maintenance page on (a change) also catches into the rollback', () => {
     // Given production-deployment
     const asl = aslOf('production-deployment');
     // When the Tasks from Maintenance Page On up to Update Service are collected
     const on = [...reachable(asl, 'Maintenance Page On', { withCatches: false, stopAt: ['Update Service'] })];
     const tasks = on.filter((name) => asl.States[name]?.Type === 'Task');
-    // Then they are the switch and its rollout check, and each catches to Roll Back
+    // Then they are the switch and its rollout check, and each catches into the rollback
     expect(tasks).toHaveLength(2);
     expect(tasks.map((name) => workerOf(asl.States[name])).sort()).toEqual([
       'check-deployment',
@@ -334,7 +348,7 @@ describe('production-deployment failure routing', () => {
       expect(
         catchers(asl.States[name]).map((c) => c.Next),
         name,
-      ).not.toContain('Roll Back');
+      ).not.toContain('Hand Over Lock');
     }
   });
 

@@ -47,6 +47,24 @@ describe('rollback', () => {
     expect(result.account.notifications.map((n) => n.event)).toEqual(['failed']);
   });
 
+  it("cannot join a running deployment's lock by naming it as the parent", async () => {
+    // Given a deployment holding the lock (lock-held), named by hand with a guessed token
+    const spoofed = {
+      ...input,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID:
+        'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:hotfix-2291',
+      joinToken: 'guessed',
+    };
+    // When
+    const result = await run('rollback', spoofed, { scenario: 'lock-held' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('LockHeld');
+    expect(result.cause).toContain('was not handed over to this rollback');
+    expect(result.changes).toEqual([]);
+    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+  });
+
   it('fails with InvalidInput naming the field, and changes nothing', async () => {
     // Given a rollback without a reason and with a count out of bounds
     const { reason: _omitted, ...noReason } = input;

@@ -1,8 +1,8 @@
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
-  GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -155,43 +155,37 @@ describe('acquire-lock', () => {
 });
 
 describe('acquire-lock joining a deployment’s lock (its own rollback)', () => {
-  const joining = { ...event, lock: { ...lock, procedure: 'rollback', join: true } };
+  const joining = { ...event, lock: { ...lock, procedure: 'rollback', join: true, joinToken: 'token-1' } };
 
   beforeEach(() => {
     dynamodbMock.reset();
   });
 
-  it('joins when the deployment holds the lock, writing nothing', async () => {
+  it('joins by consuming the token the deployment wrote onto its lock, and writes nothing else', async () => {
     // Given
-    dynamodbMock.on(GetItemCommand).resolves({ Item: { pk: { S: lock.key }, owner: { S: lock.owner } } });
+    dynamodbMock.on(UpdateItemCommand).resolves({});
 
     // When
     const result = await invoke(acquireLock, joining, clients);
 
     // Then
     expect(result).toEqual({ key: lock.key, owner: lock.owner, joined: true });
-    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(GetItemCommand, {
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
       TableName: 'runbook-locks',
       Key: { pk: { S: lock.key } },
-      ConsistentRead: true,
+      UpdateExpression: 'REMOVE joinToken',
+      ConditionExpression: '#owner = :owner AND joinToken = :token',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':token': { S: 'token-1' } },
     });
     expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
   });
 
-  it.each([
-    ['nobody holds it', {}],
-    [
-      'another run holds it',
-      {
-        Item: {
-          pk: { S: lock.key },
-          owner: { S: 'arn:aws:states:us-east-1:123456789012:execution:x:other' },
-        },
-      },
-    ],
-  ])('refuses with LockHeld when %s', async (_, found) => {
+  it('refuses with LockHeld when the deployment does not hold the lock, or the token is wrong or used', async () => {
     // Given
-    dynamodbMock.on(GetItemCommand).resolves(found);
+    dynamodbMock
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
 
     // When
     const joined = invoke(acquireLock, joining, clients);
@@ -199,7 +193,7 @@ describe('acquire-lock joining a deployment’s lock (its own rollback)', () => 
     // Then
     await expect(joined).rejects.toMatchObject({
       name: 'LockHeld',
-      message: expect.stringContaining(`is not held by ${lock.owner}`),
+      message: expect.stringContaining(`was not handed over to this rollback by ${lock.owner}`),
     });
     expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
   });

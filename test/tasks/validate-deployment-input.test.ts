@@ -65,6 +65,7 @@ describe('resolveDeployment', () => {
       owner: execution.id,
       procedure: 'production-deployment',
       join: false,
+      joinToken: null,
     });
   });
 
@@ -169,6 +170,7 @@ describe('validate-deployment-input', () => {
         owner: execution.id,
         procedure: 'production-deployment',
         join: false,
+        joinToken: null,
       },
     });
   });

@@ -80,6 +80,7 @@ describe('validate-rollback-input', () => {
         owner: execution.id,
         procedure: 'rollback',
         join: false,
+        joinToken: null,
       },
       parentExecution: null,
     });
@@ -94,6 +95,7 @@ describe('validate-rollback-input', () => {
       desiredCount: 12,
       reason: 'TargetsUnhealthy',
       AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      joinToken: 'token-1',
       maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'maintenance' },
     };
 
@@ -111,6 +113,7 @@ describe('validate-rollback-input', () => {
         owner: parent,
         procedure: 'rollback',
         join: true,
+        joinToken: 'token-1',
       },
       parentExecution: parent,
     });
@@ -123,6 +126,7 @@ describe('validate-rollback-input', () => {
       service: 'app',
       reason: 'x',
       AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      joinToken: 'token-1',
       maintenancePage: null,
     };
 
@@ -270,6 +274,19 @@ describe('resolveRollback and the deployment said to have started it', () => {
     expect(attempt).toThrow(
       /AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only a runbook-production-deployment execution/,
     );
+  });
+
+  it('requires the join token exactly when a deployment is named as the parent', () => {
+    // Given a parent without a token, and a token without a parent
+    const noToken = { ...input, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent };
+    const noParent = { ...input, joinToken: 'token-1' };
+
+    // When / Then
+    for (const bad of [noToken, noParent]) {
+      expect(() => resolveRollback(bad, catalogue, execution)).toThrow(
+        /joinToken: given exactly when a production-deployment starts the rollback/,
+      );
+    }
   });
 
   it('names every problem at once', () => {
