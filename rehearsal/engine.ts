@@ -150,7 +150,12 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     );
 
     const context = {
-      Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${config.account}:role/rehearsal` },
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        RoleArn: `arn:aws:iam::${config.account}:role/rehearsal`,
+        RedriveCount: 0,
+      },
       StateMachine: { Id: definition.arn, Name: definition.name },
       State: { Name: '', EnteredTime: account.clock.iso(), RetryCount: 0 },
       Task: { Token: `rehearsal-task-token/${name}` },

@@ -81,6 +81,13 @@ export function productionDeploymentDefinition(
     stateMachine: rollback,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     associateWithParent: true,
+    // A fixed name makes a retried start return the rollback already running, not start a second one;
+    // the redrive count gives a redriven deployment a rollback of its own.
+    name: sfn.JsonPath.format(
+      'rollback-{}-{}',
+      sfn.JsonPath.hash(sfn.JsonPath.stringAt('$$.Execution.Id'), 'SHA-256'),
+      sfn.JsonPath.stringAt('$$.Execution.RedriveCount'),
+    ),
     input: sfn.TaskInput.fromObject({
       'environment.$': '$.request.environment',
       'service.$': '$.request.service',
@@ -111,7 +118,8 @@ export function productionDeploymentDefinition(
       "Writes a single-use token onto this run's lock, for the rollback it starts (and nobody else) to join.",
     payload: { table: deps.table, 'lock.$': '$.request.lock' },
     resultPath: '$.handover',
-    retry: 'change',
+    // Safe to repeat: each call writes a fresh token and returns the one it wrote.
+    retry: 'read',
   });
   handOver.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
   handOver.next(runRollback);
@@ -388,7 +396,8 @@ export function productionDeploymentDefinition(
       'alarms.$': '$.request.alarms',
       expected: { 'taskDefinition.$': '$.baseline.taskDefinition' },
     },
-    resultPath: null,
+    // The baseline as it is now: the count the rollback restores may have moved (autoscaling).
+    resultPath: '$.baseline',
     retry: 'read',
   });
   confirm.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });

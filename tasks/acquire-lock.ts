@@ -18,16 +18,22 @@ export const acquireLock = defineWorker({
   }),
   run: async ({ table, lock, now, ttlSeconds }, { dynamodb }) => {
     if (lock.join) {
-      // Only with the token the deployment wrote onto its lock for this rollback, and only once.
+      // Only with the token the deployment wrote onto its lock for this rollback, and only once: the
+      // token is exchanged for this run's id, so this run's retries still join and nobody else can.
       try {
         await dynamodb.send(
           new UpdateItemCommand({
             TableName: table,
             Key: { pk: { S: lock.key } },
-            UpdateExpression: 'REMOVE joinToken',
-            ConditionExpression: '#owner = :owner AND joinToken = :token',
+            UpdateExpression: 'SET joinedBy = :me REMOVE joinToken',
+            ConditionExpression:
+              '#owner = :owner AND joinToken = :token OR #owner = :owner AND joinedBy = :me',
             ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':token': { S: lock.joinToken ?? '' } },
+            ExpressionAttributeValues: {
+              ':owner': { S: lock.owner },
+              ':token': { S: lock.joinToken ?? '' },
+              ':me': { S: lock.member ?? '' },
+            },
           }),
         );
       } catch (error) {

@@ -41,6 +41,30 @@ export const handleAbandonedRun = defineWorker({
       start = page.LastEvaluatedKey;
     } while (start);
 
+    // A failed run normally released its lock and sent its own notice on the way out: stay quiet.
+    // One that still holds a lock failed where no Catch could act (States.Runtime), or its release
+    // ran out of retries: that needs a person as much as a timeout does.
+    if (status === 'FAILED' && keys.length === 0) return { released: [] };
+
+    // Page first, then release: if the page cannot be sent, the retried invocation still finds the
+    // lock, and pages then (a failed release after the page only means a second page).
+    const procedure = (stateMachineArn.split(':').pop() ?? stateMachineArn).replace(/^runbook-/, '');
+    const name = executionArn.split(':').pop() ?? executionArn;
+    await publish(sns, {
+      topicArn,
+      event: status.toLowerCase().replace('_', '-'),
+      severity: 'page',
+      subject: `[PAGE] ${procedure} ${status}: ${name}`,
+      lines: [
+        status === 'FAILED'
+          ? `${procedure} run ${name} FAILED still holding its lock: either it failed where no Catch could act, or releasing the lock failed. Check whether it rolled back.`
+          : `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
+        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
+        keys.length > 0 ? `Releasing its lock on ${keys.join(', ')}.` : 'It held no lock.',
+        `Execution: ${executionArn}`,
+      ],
+    });
+
     const released: string[] = [];
     for (const key of keys) {
       try {
@@ -60,28 +84,6 @@ export const handleAbandonedRun = defineWorker({
           rethrowAws(error, 'DynamoDB DeleteItem (lock)');
       }
     }
-
-    // A failed run normally released its lock and sent its own notice on the way out: stay quiet.
-    // One that still held a lock failed where no Catch could act (States.Runtime, a release that ran
-    // out of retries): that needs a person as much as a timeout does.
-    if (status === 'FAILED' && released.length === 0) return { released };
-
-    const procedure = (stateMachineArn.split(':').pop() ?? stateMachineArn).replace(/^runbook-/, '');
-    const name = executionArn.split(':').pop() ?? executionArn;
-    await publish(sns, {
-      topicArn,
-      event: status.toLowerCase().replace('_', '-'),
-      severity: 'page',
-      subject: `[PAGE] ${procedure} ${status}: ${name}`,
-      lines: [
-        status === 'FAILED'
-          ? `${procedure} run ${name} FAILED while still holding its lock: it ended where no Catch could act, so it may not have rolled back or said why.`
-          : `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
-        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
-        released.length > 0 ? `Released its lock on ${released.join(', ')}.` : 'It held no lock.',
-        `Execution: ${executionArn}`,
-      ],
-    });
     return { released };
   },
 });

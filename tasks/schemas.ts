@@ -182,6 +182,8 @@ export const LockSchema = z.object({
   join: z.boolean().default(false),
   /** The single-use token the owner handed over to the run that joins. */
   joinToken: z.string().min(1).nullable().default(null),
+  /** The run that joins (its own execution id), so that its join can be retried. */
+  member: z.string().min(1).nullable().default(null),
 });
 export type Lock = z.infer<typeof LockSchema>;
 

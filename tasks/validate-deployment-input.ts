@@ -96,6 +96,7 @@ export function resolveDeployment(
       procedure: 'production-deployment',
       join: false,
       joinToken: null,
+      member: null,
     },
   };
 }

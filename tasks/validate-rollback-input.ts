@@ -93,6 +93,7 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
       procedure: 'rollback',
       join: parent !== null,
       joinToken: req.joinToken ?? null,
+      member: parent !== null ? execution.id : null,
     },
     parentExecution: parent,
   };

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedDynamoDb } from '../../rehearsal/account/dynamodb.ts';
 import { acquireLock } from '../../tasks/acquire-lock.ts';
 import { invoke } from '../../tasks/worker.ts';
 import { awsError, testClients, throttled } from './support.ts';
@@ -155,7 +156,11 @@ describe('acquire-lock', () => {
 });
 
 describe('acquire-lock joining a deployment’s lock (its own rollback)', () => {
-  const joining = { ...event, lock: { ...lock, procedure: 'rollback', join: true, joinToken: 'token-1' } };
+  const member = 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:rb-1';
+  const joining = {
+    ...event,
+    lock: { ...lock, procedure: 'rollback', join: true, joinToken: 'token-1', member },
+  };
 
   beforeEach(() => {
     dynamodbMock.reset();
@@ -173,12 +178,43 @@ describe('acquire-lock joining a deployment’s lock (its own rollback)', () => 
     expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
       TableName: 'runbook-locks',
       Key: { pk: { S: lock.key } },
-      UpdateExpression: 'REMOVE joinToken',
-      ConditionExpression: '#owner = :owner AND joinToken = :token',
+      UpdateExpression: 'SET joinedBy = :me REMOVE joinToken',
+      ConditionExpression: '#owner = :owner AND joinToken = :token OR #owner = :owner AND joinedBy = :me',
       ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':token': { S: 'token-1' } },
+      ExpressionAttributeValues: {
+        ':owner': { S: lock.owner },
+        ':token': { S: 'token-1' },
+        ':me': { S: member },
+      },
     });
     expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('joins again on a retry of the same rollback: the token was exchanged for its id', async () => {
+    // Given a lock whose token this rollback already consumed (its first answer was lost)
+    const dynamodb = new SimulatedDynamoDb();
+    dynamodb.putItem({
+      TableName: 'runbook-locks',
+      Item: { pk: { S: lock.key }, owner: { S: lock.owner }, joinToken: { S: 'token-1' } },
+    });
+    const send = (command: { input: never }) => Promise.resolve(dynamodb.updateItem(command.input));
+    const simulated = { ...clients, dynamodb: { send } as never };
+
+    // When it joins twice, and another rollback tries the same token
+    const first = await invoke(acquireLock, joining, simulated);
+    const retry = await invoke(acquireLock, joining, simulated);
+    const other = invoke(
+      acquireLock,
+      { ...joining, lock: { ...joining.lock, member: 'someone-else' } },
+      simulated,
+    );
+
+    // Then
+    expect([first, retry]).toEqual([
+      { key: lock.key, owner: lock.owner, joined: true },
+      { key: lock.key, owner: lock.owner, joined: true },
+    ]);
+    await expect(other).rejects.toMatchObject({ name: 'LockHeld' });
   });
 
   it('refuses with LockHeld when the deployment does not hold the lock, or the token is wrong or used', async () => {

@@ -94,6 +94,21 @@ describe('handle-abandoned-run', () => {
     });
   });
 
+  it('pages before releasing: if the page cannot be sent, the lock stays for the retried invocation', async () => {
+    // Given a lock the run still holds, and SNS throttling
+    dynamodbMock
+      .on(ScanCommand)
+      .resolves({ Items: [{ pk: { S: 'ecs:enterprise-prod-cluster/app-service' } }] });
+    snsMock.on(PublishCommand).rejects(throttled());
+
+    // When
+    const handled = invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
+
+    // Then
+    await expect(handled).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(dynamodbMock).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
   it('surfaces throttling as TransientAwsError so the invocation is retried', async () => {
     // Given
     dynamodbMock.on(ScanCommand).rejects(throttled());

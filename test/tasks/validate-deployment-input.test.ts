@@ -66,6 +66,7 @@ describe('resolveDeployment', () => {
       procedure: 'production-deployment',
       join: false,
       joinToken: null,
+      member: null,
     });
   });
 
@@ -171,6 +172,7 @@ describe('validate-deployment-input', () => {
         procedure: 'production-deployment',
         join: false,
         joinToken: null,
+        member: null,
       },
     });
   });

@@ -81,6 +81,7 @@ describe('validate-rollback-input', () => {
         procedure: 'rollback',
         join: false,
         joinToken: null,
+        member: null,
       },
       parentExecution: null,
     });
@@ -114,6 +115,7 @@ describe('validate-rollback-input', () => {
         procedure: 'rollback',
         join: true,
         joinToken: 'token-1',
+        member: execution.id,
       },
       parentExecution: parent,
     });
