@@ -28,7 +28,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): { app: App
   const stack = new RunbookStack(app, config.stackName, {
     config,
     env: { account: config.account, region: config.region },
-    description: 'Runbook as code: production deployment and rollback as Step Functions state machines',
+    description: "Runbook as code: the operations runbook's procedures as Step Functions state machines",
   });
   return { app, stack };
 }

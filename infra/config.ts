@@ -3,29 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import {
-  DEFAULT_TIMING,
-  MAX_POLL_ROUNDS,
-  pollRoundsPerDeployment,
-  type Timing,
-} from '../statemachines/timing.ts';
-import { type Catalogue, CatalogueSchema, describeIssues } from '../tasks/schemas.ts';
+import { stateMachineName } from '../statemachines/procedure.ts';
+import { PROCEDURES } from '../statemachines/registry.ts';
+import { DEFAULT_TIMING, MAX_POLL_ROUNDS, PollingSchema } from '../statemachines/timing.ts';
+import { type Catalogue, CatalogueSchema } from '../tasks/schemas/catalogue.ts';
+import { describeIssues } from '../tasks/schemas/issues.ts';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../runbook.config.json', import.meta.url));
-
-const PollingSchema = z
-  .strictObject({
-    deploymentIntervalSeconds: z.number().int().min(5).max(15),
-    deploymentMaxPolls: z.number().int().min(1).max(240),
-    targetsIntervalSeconds: z.number().int().min(5).max(15),
-    targetsMaxPolls: z.number().int().min(1).max(240),
-    unhealthyLimit: z.number().int().min(1).max(60),
-    snapshotIntervalSeconds: z.number().int().min(10).max(300),
-    snapshotMaxPolls: z.number().int().min(1).max(500),
-    alarmIntervalSeconds: z.number().int().min(10).max(60),
-  })
-  .partial()
-  .transform((p): Timing => ({ ...DEFAULT_TIMING, ...p }));
 
 export const ConfigSchema = CatalogueSchema.extend({
   $comment: z.string().optional(),
@@ -43,14 +27,15 @@ export const ConfigSchema = CatalogueSchema.extend({
     .default({ email: [], pageEmail: [] }),
   polling: PollingSchema.default(DEFAULT_TIMING),
 }).superRefine((config, ctx) => {
-  const longestBake = Math.max(...Object.values(config.environments).map((e) => e.policy.bakeMinutes));
-  const rounds = pollRoundsPerDeployment(config.polling, longestBake);
-  if (rounds > MAX_POLL_ROUNDS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['polling'],
-      message: `these budgets allow ${rounds} poll rounds in one deployment (with a ${longestBake}-minute bake); at most ${MAX_POLL_ROUNDS} keep its history below Step Functions' 25,000 events`,
-    });
+  for (const procedure of PROCEDURES) {
+    const { pollRounds } = procedure.budget({ timing: config.polling, catalogue: config });
+    if (pollRounds > MAX_POLL_ROUNDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['polling'],
+        message: `these budgets allow ${pollRounds} poll rounds in one run of ${stateMachineName(procedure)} (with the longest bake and approval of any environment); at most ${MAX_POLL_ROUNDS} keep its history below Step Functions' 25,000 events`,
+      });
+    }
   }
   for (const [envName, env] of Object.entries(config.environments)) {
     for (const [name, svc] of Object.entries(env.services)) {

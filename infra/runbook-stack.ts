@@ -1,18 +1,15 @@
-// The stack: the run-state table, the notifications topic, the workers, and the two procedures'
-// state machines wired to them. Everything environment-specific comes from the config.
+// The stack: the run-state table, the notifications topic, and a state machine for every procedure
+// of the registry, with the workers its definition uses. Everything environment-specific comes from
+// the config; nothing here names a procedure.
 import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { Deps } from '../statemachines/deps.ts';
-import {
-  PRODUCTION_DEPLOYMENT,
-  productionDeploymentDefinition,
-} from '../statemachines/production-deployment.ts';
-import { ROLLBACK, rollbackDefinition } from '../statemachines/rollback.ts';
-import { deploymentBudgetSeconds, rollbackTimeoutSeconds } from '../statemachines/timing.ts';
-import { workers as registry, type WorkerName } from '../tasks/index.ts';
+import { type ProcedureSpec, stateMachineName } from '../statemachines/procedure.ts';
+import { PROCEDURES } from '../statemachines/registry.ts';
+import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import { type Config, catalogueOf } from './config.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
@@ -22,18 +19,16 @@ export interface RunbookStackProps extends StackProps {
   readonly config: Config;
 }
 
-/** Longest a deployment may run, for this config: the longest approval wait and bake of any environment. */
-export function maxDeploymentSeconds(config: Config): number {
-  const policies = Object.values(config.environments).map((e) => e.policy);
-  return deploymentBudgetSeconds(config.polling, {
-    approvalSeconds: Math.max(...policies.map((p) => p.approvalTimeoutMinutes * 60)),
-    bakeSeconds: Math.max(...policies.map((p) => p.bakeMinutes * 60)),
-  });
-}
+/** The construct id of a procedure's machine: production-deployment -> ProductionDeployment. */
+const constructId = (procedure: ProcedureSpec) =>
+  procedure.name.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
 
 export class RunbookStack extends Stack {
-  readonly deployment: RunbookStateMachine;
-  readonly rollback: RunbookStateMachine;
+  /** Every procedure's state machine, by procedure name. */
+  readonly machines = new Map<string, RunbookStateMachine>();
+  /** Every worker function, and which procedures' machines run nestedIn in which. */
+  readonly workers: Workers;
+  private readonly nestedIn = new Map<string, Set<string>>();
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
@@ -48,39 +43,42 @@ export class RunbookStack extends Stack {
     });
     const notifications = new Notifications(this, 'Notifications', config.notifications);
     const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic });
+    this.workers = workers;
 
-    const shared: Omit<Deps, 'maxRunSeconds'> = {
-      worker: (name) => workers.fn(name),
-      table: table.tableName,
-      topicArn: notifications.topic.topicArn,
-      catalogue: catalogueOf(config),
-      timing: config.polling,
+    const catalogue = catalogueOf(config);
+    // A machine is built when first needed: in registry order, or earlier when another runs it nestedIn.
+    const machine = (procedure: ProcedureSpec): RunbookStateMachine => {
+      const built = this.machines.get(procedure.name);
+      if (built) return built;
+      // Each machine's timeout is also how long its lock outlives a run that dies without its Catch.
+      const { runSeconds } = procedure.budget({ timing: config.polling, catalogue });
+      const deps: Deps = {
+        procedure: procedure.name,
+        worker: (worker) => workers.fn(worker),
+        stateMachine: (child) => {
+          this.nestedIn.set(
+            procedure.name,
+            new Set([...(this.nestedIn.get(procedure.name) ?? []), child.name]),
+          );
+          return machine(child).stateMachine;
+        },
+        table: table.tableName,
+        topicArn: notifications.topic.topicArn,
+        catalogue,
+        timing: config.polling,
+        maxRunSeconds: runSeconds,
+      };
+      const made = new RunbookStateMachine(this, constructId(procedure), {
+        stateMachineName: stateMachineName(procedure),
+        comment: procedure.summary,
+        definition: (scope) => procedure.definition(scope, deps),
+        timeout: Duration.seconds(runSeconds),
+        alarmTopic: notifications.topic,
+      });
+      this.machines.set(procedure.name, made);
+      return made;
     };
-    // Each machine's timeout is also how long its lock outlives a run that dies without its Catch.
-    const rollbackSeconds = rollbackTimeoutSeconds(config.polling);
-    const deploymentSeconds = maxDeploymentSeconds(config);
-
-    this.rollback = new RunbookStateMachine(this, 'Rollback', {
-      stateMachineName: `runbook-${ROLLBACK}`,
-      comment:
-        'Runbook "Rollback Procedure": restore a service to a given or its last known-good task definition.',
-      definition: (scope) => rollbackDefinition(scope, { ...shared, maxRunSeconds: rollbackSeconds }),
-      timeout: Duration.seconds(rollbackSeconds),
-      alarmTopic: notifications.topic,
-    });
-    this.deployment = new RunbookStateMachine(this, 'ProductionDeployment', {
-      stateMachineName: `runbook-${PRODUCTION_DEPLOYMENT}`,
-      comment:
-        'Runbook "Production Deployment": approval, snapshot, new revision, healthy targets, bake; rolls back on failure.',
-      definition: (scope) =>
-        productionDeploymentDefinition(
-          scope,
-          { ...shared, maxRunSeconds: deploymentSeconds },
-          this.rollback.stateMachine,
-        ),
-      timeout: Duration.seconds(deploymentSeconds),
-      alarmTopic: notifications.topic,
-    });
+    for (const procedure of PROCEDURES) machine(procedure);
 
     // A run that times out or is stopped runs no Catch, and a failure no Catch could handle may leave
     // its lock: EventBridge hands such runs to a worker that releases the lock and pages (the alarms
@@ -93,14 +91,11 @@ export class RunbookStack extends Stack {
         detailType: ['Step Functions Execution Status Change'],
         detail: {
           status: ['TIMED_OUT', 'ABORTED', 'FAILED'],
-          stateMachineArn: [
-            this.deployment.stateMachine.stateMachineArn,
-            this.rollback.stateMachine.stateMachineArn,
-          ],
+          stateMachineArn: PROCEDURES.map((p) => machine(p).stateMachine.stateMachineArn),
         },
       },
       targets: [
-        new eventTargets.LambdaFunction(workers.fn('handle-abandoned-run'), {
+        new eventTargets.LambdaFunction(workers.fn(handleAbandonedRun), {
           retryAttempts: 8,
           maxEventAge: Duration.hours(2),
           event: events.RuleTargetInput.fromObject({
@@ -114,68 +109,38 @@ export class RunbookStack extends Stack {
       ],
     });
 
-    acknowledgeFindings(this, workers, config);
+    this.acknowledgeFindings(config);
   }
-}
 
-/** The cdk-nag findings this stack accepts, each on the construct it concerns, with the reason a reviewer reads. */
-function acknowledgeFindings(stack: RunbookStack, workers: Workers, config: Config): void {
-  const ack = (scope: Construct, finding: string, reason: string) =>
-    Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
-  ack(
-    workers,
-    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'The managed basic execution role only lets each worker write its own CloudWatch Logs.',
-  );
-  ack(
-    workers,
-    'IAM5[Resource::*]',
-    'Only for actions without resource-level permissions: X-Ray trace segments, elasticloadbalancing:DescribeTargetHealth, ecs:DescribeTaskDefinition/RegisterTaskDefinition, and ecs:ListTasks (limited to the configured clusters by the ecs:cluster condition).',
-  );
-  ack(
-    workers,
-    'IAM5[Action::kms:GenerateDataKey*]',
-    'Publishing to the KMS-encrypted notifications topic needs GenerateDataKey* on its key (granted by grantPublish, on that key only).',
-  );
-  ack(
-    workers,
-    `IAM5[Resource::arn:<AWS::Partition>:rds:${config.region}:${config.account}:snapshot:pre-deploy-*]`,
-    'The snapshot workers create and read only snapshots named pre-deploy-*; the name carries the run, so it cannot be known at deploy time.',
-  );
-  ack(
-    workers,
-    `IAM5[Resource::arn:<AWS::Partition>:ecs:${config.region}:${config.account}:task-definition/*]`,
-    'ecs:TagResource on task definitions only while registering them (condition ecs:CreateAction = RegisterTaskDefinition), so the new revision keeps its tags.',
-  );
-  const clusters = new Set(
-    Object.values(config.environments).flatMap((e) => Object.values(e.services).map((s) => s.cluster)),
-  );
-  for (const cluster of clusters) {
-    ack(
-      workers,
-      `IAM5[Resource::arn:<AWS::Partition>:ecs:${config.region}:${config.account}:task/${cluster}/*]`,
-      'ecs:DescribeTasks on the tasks of a configured cluster; task ids are not known before the tasks start.',
-    );
-  }
-  for (const machine of [stack.deployment, stack.rollback]) {
-    ack(
-      machine,
-      'IAM5[Resource::*]',
-      'X-Ray tracing of the state machine needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
-    );
-    for (const name of Object.keys(registry) as WorkerName[]) {
-      const fn = workers.fn(name);
-      const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+  /** The cdk-nag findings of the state machines' roles, each on the machine it concerns, with the reason a reviewer reads. */
+  private acknowledgeFindings(config: Config): void {
+    const ack = (scope: Construct, finding: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
+    for (const [name, machine] of this.machines) {
       ack(
         machine,
-        `IAM5[Resource::<${logicalId}.Arn>:*]`,
-        'CDK grants invoking the worker function and its versions (the :* suffix), nothing else.',
+        'IAM5[Resource::*]',
+        'X-Ray tracing of the state machine needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
       );
+      for (const worker of this.workers.workers.values()) {
+        const fn = this.workers.fn(worker);
+        const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
+        ack(
+          machine,
+          `IAM5[Resource::<${logicalId}.Arn>:*]`,
+          'CDK grants invoking the worker function and its versions (the :* suffix), nothing else.',
+        );
+      }
+      for (const child of this.nestedIn.get(name) ?? []) {
+        const childId = this.getLogicalId(
+          this.machines.get(child)?.stateMachine.node.defaultChild as CfnElement,
+        );
+        ack(
+          machine,
+          `IAM5[Resource::arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${childId}"}]}]}*]`,
+          `Running ${child} as a nestedIn execution (.sync) needs DescribeExecution/StopExecution on executions of that state machine only.`,
+        );
+      }
     }
   }
-  ack(
-    stack.deployment,
-    `IAM5[Resource::arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(stack.rollback.stateMachine.node.defaultChild as CfnElement)}"}]}]}*]`,
-    'Running the rollback as a nested execution (.sync) needs DescribeExecution/StopExecution on executions of the rollback state machine only.',
-  );
 }

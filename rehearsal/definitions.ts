@@ -6,16 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../infra/build-app.ts';
 import type { Config } from '../infra/config.ts';
-import type { WorkerName } from '../tasks/index.ts';
+import type { Worker } from '../tasks/worker.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL is open-ended JSON.
 export type Asl = { StartAt: string; States: Record<string, any>; TimeoutSeconds?: number; Comment?: string };
 
 export interface Definitions {
-  /** By procedure name ("production-deployment", "rollback"). */
+  /** By procedure name (the state machine's name without runbook-). */
   readonly machines: Record<string, { readonly arn: string; readonly name: string; readonly asl: Asl }>;
   /** Worker by Lambda function ARN, as the definitions reference them. */
-  readonly functions: Record<string, WorkerName>;
+  readonly functions: Record<string, Worker>;
   readonly table: string;
   readonly topicArn: string;
 }
@@ -33,13 +33,17 @@ export function synthesizeDefinitions(config: Config): Definitions {
     // Only the definitions are read: no bundling, and the compliance checks are left to cdk synth and the tests.
     const { app, stack } = buildApp(config, { outdir, bundle: false, validate: false });
     const template = app.synth().getStackByName(stack.stackName).template as Template;
-    return definitionsFromTemplate(template, config);
+    return definitionsFromTemplate(template, config, stack.workers.workers);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-export function definitionsFromTemplate(template: Template, config: Config): Definitions {
+export function definitionsFromTemplate(
+  template: Template,
+  config: Config,
+  workers: ReadonlyMap<string, Worker>,
+): Definitions {
   const { region, account } = config;
   const resources = template.Resources;
   const machineName = (id: string) => String(resources[id]?.Properties?.StateMachineName ?? id);
@@ -71,7 +75,7 @@ export function definitionsFromTemplate(template: Template, config: Config): Def
   };
 
   const machines: Record<string, { arn: string; name: string; asl: Asl }> = {};
-  const functions: Record<string, WorkerName> = {};
+  const functions: Record<string, Worker> = {};
   let table = '';
   let topicArn = '';
   for (const [id, resource] of Object.entries(resources)) {
@@ -84,8 +88,8 @@ export function definitionsFromTemplate(template: Template, config: Config): Def
     }
     if (resource.Type === 'AWS::Lambda::Function') {
       const path = String(resource.Metadata?.['aws:cdk:path'] ?? '');
-      const worker = /\/Workers\/([a-z-]+)\/Resource$/.exec(path)?.[1];
-      if (worker) functions[resolve({ 'Fn::GetAtt': [id, 'Arn'] })] = worker as WorkerName;
+      const worker = workers.get(/\/Workers\/([a-z-]+)\/Resource$/.exec(path)?.[1] ?? '');
+      if (worker) functions[resolve({ 'Fn::GetAtt': [id, 'Arn'] })] = worker;
     }
     if (resource.Type === 'AWS::DynamoDB::GlobalTable') table = id;
     if (resource.Type === 'AWS::SNS::Topic') topicArn = resolve({ Ref: id });

@@ -4,7 +4,6 @@
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
 import type { Clients } from '../tasks/clients.ts';
-import { workers } from '../tasks/index.ts';
 import { invoke, type Worker } from '../tasks/worker.ts';
 import type { SimulatedAccount } from './account/account.ts';
 import type { Asl, Definitions } from './definitions.ts';
@@ -55,10 +54,7 @@ export function taskHandlers(
   return handlers;
 }
 
-const workerOf = (definitions: Definitions, arn: string): Worker | undefined => {
-  const name = definitions.functions[arn];
-  return name ? workers[name] : undefined;
-};
+const workerOf = (definitions: Definitions, arn: string): Worker | undefined => definitions.functions[arn];
 
 /** Lets every pending event be handled (at the current simulated time) before a step moves the clock. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

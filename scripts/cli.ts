@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
-import { SCENARIO_NAMES } from '../rehearsal/scenarios.ts';
+import { PROCEDURES } from '../statemachines/registry.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
 
 // The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
@@ -23,16 +23,12 @@ program
   .description(
     "Run a procedure's synthesized state machine locally, against a simulated AWS account, on simulated time.",
   )
-  .argument('<procedure>', 'production-deployment or rollback')
+  .argument('<procedure>', PROCEDURES.map((p) => p.name).join(' or '))
   .option(
     '--input <file-or-json>',
-    'execution input: a JSON file or inline JSON (default: examples/<procedure>.json)',
+    "execution input: a JSON file or inline JSON (default: the scenario's input, else examples/<procedure>.json)",
   )
-  .addOption(
-    new Option('--scenario <name>', 'faults the simulated account injects')
-      .choices(SCENARIO_NAMES)
-      .default('happy'),
-  )
+  .option('--scenario <name>', "one of the procedure's scenarios (runbook procedures lists them)", 'happy')
   .addOption(
     new Option(
       '--approve <mode>',

@@ -2,7 +2,6 @@
 // account, shows the timeline, and ends with the outcome and what changed.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../infra/config.ts';
 import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
@@ -13,22 +12,37 @@ import {
   type RehearsalResult,
   rehearse,
 } from '../rehearsal/engine.ts';
-import { SCENARIO_NAMES, SCENARIOS } from '../rehearsal/scenarios.ts';
-import { PRODUCTION_DEPLOYMENT } from '../statemachines/production-deployment.ts';
-import { ROLLBACK } from '../statemachines/rollback.ts';
+import { faultScenario } from '../rehearsal/scenarios.ts';
+import { faultsOf, type ProcedureSpec, type ScenarioSpec } from '../statemachines/procedure.ts';
+import { PROCEDURES, procedureNamed } from '../statemachines/registry.ts';
 import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
-
-/** The procedures the stack defines (state machine runbook-<procedure>). */
-export const PROCEDURES: readonly string[] = [PRODUCTION_DEPLOYMENT, ROLLBACK];
-
-export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
 /** The CLI could not start the run (exit code 2): nothing was executed. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt';
+export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt' | 'scenario';
+
+/** The procedure and its scenario a command names, or a UsageError listing the known ones. */
+export function scenarioOf(command: { procedure: string; scenario: string }): {
+  procedure: ProcedureSpec;
+  scenario: ScenarioSpec;
+} {
+  const procedure = procedureNamed(command.procedure);
+  if (!procedure) {
+    throw new UsageError(
+      `unknown procedure '${command.procedure}' (known: ${PROCEDURES.map((p) => p.name).join(', ')})`,
+    );
+  }
+  const scenario = procedure.scenarios.find((s) => s.name === command.scenario);
+  if (!scenario) {
+    throw new UsageError(
+      `unknown scenario '${command.scenario}' for ${procedure.name} (known: ${procedure.scenarios.map((s) => s.name).join(', ')})`,
+    );
+  }
+  return { procedure, scenario };
+}
 
 export interface RehearseCommand {
   readonly procedure: string;
@@ -40,15 +54,13 @@ export interface RehearseCommand {
 }
 
 /** The execution input: inline JSON (any JSON value, as the console accepts), or a file holding it. */
-export function readInput(procedure: string, input: string | undefined): unknown {
-  if (input !== undefined) {
-    try {
-      return JSON.parse(input);
-    } catch {
-      // Not inline JSON: a file name.
-    }
+export function readInput(input: string): unknown {
+  try {
+    return JSON.parse(input);
+  } catch {
+    // Not inline JSON: a file name.
   }
-  const file = input ?? `${EXAMPLES_DIR}${procedure}.json`;
+  const file = input;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -97,28 +109,42 @@ export async function runRehearsal(
   config: Config,
   load: () => Definitions,
 ): Promise<{ result: RehearsalResult; exitCode: number }> {
-  const scenario = SCENARIOS[command.scenario];
-  if (!scenario)
-    throw new UsageError(`unknown scenario '${command.scenario}' (known: ${SCENARIO_NAMES.join(', ')})`);
-  if (!PROCEDURES.includes(command.procedure)) {
-    throw new UsageError(`unknown procedure '${command.procedure}' (known: ${PROCEDURES.join(', ')})`);
-  }
-  const input = readInput(command.procedure, command.input);
+  const { procedure, scenario } = scenarioOf(command);
+  const faults = faultScenario(faultsOf(scenario));
+  if (!faults)
+    throw new Error(`scenario ${scenario.name} names faults '${faultsOf(scenario)}' the rehearsal has not`);
+  const input =
+    command.input !== undefined ? readInput(command.input) : (scenario.input ?? procedure.example);
   const definitions = load();
-  // Prompt only where a person can answer; never hang in CI.
+  // A scenario that decides its approval its own way does so unless told otherwise; else prompt
+  // only where a person can answer, and never hang in CI.
   const mode: ApproveMode =
-    command.approve ?? (process.stdin.isTTY && !process.env.CI && !command.json ? 'prompt' : 'auto');
+    command.approve ??
+    (scenario.approval !== undefined
+      ? 'scenario'
+      : process.stdin.isTTY && !process.env.CI && !command.json
+        ? 'prompt'
+        : 'auto');
   if (mode === 'prompt' && !process.stdin.isTTY) {
     throw new UsageError('--approve prompt needs a terminal to ask on; use auto, reject or expire');
   }
-  const approver: Approver = mode === 'prompt' ? promptApprover() : mode === 'auto' ? 'approve' : mode;
+  const approver: Approver =
+    mode === 'prompt'
+      ? promptApprover()
+      : mode === 'auto'
+        ? 'approve'
+        : mode === 'scenario'
+          ? (scenario.approval ?? 'approve')
+          : mode;
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (!command.json) {
     out(
       style.bold(`Rehearsal of ${command.procedure}`) +
-        style.dim(` · scenario ${scenario.name} · approvals ${mode} · simulated account, no AWS`),
+        style.dim(
+          ` · scenario ${scenario.name} · approvals ${mode === 'scenario' ? (typeof scenario.approval === 'string' ? scenario.approval : 'as the scenario sends') : mode} · simulated account, no AWS`,
+        ),
     );
     out(style.dim(`  ${scenario.description}`));
   }
@@ -126,9 +152,9 @@ export async function runRehearsal(
   const result = await rehearse({
     config,
     definitions,
-    procedure: command.procedure,
+    procedure: procedure.name,
     input,
-    scenario,
+    scenario: faults,
     approver,
     ...(!command.json && { onEvent: timelinePrinter(definitions, out, style) }),
   });

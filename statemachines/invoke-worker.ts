@@ -5,7 +5,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { WorkerName } from '../tasks/index.ts';
+import { errorName, TransientAwsError } from '../tasks/errors.ts';
+import type { Worker } from '../tasks/worker.ts';
 import type { Deps } from './deps.ts';
 import { TASK_TIMEOUT_SECONDS } from './timing.ts';
 
@@ -53,7 +54,7 @@ export function addRetries(task: sfn.TaskStateBase, kind: RetryKind): void {
     jitterStrategy: sfn.JitterType.FULL,
   });
   task.addRetry({
-    errors: ['TransientAwsError'],
+    errors: [errorName(TransientAwsError)],
     interval: Duration.seconds(2),
     maxAttempts: attempts.aws,
     backoffRate: 2,
@@ -75,7 +76,7 @@ export function invokeWorker(
   scope: Construct,
   stateName: string,
   deps: Deps,
-  worker: WorkerName,
+  worker: Worker,
   props: InvokeProps,
 ): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, stateName, {

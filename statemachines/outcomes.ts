@@ -3,7 +3,10 @@
 // error itself where it is not an outcome of its own); the notice only words the cause.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { NotifyEvent } from '../tasks/notify.ts';
+import type { RunbookErrorClass } from '../tasks/errors.ts';
+import { errorName } from '../tasks/errors.ts';
+import { type NotifyEvent, notify } from '../tasks/notify.ts';
+import { releaseLock as releaseLockWorker } from '../tasks/release-lock.ts';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 
@@ -18,8 +21,18 @@ export function failRun(scope: Construct): sfn.Fail {
 }
 
 /** Ends a run with an outcome of its own (DeploymentRolledBack, RollbackFailed) and the cause the notice worded. */
-export function failWith(scope: Construct, stateName: string, error: string, comment: string): sfn.Fail {
-  return new sfn.Fail(scope, stateName, { stateName, comment, error, causePath: '$.outcome.cause' });
+export function failWith(
+  scope: Construct,
+  stateName: string,
+  error: RunbookErrorClass,
+  comment: string,
+): sfn.Fail {
+  return new sfn.Fail(scope, stateName, {
+    stateName,
+    comment,
+    error: errorName(error),
+    causePath: '$.outcome.cause',
+  });
 }
 
 export interface NotifyProps {
@@ -49,7 +62,7 @@ export function notifyStep(scope: Construct, stateName: string, deps: Deps, prop
   }
   if (props.failurePath) payload['failure.$'] = props.failurePath;
   if (props.detail) payload['detail.$'] = props.detail;
-  return invokeWorker(scope, stateName, deps, 'notify', {
+  return invokeWorker(scope, stateName, deps, notify, {
     comment: `Announces '${props.event}' on the notifications topic.`,
     payload,
     resultPath: '$.outcome',
@@ -84,7 +97,7 @@ export function releaseLock(
   deps: Deps,
   next: sfn.IChainable,
 ): sfn.IChainable {
-  const release = invokeWorker(scope, stateName, deps, 'release-lock', {
+  const release = invokeWorker(scope, stateName, deps, releaseLockWorker, {
     comment: "Releases this run's lock on the service (only if this run still owns it).",
     payload: { table: deps.table, 'lock.$': '$.request.lock' },
     resultPath: '$.lockRelease',

@@ -5,7 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { WorkerName } from '../tasks/index.ts';
+import type { Worker } from '../tasks/worker.ts';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 
@@ -13,7 +13,7 @@ export interface PollUntilDoneProps {
   /** Console names of the loop's states. */
   readonly names: { start: string; check: string; done: string; wait: string; finished: string };
   readonly comment: string;
-  readonly worker: WorkerName;
+  readonly worker: Worker;
   /** The check's payload; the round counter and budget are added. */
   readonly payload: Record<string, unknown>;
   /** Where the check's latest result is kept, e.g. $.rollout. */

@@ -2,7 +2,8 @@
 // the run with a cause naming the fields; nothing is changed), then the target's lock.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { WorkerName } from '../tasks/index.ts';
+import { acquireLock as acquireLockWorker } from '../tasks/acquire-lock.ts';
+import type { Worker } from '../tasks/worker.ts';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { notifyAndFail } from './outcomes.ts';
@@ -11,7 +12,7 @@ import { notifyAndFail } from './outcomes.ts';
 export function validateInput(
   scope: Construct,
   deps: Deps,
-  worker: Extract<WorkerName, `validate-${string}`>,
+  worker: Worker,
   props: { procedure: string; comment: string; fail: sfn.Fail },
 ) {
   const validate = invokeWorker(scope, 'Validate Input', deps, worker, {
@@ -51,7 +52,7 @@ export function validateInput(
 
 /** One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder. */
 export function acquireLock(scope: Construct, deps: Deps, comment: string) {
-  return invokeWorker(scope, 'Acquire Lock', deps, 'acquire-lock', {
+  return invokeWorker(scope, 'Acquire Lock', deps, acquireLockWorker, {
     comment,
     payload: {
       table: deps.table,

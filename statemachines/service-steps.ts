@@ -1,6 +1,9 @@
 // Steps deploy and rollback share: point a service somewhere, wait until the rollout is ours and
 // complete, wait until the new tasks' targets are healthy, and switch the maintenance page.
 import type { Construct } from 'constructs';
+import { checkDeployment } from '../tasks/check-deployment.ts';
+import { checkTargetHealth } from '../tasks/check-target-health.ts';
+import { updateService } from '../tasks/update-service.ts';
 import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { PollUntilDone } from './poll-until-done.ts';
@@ -44,7 +47,7 @@ export function waitUntilStable(
     },
     comment:
       'Done only when the PRIMARY deployment is ours, carries our task definition, its rolloutState is COMPLETED and running == desired.',
-    worker: 'check-deployment',
+    worker: checkDeployment,
     payload: {
       'cluster.$': target.cluster,
       'service.$': target.service,
@@ -73,7 +76,7 @@ export function waitForHealthyTargets(
     },
     comment:
       'Done when at least desired-count targets of the new tasks are healthy; draining and empty never count.',
-    worker: 'check-target-health',
+    worker: checkTargetHealth,
     payload: {
       'cluster.$': paths.cluster,
       'service.$': paths.service,
@@ -92,7 +95,7 @@ export function waitForHealthyTargets(
 /** Scales the maintenance page service (1 = on, 0 = off) and waits until it has settled. */
 export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean, pagePath: string) {
   const label = on ? 'Maintenance Page On' : 'Maintenance Page Off';
-  const scale = invokeWorker(scope, label, deps, 'update-service', {
+  const scale = invokeWorker(scope, label, deps, updateService, {
     comment: on
       ? 'Runbook step 2: show the maintenance page while the service rolls.'
       : 'Runbook step 8: hide the maintenance page.',
@@ -125,7 +128,7 @@ export function rollOut(
   deps: Deps,
   props: { stateName: string; comment: string; taskDefinition: string; resultPath: string },
 ) {
-  const update = invokeWorker(scope, props.stateName, deps, 'update-service', {
+  const update = invokeWorker(scope, props.stateName, deps, updateService, {
     comment: props.comment,
     payload: {
       'cluster.$': '$.request.cluster',

@@ -5,11 +5,13 @@
 import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { LockHeld, rethrowAws } from './errors.ts';
-import { LockSchema } from './schemas.ts';
+import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const acquireLock = defineWorker({
   name: 'acquire-lock',
+  entry: import.meta.url,
+  actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   input: z.object({
     table: z.string().min(1),
     lock: LockSchema,

@@ -1,7 +1,9 @@
 // Resolving an input against the catalogue: shared by the validation workers and the CLI.
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors.ts';
-import { type Catalogue, type Execution, ImageDigest, type ImagePolicy, type Issue } from './schemas.ts';
+import { type Catalogue, ImageDigest, type ImagePolicy } from './schemas/catalogue.ts';
+import type { Execution } from './schemas/execution.ts';
+import type { Issue } from './schemas/issues.ts';
 
 export type { Issue };
 
@@ -25,9 +27,6 @@ export function lookUpService(catalogue: Catalogue, environment: string, service
   }
   return { env, svc };
 }
-
-/** The lock key of a service: deploy, rollback and scale on the same service exclude each other. */
-export const serviceLockKey = (cluster: string, service: string) => `ecs:${cluster}/${service}`;
 
 /** A short, stable suffix from the execution id: the same run (and its redrive) names things the same way. */
 export const runSuffix = (executionId: string) =>

@@ -5,13 +5,15 @@
 import { type Deployment, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws, DeploymentFailed, DeploymentTimedOut, EcsRolledBack } from './errors.ts';
-import { PollSchema } from './schemas.ts';
+import { PollSchema } from './schemas/poll.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 const family = (arn: string) => arn.split('/').pop() ?? arn;
 
 export const checkDeployment = defineWorker({
   name: 'check-deployment',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeServices'],
   input: PollSchema.extend({
     cluster: z.string().min(1),
     service: z.string().min(1),

@@ -10,13 +10,15 @@ import {
 import { z } from 'zod';
 import { describeImageProblem, imageProblems } from './catalogue.ts';
 import { aws, InvalidInput, PreflightFailed, rethrowAws } from './errors.ts';
-import { ImagePolicySchema } from './schemas.ts';
+import { ImagePolicySchema } from './schemas/catalogue.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 const familyOf = (arn: string) => (arn.split('/').pop() ?? arn).split(':')[0];
 
 export const checkRelease = defineWorker({
   name: 'check-release',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition'],
   input: z.object({
     environment: z.string().min(1),
     service: z.string().min(1),

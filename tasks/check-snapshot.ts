@@ -2,11 +2,13 @@
 import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { aws, SnapshotFailed } from './errors.ts';
-import { PollSchema } from './schemas.ts';
+import { PollSchema } from './schemas/poll.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const checkSnapshot = defineWorker({
   name: 'check-snapshot',
+  entry: import.meta.url,
+  actions: ['rds:DescribeDBSnapshots'],
   input: PollSchema.extend({ snapshotId: z.string().min(1) }),
   run: async ({ snapshotId, attempt, maxAttempts }, { rds }) => {
     const found = await aws('RDS DescribeDBSnapshots', () =>

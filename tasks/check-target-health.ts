@@ -9,11 +9,18 @@ import {
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { aws, TargetsUnhealthy } from './errors.ts';
-import { PollSchema } from './schemas.ts';
+import { PollSchema } from './schemas/poll.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const checkTargetHealth = defineWorker({
   name: 'check-target-health',
+  entry: import.meta.url,
+  actions: [
+    'ecs:DescribeServices',
+    'elasticloadbalancing:DescribeTargetHealth',
+    'ecs:ListTasks',
+    'ecs:DescribeTasks',
+  ],
   input: PollSchema.extend({
     cluster: z.string().min(1),
     service: z.string().min(1),

@@ -16,6 +16,8 @@ const NOT_POSSIBLE = new Set([
 
 export const createSnapshot = defineWorker({
   name: 'create-snapshot',
+  entry: import.meta.url,
+  actions: ['rds:CreateDBSnapshot', 'rds:AddTagsToResource', 'rds:DescribeDBSnapshots'],
   input: z.object({
     dbInstance: z.string().min(1),
     snapshotId: z.string().min(1),

@@ -1,4 +1,4 @@
-// Every error a state machine catches by name. `name` is the string a Catch or Retry matches,
+// Every error a state machine catches or ends with, by name. `name` is the string a Catch or Retry matches,
 // so it is spelled out (never derived from the class name, which a bundler may rename).
 
 /** Base class of the runbook's own errors. */
@@ -55,6 +55,32 @@ export class AlarmDuringBake extends RunbookError {
 export class TransientAwsError extends RunbookError {
   override readonly name = 'TransientAwsError';
 }
+
+/** A person rejected the approval request (or the decision was not an approval with an approver). */
+export class ApprovalRejected extends RunbookError {
+  override readonly name = 'ApprovalRejected';
+}
+
+/** Nobody decided the approval request before it expired. */
+export class ApprovalExpired extends RunbookError {
+  override readonly name = 'ApprovalExpired';
+}
+
+/** The deployment failed after a change and the rollback restored the service (the cause names what failed). */
+export class DeploymentRolledBack extends RunbookError {
+  override readonly name = 'DeploymentRolledBack';
+}
+
+/** The rollback could not restore the service; a person must act (the on-call is paged). */
+export class RollbackFailed extends RunbookError {
+  override readonly name = 'RollbackFailed';
+}
+
+/** A concrete error class of the runbook's own. */
+export type RunbookErrorClass = new (message: string) => RunbookError;
+
+/** The name a Catch, a Retry or a Fail state uses for an error class (a typo fails the type check). */
+export const errorName = (error: RunbookErrorClass): string => new error('').name;
 
 /** Names of the AWS and network errors that mean "not done, try again later". */
 const TRANSIENT = new Set([

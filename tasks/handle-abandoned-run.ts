@@ -11,6 +11,8 @@ import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const handleAbandonedRun = defineWorker({
   name: 'handle-abandoned-run',
+  entry: import.meta.url,
+  actions: ['dynamodb:Scan', 'dynamodb:DeleteItem', 'sns:Publish'],
   input: z.object({
     table: z.string().min(1),
     topicArn: z.string().min(1),

@@ -51,6 +51,8 @@ export function originalError(failure: { Error: string; Cause?: string | undefin
 
 export const notify = defineWorker({
   name: 'notify',
+  entry: import.meta.url,
+  actions: ['sns:Publish'],
   input: z.object({
     topicArn: z.string().min(1),
     event: z.enum(Object.keys(EVENTS) as [NotifyEvent, ...NotifyEvent[]]),

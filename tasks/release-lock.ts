@@ -2,11 +2,13 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { rethrowAws } from './errors.ts';
-import { LockSchema } from './schemas.ts';
+import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const releaseLock = defineWorker({
   name: 'release-lock',
+  entry: import.meta.url,
+  actions: ['dynamodb:DeleteItem'],
   input: z.object({ table: z.string().min(1), lock: LockSchema }),
   run: async ({ table, lock }, { dynamodb }) => {
     try {

@@ -5,10 +5,13 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { aws } from './errors.ts';
 import { publish } from './publish.ts';
+import { approvalKey } from './run-state.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const requestApproval = defineWorker({
   name: 'request-approval',
+  entry: import.meta.url,
+  actions: ['dynamodb:PutItem', 'sns:Publish'],
   input: z.object({
     table: z.string().min(1),
     topicArn: z.string().min(1),
@@ -43,7 +46,7 @@ export const requestApproval = defineWorker({
           new PutItemCommand({
             TableName: table,
             Item: {
-              pk: { S: `approval#${approvalId}` },
+              pk: { S: approvalKey(approvalId) },
               taskToken: { S: token },
               executionId: { S: executionId },
               procedure: { S: request.procedure },

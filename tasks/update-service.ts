@@ -7,6 +7,8 @@ import { defineWorker, lambdaHandler } from './worker.ts';
 
 export const updateService = defineWorker({
   name: 'update-service',
+  entry: import.meta.url,
+  actions: ['ecs:UpdateService'],
   input: z
     .object({
       cluster: z.string().min(1),

@@ -3,11 +3,18 @@
 import type { z } from 'zod';
 import { type Clients, createClients } from './clients.ts';
 import { InvalidInput } from './errors.ts';
-import { describeIssues } from './schemas.ts';
+import { describeIssues } from './schemas/issues.ts';
+
+/** An IAM action, as the Service Authorization Reference names it. */
+export type IamAction = `${string}:${string}`;
 
 export interface Worker<S extends z.ZodType = z.ZodType, O = unknown> {
   /** kebab-case; the Lambda function and the rehearsal find the worker by it. */
   readonly name: string;
+  /** The module exporting the Lambda `handler` (its import.meta.url); the stack bundles it. */
+  readonly entry: string;
+  /** The IAM actions its AWS calls need; the stack grants each on the resources the config names. */
+  readonly actions: readonly IamAction[];
   readonly input: S;
   run(input: z.output<S>, clients: Clients): Promise<O>;
 }

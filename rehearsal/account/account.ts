@@ -3,8 +3,7 @@
 // same response shapes, through real SDK clients (see clients.ts), and records every change made.
 import { createHash } from 'node:crypto';
 import type { Config } from '../../infra/config.ts';
-import { serviceLockKey } from '../../tasks/catalogue.ts';
-import { knownGoodKey } from '../../tasks/record-known-good.ts';
+import { knownGoodKey, serviceLockKey } from '../../tasks/run-state.ts';
 import type { Scenario } from '../scenarios.ts';
 import { SimulatedClock } from './clock.ts';
 import { SimulatedCloudWatch } from './cloudwatch.ts';

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { type Asl, type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
 import { CLOCK_RESOURCE, localDefinition } from '../../rehearsal/local-definition.ts';
+import { PROCEDURES as REGISTERED } from '../../statemachines/registry.ts';
 
 type Retrier = {
   ErrorEquals: string[];
@@ -21,7 +22,7 @@ type State = Record<string, any>;
 const validate = (asl: Asl): { isValid: boolean; errorsText: (separator?: string) => string } =>
   aslValidator(structuredClone(asl));
 
-const PROCEDURES = ['production-deployment', 'rollback'] as const;
+const PROCEDURES = REGISTERED.map((p) => p.name);
 const LAMBDA_TRANSIENT = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -54,7 +55,7 @@ const aslOf = (procedure: string): Asl => {
 const statesOf = (procedure: string) => Object.entries(aslOf(procedure).States) as [string, State][];
 const allStates = () =>
   PROCEDURES.flatMap((p) => statesOf(p).map(([name, s]) => ({ procedure: p, name, s })));
-const workerOf = (s: State | undefined) => definitions.functions[String(s?.Resource)];
+const workerOf = (s: State | undefined) => definitions.functions[String(s?.Resource)]?.name;
 const retriers = (s: State): Retrier[] => s.Retry ?? [];
 const catchers = (s: State): Catcher[] => s.Catch ?? [];
 

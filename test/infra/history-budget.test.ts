@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../infra/config.ts';
 import { type Asl, type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
-import { MAX_POLL_ROUNDS, pollRoundsPerDeployment } from '../../statemachines/timing.ts';
+import { pollRoundsPerDeployment } from '../../statemachines/production-deployment/timing.ts';
+import { PROCEDURES as REGISTERED } from '../../statemachines/registry.ts';
+import { MAX_POLL_ROUNDS } from '../../statemachines/timing.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL states are open-ended JSON.
 type State = Record<string, any>;
@@ -20,7 +22,7 @@ type Run = { events: number; path: string[]; taskVisits: number };
 const HISTORY_QUOTA = 25_000;
 const EXECUTION_EVENTS = 2;
 const EVENTS_PER_RETRY = 3;
-const PROCEDURES = ['production-deployment', 'rollback'] as const;
+const PROCEDURES = REGISTERED.map((p) => p.name);
 
 /** Successors of a state: Next, Default, each Choice's Next and each Catch's Next. */
 function successors(s: State): string[] {

@@ -2,11 +2,13 @@
 // Registering changes nothing that runs; the old revision stays the way back.
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
-import { aws, InvalidInput } from './errors.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { aws, InvalidInput } from '../errors.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const registerTaskDefinition = defineWorker({
   name: 'register-task-definition',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
   input: z.object({ from: z.string().min(1), containerName: z.string().min(1), image: z.string().min(1) }),
   run: async ({ from, containerName, image }, { ecs }) => {
     const described = await aws('ECS DescribeTaskDefinition', () =>

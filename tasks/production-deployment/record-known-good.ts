@@ -3,13 +3,14 @@
 // former to the latter.
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { aws } from './errors.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
-
-export const knownGoodKey = (lockKey: string) => `known-good#${lockKey}`;
+import { aws } from '../errors.ts';
+import { knownGoodKey } from '../run-state.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const recordKnownGood = defineWorker({
   name: 'record-known-good',
+  entry: import.meta.url,
+  actions: ['dynamodb:PutItem'],
   input: z.object({
     table: z.string().min(1),
     lockKey: z.string().min(1),

@@ -2,9 +2,9 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findKnownGood } from '../../tasks/find-known-good.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { awsError, testClients, throttled } from './support.ts';
+import { findKnownGood } from '../../../tasks/rollback/find-known-good.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const ecsMock = mockClient(ECSClient);

@@ -2,12 +2,14 @@
 // the loop's poll budget) is over.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
-import { AlarmDuringBake, aws } from './errors.ts';
-import { PollSchema } from './schemas.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { AlarmDuringBake, aws } from '../errors.ts';
+import { PollSchema } from '../schemas/poll.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const checkAlarms = defineWorker({
   name: 'check-alarms',
+  entry: import.meta.url,
+  actions: ['cloudwatch:DescribeAlarms'],
   input: PollSchema.extend({
     alarms: z.array(z.string()),
     bakeSeconds: z.number().int().min(0),

@@ -4,11 +4,13 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
-import { aws, PreflightFailed } from './errors.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { aws, PreflightFailed } from '../errors.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const captureBaseline = defineWorker({
   name: 'capture-baseline',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeServices', 'elasticloadbalancing:DescribeTargetHealth', 'cloudwatch:DescribeAlarms'],
   input: z.object({
     cluster: z.string().min(1),
     service: z.string().min(1),

@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { registerTaskDefinition } from '../../tasks/register-task-definition.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { awsError, testClients, throttled } from './support.ts';
+import { registerTaskDefinition } from '../../../tasks/production-deployment/register-task-definition.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
 
 const ecsMock = mockClient(ECSClient);
 const clients = testClients();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Catalogue } from '../../tasks/schemas.ts';
-import { resolveRollback, validateRollbackInput } from '../../tasks/validate-rollback-input.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { testClients } from './support.ts';
+import { resolveRollback, validateRollbackInput } from '../../../tasks/rollback/validate-rollback-input.ts';
+import type { Catalogue } from '../../../tasks/schemas/catalogue.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
 
 const clients = testClients();
 

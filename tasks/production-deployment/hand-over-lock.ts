@@ -4,12 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { LockHeld, rethrowAws } from './errors.ts';
-import { LockSchema } from './schemas.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { LockHeld, rethrowAws } from '../errors.ts';
+import { LockSchema } from '../schemas/lock.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const handOverLock = defineWorker({
   name: 'hand-over-lock',
+  entry: import.meta.url,
+  actions: ['dynamodb:UpdateItem'],
   input: z.object({ table: z.string().min(1), lock: LockSchema }),
   run: async ({ table, lock }, { dynamodb }) => {
     const token = randomUUID();

@@ -3,23 +3,25 @@
 // Run on its own from the console, or by production-deployment, which then holds the lock and notifies.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { Deps } from './deps.ts';
-import { invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
-import { acquireLock, validateInput } from './run-start.ts';
-import { rollOut, switchMaintenancePage } from './service-steps.ts';
-
-export const ROLLBACK = 'rollback';
+import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
+import { errorName, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
+import { findKnownGood as findKnownGoodWorker } from '../../tasks/rollback/find-known-good.ts';
+import { validateRollbackInput } from '../../tasks/rollback/validate-rollback-input.ts';
+import type { Deps } from '../deps.ts';
+import { invokeWorker } from '../invoke-worker.ts';
+import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import { acquireLock, validateInput } from '../run-start.ts';
+import { rollOut, switchMaintenancePage } from '../service-steps.ts';
 
 const startedByDeployment = notNull('$.request.parentExecution');
 
 export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable {
-  const procedure = ROLLBACK;
+  const { procedure } = deps;
   const fail = failRun(scope);
   const rollbackFailed = failWith(
     scope,
     'Rollback Failed',
-    'RollbackFailed',
+    RollbackFailed,
     'The service could not be restored.',
   );
 
@@ -66,7 +68,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .otherwise(releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageFailed));
 
   // 1. Validate and resolve. 2. The lock (re-entrant for the deployment that started this rollback).
-  const validate = validateInput(scope, deps, 'validate-rollback-input', {
+  const validate = validateInput(scope, deps, validateRollbackInput, {
     procedure,
     fail,
     comment: 'Checks the input and resolves the service from config; changes nothing.',
@@ -82,7 +84,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     .when(startedByDeployment, asIs)
     .otherwise(notifyFailure);
   // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
-  lock.addCatch(lockFailed, { errors: ['LockHeld'], resultPath: '$.failure' });
+  lock.addCatch(lockFailed, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
   lock.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   // 3. Where to go back to.
@@ -91,7 +93,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     parameters: { 'taskDefinition.$': '$.request.taskDefinition' },
     resultPath: '$.target',
   });
-  const findKnownGood = invokeWorker(scope, 'Find Known Good', deps, 'find-known-good', {
+  const findKnownGood = invokeWorker(scope, 'Find Known Good', deps, findKnownGoodWorker, {
     comment:
       'No task definition given: the newest known-good release that differs from what the service runs now.',
     payload: {
@@ -111,7 +113,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   // 4. Restore, then wait until ours, complete and healthy.
   // A task definition a person names must be of the service's family with images the environment
   // accepts, and must exist; a deployment's own rollback restores its baseline unquestioned.
-  const checkRelease = invokeWorker(scope, 'Check Release', deps, 'check-release', {
+  const checkRelease = invokeWorker(scope, 'Check Release', deps, checkReleaseWorker, {
     comment:
       "A named task definition must exist, be of the service's family, and carry only allowed images where it changes them.",
     payload: {

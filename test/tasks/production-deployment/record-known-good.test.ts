@@ -1,9 +1,10 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { knownGoodKey, recordKnownGood } from '../../tasks/record-known-good.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { awsError, testClients } from './support.ts';
+import { recordKnownGood } from '../../../tasks/production-deployment/record-known-good.ts';
+import { knownGoodKey } from '../../../tasks/run-state.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients } from '../support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const clients = testClients();

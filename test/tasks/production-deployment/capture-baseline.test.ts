@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { captureBaseline } from '../../tasks/capture-baseline.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { awsError, testClients, throttled } from './support.ts';
+import { captureBaseline } from '../../../tasks/production-deployment/capture-baseline.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);

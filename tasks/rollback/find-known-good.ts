@@ -4,12 +4,14 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
-import { aws, InvalidInput } from './errors.ts';
-import { knownGoodKey } from './record-known-good.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { aws, InvalidInput } from '../errors.ts';
+import { knownGoodKey } from '../run-state.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
 
 export const findKnownGood = defineWorker({
   name: 'find-known-good',
+  entry: import.meta.url,
+  actions: ['dynamodb:GetItem', 'ecs:DescribeServices'],
   input: z.object({
     table: z.string().min(1),
     lockKey: z.string().min(1),

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Catalogue } from '../../tasks/schemas.ts';
-import { resolveDeployment, validateDeploymentInput } from '../../tasks/validate-deployment-input.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { testClients } from './support.ts';
+import {
+  resolveDeployment,
+  validateDeploymentInput,
+} from '../../../tasks/production-deployment/validate-deployment-input.ts';
+import type { Catalogue } from '../../../tasks/schemas/catalogue.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
 
 const digest = `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'a'.repeat(64)}`;
 const catalogue: Catalogue = {

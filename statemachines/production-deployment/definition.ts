@@ -5,33 +5,46 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { Deps } from './deps.ts';
-import { addRetries, invokeWorker } from './invoke-worker.ts';
-import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from './outcomes.ts';
-import { PollUntilDone } from './poll-until-done.ts';
-import { acquireLock, validateInput } from './run-start.ts';
-import { rollOut, switchMaintenancePage } from './service-steps.ts';
-import { rollbackTimeoutSeconds } from './timing.ts';
+import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
+import { checkSnapshot } from '../../tasks/check-snapshot.ts';
+import { createSnapshot as createSnapshotWorker } from '../../tasks/create-snapshot.ts';
+import {
+  ApprovalExpired,
+  ApprovalRejected,
+  DeploymentRolledBack,
+  errorName,
+  LockHeld,
+  RollbackFailed,
+} from '../../tasks/errors.ts';
+import { captureBaseline } from '../../tasks/production-deployment/capture-baseline.ts';
+import { checkAlarms } from '../../tasks/production-deployment/check-alarms.ts';
+import { handOverLock } from '../../tasks/production-deployment/hand-over-lock.ts';
+import { recordKnownGood as recordKnownGoodWorker } from '../../tasks/production-deployment/record-known-good.ts';
+import { registerTaskDefinition } from '../../tasks/production-deployment/register-task-definition.ts';
+import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
+import { requestApproval } from '../../tasks/request-approval.ts';
+import type { Deps } from '../deps.ts';
+import { addRetries, invokeWorker } from '../invoke-worker.ts';
+import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import { PollUntilDone } from '../poll-until-done.ts';
+import { rollback } from '../rollback/procedure.ts';
+import { rollbackTimeoutSeconds } from '../rollback/timing.ts';
+import { acquireLock, validateInput } from '../run-start.ts';
+import { rollOut, switchMaintenancePage } from '../service-steps.ts';
 
-export const PRODUCTION_DEPLOYMENT = 'production-deployment';
-
-export function productionDeploymentDefinition(
-  scope: Construct,
-  deps: Deps,
-  rollback: sfn.IStateMachine,
-): sfn.IChainable {
-  const procedure = PRODUCTION_DEPLOYMENT;
+export function productionDeploymentDefinition(scope: Construct, deps: Deps): sfn.IChainable {
+  const { procedure } = deps;
   const fail = failRun(scope);
   const rolledBack = failWith(
     scope,
     'Rolled Back',
-    'DeploymentRolledBack',
+    DeploymentRolledBack,
     'The deployment failed after a change and was rolled back.',
   );
   const rollbackFailed = failWith(
     scope,
     'Rollback Failed',
-    'RollbackFailed',
+    RollbackFailed,
     'The rollback did not complete; the on-call was paged.',
   );
 
@@ -78,7 +91,7 @@ export function productionDeploymentDefinition(
     stateName: 'Roll Back',
     comment:
       'Runbook "Rollback Procedure": the rollback state machine restores the baseline task definition and count.',
-    stateMachine: rollback,
+    stateMachine: deps.stateMachine(rollback),
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     associateWithParent: true,
     // A fixed name makes a retried start return the rollback already running, not start a second one;
@@ -95,8 +108,7 @@ export function productionDeploymentDefinition(
       'desiredCount.$': '$.baseline.desiredCount',
       'maintenancePage.$': '$.request.maintenancePage',
       'joinToken.$': '$.handover.token',
-      'reason.$':
-        "States.Format('production-deployment {} failed with {}', $$.Execution.Name, $.failure.Error)",
+      'reason.$': `States.Format('${procedure} {} failed with {}', $$.Execution.Name, $.failure.Error)`,
     }),
     resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
     resultPath: '$.rollback',
@@ -113,7 +125,7 @@ export function productionDeploymentDefinition(
   const releaseAndPage = releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed);
   runRollback.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
   // Only the rollback this run starts may join its lock: it gets a single-use token, written onto the lock here.
-  const handOver = invokeWorker(scope, 'Hand Over Lock', deps, 'hand-over-lock', {
+  const handOver = invokeWorker(scope, 'Hand Over Lock', deps, handOverLock, {
     comment:
       "Writes a single-use token onto this run's lock, for the rollback it starts (and nobody else) to join.",
     payload: { table: deps.table, 'lock.$': '$.request.lock' },
@@ -126,7 +138,7 @@ export function productionDeploymentDefinition(
   runRollback.next(releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack));
 
   // 1. Validate the input and resolve the service (changes nothing). 2. One run per service.
-  const validate = validateInput(scope, deps, 'validate-deployment-input', {
+  const validate = validateInput(scope, deps, validateDeploymentInput, {
     procedure,
     fail,
     comment:
@@ -138,7 +150,7 @@ export function productionDeploymentDefinition(
     'One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder.',
   );
   // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
-  lock.addCatch(notifyFailure, { errors: ['LockHeld'], resultPath: '$.failure' });
+  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
   lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   const announce = notifyStep(scope, 'Notify Start', deps, {
@@ -149,7 +161,7 @@ export function productionDeploymentDefinition(
   });
 
   // 3. The way back, captured before any change; refuses a service that is not healthy.
-  const baseline = invokeWorker(scope, 'Capture Baseline', deps, 'capture-baseline', {
+  const baseline = invokeWorker(scope, 'Capture Baseline', deps, captureBaseline, {
     comment:
       'Current task definition, counts, target health and alarm states. PreflightFailed if the service is not healthy.',
     payload: {
@@ -163,7 +175,7 @@ export function productionDeploymentDefinition(
   });
 
   // Before anyone is asked: the release can be deployed as asked (image rules, family, roles).
-  const checkRelease = invokeWorker(scope, 'Check Release', deps, 'check-release', {
+  const checkRelease = invokeWorker(scope, 'Check Release', deps, checkReleaseWorker, {
     comment:
       'A given task definition must be of the service family with allowed images; a new revision may pass only configured roles.',
     payload: {
@@ -186,7 +198,7 @@ export function productionDeploymentDefinition(
     stateName: 'Approval Expired',
     comment: 'Nobody decided in time: the explicit outcome of an expired approval.',
     parameters: {
-      Error: 'ApprovalExpired',
+      Error: errorName(ApprovalExpired),
       'Cause.$':
         "States.Format('Nobody approved or rejected within {} seconds; nothing was changed.', $.request.approvalTimeoutSeconds)",
     },
@@ -197,7 +209,7 @@ export function productionDeploymentDefinition(
     stateName: 'Wait For Approval',
     comment:
       'Records the request under an opaque id (the task token stays server-side), announces it, and waits for a decision.',
-    lambdaFunction: deps.worker('request-approval'),
+    lambdaFunction: deps.worker(requestApproval),
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     retryOnServiceExceptions: false,
     payload: sfn.TaskInput.fromObject({
@@ -215,7 +227,7 @@ export function productionDeploymentDefinition(
   });
   addRetries(approval, 'change');
   approval.addCatch(approvalExpired, { errors: ['States.Timeout'], resultPath: '$.approvalTimeout' });
-  approval.addCatch(releaseAndFail, { errors: ['ApprovalRejected'], resultPath: '$.failure' });
+  approval.addCatch(releaseAndFail, { errors: [errorName(ApprovalRejected)], resultPath: '$.failure' });
   const noApproval = new sfn.Pass(scope, 'Approval Not Required', {
     stateName: 'Approval Not Required',
     result: sfn.Result.fromObject({ decision: 'not-required' }),
@@ -226,7 +238,7 @@ export function productionDeploymentDefinition(
     .otherwise(noApproval);
 
   // 5. Pre-deploy database snapshot, waited for until available. Snapshots are never deleted.
-  const createSnapshot = invokeWorker(scope, 'Create Snapshot', deps, 'create-snapshot', {
+  const createSnapshot = invokeWorker(scope, 'Create Snapshot', deps, createSnapshotWorker, {
     comment: 'Runbook pre-production step 2: the database backup taken before anything changes.',
     payload: {
       'dbInstance.$': '$.request.database',
@@ -246,7 +258,7 @@ export function productionDeploymentDefinition(
     },
     comment:
       'Waits until the pre-deploy snapshot is available; SnapshotFailed if it fails or takes too long.',
-    worker: 'check-snapshot',
+    worker: checkSnapshot,
     payload: { 'snapshotId.$': '$.request.snapshotId' },
     resultPath: '$.snapshot',
     intervalSeconds: deps.timing.snapshotIntervalSeconds,
@@ -255,7 +267,7 @@ export function productionDeploymentDefinition(
   createSnapshot.next(snapshotReady);
 
   // 6. The new revision: the current task definition with the new image (or the one given).
-  const register = invokeWorker(scope, 'Register Task Definition', deps, 'register-task-definition', {
+  const register = invokeWorker(scope, 'Register Task Definition', deps, registerTaskDefinition, {
     comment: 'Runbook "ECS Task Definition Update" step 1: the current revision with the new image.',
     payload: {
       'from.$': '$.baseline.taskDefinition',
@@ -296,7 +308,7 @@ export function productionDeploymentDefinition(
     },
     comment:
       'Runbook step 9 ("monitor for 30 minutes"): any watched alarm in ALARM fails the bake with AlarmDuringBake.',
-    worker: 'check-alarms',
+    worker: checkAlarms,
     payload: {
       'alarms.$': '$.request.alarms',
       'bakeSeconds.$': '$.request.bakeSeconds',
@@ -322,7 +334,7 @@ export function productionDeploymentDefinition(
   notifySuccess.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
   notifySuccess.next(succeed);
   const releaseAfterSuccess = releaseLock(scope, 'Release Lock', deps, notifySuccess);
-  const recordKnownGood = invokeWorker(scope, 'Record Known Good', deps, 'record-known-good', {
+  const recordKnownGood = invokeWorker(scope, 'Record Known Good', deps, recordKnownGoodWorker, {
     comment:
       "Remembers this task definition as the service's last known-good one (the default target of a rollback).",
     payload: {
@@ -379,7 +391,7 @@ export function productionDeploymentDefinition(
     stateName: 'Not Approved',
     comment: 'The decision was not an approval with an approver.',
     parameters: {
-      Error: 'ApprovalRejected',
+      Error: errorName(ApprovalRejected),
       'Cause.$':
         "States.Format('The decision was not an approval with an approver: {}; nothing was changed.', States.JsonToString($.approval))",
     },
@@ -387,7 +399,7 @@ export function productionDeploymentDefinition(
   });
   notApproved.next(releaseAndFail);
   // An approval can take hours: the service must still be as it was, and healthy, before it is touched.
-  const confirm = invokeWorker(scope, 'Confirm Baseline', deps, 'capture-baseline', {
+  const confirm = invokeWorker(scope, 'Confirm Baseline', deps, captureBaseline, {
     comment: 'After the approval wait: the service still runs the baseline, healthy, with no alarm firing.',
     payload: {
       'cluster.$': '$.request.cluster',

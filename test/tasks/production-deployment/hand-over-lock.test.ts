@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handOverLock } from '../../tasks/hand-over-lock.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { testClients, throttled } from './support.ts';
+import { handOverLock } from '../../../tasks/production-deployment/hand-over-lock.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients, throttled } from '../support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const clients = testClients();

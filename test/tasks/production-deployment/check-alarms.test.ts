@@ -1,9 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkAlarms } from '../../tasks/check-alarms.ts';
-import { invoke } from '../../tasks/worker.ts';
-import { awsError, testClients, throttled } from './support.ts';
+import { checkAlarms } from '../../../tasks/production-deployment/check-alarms.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
 
 const cloudwatchMock = mockClient(CloudWatchClient);
 const clients = testClients();

@@ -6,19 +6,13 @@ import {
   type Issue,
   issuesError,
   lookUpService,
-  serviceLockKey,
-} from './catalogue.ts';
-import {
-  type Catalogue,
-  CatalogueSchema,
-  type Execution,
-  ExecutionSchema,
-  issuesOf,
-  RollbackInputFields,
-  RollbackInputSchema,
-  type RollbackRequest,
-} from './schemas.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+} from '../catalogue.ts';
+import { serviceLockKey } from '../run-state.ts';
+import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
+import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
+import { issuesOf } from '../schemas/issues.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import { RollbackInputFields, RollbackInputSchema, type RollbackRequest } from './input.ts';
 
 /** A production-deployment execution of this account and region: the only run that may start a rollback as its parent. */
 const parentPattern = (catalogue: Catalogue) =>
@@ -101,6 +95,8 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
 
 export const validateRollbackInput = defineWorker({
   name: 'validate-rollback-input',
+  entry: import.meta.url,
+  actions: [],
   input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveRollback(input, catalogue, execution),
 });

@@ -9,20 +9,14 @@ import {
   imageProblems,
   issuesError,
   lookUpService,
-  serviceLockKey,
   snapshotIdFor,
-} from './catalogue.ts';
-import {
-  type Catalogue,
-  CatalogueSchema,
-  DeploymentInputFields,
-  DeploymentInputSchema,
-  type DeploymentRequest,
-  type Execution,
-  ExecutionSchema,
-  issuesOf,
-} from './schemas.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+} from '../catalogue.ts';
+import { serviceLockKey } from '../run-state.ts';
+import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
+import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
+import { issuesOf } from '../schemas/issues.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import { DeploymentInputFields, DeploymentInputSchema, type DeploymentRequest } from './input.ts';
 
 /** Validates a production-deployment input and resolves it against the catalogue; throws InvalidInput naming every problem. */
 export function resolveDeployment(
@@ -103,6 +97,8 @@ export function resolveDeployment(
 
 export const validateDeploymentInput = defineWorker({
   name: 'validate-deployment-input',
+  entry: import.meta.url,
+  actions: [],
   input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveDeployment(input, catalogue, execution),
 });

@@ -1,0 +1,35 @@
+// A worker's permissions: the IAM actions it declares, each granted by the module of its AWS service.
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { grantCloudWatch } from './cloudwatch.ts';
+import { grantDynamoDb } from './dynamodb.ts';
+import { grantEcs } from './ecs.ts';
+import { grantElasticLoadBalancing } from './elasticloadbalancing.ts';
+import { type Grant, type GrantContext, unknownAction } from './grant.ts';
+import { grantIam } from './iam.ts';
+import { grantRds } from './rds.ts';
+import { grantSns } from './sns.ts';
+
+export type { GrantContext };
+
+const BY_SERVICE: Record<string, Grant> = {
+  dynamodb: grantDynamoDb,
+  sns: grantSns,
+  ecs: grantEcs,
+  elasticloadbalancing: grantElasticLoadBalancing,
+  cloudwatch: grantCloudWatch,
+  rds: grantRds,
+  iam: grantIam,
+};
+
+export function grantActions(fn: lambda.Function, actions: readonly string[], context: GrantContext): void {
+  const byService = new Map<string, string[]>();
+  for (const action of actions) {
+    const service = action.split(':')[0] ?? '';
+    byService.set(service, [...(byService.get(service) ?? []), action]);
+  }
+  for (const [service, own] of byService) {
+    const grant = BY_SERVICE[service];
+    if (!grant) unknownAction(fn, own[0] ?? service);
+    grant(fn, own, context);
+  }
+}

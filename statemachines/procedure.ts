@@ -1,0 +1,73 @@
+// What a procedure is: one typed description the stack, the CLI, the docs and the tests all read.
+// A procedure's own files sit in a folder named after it in each layer; statemachines/registry.ts
+// lists every procedure, and nothing else names one by hand.
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { z } from 'zod';
+import type { RunbookErrorClass } from '../tasks/errors.ts';
+import type { Catalogue } from '../tasks/schemas/catalogue.ts';
+import type { Deps } from './deps.ts';
+import type { Timing } from './timing.ts';
+
+/** What a procedure locks for the length of a run (one run per target). */
+export type LockKind = 'service' | 'database';
+
+/** How an approval is decided in a scenario: approved, rejected, left to expire, or a raw SendTaskSuccess output. */
+export type ScenarioApproval = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One path of a procedure: the faults it meets, what it is given, and the outcome it must reach. */
+export interface ScenarioSpec {
+  /** kebab-case, unique within the procedure; `runbook rehearse <procedure> --scenario <name>`. */
+  readonly name: string;
+  readonly description: string;
+  /** The simulated account's fault scenario it runs against (rehearsal/scenarios.ts). @default the scenario's name */
+  readonly faults?: string;
+  /** The execution input. @default the procedure's example */
+  readonly input?: unknown;
+  /** How its approvals are decided. @default 'approve' */
+  readonly approval?: ScenarioApproval;
+  /** The outcome it must reach: the execution status, and the error (null on success). */
+  readonly expect: { readonly status: ExecutionStatus; readonly error: RunbookErrorClass | null };
+}
+
+/** What a procedure's time budget is computed from. */
+export interface BudgetContext {
+  readonly timing: Timing;
+  readonly catalogue: Catalogue;
+}
+
+export interface Budget {
+  /** The execution timeout: above the worst case of a whole run, so a Catch always gets to run. */
+  readonly runSeconds: number;
+  /** Poll rounds one run may take at worst; the config refuses budgets above MAX_POLL_ROUNDS. */
+  readonly pollRounds: number;
+}
+
+export interface ProcedureSpec {
+  /** kebab-case; the state machine is named runbook-<name>. */
+  readonly name: string;
+  /** One sentence: the state machine's comment and the catalogue's summary. */
+  readonly summary: string;
+  /** The heading of the operational runbook it automates. */
+  readonly runbookSection: string;
+  /** The execution input, strict (unknown fields rejected): the console's and the CLI's schema. */
+  readonly input: z.ZodType;
+  /** An input that validates and rehearses to SUCCEEDED (examples/<name>.json). */
+  readonly example: unknown;
+  readonly lock: LockKind;
+  /** Builds the definition; the stack gives it its workers, nested machines and shared resources. */
+  readonly definition: (scope: Construct, deps: Deps) => sfn.IChainable;
+  budget(context: BudgetContext): Budget;
+  /** Every error a run can end with. */
+  readonly errors: readonly RunbookErrorClass[];
+  readonly scenarios: readonly ScenarioSpec[];
+  /** Its reference page, from the repository root. */
+  readonly page: string;
+}
+
+export const stateMachineName = (procedure: ProcedureSpec) => `runbook-${procedure.name}`;
+
+/** Where a procedure's scenario meets its faults. */
+export const faultsOf = (scenario: ScenarioSpec) => scenario.faults ?? scenario.name;

@@ -1,0 +1,136 @@
+// production-deployment in the registry: the runbook's "Production Deployment" (and, with lighter
+// policy, its "Standard Deployment"), its input, its budget, its outcomes and the paths it is rehearsed on.
+import example from '../../examples/production-deployment.json' with { type: 'json' };
+import {
+  ApprovalExpired,
+  ApprovalRejected,
+  DeploymentRolledBack,
+  InvalidInput,
+  LockHeld,
+  PreflightFailed,
+  RollbackFailed,
+  SnapshotFailed,
+} from '../../tasks/errors.ts';
+import { DeploymentInputSchema } from '../../tasks/production-deployment/input.ts';
+import type { ProcedureSpec } from '../procedure.ts';
+import { productionDeploymentDefinition } from './definition.ts';
+import { deploymentBudget } from './timing.ts';
+
+const rolledBack = { status: 'FAILED', error: DeploymentRolledBack } as const;
+
+export const productionDeployment: ProcedureSpec = {
+  name: 'production-deployment',
+  summary:
+    'Runbook "Production Deployment": approval, snapshot, new revision, healthy targets, bake; rolls back on failure.',
+  runbookSection: 'Deployment Procedures > Production Deployment (and Standard Deployment)',
+  input: DeploymentInputSchema,
+  example,
+  lock: 'service',
+  definition: productionDeploymentDefinition,
+  budget: ({ timing, catalogue }) => deploymentBudget(timing, catalogue),
+  errors: [
+    InvalidInput,
+    LockHeld,
+    PreflightFailed,
+    ApprovalRejected,
+    ApprovalExpired,
+    SnapshotFailed,
+    DeploymentRolledBack,
+    RollbackFailed,
+  ],
+  scenarios: [
+    {
+      name: 'happy',
+      description: 'Everything works: the new tasks start, pass health checks, and the bake is quiet.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'slow-rollout',
+      description:
+        'New tasks take 6 minutes to start and 90 s to pass health checks; still within the budgets.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'throttling',
+      description:
+        'Every 2 minutes, 10 s of ThrottlingException on every describe call; the state machine retries with backoff.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'crash-loop',
+      description: 'The new image exits at start; the circuit breaker fails the rollout; the run rolls back.',
+      expect: rolledBack,
+    },
+    {
+      name: 'unhealthy-targets',
+      description: 'The new tasks run but answer 502 to the health check; the run rolls back.',
+      expect: rolledBack,
+    },
+    {
+      name: 'alarm-during-bake',
+      description:
+        'The release is healthy at first; 7 minutes into the bake the 5xx alarm fires; the run rolls back.',
+      expect: rolledBack,
+    },
+    {
+      name: 'ecs-auto-rollback',
+      description:
+        "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",
+      expect: rolledBack,
+    },
+    {
+      name: 'snapshot-fails',
+      description: 'The pre-deploy snapshot ends up failed; the service is never touched.',
+      expect: { status: 'FAILED', error: SnapshotFailed },
+    },
+    {
+      name: 'rollback-fails',
+      description: 'The new tasks crash, and the rollback cannot place tasks either; the on-call is paged.',
+      expect: { status: 'FAILED', error: RollbackFailed },
+    },
+    {
+      name: 'no-capacity',
+      description: 'No new task can be placed (the cluster is out of memory); any rollout fails.',
+      expect: { status: 'FAILED', error: RollbackFailed },
+    },
+    {
+      name: 'stuck-rollout',
+      description:
+        'The new tasks never get placed (stuck in PENDING); the rollout never completes and the run rolls back.',
+      expect: rolledBack,
+    },
+    {
+      name: 'already-alarming',
+      description:
+        'A watched alarm is already in ALARM before the deployment; the preflight refuses to start.',
+      expect: { status: 'FAILED', error: PreflightFailed },
+    },
+    {
+      name: 'lock-held',
+      description: 'Another run holds the lock on the service; this run changes nothing.',
+      expect: { status: 'FAILED', error: LockHeld },
+    },
+    {
+      name: 'approval-rejected',
+      description: 'The approver rejects the request; nothing is changed.',
+      faults: 'happy',
+      approval: 'reject',
+      expect: { status: 'FAILED', error: ApprovalRejected },
+    },
+    {
+      name: 'approval-expired',
+      description: 'Nobody decides before the request expires; nothing is changed.',
+      faults: 'happy',
+      approval: 'expire',
+      expect: { status: 'FAILED', error: ApprovalExpired },
+    },
+    {
+      name: 'invalid-input',
+      description: 'The image is a moving tag where prod requires a digest; the first step refuses it.',
+      faults: 'happy',
+      input: { ...example, image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest' },
+      expect: { status: 'FAILED', error: InvalidInput },
+    },
+  ],
+  page: 'docs/procedures/production-deployment.md',
+};

@@ -1,0 +1,120 @@
+// The environment catalogue: the part of the config the workers resolve inputs against (environments,
+// their policies and services), and the identifiers and references those are made of.
+import { z } from 'zod';
+
+const identifier = (what: string, max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, `${what} may contain only letters, digits, '-' and '_'`);
+
+/** RDS identifiers: letters, digits, hyphens; start with a letter; no '--'; no trailing '-'. */
+export const dbInstanceId = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$/,
+    'must be an RDS identifier (letter first, no "--", no trailing "-")',
+  );
+
+export const key = z
+  .string()
+  .max(40)
+  .regex(/^[a-z](?:-?[a-z0-9])*$/, 'must be lower-case kebab-case (letter first, no "--", no trailing "-")');
+
+export const ImageDigest = /^(?<repository>[^@\s]+)@sha256:[0-9a-f]{64}$/;
+
+export const PolicySchema = z.strictObject({
+  /** A person must approve before anything changes. */
+  approvalRequired: z.boolean(),
+  /** How long an approval request stays open before the run ends with ApprovalExpired. */
+  approvalTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
+  /** Take a database snapshot (and wait until it is available) before the service is touched. */
+  snapshotRequired: z.boolean(),
+  /** Only images pinned by digest (a tag can move between approval and deploy). */
+  digestPinnedImages: z.boolean(),
+  /** A change request (ticket) must be named in the input. */
+  changeRequestRequired: z.boolean().default(false),
+  /** Switch the maintenance page on during the rollout unless the input says otherwise. */
+  maintenancePage: z.boolean().default(false),
+  /** How long the alarms are watched after the targets are healthy; 0 skips the bake. */
+  bakeMinutes: z.number().int().min(0).max(120),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+export const ServiceConfigSchema = z
+  .strictObject({
+    cluster: identifier('cluster', 255),
+    service: identifier('service', 255),
+    /** The container whose image a deployment replaces. */
+    containerName: z.string().min(1).max(255),
+    targetGroupArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
+        'must be a target group ARN',
+      ),
+    maintenancePage: z
+      .strictObject({ cluster: identifier('cluster', 255).optional(), service: identifier('service', 255) })
+      .optional(),
+    /** The database guarded by a snapshot before each deployment. */
+    database: dbInstanceId.optional(),
+    alarms: z.array(z.string().min(1).max(255)).default([]),
+    allowedRegistries: z.array(z.string().min(1)).min(1),
+    desiredCount: z
+      .strictObject({ min: z.number().int().min(0), max: z.number().int().min(1).max(1000) })
+      .refine((d) => d.min <= d.max, 'min must not exceed max'),
+    /** Roles the service's task definitions carry; the deploy worker may pass exactly these to ECS. */
+    taskRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
+      .default([]),
+  })
+  .refine((s) => !s.maintenancePage || s.maintenancePage.service !== s.service, {
+    message: 'the maintenance page must be another service',
+    path: ['maintenancePage', 'service'],
+  });
+export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
+
+export const EnvironmentSchema = z.strictObject({
+  policy: PolicySchema,
+  /** Who may decide an approval (identities as the approval service verifies them). */
+  approvers: z.array(z.string().min(1)).default([]),
+  services: z
+    .record(key, ServiceConfigSchema)
+    .refine((s) => Object.keys(s).length > 0, 'at least one service'),
+});
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+
+/** What the validation workers resolve an input against; embedded in the definition by the CDK app. */
+export const CatalogueSchema = z.strictObject({
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
+  environments: z
+    .record(key, EnvironmentSchema)
+    .refine((e) => Object.keys(e).length > 0, 'at least one environment'),
+});
+export type Catalogue = z.infer<typeof CatalogueSchema>;
+
+/** Which images an environment accepts for a service. */
+export const ImagePolicySchema = z.object({
+  digestPinned: z.boolean(),
+  allowedRegistries: z.array(z.string()),
+});
+export type ImagePolicy = z.infer<typeof ImagePolicySchema>;
+
+export const ServiceRefSchema = z.object({ cluster: z.string().min(1), service: z.string().min(1) });
+export type ServiceRef = z.infer<typeof ServiceRefSchema>;
+
+export const taskDefinitionArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/,
+    'must be a task definition ARN (...:task-definition/<family>:<revision>)',
+  );

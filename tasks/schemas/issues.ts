@@ -1,0 +1,19 @@
+// Problems of an input, named by field: what a person reads in the console and the CLI.
+import type { z } from 'zod';
+
+/** One problem of an input: the field and what is wrong with it. */
+export type Issue = { path: string; message: string };
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(input)',
+    message: issue.message,
+  }));
+}
+
+/** Formats zod issues as "field: message; field: message", the cause a person reads in the console. */
+export function describeIssues(error: z.ZodError): string {
+  return issuesOf(error)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,15 @@
+// The lock every procedure takes on its target: one run per service (or database).
+import { z } from 'zod';
+
+export const LockSchema = z.object({
+  key: z.string().min(1),
+  owner: z.string().min(1),
+  procedure: z.string().min(1),
+  /** Join a lock the owner already holds (a deployment's own rollback) instead of taking it. */
+  join: z.boolean().default(false),
+  /** The single-use token the owner handed over to the run that joins. */
+  joinToken: z.string().min(1).nullable().default(null),
+  /** The run that joins (its own execution id), so that its join can be retried. */
+  member: z.string().min(1).nullable().default(null),
+});
+export type Lock = z.infer<typeof LockSchema>;
