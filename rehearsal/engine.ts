@@ -7,45 +7,20 @@ import type { Config } from '../infra/config.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
+import { seedRunState } from './fixtures.ts';
 import { localDefinition } from './local-definition.ts';
 import type { Scenario } from './scenarios.ts';
 import { taskHandlers } from './task-handlers.ts';
+import type {
+  ApprovalRequest,
+  Approver,
+  Decision,
+  ExecutionOutcome,
+  ExecutionStatus,
+  TimelineEvent,
+} from './types.ts';
 
-export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-/**
- * How an approval is decided: approved, rejected, left to expire, or, to rehearse a faulty approval
- * service, whatever output it sends with SendTaskSuccess.
- */
-export type Decision = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
-
-export interface ApprovalRequest {
-  readonly approvalId: string;
-  readonly expiresAt: string;
-  readonly procedure: string;
-  readonly environment: string;
-  readonly service: string;
-  readonly change: string;
-  readonly requestedBy: string | null;
-  readonly approvers: readonly string[];
-}
-
-/** How the rehearsal decides approvals: a fixed answer, or a function (e.g. a prompt on a TTY). */
-export type Approver = Decision | ((request: ApprovalRequest) => Promise<Decision>);
-
-export interface TimelineEvent {
-  /** Seconds since the rehearsal started (simulated). */
-  readonly at: number;
-  /** 0 for the execution started, 1 for a nested execution it runs, ... */
-  readonly depth: number;
-  readonly kind: 'started' | 'entered' | 'exited' | 'failed' | 'retried' | 'caught' | 'approval' | 'finished';
-  readonly execution: string;
-  readonly state?: string;
-  readonly type?: string;
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly detail?: string;
-}
+export type { ApprovalRequest, Approver, Decision, ExecutionOutcome, ExecutionStatus, TimelineEvent };
 
 export interface RehearsalOptions {
   readonly config: Config;
@@ -59,21 +34,9 @@ export interface RehearsalOptions {
   readonly start?: Date;
 }
 
-/** How one execution (the one started, or a nested one) ended. */
-export type ExecutionOutcome = Omit<RehearsalResult, 'changes' | 'account' | 'scenario' | 'procedure'>;
-
-export interface RehearsalResult {
+export interface RehearsalResult extends ExecutionOutcome {
   readonly procedure: string;
   readonly scenario: string;
-  readonly executionArn: string;
-  readonly status: ExecutionStatus;
-  readonly error: string | null;
-  readonly cause: string | null;
-  readonly output: unknown;
-  /** State transitions of the execution started (nested executions count their own). */
-  readonly transitions: number;
-  /** Simulated seconds from start to finish. */
-  readonly durationSeconds: number;
   readonly changes: Change[];
   readonly account: AccountState;
 }
@@ -102,10 +65,11 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const { config, definitions, scenario } = options;
   const account = new SimulatedAccount({
     config,
-    scenario,
+    faults: scenario,
     table: definitions.table,
     ...(options.start && { start: options.start }),
   });
+  seedRunState(account, config, definitions.table, scenario.fixtures);
   const clients = simulatedClients(account, config.region);
   const emit = options.onEvent ?? (() => {});
   let executions = 0;

@@ -4,11 +4,13 @@
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
 import type { Clients } from '../tasks/clients.ts';
+import type { ApprovalSummary } from '../tasks/request-approval.ts';
+import { approvalKey } from '../tasks/run-state.ts';
 import { invoke, type Worker } from '../tasks/worker.ts';
 import type { SimulatedAccount } from './account/account.ts';
 import type { Asl, Definitions } from './definitions.ts';
-import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from './engine.ts';
 import { CLOCK_RESOURCE, type WaitSpec } from './local-definition.ts';
+import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from './types.ts';
 
 /** A Lambda invocation's modelled duration, in simulated seconds. */
 const STEP_SECONDS = 1;
@@ -106,26 +108,21 @@ function lambdaHandler(worker: Worker, ctx: HandlerContext): Handler {
 }
 
 /**
- * The approval gate: the worker records and announces the request; then the rehearsal decides,
- * as the approval service would: SendTaskSuccess (approved), SendTaskFailure (ApprovalRejected), or
+ * The approval gate: the worker records and announces the request, and returns its summary, which the
+ * approver is shown as it is (whatever the procedure changes); then the rehearsal decides, as the
+ * approval service would: SendTaskSuccess (approved), SendTaskFailure (ApprovalRejected), or
  * no decision until the Task's timeout (States.Timeout).
  */
 function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext): Handler {
   return async (params: { Payload: Record<string, unknown> }) => {
     await settle();
     const payload = params.Payload;
-    const recorded = (await runWorker(worker, payload, ctx)) as { approvalId: string; expiresAt: string };
-    const request = payload.request as Record<string, unknown>;
-    const approval: ApprovalRequest = {
-      approvalId: recorded.approvalId,
-      expiresAt: recorded.expiresAt,
-      procedure: String(request.procedure),
-      environment: String(request.environment),
-      service: String(request.service),
-      change: request.image ? `image ${request.image}` : `task definition ${request.taskDefinition}`,
-      requestedBy: (request.requestedBy as string | null) ?? null,
-      approvers: (request.approvers as string[]) ?? [],
+    const { approvalId, expiresAt, summary } = (await runWorker(worker, payload, ctx)) as {
+      approvalId: string;
+      expiresAt: string;
+      summary: ApprovalSummary;
     };
+    const approval: ApprovalRequest = { approvalId, expiresAt, ...summary };
     const note = (detail: string) =>
       ctx.emit({
         at: ctx.account.clock.elapsedSeconds(),
@@ -174,12 +171,10 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
 
 /** What the approval service would write: the decision, on the approval's record. */
 function recordDecision(account: SimulatedAccount, table: string, approvalId: string, status: string): void {
-  const item = account.dynamodb.getItem({
-    TableName: table,
-    Key: { pk: { S: `approval#${approvalId}` } },
-  }).Item;
+  const dynamodb = account.service('dynamodb');
+  const item = dynamodb.getItem({ TableName: table, Key: { pk: { S: approvalKey(approvalId) } } }).Item;
   if (!item) return;
-  account.dynamodb.putItem({
+  dynamodb.putItem({
     TableName: table,
     Item: {
       ...item,

@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
+import { printCatalogue, procedureCatalogue } from './procedures.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
+import { COLOR, PLAIN } from './timeline.ts';
 
 // The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,6 +18,16 @@ const program = new Command('runbook')
   .option('--config <file>', 'config file (default: runbook.config.json)')
   .exitOverride((error) => {
     process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('procedures')
+  .description('List the procedures: state machine, input fields, example, scenarios and errors.')
+  .option('--json', 'print one JSON object: { procedures: [...] }', false)
+  .action((options: { json: boolean }) => {
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    if (options.json) out(JSON.stringify(procedureCatalogue(), null, 2));
+    else printCatalogue(out, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
   });
 
 program

@@ -81,7 +81,7 @@ function promptApprover(): Approver {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       process.stderr.write(
-        `\n  Approval ${request.approvalId}: ${request.procedure} of ${request.service} in ${request.environment}\n` +
+        `\n  Approval ${request.approvalId}: ${request.procedure} of ${request.target} in ${request.environment}\n` +
           `  ${request.change}\n  requested by ${request.requestedBy ?? 'unknown'}; approvers: ${request.approvers.join(', ') || 'any'}\n`,
       );
       // Closing stdin (Ctrl-D) is an answer too: nobody decides, so the approval expires.

@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { errorName, TransientAwsError } from '../tasks/errors.ts';
 import type { Worker } from '../tasks/worker.ts';
-import type { Deps } from './deps.ts';
+import type { Deps } from './procedure.ts';
 import { TASK_TIMEOUT_SECONDS } from './timing.ts';
 
 export const LAMBDA_TRANSIENT = [

@@ -7,8 +7,8 @@ import type { RunbookErrorClass } from '../tasks/errors.ts';
 import { errorName } from '../tasks/errors.ts';
 import { type NotifyEvent, notify } from '../tasks/notify.ts';
 import { releaseLock as releaseLockWorker } from '../tasks/release-lock.ts';
-import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
+import type { Deps } from './procedure.ts';
 
 /** Ends a run with the error that was caught ($.failure.Error) and the cause the notice worded. */
 export function failRun(scope: Construct): sfn.Fail {

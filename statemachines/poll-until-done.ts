@@ -6,8 +6,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Worker } from '../tasks/worker.ts';
-import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
+import type { Deps } from './procedure.ts';
 
 export interface PollUntilDoneProps {
   /** Console names of the loop's states. */

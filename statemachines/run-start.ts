@@ -4,9 +4,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { acquireLock as acquireLockWorker } from '../tasks/acquire-lock.ts';
 import type { Worker } from '../tasks/worker.ts';
-import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { notifyAndFail } from './outcomes.ts';
+import type { Deps } from './procedure.ts';
 
 /** The first step: $ becomes {request}, the input resolved against the catalogue. */
 export function validateInput(

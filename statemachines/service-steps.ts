@@ -4,9 +4,9 @@ import type { Construct } from 'constructs';
 import { checkDeployment } from '../tasks/check-deployment.ts';
 import { checkTargetHealth } from '../tasks/check-target-health.ts';
 import { updateService } from '../tasks/update-service.ts';
-import type { Deps } from './deps.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { PollUntilDone } from './poll-until-done.ts';
+import type { Deps } from './procedure.ts';
 
 /** Paths into the state where a service step finds its target. */
 export interface ServicePaths {

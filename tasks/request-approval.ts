@@ -1,5 +1,6 @@
-// The approval gate's worker (.waitForTaskToken): records the request under an opaque id, keeping
-// the task token server-side, and announces it. Whoever decides sends the token's success or failure.
+// The approval gate's worker (.waitForTaskToken): records the request (a summary of what changes, from
+// what to what) under an opaque id, keeping the task token server-side, and announces it. Whoever
+// decides sends the token's success or failure.
 import { createHash } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
@@ -7,6 +8,25 @@ import { aws } from './errors.ts';
 import { publish } from './publish.ts';
 import { approvalKey } from './run-state.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+
+/** What an approver is asked to allow, in any procedure: what changes, from what to what, and why. */
+export const ApprovalSummarySchema = z.object({
+  procedure: z.string(),
+  environment: z.string(),
+  /** What is changed (a service, a database, ...). */
+  target: z.string(),
+  /** The change, in words (e.g. "image …"). */
+  change: z.string(),
+  /** What the target is now (e.g. the task definition it runs). */
+  from: z.string(),
+  /** More about `from`, in words (e.g. "3 tasks"). */
+  fromDetail: z.string().optional(),
+  changeRequest: z.string().nullable(),
+  reason: z.string().nullable(),
+  requestedBy: z.string().nullable(),
+  approvers: z.array(z.string()),
+});
+export type ApprovalSummary = z.infer<typeof ApprovalSummarySchema>;
 
 export const requestApproval = defineWorker({
   name: 'request-approval',
@@ -19,27 +39,12 @@ export const requestApproval = defineWorker({
     executionId: z.string().min(1),
     now: z.string().min(1),
     timeoutSeconds: z.number().int().min(1),
-    request: z.object({
-      procedure: z.string(),
-      environment: z.string(),
-      service: z.string(),
-      image: z.string().nullable(),
-      taskDefinition: z.string().nullable(),
-      changeRequest: z.string().nullable(),
-      reason: z.string().nullable(),
-      requestedBy: z.string().nullable(),
-      approvers: z.array(z.string()),
-    }),
-    baseline: z.object({ taskDefinition: z.string(), desiredCount: z.number() }),
+    summary: ApprovalSummarySchema,
   }),
-  run: async (
-    { table, topicArn, token, executionId, now, timeoutSeconds, request, baseline },
-    { dynamodb, sns },
-  ) => {
+  run: async ({ table, topicArn, token, executionId, now, timeoutSeconds, summary }, { dynamodb, sns }) => {
     // Derived from the token, so a redrive or a retried invocation records the same request once.
     const approvalId = createHash('sha256').update(token).digest('hex').slice(0, 20);
     const expiresAt = new Date(Date.parse(now) + timeoutSeconds * 1000).toISOString();
-    const change = request.image ? `image ${request.image}` : `task definition ${request.taskDefinition}`;
     await aws('DynamoDB PutItem (approval)', () =>
       dynamodb
         .send(
@@ -49,13 +54,13 @@ export const requestApproval = defineWorker({
               pk: { S: approvalKey(approvalId) },
               taskToken: { S: token },
               executionId: { S: executionId },
-              procedure: { S: request.procedure },
-              environment: { S: request.environment },
-              service: { S: request.service },
-              change: { S: change },
-              from: { S: baseline.taskDefinition },
-              requestedBy: { S: request.requestedBy ?? 'unknown' },
-              approvers: { S: JSON.stringify(request.approvers) },
+              procedure: { S: summary.procedure },
+              environment: { S: summary.environment },
+              target: { S: summary.target },
+              change: { S: summary.change },
+              from: { S: summary.from },
+              requestedBy: { S: summary.requestedBy ?? 'unknown' },
+              approvers: { S: JSON.stringify(summary.approvers) },
               status: { S: 'pending' },
               requestedAt: { S: now },
               expiresAt: { S: expiresAt },
@@ -68,22 +73,23 @@ export const requestApproval = defineWorker({
           if (error.name !== 'ConditionalCheckFailedException') throw error;
         }),
     );
+    const from = summary.fromDetail ? `${summary.from}, ${summary.fromDetail}` : summary.from;
     const lines = [
-      `${request.procedure} of ${request.service} in ${request.environment} is waiting for approval.`,
-      `Change: ${change} (now running ${baseline.taskDefinition}, ${baseline.desiredCount} tasks).`,
-      `Requested by: ${request.requestedBy ?? 'unknown'}; change request: ${request.changeRequest ?? 'none'}; reason: ${request.reason ?? 'none'}.`,
-      `Approvers: ${request.approvers.join(', ') || 'anyone allowed by IAM'}. Expires at ${expiresAt}.`,
+      `${summary.procedure} of ${summary.target} in ${summary.environment} is waiting for approval.`,
+      `Change: ${summary.change} (now running ${from}).`,
+      `Requested by: ${summary.requestedBy ?? 'unknown'}; change request: ${summary.changeRequest ?? 'none'}; reason: ${summary.reason ?? 'none'}.`,
+      `Approvers: ${summary.approvers.join(', ') || 'anyone allowed by IAM'}. Expires at ${expiresAt}.`,
       `Approval id: ${approvalId}. The approval service records the decision (verified identity) and resumes the run.`,
     ];
     await publish(sns, {
       topicArn,
       event: 'approval-needed',
       severity: 'info',
-      subject: `Approval needed: ${request.service} in ${request.environment}`,
+      subject: `Approval needed: ${summary.target} in ${summary.environment}`,
       lines,
     });
 
-    return { approvalId, expiresAt };
+    return { approvalId, expiresAt, summary };
   },
 });
 

@@ -8,7 +8,8 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Clients } from '../../tasks/clients.ts';
-import type { AwsService, SimulatedAccount } from './account.ts';
+import type { SimulatedAccount } from './account.ts';
+import type { AwsService } from './service.ts';
 
 interface MiddlewareClient {
   middlewareStack: { add: (...args: never[]) => void };

@@ -1,7 +1,17 @@
-// Simulated CloudWatch alarms. In the alarm-during-bake scenario the first watched alarm fires a
-// few minutes after a new release completes, and clears once the service is back on a known release.
-import type { Scenario } from '../scenarios.ts';
+// Simulated CloudWatch: the configured alarms, the first of each service watched. As a scenario says,
+// it is in ALARM from the start, or fires a few minutes after a new release completes and clears once
+// the service is back on a known release.
+import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
+import { configuredServices, type SimulatedService } from './service.ts';
+
+/** How a scenario makes the watched alarms fire. */
+export interface CloudWatchFaults {
+  /** The first watched alarm is already in ALARM when the rehearsal starts. */
+  readonly alarmAtStart?: boolean;
+  /** Minutes after a new release completes at which the first watched alarm fires. */
+  readonly alarmAfterMinutes?: number;
+}
 
 interface SimAlarm {
   name: string;
@@ -12,20 +22,34 @@ interface SimAlarm {
   watched: boolean;
 }
 
-export class SimulatedCloudWatch {
+export class SimulatedCloudWatch implements SimulatedService {
+  readonly name = 'cloudwatch';
   readonly alarms = new Map<string, SimAlarm>();
   private releaseCompletedAt = new Map<string, number>();
 
-  constructor(
-    private readonly scenario: Scenario,
-    private readonly region: string,
-    private readonly account: string,
-    private readonly ecs: SimulatedEcs,
-  ) {}
+  readonly commands = { DescribeAlarms: this.describeAlarms.bind(this) };
 
-  addAlarm(name: string, serviceKey: string, first: boolean): void {
+  private readonly region: string;
+  private readonly account: string;
+
+  /** The alarms watch ECS services' releases: it reads them from the ECS unit. */
+  constructor(
+    config: Config,
+    private readonly faults: CloudWatchFaults | undefined,
+    private readonly ecs: SimulatedEcs,
+  ) {
+    this.region = config.region;
+    this.account = config.account;
+    for (const { svc } of configuredServices(config)) {
+      svc.alarms.forEach((alarm, i) => {
+        this.addAlarm(alarm, `${svc.cluster}/${svc.service}`, i === 0);
+      });
+    }
+  }
+
+  private addAlarm(name: string, serviceKey: string, first: boolean): void {
     if (!this.alarms.has(name)) {
-      const firing = first && this.scenario.alarmAtStart === true;
+      const firing = first && this.faults?.alarmAtStart === true;
       this.alarms.set(name, {
         name,
         state: firing ? 'ALARM' : 'OK',
@@ -39,7 +63,7 @@ export class SimulatedCloudWatch {
   }
 
   tick(now: number): void {
-    const after = this.scenario.alarmAfterMinutes;
+    const after = this.faults?.alarmAfterMinutes;
     if (after === undefined) return;
     for (const alarm of this.alarms.values()) {
       if (!alarm.watched) continue;
@@ -81,5 +105,9 @@ export class SimulatedCloudWatch {
       }),
       CompositeAlarms: [],
     };
+  }
+
+  report() {
+    return { alarms: [...this.alarms.values()].map((a) => ({ name: a.name, state: a.state })) };
   }
 }

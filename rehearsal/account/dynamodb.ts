@@ -1,16 +1,30 @@
 // Simulated DynamoDB tables, with the condition expressions the workers use (comparisons,
-// attribute_exists / attribute_not_exists, AND / OR). Anything else is refused loudly.
+// attribute_exists / attribute_not_exists, AND / OR). Anything else is refused loudly. What the
+// account reports of them is the runbook's run-state table: its locks, known-good records, approvals.
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { parseRunStateKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
+import type { SimulatedService } from './service.ts';
 
 type Item = Record<string, AttributeValue>;
 type Names = Record<string, string> | undefined;
 type Values = Record<string, AttributeValue> | undefined;
 
-export class SimulatedDynamoDb {
+export class SimulatedDynamoDb implements SimulatedService {
+  readonly name = 'dynamodb';
   readonly tables = new Map<string, Map<string, Item>>();
+
+  readonly commands = {
+    PutItem: this.putItem.bind(this),
+    DeleteItem: this.deleteItem.bind(this),
+    UpdateItem: this.updateItem.bind(this),
+    GetItem: this.getItem.bind(this),
+  };
+
+  /** `runStateTable`: the runbook's own table, as the synthesized definitions name it. */
+  constructor(private readonly runStateTable: string) {}
 
   private table(name: string | undefined): Map<string, Item> {
     let table = this.tables.get(name ?? '');
@@ -99,6 +113,33 @@ export class SimulatedDynamoDb {
   getItem(input: { TableName?: string; Key?: Item }) {
     const item = this.table(input.TableName).get(input.Key?.pk?.S ?? '');
     return item ? { Item: structuredClone(item) } : {};
+  }
+
+  report() {
+    const items = [...(this.tables.get(this.runStateTable)?.values() ?? [])].map((item) => ({
+      item,
+      ...parseRunStateKey(item.pk?.S ?? ''),
+    }));
+    return {
+      locks: items
+        .filter((e) => e.kind === 'lock')
+        .map(({ id, item }) => ({ key: id, owner: item.owner?.S, procedure: item.procedure?.S })),
+      knownGood: items
+        .filter((e) => e.kind === 'known-good')
+        .map(({ id, item }) => ({
+          key: id,
+          taskDefinition: item.taskDefinition?.S,
+          previous: item.previous?.S ?? null,
+        })),
+      approvals: items
+        .filter((e) => e.kind === 'approval')
+        .map(({ id, item }) => ({
+          id,
+          target: item.target?.S,
+          status: item.status?.S,
+          expiresAt: item.expiresAt?.S,
+        })),
+    };
   }
 
   private check(

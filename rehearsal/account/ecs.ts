@@ -1,15 +1,50 @@
-// Simulated ECS services and their ALB target groups. Deployments move through their real states
-// over simulated time: IN_PROGRESS -> COMPLETED, or FAILED when the circuit breaker trips (and, if
-// the service has circuit-breaker rollback, ECS starts its own rollback deployment). Targets go
-// initial -> healthy/unhealthy, and draining when their task stops.
+// Simulated ECS services, seeded from the config: each runs its baseline release, with the release
+// before it registered too. Deployments move through their real states over simulated time:
+// IN_PROGRESS -> COMPLETED, or FAILED when the circuit breaker trips (and, if the service has
+// circuit-breaker rollback, ECS starts its own rollback deployment).
 //
 // The services have a health-check grace period (HEALTH_CHECK_GRACE_SECONDS): within it ECS counts
 // a RUNNING task as healthy whatever the load balancer says, so a rollout can complete (and the old
 // tasks drain) before the targets' verdict. That is why the runbook checks the new tasks' targets
 // itself after the rollout; the unhealthy-targets scenario is caught there, within the grace period.
+import { createHash } from 'node:crypto';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
-import type { Scenario, TaskProfile } from '../scenarios.ts';
+import type { Config } from '../../infra/config.ts';
+import type { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
+import { configuredServices, type SimulatedService } from './service.ts';
+
+/** How a deployment's tasks behave in the simulated account. */
+export interface TaskProfile {
+  /** Seconds from launch to RUNNING (or to the crash). */
+  readonly startSeconds: number;
+  readonly outcome: 'runs' | 'crashes';
+  /** The targets' health once the health checks have run. */
+  readonly health: 'healthy' | 'unhealthy';
+  /** Seconds of health checking from registration to a verdict. */
+  readonly healthSeconds: number;
+  /** ECS's stopped reason for crashing tasks. */
+  readonly stoppedReason?: string;
+}
+
+/** Tasks that start in 45 s and pass their health checks 30 s later: every deployment without faults. */
+export const HEALTHY_TASKS: TaskProfile = {
+  startSeconds: 45,
+  outcome: 'runs',
+  health: 'healthy',
+  healthSeconds: 30,
+};
+
+/** How a scenario makes ECS misbehave. */
+export interface EcsFaults {
+  /**
+   * The profile of a deployment's tasks. `isNewRelease`: a task definition registered during the
+   * rehearsal (the release being deployed), not one of the known releases the account starts with.
+   */
+  tasks(ctx: { isNewRelease: boolean; failedDeployments: number }): TaskProfile;
+  /** The services' deployment circuit breaker rolls back on its own. */
+  readonly rollsBack?: boolean;
+}
 
 export interface SimTaskDefinition {
   arn: string;
@@ -48,16 +83,6 @@ interface SimTask {
   stoppedReason?: string;
 }
 
-interface SimTarget {
-  id: string;
-  port: number;
-  state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
-  reason?: string;
-  description?: string;
-  until: number;
-  verdict: 'healthy' | 'unhealthy';
-}
-
 export interface SimService {
   key: string;
   cluster: string;
@@ -69,14 +94,15 @@ export interface SimService {
   circuitBreakerRollback: boolean;
 }
 
-const DRAIN_SECONDS = 30;
 const HEALTH_CHECK_GRACE_SECONDS = 300;
+/** The revision each service runs when the rehearsal starts. */
+const BASELINE_REVISION = 41;
 
-export class SimulatedEcs {
+export class SimulatedEcs implements SimulatedService {
+  readonly name = 'ecs';
   readonly taskDefinitions = new Map<string, SimTaskDefinition>();
   readonly services = new Map<string, SimService>();
   readonly tasks = new Map<string, SimTask>();
-  readonly targetGroups = new Map<string, Map<string, SimTarget>>();
   /** Task definitions registered during the rehearsal: the releases being deployed. */
   readonly newReleases = new Set<string>();
   /** Deployments the circuit breaker failed so far (the rollback-fails scenario keys on it). */
@@ -84,16 +110,102 @@ export class SimulatedEcs {
   private nextIp = 10;
   private nextId = 1;
 
+  readonly commands = {
+    DescribeServices: this.describeServices.bind(this),
+    ListTasks: this.listTasks.bind(this),
+    DescribeTasks: this.describeTasks.bind(this),
+    DescribeTaskDefinition: this.describeTaskDefinition.bind(this),
+    RegisterTaskDefinition: this.registerTaskDefinition.bind(this),
+    UpdateService: this.updateService.bind(this),
+  };
+
+  readonly changes = {
+    RegisterTaskDefinition: (
+      input: { family?: string; containerDefinitions?: ContainerDefinition[] },
+      output: ReturnType<SimulatedEcs['registerTaskDefinition']>,
+    ) => ({
+      target: String(input.family),
+      detail: `revision ${output.taskDefinition.revision}: ${(input.containerDefinitions ?? []).map((c) => `${c.name}=${c.image}`).join(', ')}`,
+    }),
+    UpdateService: (input: { service?: string; taskDefinition?: string; desiredCount?: number }) => ({
+      target: String(input.service),
+      detail: [
+        input.taskDefinition && `taskDefinition ${short(input.taskDefinition)}`,
+        input.desiredCount !== undefined && `desiredCount ${input.desiredCount}`,
+      ]
+        .filter(Boolean)
+        .join(', '),
+    }),
+  };
+
+  private readonly region: string;
+  private readonly account: string;
+
+  /**
+   * ECS registers its tasks' addresses with the service's target group and deregisters them as they
+   * stop, as the real ECS does through the ELB API: so ECS holds the ELB unit, and ELB knows nothing of ECS.
+   */
   constructor(
-    private readonly scenario: Scenario,
-    private readonly region: string,
-    private readonly account: string,
+    config: Config,
+    private readonly faults: EcsFaults | undefined,
     private readonly now: () => number,
-  ) {}
+    private readonly elb: SimulatedElb,
+  ) {
+    this.region = config.region;
+    this.account = config.account;
+    this.seed(config);
+  }
 
   // ---- seeding ----
 
-  addTaskDefinition(
+  /** The services as the config describes them, running their baseline release, healthy. */
+  private seed(config: Config): void {
+    for (const { environment, key, svc } of configuredServices(config)) {
+      // Two known releases: the one before (a rollback's usual target) and the one running now.
+      const registry = svc.allowedRegistries[0]?.replace(/\/$/, '');
+      const [taskRole, executionRole] = svc.taskRoleArns;
+      const release = (revision: number) =>
+        this.addTaskDefinition(
+          `${environment}-${key}`,
+          revision,
+          [
+            {
+              name: svc.containerName,
+              image: `${registry}/${key}@sha256:${createHash('sha256').update(`${environment}/${key}:${revision}`).digest('hex')}`,
+              essential: true,
+              portMappings: [{ containerPort: 8080 }],
+            },
+            {
+              name: 'log-router',
+              image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
+              essential: false,
+            },
+          ],
+          { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
+        );
+      release(BASELINE_REVISION - 1);
+      const baseline = release(BASELINE_REVISION);
+      const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
+      this.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
+      if (svc.maintenancePage) {
+        const page = this.addTaskDefinition(
+          `${environment}-maintenance-page`,
+          3,
+          [{ name: 'nginx', image: 'public.ecr.aws/nginx/nginx:stable', essential: true }],
+          {},
+        );
+        this.addService(
+          svc.maintenancePage.cluster ?? svc.cluster,
+          svc.maintenancePage.service,
+          page,
+          0,
+          null,
+        );
+      }
+    }
+  }
+
+  private addTaskDefinition(
     family: string,
     revision: number,
     containers: ContainerDefinition[],
@@ -116,7 +228,7 @@ export class SimulatedEcs {
     return arn;
   }
 
-  addService(
+  private addService(
     cluster: string,
     name: string,
     taskDefinition: string,
@@ -125,8 +237,6 @@ export class SimulatedEcs {
   ) {
     const key = `${cluster}/${name}`;
     if (this.services.has(key)) return;
-    if (targetGroupArn && !this.targetGroups.has(targetGroupArn))
-      this.targetGroups.set(targetGroupArn, new Map());
     const service: SimService = {
       key,
       cluster,
@@ -135,7 +245,7 @@ export class SimulatedEcs {
       desiredCount,
       deployments: [],
       targetGroupArn,
-      circuitBreakerRollback: this.scenario.ecsRollsBack === true,
+      circuitBreakerRollback: this.faults?.rollsBack === true,
     };
     const deployment = this.newDeployment(service, taskDefinition);
     deployment.rolloutState = 'COMPLETED';
@@ -145,8 +255,7 @@ export class SimulatedEcs {
     for (let i = 0; i < desiredCount; i++) {
       const task = this.launch(service, deployment);
       task.lastStatus = 'RUNNING';
-      this.register(service, task, 'healthy', 0);
-      const target = this.targetGroups.get(targetGroupArn ?? '')?.get(task.ip);
+      const target = this.register(service, task, 'healthy', 0);
       if (target) target.state = 'healthy';
     }
   }
@@ -155,23 +264,6 @@ export class SimulatedEcs {
 
   tick(now: number): void {
     for (const service of this.services.values()) this.tickService(service, now);
-    for (const targets of this.targetGroups.values()) {
-      for (const [id, target] of targets) {
-        if (target.until > now) continue;
-        if (target.state === 'initial') {
-          target.state = target.verdict;
-          if (target.verdict === 'unhealthy') {
-            target.reason = 'Target.ResponseCodeMismatch';
-            target.description = 'Health checks failed with these codes: [502]';
-          } else {
-            target.reason = undefined;
-            target.description = undefined;
-          }
-        } else if (target.state === 'draining') {
-          targets.delete(id);
-        }
-      }
-    }
   }
 
   private tickService(service: SimService, now: number): void {
@@ -244,10 +336,11 @@ export class SimulatedEcs {
       rolloutStateReason: 'ECS deployment in progress.',
       failedTasks: 0,
       createdAt: this.now(),
-      profile: this.scenario.tasks({
-        isNewRelease: this.newReleases.has(taskDefinition),
-        failedDeployments: this.failedDeployments,
-      }),
+      profile:
+        this.faults?.tasks({
+          isNewRelease: this.newReleases.has(taskDefinition),
+          failedDeployments: this.failedDeployments,
+        }) ?? HEALTHY_TASKS,
     };
   }
 
@@ -269,13 +362,7 @@ export class SimulatedEcs {
   private stop(service: SimService, task: SimTask, reason: string): void {
     task.lastStatus = 'STOPPED';
     task.stoppedReason = reason;
-    const target = this.targetGroups.get(service.targetGroupArn ?? '')?.get(task.ip);
-    if (target) {
-      target.state = 'draining';
-      target.reason = 'Target.DeregistrationInProgress';
-      target.description = 'Target deregistration is in progress';
-      target.until = this.now() + DRAIN_SECONDS * 1000;
-    }
+    if (service.targetGroupArn) this.elb.deregister(service.targetGroupArn, task.ip);
   }
 
   private register(
@@ -283,18 +370,10 @@ export class SimulatedEcs {
     task: SimTask,
     verdict: 'healthy' | 'unhealthy',
     healthSeconds: number,
-  ): void {
-    const targets = this.targetGroups.get(service.targetGroupArn ?? '');
-    if (!targets) return;
-    targets.set(task.ip, {
-      id: task.ip,
-      port: 8080,
-      state: 'initial',
-      reason: 'Elb.InitialHealthChecking',
-      description: 'Initial health checks in progress',
-      until: this.now() + healthSeconds * 1000,
-      verdict,
-    });
+  ) {
+    return service.targetGroupArn
+      ? this.elb.register(service.targetGroupArn, task.ip, verdict, healthSeconds)
+      : undefined;
   }
 
   // ---- API ----
@@ -460,23 +539,27 @@ export class SimulatedEcs {
     return this.describeTaskDefinition({ taskDefinition: arn });
   }
 
-  describeTargetHealth(input: { TargetGroupArn?: string }) {
-    const targets = this.targetGroups.get(input.TargetGroupArn ?? '');
-    if (!targets)
-      throw awsError('TargetGroupNotFoundException', `Target group '${input.TargetGroupArn}' not found`);
+  report() {
     return {
-      TargetHealthDescriptions: [...targets.values()].map((t) => ({
-        Target: { Id: t.id, Port: t.port },
-        HealthCheckPort: String(t.port),
-        TargetHealth: {
-          State: t.state,
-          ...(t.reason && { Reason: t.reason }),
-          ...(t.description && { Description: t.description }),
-        },
-      })),
+      services: [...this.services.values()].map((s) => {
+        const described = this.describeServices({ cluster: s.cluster, services: [s.name] }).services[0];
+        return {
+          cluster: s.cluster,
+          service: s.name,
+          taskDefinition: described?.taskDefinition ?? null,
+          desiredCount: s.desiredCount,
+          runningCount: described?.runningCount ?? 0,
+          rolloutState: described?.deployments[0]?.rolloutState ?? null,
+          images: this.resolveTaskDefinition(described?.taskDefinition ?? '').containerDefinitions.map(
+            (c) => c.image ?? '',
+          ),
+        };
+      }),
     };
   }
 }
+
+const short = (arn: string) => arn.split('/').pop() ?? arn;
 
 /** The deployment circuit breaker's failure threshold: 0.5 x desired, at least 3, at most 200. */
 export function circuitBreakerThreshold(desired: number): number {

@@ -1,7 +1,14 @@
-// Simulated RDS: instances and snapshots. A snapshot goes creating -> available (or failed, as the
-// scenario says) over simulated time; snapshots are never deleted.
-import type { Scenario } from '../scenarios.ts';
+// Simulated RDS: the configured instances and their snapshots. A snapshot goes creating -> available
+// (or failed, as the scenario says) over simulated time; snapshots are never deleted.
+import type { Config } from '../../infra/config.ts';
 import { awsError } from './errors.ts';
+import { configuredServices, type SimulatedService } from './service.ts';
+
+/** How a scenario makes RDS misbehave. */
+export interface RdsFaults {
+  /** Seconds a snapshot takes (240 without faults), and whether it ends up failed. */
+  readonly snapshot?: { readonly seconds: number; readonly fails: boolean };
+}
 
 interface SimSnapshot {
   id: string;
@@ -12,25 +19,48 @@ interface SimSnapshot {
   tags: { Key?: string; Value?: string }[];
 }
 
-export class SimulatedRds {
+export class SimulatedRds implements SimulatedService {
+  readonly name = 'rds';
   readonly instances = new Map<string, { id: string; status: string }>();
   readonly snapshots = new Map<string, SimSnapshot>();
 
-  constructor(
-    private readonly scenario: Scenario,
-    private readonly region: string,
-    private readonly account: string,
-    private readonly now: () => number,
-  ) {}
+  readonly commands = {
+    CreateDBSnapshot: this.createDBSnapshot.bind(this),
+    DescribeDBSnapshots: this.describeDBSnapshots.bind(this),
+  };
 
-  addInstance(id: string): void {
-    this.instances.set(id.toLowerCase(), { id: id.toLowerCase(), status: 'available' });
+  readonly changes = {
+    CreateDBSnapshot: (
+      input: { DBInstanceIdentifier?: string },
+      output: ReturnType<SimulatedRds['createDBSnapshot']>,
+    ) => ({
+      target: String(input.DBInstanceIdentifier),
+      detail: `snapshot ${output.DBSnapshot.DBSnapshotIdentifier}`,
+    }),
+  };
+
+  private readonly region: string;
+  private readonly account: string;
+
+  constructor(
+    config: Config,
+    private readonly faults: RdsFaults | undefined,
+    private readonly now: () => number,
+  ) {
+    this.region = config.region;
+    this.account = config.account;
+    for (const { svc } of configuredServices(config)) {
+      if (svc.database) {
+        const id = svc.database.toLowerCase();
+        this.instances.set(id, { id, status: 'available' });
+      }
+    }
   }
 
   tick(now: number): void {
     for (const snapshot of this.snapshots.values()) {
       if (snapshot.status === 'creating' && snapshot.readyAt <= now) {
-        snapshot.status = this.scenario.snapshot?.fails ? 'failed' : 'available';
+        snapshot.status = this.faults?.snapshot?.fails ? 'failed' : 'available';
       }
     }
   }
@@ -52,7 +82,7 @@ export class SimulatedRds {
         'DBSnapshotAlreadyExistsFault',
         `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
       );
-    const seconds = this.scenario.snapshot?.seconds ?? 240;
+    const seconds = this.faults?.snapshot?.seconds ?? 240;
     const snapshot: SimSnapshot = {
       id,
       instance: instance.id,
@@ -93,6 +123,16 @@ export class SimulatedRds {
       PercentProgress: progress,
       SnapshotCreateTime: new Date(s.createdAt),
       TagList: s.tags,
+    };
+  }
+
+  report() {
+    return {
+      dbSnapshots: [...this.snapshots.values()].map((s) => ({
+        id: s.id,
+        dbInstance: s.instance,
+        status: s.status,
+      })),
     };
   }
 }

@@ -23,10 +23,10 @@ import { recordKnownGood as recordKnownGoodWorker } from '../../tasks/production
 import { registerTaskDefinition } from '../../tasks/production-deployment/register-task-definition.ts';
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
 import { requestApproval } from '../../tasks/request-approval.ts';
-import type { Deps } from '../deps.ts';
 import { addRetries, invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
+import type { Deps } from '../procedure.ts';
 import { rollback } from '../rollback/procedure.ts';
 import { rollbackTimeoutSeconds } from '../rollback/timing.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -219,8 +219,18 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       'executionId.$': '$$.Execution.Id',
       'now.$': '$$.State.EnteredTime',
       'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
-      'request.$': '$.request',
-      'baseline.$': '$.baseline',
+      summary: {
+        'procedure.$': '$.request.procedure',
+        'environment.$': '$.request.environment',
+        'target.$': '$.request.service',
+        'change.$': '$.request.change',
+        'from.$': '$.baseline.taskDefinition',
+        fromDetail: sfn.JsonPath.format('{} tasks', sfn.JsonPath.stringAt('$.baseline.desiredCount')),
+        'changeRequest.$': '$.request.changeRequest',
+        'reason.$': '$.request.reason',
+        'requestedBy.$': '$.request.requestedBy',
+        'approvers.$': '$.request.approvers',
+      },
     }),
     resultPath: '$.approval',
     taskTimeout: sfn.Timeout.at('$.request.approvalTimeoutSeconds'),

@@ -7,9 +7,9 @@ import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts
 import { errorName, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
 import { findKnownGood as findKnownGoodWorker } from '../../tasks/rollback/find-known-good.ts';
 import { validateRollbackInput } from '../../tasks/rollback/validate-rollback-input.ts';
-import type { Deps } from '../deps.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
 import { rollOut, switchMaintenancePage } from '../service-steps.ts';
 

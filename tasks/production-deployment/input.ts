@@ -1,21 +1,41 @@
 // production-deployment's input as a person or CI writes it, and the request its first step resolves.
 import { z } from 'zod';
-import { ImagePolicySchema, ServiceRefSchema, taskDefinitionArn } from '../schemas/catalogue.ts';
+import {
+  ImagePolicySchema,
+  ServiceRefSchema,
+  serviceInputFields,
+  taskDefinitionArn,
+} from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 
 /** production-deployment input, as pasted into the console or built by the CLI. Unknown fields are rejected. */
 const deploymentFields = {
-  environment: z.string().min(1),
-  service: z.string().min(1),
-  /** The new container image; in environments that require it, pinned by digest. */
-  image: z.string().min(1).max(255).optional(),
-  /** Or a task definition already registered in the same account and region. */
-  taskDefinition: taskDefinitionArn.optional(),
-  desiredCount: z.number().int().min(0).optional(),
-  maintenancePage: z.boolean().optional(),
-  changeRequest: z.string().min(1).max(64).optional(),
-  reason: z.string().min(1).max(500).optional(),
-  requestedBy: z.string().min(1).max(128).optional(),
+  environment: serviceInputFields.environment,
+  service: serviceInputFields.service,
+  image: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe(
+      'the new image (give it or taskDefinition); where digestPinnedImages, pinned by digest (<repository>@sha256:<64 hex>); from an allowed registry',
+    ),
+  taskDefinition: taskDefinitionArn
+    .optional()
+    .describe('or a task definition ARN of the same account and region, deployed as is'),
+  desiredCount: serviceInputFields.desiredCount,
+  maintenancePage: z
+    .boolean()
+    .optional()
+    .describe('show the maintenance page during the rollout (default from policy)'),
+  changeRequest: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('the approved change request (ticket); required where changeRequestRequired'),
+  reason: z.string().min(1).max(500).optional().describe('why, for the notices and the record'),
+  requestedBy: z.string().min(1).max(128).optional().describe('who asks, for the notices and the record'),
 };
 
 export const DeploymentInputSchema = z

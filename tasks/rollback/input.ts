@@ -1,28 +1,43 @@
 // rollback's input as a person (or production-deployment) writes it, and the request its first step resolves.
 import { z } from 'zod';
-import { ImagePolicySchema, ServiceRefSchema, taskDefinitionArn } from '../schemas/catalogue.ts';
+import {
+  ImagePolicySchema,
+  ServiceRefSchema,
+  serviceInputFields,
+  taskDefinitionArn,
+} from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 
 /** rollback input. Without taskDefinition the last known-good one recorded for the service is used. */
 const rollbackFields = {
-  environment: z.string().min(1),
-  service: z.string().min(1),
-  taskDefinition: taskDefinitionArn.optional(),
-  desiredCount: z.number().int().min(0).optional(),
-  reason: z.string().min(1).max(500),
-  requestedBy: z.string().min(1).max(128).optional(),
-  /**
-   * Set by Step Functions when production-deployment runs the rollback (associateWithParent):
-   * that run holds the lock (the rollback joins it), releases it itself, and sends the notices.
-   */
-  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().min(1).optional(),
-  /** With it, the single-use token that deployment wrote onto its lock for this rollback. */
-  joinToken: z.string().min(1).max(128).optional(),
-  /** Maintenance page to switch off once the service is back (set by production-deployment). */
+  environment: serviceInputFields.environment,
+  service: serviceInputFields.service,
+  taskDefinition: taskDefinitionArn
+    .optional()
+    .describe(
+      "the ARN to restore; default: from the known-good record of the last successful deployment, the release it replaced if the service still runs that deployment's release, else that release",
+    ),
+  desiredCount: serviceInputFields.desiredCount,
+  reason: z.string().min(1).max(500).describe('why, for the notices and the record'),
+  requestedBy: z.string().min(1).max(128).optional().describe('who asks, for the record'),
+  // Set by Step Functions when production-deployment runs the rollback (associateWithParent):
+  // that run holds the lock (the rollback joins it), releases it itself, and sends the notices.
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('set by Step Functions when production-deployment runs the rollback; not for people'),
+  joinToken: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('the single-use token that deployment wrote onto its lock for this rollback; not for people'),
   maintenancePage: z
     .strictObject({ cluster: z.string().min(1), service: z.string().min(1) })
     .nullable()
-    .optional(),
+    .optional()
+    .describe("the service's own maintenance page ({ cluster, service }) to switch off once it is back"),
 };
 
 export const RollbackInputSchema = z.strictObject(rollbackFields);

@@ -118,3 +118,15 @@ export const taskDefinitionArn = z
     /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]+:\d+$/,
     'must be a task definition ARN (...:task-definition/<family>:<revision>)',
   );
+
+/** The input fields that name a configured service, and a count for it: the same in every service procedure. */
+export const serviceInputFields = {
+  environment: z.string().min(1).describe('an environment of the config, e.g. prod'),
+  service: z.string().min(1).describe('a service of that environment, e.g. app'),
+  desiredCount: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("within the service's bounds; default: keep the current count"),
+};

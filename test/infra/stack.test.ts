@@ -16,6 +16,8 @@ import {
   loadConfig,
   parseConfig,
 } from '../../infra/config.ts';
+import { stateMachineName } from '../../statemachines/procedure.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties?: Json; Metadata?: Json };
@@ -143,7 +145,7 @@ function readReport(dir: string): ValidationReport {
 }
 
 describe('state machines', () => {
-  it.each(['runbook-production-deployment', 'runbook-rollback'])(
+  it.each(PROCEDURES.map(stateMachineName))(
     '%s is a STANDARD machine logging ALL with execution data, traced',
     (name) => {
       // Given the synthesized template
@@ -151,7 +153,7 @@ describe('state machines', () => {
       // When the state machine with this name is looked up
       const found = machines.filter((m) => props(m).StateMachineName === name);
       // Then it exists once, is STANDARD, logs at level ALL with execution data, and is traced by X-Ray
-      expect(machines).toHaveLength(2);
+      expect(machines).toHaveLength(PROCEDURES.length);
       expect(found).toHaveLength(1);
       const p = props(found[0] as Resource);
       expect(p.StateMachineType).toBe('STANDARD');

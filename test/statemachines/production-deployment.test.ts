@@ -1,6 +1,7 @@
 // Every path of production-deployment, executed by the local engine on the synthesized definition
 // against the simulated account: terminal status, error name, and the account's final state.
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalRequest } from '../../rehearsal/types.ts';
 import { BASELINE, changes, definitionsOnce, example, RELEASE, run, service } from './support.ts';
 
 const input = example('production-deployment');
@@ -272,10 +273,40 @@ describe('production-deployment stops before changing the service', () => {
       expect(result.error).toBe(error);
       expect(result.changes).toEqual([]);
       expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
-      expect(result.account.approvals).toEqual([expect.objectContaining({ service: 'app', status })]);
+      expect(result.account.approvals).toEqual([expect.objectContaining({ target: 'app', status })]);
       expect(result.account.locks).toEqual([]);
     },
   );
+
+  it('the approver is shown what changes, from what to what, as the approval worker recorded it', async () => {
+    // Given an approver that keeps what it is shown
+    const shown: ApprovalRequest[] = [];
+    // When
+    const result = await run('production-deployment', input, {
+      approver: async (request) => {
+        shown.push(request);
+        return 'approve';
+      },
+    });
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(shown).toEqual([
+      {
+        approvalId: result.account.approvals[0]?.id,
+        expiresAt: result.account.approvals[0]?.expiresAt,
+        procedure: 'production-deployment',
+        environment: 'prod',
+        target: 'app',
+        change: `image ${input.image}`,
+        from: BASELINE,
+        fromDetail: '3 tasks',
+        changeRequest: input.changeRequest,
+        reason: input.reason,
+        requestedBy: input.requestedBy,
+        approvers: ['devops-lead@company.com', 'platform-team@company.com'],
+      },
+    ]);
+  });
 
   it.each([
     ['a decision other than approved', { decision: 'rejected-by-mistake', approver: 'alice' }],

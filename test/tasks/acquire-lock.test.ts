@@ -192,7 +192,7 @@ describe('acquire-lock joining a deployment’s lock (its own rollback)', () => 
 
   it('joins again on a retry of the same rollback: the token was exchanged for its id', async () => {
     // Given a lock whose token this rollback already consumed (its first answer was lost)
-    const dynamodb = new SimulatedDynamoDb();
+    const dynamodb = new SimulatedDynamoDb('runbook-locks');
     dynamodb.putItem({
       TableName: 'runbook-locks',
       Item: { pk: { S: lock.key }, owner: { S: lock.owner }, joinToken: { S: 'token-1' } },

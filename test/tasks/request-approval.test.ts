@@ -17,12 +17,13 @@ const executionId = 'arn:aws:states:us-east-1:123456789012:execution:production-
 const image = `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'a'.repeat(64)}`;
 const from = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
 const topicArn = 'arn:aws:sns:us-east-1:123456789012:runbook-approvals';
-const request = {
+const summary = {
   procedure: 'production-deployment',
   environment: 'prod',
-  service: 'app',
-  image,
-  taskDefinition: null,
+  target: 'app',
+  change: `image ${image}`,
+  from,
+  fromDetail: '2 tasks',
   changeRequest: 'CHG-1234',
   reason: 'release 1.2.3',
   requestedBy: 'alice',
@@ -35,8 +36,7 @@ const event = {
   executionId,
   now: '2026-11-30T08:00:00.000Z',
   timeoutSeconds: 3600,
-  request,
-  baseline: { taskDefinition: from, desiredCount: 2 },
+  summary,
 };
 const expiresAt = '2026-11-30T09:00:00.000Z';
 
@@ -46,7 +46,7 @@ describe('request-approval', () => {
     snsMock.reset();
   });
 
-  it('records the request under an id derived from the token and announces how to decide', async () => {
+  it('records the summary under an id derived from the token, announces how to decide, and returns it', async () => {
     // Given
     dynamodbMock.on(PutItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
@@ -55,7 +55,7 @@ describe('request-approval', () => {
     const result = await invoke(requestApproval, event, clients);
 
     // Then
-    expect(result).toEqual({ approvalId, expiresAt });
+    expect(result).toEqual({ approvalId, expiresAt, summary });
     expect(approvalId).toMatch(/^[0-9a-f]{20}$/);
     expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
       TableName: 'runbook-approvals',
@@ -65,7 +65,7 @@ describe('request-approval', () => {
         executionId: { S: executionId },
         procedure: { S: 'production-deployment' },
         environment: { S: 'prod' },
-        service: { S: 'app' },
+        target: { S: 'app' },
         change: { S: `image ${image}` },
         from: { S: from },
         requestedBy: { S: 'alice' },
@@ -94,15 +94,12 @@ describe('request-approval', () => {
     });
   });
 
-  it('describes a task-definition change and fills in missing requester, ticket, reason and approvers', async () => {
+  it('announces a summary without detail on what runs now, and fills in missing requester, ticket, reason and approvers', async () => {
     // Given
-    const next = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:42';
     dynamodbMock.on(PutItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({});
-    const bare = {
-      ...request,
-      image: null,
-      taskDefinition: next,
+    const { fromDetail: _, ...bare } = {
+      ...summary,
       changeRequest: null,
       reason: null,
       requestedBy: null,
@@ -110,19 +107,18 @@ describe('request-approval', () => {
     };
 
     // When
-    await invoke(requestApproval, { ...event, request: bare }, clients);
+    await invoke(requestApproval, { ...event, summary: bare }, clients);
 
     // Then
     expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
       Item: expect.objectContaining({
-        change: { S: `task definition ${next}` },
         requestedBy: { S: 'unknown' },
         approvers: { S: '[]' },
       }),
     });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Message: expect.stringContaining(
-        'Requested by: unknown; change request: none; reason: none.\nApprovers: anyone allowed by IAM.',
+        `Change: image ${image} (now running ${from}).\nRequested by: unknown; change request: none; reason: none.\nApprovers: anyone allowed by IAM.`,
       ),
     });
   });
@@ -131,10 +127,10 @@ describe('request-approval', () => {
     // Given
     dynamodbMock.on(PutItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({});
-    const longService = `svc-${'x'.repeat(120)}`;
+    const longTarget = `svc-${'x'.repeat(120)}`;
 
     // When
-    await invoke(requestApproval, { ...event, request: { ...request, service: longService } }, clients);
+    await invoke(requestApproval, { ...event, summary: { ...summary, target: longTarget } }, clients);
 
     // Then
     const subject = snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject;
@@ -155,7 +151,7 @@ describe('request-approval', () => {
     const result = await invoke(requestApproval, event, clients);
 
     // Then
-    expect(result).toEqual({ approvalId, expiresAt });
+    expect(result).toEqual({ approvalId, expiresAt, summary });
     expect(dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });

@@ -1,0 +1,48 @@
+// The types the rehearsal's engine and its Task handlers share: how approvals are asked and decided,
+// the events of the timeline, and how an execution ended.
+import type { ApprovalSummary } from '../tasks/request-approval.ts';
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/**
+ * How an approval is decided: approved, rejected, left to expire, or, to rehearse a faulty approval
+ * service, whatever output it sends with SendTaskSuccess.
+ */
+export type Decision = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
+
+/** An approval waiting for a decision: its summary as the approval worker recorded and announced it. */
+export interface ApprovalRequest extends ApprovalSummary {
+  readonly approvalId: string;
+  readonly expiresAt: string;
+}
+
+/** How the rehearsal decides approvals: a fixed answer, or a function (e.g. a prompt on a TTY). */
+export type Approver = Decision | ((request: ApprovalRequest) => Promise<Decision>);
+
+export interface TimelineEvent {
+  /** Seconds since the rehearsal started (simulated). */
+  readonly at: number;
+  /** 0 for the execution started, 1 for a nested execution it runs, ... */
+  readonly depth: number;
+  readonly kind: 'started' | 'entered' | 'exited' | 'failed' | 'retried' | 'caught' | 'approval' | 'finished';
+  readonly execution: string;
+  readonly state?: string;
+  readonly type?: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly detail?: string;
+}
+
+/** How one execution (the one started, or a nested one) ended. */
+export interface ExecutionOutcome {
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly output: unknown;
+  /** State transitions of the execution (nested executions count their own). */
+  readonly transitions: number;
+  /** Simulated seconds from start to finish. */
+  readonly durationSeconds: number;
+}
