@@ -4,6 +4,7 @@ import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
 import type { TimelineEvent } from '../rehearsal/engine.ts';
 import { readableCause } from '../tasks/notify.ts';
+import { lastPart } from '../tasks/worker.ts';
 
 export interface Style {
   dim(text: string): string;
@@ -23,31 +24,30 @@ export const PLAIN: Style = {
   yellow: (t) => t,
 };
 
-const short = (arn: unknown) => String(arn).split('/').pop() ?? String(arn);
+/** What a service integration (not a worker) returned, in words: the nested execution a Task ran. */
+function integrationSummary(result: unknown): string {
+  const r = (result ?? {}) as Record<string, unknown>;
+  return 'executionArn' in r ? `${lastPart(String(r.executionArn))} ${r.status}` : '';
+}
 
-/** A few words on what a step returned, from the shape of its result. */
-export function summarize(result: unknown): string {
-  if (!result || typeof result !== 'object') return '';
-  const r = result as Record<string, unknown>;
-  if ('request' in r) return summarize(r.request);
-  if ('rolloutState' in r) return `${r.rolloutState}, ${r.running}/${r.desired} running`;
-  if ('registered' in r) return `${r.healthy}/${r.desired} new targets healthy (${r.registered} registered)`;
-  if ('progress' in r) return `${r.status} ${r.progress}%`;
-  if ('elapsedSeconds' in r) return 'watched alarms quiet';
-  if ('healthyTargets' in r)
-    return `running ${short(r.taskDefinition)}, ${r.runningCount}/${r.desiredCount} tasks, ${r.healthyTargets} healthy targets`;
-  if ('from' in r && 'taskDefinition' in r) return `${short(r.taskDefinition)} (from ${short(r.from)})`;
-  if ('deploymentId' in r) return `now ${short(r.taskDefinition)}, desired ${r.desiredCount}`;
-  if (r.procedure && 'serviceName' in r)
-    return `${r.environment}/${r.service} is ${r.cluster}/${r.serviceName}`;
-  if ('severity' in r && 'event' in r) return `${r.event} notice sent (${r.severity})`;
-  if ('expiresAt' in r && 'owner' in r) return `held by this run`;
-  if ('released' in r) return r.released ? 'released' : 'not held by this run';
-  if ('snapshotId' in r) return `${r.snapshotId} ${r.status}`;
-  if ('executionArn' in r) return `${short(r.executionArn)} ${r.status}`;
-  if ('recordedAt' in r && 'taskDefinition' in r) return `known-good ${short(r.taskDefinition)}`;
-  if ('taskDefinition' in r) return short(r.taskDefinition);
-  return '';
+/**
+ * What a Task state's step returned, in words: its worker's own summary of its output (a
+ * ResultSelector that only wraps the output, as {request.$: $} does, is undone first), or what
+ * the service integration returned. Nothing when the result is discarded.
+ */
+export function summarize(state: Record<string, unknown>, output: unknown, definitions: Definitions): string {
+  if (state.ResultPath === null) return '';
+  const placed = at(output, (state.ResultPath as string | undefined) ?? '$');
+  const worker = definitions.functions[String(state.Resource)];
+  if (!worker) return integrationSummary(placed);
+  const selector = state.ResultSelector as Record<string, unknown> | undefined;
+  const wrapper =
+    selector &&
+    Object.entries(selector)
+      .find(([, path]) => path === '$')?.[0]
+      ?.replace(/\.\$$/, '');
+  const result = wrapper ? (placed as Record<string, unknown> | undefined)?.[wrapper] : placed;
+  return result === undefined || !worker.summarize ? '' : worker.summarize(result as never);
 }
 
 /** Reads a simple JSONPath ($.a.b) from a document. */
@@ -111,7 +111,7 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
         if (state.Type !== 'Task') return;
         const key = `${event.execution}/${event.state}`;
         if (caught.delete(key)) return; // the Catch's exit, already shown as the failure
-        const summary = state.ResultPath === null ? '' : summarize(at(event.output, state.ResultPath ?? '$'));
+        const summary = summarize(state, event.output, definitions);
         // A poll round's check carries its budget (maxAttempts): shown only when what it sees changes.
         if (state.Parameters?.maxAttempts !== undefined) {
           const n = (polls.get(key) ?? 0) + 1;

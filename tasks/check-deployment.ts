@@ -79,6 +79,7 @@ export const checkDeployment = defineWorker({
       deployments: deployments.length,
     };
   },
+  summarize: (r) => `${r.rolloutState}, ${r.running}/${r.desired} running`,
 });
 
 function notDone(attempt: number, primary: Deployment, deployments: number) {

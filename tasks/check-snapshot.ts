@@ -25,6 +25,7 @@ export const checkSnapshot = defineWorker({
     }
     return { done: false, attempt: attempt + 1, status, progress: snapshot?.PercentProgress ?? 0 };
   },
+  summarize: (r) => `${r.status} ${r.progress}%`,
 });
 
 export const handler = lambdaHandler(checkSnapshot);

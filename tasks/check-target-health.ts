@@ -107,6 +107,7 @@ export const checkTargetHealth = defineWorker({
     }
     return { done, attempt: attempt + 1, unhealthyStreak, healthy, desired, registered: ours.length };
   },
+  summarize: (r) => `${r.healthy}/${r.desired} new targets healthy (${r.registered} registered)`,
 });
 
 export const handler = lambdaHandler(checkTargetHealth);

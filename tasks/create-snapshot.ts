@@ -58,6 +58,7 @@ export const createSnapshot = defineWorker({
       rethrowAws(error, 'RDS CreateDBSnapshot');
     }
   },
+  summarize: (r) => `${r.snapshotId} ${r.status}`,
 });
 
 export const handler = lambdaHandler(createSnapshot);

@@ -101,6 +101,7 @@ export const notify = defineWorker({
 
     return { event, severity, cause };
   },
+  summarize: (r) => `${r.event} notice sent (${r.severity})`,
 });
 
 export const handler = lambdaHandler(notify);

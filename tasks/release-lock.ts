@@ -27,6 +27,7 @@ export const releaseLock = defineWorker({
       rethrowAws(error, 'DynamoDB DeleteItem (lock)');
     }
   },
+  summarize: (r) => (r?.released ? 'released' : 'not held by this run'),
 });
 
 export const handler = lambdaHandler(releaseLock);

@@ -3,7 +3,7 @@
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws } from './errors.ts';
-import { defineWorker, lambdaHandler } from './worker.ts';
+import { defineWorker, lambdaHandler, lastPart } from './worker.ts';
 
 export const updateService = defineWorker({
   name: 'update-service',
@@ -41,6 +41,7 @@ export const updateService = defineWorker({
       deploymentId: primary?.id ?? null,
     };
   },
+  summarize: (r) => `now ${lastPart(r.taskDefinition)}, desired ${r.desiredCount}`,
 });
 
 export const handler = lambdaHandler(updateService);

@@ -17,7 +17,12 @@ export interface Worker<S extends z.ZodType = z.ZodType, O = unknown> {
   readonly actions: readonly IamAction[];
   readonly input: S;
   run(input: z.output<S>, clients: Clients): Promise<O>;
+  /** A few words on what a run of it found or did, for a person following the run. */
+  summarize?(output: O): string;
 }
+
+/** The last part of an ARN (prod-app:42 of a task definition's), for a person. */
+export const lastPart = (arn: string | null | undefined) => String(arn).split('/').pop() ?? String(arn);
 
 export function defineWorker<S extends z.ZodType, O>(worker: Worker<S, O>): Worker<S, O> {
   return worker;

@@ -5,7 +5,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
 import { aws, PreflightFailed } from '../errors.ts';
-import { defineWorker, lambdaHandler } from '../worker.ts';
+import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
 
 export const captureBaseline = defineWorker({
   name: 'capture-baseline',
@@ -85,6 +85,8 @@ export const captureBaseline = defineWorker({
       alarms: alarmStates,
     };
   },
+  summarize: (r) =>
+    `running ${lastPart(r.taskDefinition)}, ${r.runningCount}/${r.desiredCount} tasks, ${r.healthyTargets} healthy targets`,
 });
 
 export const handler = lambdaHandler(captureBaseline);

@@ -43,6 +43,7 @@ export const checkAlarms = defineWorker({
       elapsedSeconds,
     };
   },
+  summarize: () => 'watched alarms quiet',
 });
 
 export const handler = lambdaHandler(checkAlarms);

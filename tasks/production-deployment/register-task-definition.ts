@@ -3,7 +3,7 @@
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws, InvalidInput } from '../errors.ts';
-import { defineWorker, lambdaHandler } from '../worker.ts';
+import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
 
 export const registerTaskDefinition = defineWorker({
   name: 'register-task-definition',
@@ -49,6 +49,7 @@ export const registerTaskDefinition = defineWorker({
     if (!arn) throw new InvalidInput(`ECS returned no ARN for the new revision of ${current.family}`);
     return { taskDefinition: arn, from };
   },
+  summarize: (r) => `${lastPart(r.taskDefinition)} (from ${lastPart(r.from)})`,
 });
 
 export const handler = lambdaHandler(registerTaskDefinition);

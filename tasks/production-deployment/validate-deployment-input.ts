@@ -101,6 +101,7 @@ export const validateDeploymentInput = defineWorker({
   actions: [],
   input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveDeployment(input, catalogue, execution),
+  summarize: (r) => `${r.environment}/${r.service} is ${r.cluster}/${r.serviceName}`,
 });
 
 export const handler = lambdaHandler(validateDeploymentInput);

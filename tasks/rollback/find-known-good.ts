@@ -6,7 +6,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws, InvalidInput } from '../errors.ts';
 import { knownGoodKey } from '../run-state.ts';
-import { defineWorker, lambdaHandler } from '../worker.ts';
+import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
 
 export const findKnownGood = defineWorker({
   name: 'find-known-good',
@@ -47,6 +47,7 @@ export const findKnownGood = defineWorker({
     }
     return { taskDefinition, running: running ?? null, recordedAt: found.Item?.recordedAt?.S ?? null };
   },
+  summarize: (r) => `known-good ${lastPart(r.taskDefinition)}`,
 });
 
 export const handler = lambdaHandler(findKnownGood);

@@ -99,6 +99,7 @@ export const validateRollbackInput = defineWorker({
   actions: [],
   input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveRollback(input, catalogue, execution),
+  summarize: (r) => `${r.environment}/${r.service} is ${r.cluster}/${r.serviceName}`,
 });
 
 export const handler = lambdaHandler(validateRollbackInput);
