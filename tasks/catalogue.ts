@@ -7,9 +7,13 @@ import type { Issue } from './schemas/issues.ts';
 
 export type { Issue };
 
-/** Looks up environment and service; issues name the field. */
+/** A configured entry of a record, by a name from input: only own keys, never `constructor` or `__proto__`. */
+export const configured = <T>(record: Record<string, T>, name: string): T | undefined =>
+  Object.hasOwn(record, name) ? record[name] : undefined;
+
+/** Looks up environment and service (configured ones only); issues name the field. */
 export function lookUpService(catalogue: Catalogue, environment: string, service: string, issues: Issue[]) {
-  const env = catalogue.environments[environment];
+  const env = configured(catalogue.environments, environment);
   if (!env) {
     issues.push({
       path: 'environment',
@@ -17,7 +21,7 @@ export function lookUpService(catalogue: Catalogue, environment: string, service
     });
     return undefined;
   }
-  const svc = env.services[service];
+  const svc = configured(env.services, service);
   if (!svc) {
     issues.push({
       path: 'service',

@@ -324,6 +324,24 @@ describe('production-deployment stops before changing the service', () => {
     expect(result.account.locks).toEqual([]);
   });
 
+  it.each([
+    ['environment', 'constructor'],
+    ['service', '__proto__'],
+  ])(
+    'an input whose %s is %s ends InvalidInput with nothing changed and no lock taken',
+    async (field, name) => {
+      // Given an input naming a built-in object property instead of a configured name
+      // When
+      const result = await run('production-deployment', { ...input, [field]: name });
+      // Then it never gets past validation
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('InvalidInput');
+      expect(result.cause).toContain(`${field}: '${name}' is not configured`);
+      expect(result.changes).toEqual([]);
+      expect(result.account.locks).toEqual([]);
+    },
+  );
+
   it("an expired approval ends after the environment's approval timeout on the simulated clock", async () => {
     // When
     const result = await run('production-deployment', input, { approver: 'expire' });

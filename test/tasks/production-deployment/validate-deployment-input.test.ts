@@ -102,6 +102,21 @@ describe('resolveDeployment', () => {
     expect(resolve(inStaging)).toThrow(/environment: 'staging' is not configured/);
     expect(resolve(ofWeb)).toThrow(/service: 'web' is not configured/);
   });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'refuses an environment or a service named %s: only configured names are looked up',
+    (name) => {
+      // Given names of built-in object properties, as an environment and as a service
+      const resolve = (input: unknown) => () => resolveDeployment(input, catalogue, execution);
+      // When / Then each is refused as not configured, naming its field
+      expect(resolve({ environment: name, service: 'app', image: digest })).toThrow(
+        `environment: '${name}' is not configured`,
+      );
+      expect(resolve({ environment: 'prod', service: name, image: digest })).toThrow(
+        `service: '${name}' is not configured in prod`,
+      );
+    },
+  );
 });
 
 const clients = testClients();
