@@ -109,8 +109,6 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-export const SCENARIO_NAMES = Object.keys(SCENARIOS);
-
 /** The fault scenario of that name (own keys only). */
 export const faultScenario = (name: string): Scenario | undefined =>
   Object.hasOwn(SCENARIOS, name) ? SCENARIOS[name] : undefined;

@@ -1,14 +1,15 @@
 // The types the rehearsal's engine and its Task handlers share: how approvals are asked and decided,
 // the events of the timeline, and how an execution ended.
+import type { ExecutionStatus, ScenarioApproval } from '../statemachines/procedure.ts';
 import type { ApprovalSummary } from '../tasks/request-approval.ts';
 
-export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export type { ExecutionStatus };
 
 /**
  * How an approval is decided: approved, rejected, left to expire, or, to rehearse a faulty approval
- * service, whatever output it sends with SendTaskSuccess.
+ * service, whatever output it sends with SendTaskSuccess (as a procedure's scenario may declare).
  */
-export type Decision = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
+export type Decision = ScenarioApproval;
 
 /** An approval waiting for a decision: its summary as the approval worker recorded and announced it. */
 export interface ApprovalRequest extends ApprovalSummary {

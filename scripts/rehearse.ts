@@ -5,15 +5,9 @@ import { createInterface } from 'node:readline/promises';
 import type { Config } from '../infra/config.ts';
 import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
-import {
-  type ApprovalRequest,
-  type Approver,
-  type Decision,
-  type RehearsalResult,
-  rehearse,
-} from '../rehearsal/engine.ts';
-import { faultScenario } from '../rehearsal/scenarios.ts';
-import { faultsOf, type ProcedureSpec, type ScenarioSpec } from '../statemachines/procedure.ts';
+import type { ApprovalRequest, Approver, Decision, RehearsalResult } from '../rehearsal/engine.ts';
+import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
+import type { ProcedureSpec, ScenarioSpec } from '../statemachines/procedure.ts';
 import { PROCEDURES, procedureNamed } from '../statemachines/registry.ts';
 import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
 
@@ -22,7 +16,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt' | 'scenario';
+export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt';
 
 /** The procedure and its scenario a command names, or a UsageError listing the known ones. */
 export function scenarioOf(command: { procedure: string; scenario: string }): {
@@ -110,52 +104,42 @@ export async function runRehearsal(
   load: () => Definitions,
 ): Promise<{ result: RehearsalResult; exitCode: number }> {
   const { procedure, scenario } = scenarioOf(command);
-  const faults = faultScenario(faultsOf(scenario));
-  if (!faults)
-    throw new Error(`scenario ${scenario.name} names faults '${faultsOf(scenario)}' the rehearsal has not`);
-  const input =
-    command.input !== undefined ? readInput(command.input) : (scenario.input ?? procedure.example);
+  const input = command.input !== undefined ? readInput(command.input) : undefined;
   const definitions = load();
   // A scenario that decides its approval its own way does so unless told otherwise; else prompt
   // only where a person can answer, and never hang in CI.
-  const mode: ApproveMode =
+  const mode: ApproveMode | undefined =
     command.approve ??
     (scenario.approval !== undefined
-      ? 'scenario'
+      ? undefined
       : process.stdin.isTTY && !process.env.CI && !command.json
         ? 'prompt'
         : 'auto');
   if (mode === 'prompt' && !process.stdin.isTTY) {
     throw new UsageError('--approve prompt needs a terminal to ask on; use auto, reject or expire');
   }
-  const approver: Approver =
-    mode === 'prompt'
-      ? promptApprover()
-      : mode === 'auto'
-        ? 'approve'
-        : mode === 'scenario'
-          ? (scenario.approval ?? 'approve')
-          : mode;
+  const approver: Approver | undefined =
+    mode === 'prompt' ? promptApprover() : mode === 'auto' ? 'approve' : mode;
+  const approvals =
+    mode ?? (typeof scenario.approval === 'string' ? scenario.approval : 'as the scenario sends');
 
   const style = process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (!command.json) {
     out(
       style.bold(`Rehearsal of ${command.procedure}`) +
-        style.dim(
-          ` · scenario ${scenario.name} · approvals ${mode === 'scenario' ? (typeof scenario.approval === 'string' ? scenario.approval : 'as the scenario sends') : mode} · simulated account, no AWS`,
-        ),
+        style.dim(` · scenario ${scenario.name} · approvals ${approvals} · simulated account, no AWS`),
     );
     out(style.dim(`  ${scenario.description}`));
   }
   const started = Date.now();
-  const result = await rehearse({
+  const result = await rehearseScenario({
     config,
     definitions,
-    procedure: procedure.name,
+    procedure,
+    scenario,
     input,
-    scenario: faults,
-    approver,
+    ...(approver !== undefined && { approver }),
     ...(!command.json && { onEvent: timelinePrinter(definitions, out, style) }),
   });
   if (command.json) {

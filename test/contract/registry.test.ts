@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
-import { rehearse } from '../../rehearsal/engine.ts';
-import { faultScenario } from '../../rehearsal/scenarios.ts';
+import { rehearseScenario } from '../../rehearsal/rehearse-scenario.ts';
 import { withProcedureIndex } from '../../scripts/procedures.ts';
-import { faultsOf, type ProcedureSpec } from '../../statemachines/procedure.ts';
+import type { ProcedureSpec } from '../../statemachines/procedure.ts';
 import { PROCEDURES } from '../../statemachines/registry.ts';
 import { rollback } from '../../statemachines/rollback/procedure.ts';
 import { config, definitionsOnce } from '../statemachines/support.ts';
@@ -21,16 +20,7 @@ beforeAll(() => {
     template: Template.fromStack(stack),
     definitions,
     rehearse: async (procedure, scenario) => {
-      const faults = faultScenario(faultsOf(scenario));
-      if (!faults) throw new Error(`no faults ${faultsOf(scenario)}`);
-      const result = await rehearse({
-        config,
-        definitions,
-        procedure: procedure.name,
-        input: scenario.input ?? procedure.example,
-        scenario: faults,
-        approver: scenario.approval ?? 'approve',
-      });
+      const result = await rehearseScenario({ config, definitions, procedure, scenario });
       return { status: result.status, error: result.error };
     },
   };
