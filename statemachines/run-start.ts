@@ -18,7 +18,9 @@ export function validateInput(
   const validate = invokeWorker(scope, 'Validate Input', deps, worker, {
     comment: props.comment,
     payload: {
-      'input.$': '$',
+      // The execution input as given, from the context object: `$` of a `null` input points to no
+      // value (States.Runtime before validation could refuse it), the context's Input always does.
+      'input.$': '$$.Execution.Input',
       catalogue: deps.catalogue,
       execution: {
         'id.$': '$$.Execution.Id',
