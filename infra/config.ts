@@ -71,7 +71,7 @@ export function loadConfig(path = DEFAULT_CONFIG_PATH): Config {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError(`${path} is not JSON: ${(error as Error).message}`);
   }

@@ -7,6 +7,7 @@ import type { Config } from '../infra/config.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
+import { executionInputProblem } from './execution-input.ts';
 import { seedRunState } from './fixtures.ts';
 import { localDefinition } from './local-definition.ts';
 import type { Scenario } from './scenarios.ts';
@@ -61,8 +62,15 @@ function prepared(asl: Asl) {
   return entry;
 }
 
+/** StartExecution refused the input (too large, or nested too deep): no run started. */
+export class ExecutionInputRefused extends Error {
+  override readonly name = 'ExecutionInputRefused';
+}
+
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const { config, definitions, scenario } = options;
+  const refused = executionInputProblem(options.input);
+  if (refused) throw new ExecutionInputRefused(refused);
   const account = new SimulatedAccount({
     config,
     faults: scenario,

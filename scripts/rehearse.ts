@@ -1,11 +1,12 @@
 // `runbook rehearse <procedure>`: runs the synthesized state machine locally against the simulated
 // account, shows the timeline, and ends with the outcome and what changed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Config } from '../infra/config.ts';
 import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
 import type { ApprovalRequest, Approver, Decision, RehearsalResult } from '../rehearsal/engine.ts';
+import { executionInputProblem } from '../rehearsal/execution-input.ts';
 import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
 import type { ProcedureSpec, ScenarioSpec } from '../statemachines/procedure.ts';
 import { PROCEDURES, procedureNamed } from '../statemachines/registry.ts';
@@ -47,27 +48,40 @@ export interface RehearseCommand {
   readonly json: boolean;
 }
 
-/** The execution input: inline JSON (any JSON value, as the console accepts), or a file holding it. */
-export function readInput(input: string): unknown {
+/** Text as JSON, a UTF-8 byte-order mark accepted; a UsageError saying where it is not JSON. */
+export function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(input);
-  } catch {
-    // Not inline JSON: a file name.
-  }
-  const file = input;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UsageError(
-      `cannot read input file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw new UsageError(`${what} is not JSON: ${(error as Error).message}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`input file ${file} is not JSON: ${(error as Error).message}`);
+}
+
+/** Looks like JSON rather than a file name: an object, a list, a string, a number or a literal. */
+const looksLikeJson = (text: string) => /^\s*(?:[{["\d-]|(?:null|true|false)\s*$)/.test(text);
+
+/**
+ * The execution input: `-` (standard input), inline JSON (any JSON value, as the console accepts),
+ * or a file holding it; refused (exit 2) where StartExecution would refuse it.
+ */
+export function readInput(input: string, stdin: () => string = () => readFileSync(0, 'utf8')): unknown {
+  let value: unknown;
+  if (input === '-') value = parseJson(stdin(), 'standard input');
+  else if (!existsSync(input) && looksLikeJson(input)) value = parseJson(input, 'the inline --input');
+  else {
+    let text: string;
+    try {
+      text = readFileSync(input, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `cannot read input file ${input}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    value = parseJson(text, `input file ${input}`);
   }
+  const refused = executionInputProblem(value);
+  if (refused) throw new UsageError(refused);
+  return value;
 }
 
 function promptApprover(): Approver {
