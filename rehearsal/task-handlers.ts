@@ -137,23 +137,24 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     const decision = await ctx.decide(approval);
     const timeout = Number(payload.timeoutSeconds);
     ctx.account.clock.advance(decision === 'expire' ? timeout : Math.min(DECISION_SECONDS, timeout - 1));
-    const status =
-      typeof decision === 'object'
-        ? 'decided'
-        : decision === 'approve'
-          ? 'approved'
-          : decision === 'reject'
-            ? 'rejected'
-            : 'expired';
+    const sent = typeof decision === 'object' && 'sendTaskSuccess' in decision;
+    const reason = typeof decision === 'object' && 'reject' in decision ? decision.reject : undefined;
+    const status = sent
+      ? 'decided'
+      : decision === 'approve'
+        ? 'approved'
+        : decision === 'reject' || reason !== undefined
+          ? 'rejected'
+          : 'expired';
     recordDecision(ctx.account, ctx.definitions.table, approval.approvalId, status);
     note(`${status} by the rehearsal`);
     ctx.checkTimeout();
 
-    if (typeof decision === 'object') return decision.sendTaskSuccess;
-    if (decision === 'reject')
+    if (typeof decision === 'object' && 'sendTaskSuccess' in decision) return decision.sendTaskSuccess;
+    if (status === 'rejected')
       throw namedError(
         'ApprovalRejected',
-        `Rejected in the rehearsal (approval ${approval.approvalId}); nothing was changed.`,
+        `Rejected in the rehearsal (approval ${approval.approvalId})${reason === undefined ? '' : `: ${reason}`}; nothing was changed.`,
       );
     if (decision === 'expire')
       throw namedError(

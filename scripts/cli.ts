@@ -1,9 +1,13 @@
-// The `runbook` CLI. Today: `rehearse` (a procedure on the simulated account, no AWS needed).
-// Exit codes: 0 the run succeeded, 1 it did not, 2 the CLI could not start it.
+// The `runbook` CLI: `procedures` (the catalogue) and `rehearse` (a procedure on the simulated
+// account, no AWS needed). Exit codes: 0 the run succeeded, 1 it did not, 2 the CLI could not start
+// it, 130 interrupted (Ctrl-C), 141 the reader of its output went away (a closed pipe).
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../infra/config.ts';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
+import { Interrupted } from './approval-prompt.ts';
 import { printCatalogue, procedureCatalogue } from './procedures.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
@@ -11,11 +15,34 @@ import { COLOR, PLAIN } from './timeline.ts';
 // The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that stopped early (`runbook ... | head -1`) closed the pipe: end quietly, as a process
+// killed by SIGPIPE would report it, instead of crashing on the next write.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(141);
+  });
+}
+// Ctrl-C while a rehearsal runs (not at a prompt, which handles its own): say so, and stop.
+process.once('SIGINT', () => {
+  process.stderr.write('\nrunbook: interrupted; the rehearsal stopped (it touches no AWS account)\n');
+  process.exit(130);
+});
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command('runbook')
   .description(
     'The operations runbook as Step Functions state machines: rehearse them locally, run them on AWS.',
   )
-  .option('--config <file>', 'config file (default: runbook.config.json)')
+  .version(version)
+  .option(
+    '--config <file>',
+    `config file (default: ${relative(process.cwd(), DEFAULT_CONFIG_PATH) || DEFAULT_CONFIG_PATH})`,
+  )
+  .configureHelp({ showGlobalOptions: true })
   .exitOverride((error) => {
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
@@ -38,13 +65,13 @@ program
   .argument('<procedure>', PROCEDURES.map((p) => p.name).join(' or '))
   .option(
     '--input <file-or-json>',
-    "execution input: a JSON file or inline JSON (default: the scenario's input, else examples/<procedure>.json)",
+    "execution input: a JSON file, inline JSON, or - for standard input (default: the scenario's input, else examples/<procedure>.json)",
   )
   .option('--scenario <name>', "one of the procedure's scenarios (runbook procedures lists them)", 'happy')
   .addOption(
     new Option(
       '--approve <mode>',
-      'how approvals are decided (default: prompt on a TTY, auto otherwise)',
+      "how approvals are decided (default: the scenario's own decision, else prompt on a TTY, auto otherwise)",
     ).choices(['auto', 'reject', 'expire', 'prompt']),
   )
   .option('--json', 'print one JSON object with the outcome, changes and final account state', false)
@@ -64,6 +91,10 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof Interrupted) {
+    process.stderr.write(`\nrunbook: ${error.message}\n`);
+    process.exit(130);
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);
   } else {

@@ -1,15 +1,16 @@
 // `runbook rehearse <procedure>`: runs the synthesized state machine locally against the simulated
 // account, shows the timeline, and ends with the outcome and what changed.
 import { existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import type { Config } from '../infra/config.ts';
 import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
-import type { ApprovalRequest, Approver, Decision, RehearsalResult } from '../rehearsal/engine.ts';
+import type { Approver, RehearsalResult } from '../rehearsal/engine.ts';
 import { executionInputProblem } from '../rehearsal/execution-input.ts';
 import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
 import type { ProcedureSpec, ScenarioSpec } from '../statemachines/procedure.ts';
 import { PROCEDURES, procedureNamed } from '../statemachines/registry.ts';
+import { printable } from '../tasks/printable.ts';
+import { promptApprover } from './approval-prompt.ts';
 import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
 
 /** The CLI could not start the run (exit code 2): nothing was executed. */
@@ -19,6 +20,32 @@ export class UsageError extends Error {
 
 export type ApproveMode = 'auto' | 'reject' | 'expire' | 'prompt';
 
+/** Edits (insert, delete, replace) from one word to another. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** "; did you mean 'x'?" for the nearest known name within a few edits of a misspelling, else nothing. */
+export function didYouMean(given: string, known: readonly string[]): string {
+  const nearest = known
+    .map((name) => ({ name, edits: distance(given.toLowerCase(), name) }))
+    .sort((a, b) => a.edits - b.edits)[0];
+  return nearest && nearest.edits <= Math.max(2, Math.floor(nearest.name.length / 3))
+    ? `; did you mean '${nearest.name}'?`
+    : '';
+}
+
 /** The procedure and its scenario a command names, or a UsageError listing the known ones. */
 export function scenarioOf(command: { procedure: string; scenario: string }): {
   procedure: ProcedureSpec;
@@ -26,14 +53,16 @@ export function scenarioOf(command: { procedure: string; scenario: string }): {
 } {
   const procedure = procedureNamed(command.procedure);
   if (!procedure) {
+    const known = PROCEDURES.map((p) => p.name);
     throw new UsageError(
-      `unknown procedure '${command.procedure}' (known: ${PROCEDURES.map((p) => p.name).join(', ')})`,
+      `unknown procedure '${printable(command.procedure)}'${didYouMean(command.procedure, known)} (known: ${known.join(', ')})`,
     );
   }
   const scenario = procedure.scenarios.find((s) => s.name === command.scenario);
   if (!scenario) {
+    const known = procedure.scenarios.map((s) => s.name);
     throw new UsageError(
-      `unknown scenario '${command.scenario}' for ${procedure.name} (known: ${procedure.scenarios.map((s) => s.name).join(', ')})`,
+      `unknown scenario '${printable(command.scenario)}' for ${procedure.name}${didYouMean(command.scenario, known)} (known: ${known.join(', ')})`,
     );
   }
   return { procedure, scenario };
@@ -82,34 +111,6 @@ export function readInput(input: string, stdin: () => string = () => readFileSyn
   const refused = executionInputProblem(value);
   if (refused) throw new UsageError(refused);
   return value;
-}
-
-function promptApprover(): Approver {
-  return async (request: ApprovalRequest): Promise<Decision> => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      process.stderr.write(
-        `\n  Approval ${request.approvalId}: ${request.procedure} of ${request.target} in ${request.environment}\n` +
-          `  ${request.change}\n  requested by ${request.requestedBy ?? 'unknown'}; approvers: ${request.approvers.join(', ') || 'any'}\n`,
-      );
-      // Closing stdin (Ctrl-D) is an answer too: nobody decides, so the approval expires.
-      const CLOSED = Symbol('stdin closed');
-      const closed = new Promise<typeof CLOSED>((resolve) => rl.once('close', () => resolve(CLOSED)));
-      for (;;) {
-        const answer = await Promise.race([
-          rl.question('  [a]pprove, [r]eject, or let it [e]xpire? '),
-          closed,
-        ]);
-        if (answer === CLOSED) return 'expire';
-        const a = answer.trim().toLowerCase();
-        if (a.startsWith('a')) return 'approve';
-        if (a.startsWith('r')) return 'reject';
-        if (a.startsWith('e')) return 'expire';
-      }
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 export async function runRehearsal(
@@ -192,7 +193,7 @@ function printSummary(
   out(
     `${style.bold('Outcome:')} ${ok ? style.green(result.status) : style.red(`${result.status} ${result.error ?? ''}`)}`,
   );
-  if (result.cause) out(`${style.bold('Cause:')}   ${result.cause}`);
+  if (result.cause) out(`${style.bold('Cause:')}   ${printable(result.cause)}`);
   out(
     style.dim(
       `Took ${formatElapsed(result.durationSeconds).slice(1)} of simulated time, ${result.transitions} state transitions, ${(realMs / 1000).toFixed(1)} s on this machine.`,
@@ -201,7 +202,7 @@ function printSummary(
   out(style.bold('Changes:') + (result.changes.length === 0 ? ' none' : ''));
   for (const change of result.changes)
     out(
-      `  ${style.dim(formatElapsed(change.at))}  ${change.service} ${change.action} ${change.target}  ${style.dim(change.detail)}`,
+      `  ${style.dim(formatElapsed(change.at))}  ${change.service} ${change.action} ${printable(change.target)}  ${style.dim(printable(change.detail))}`,
     );
   out(style.bold('Account now:'));
   for (const s of result.account.services)
@@ -209,7 +210,7 @@ function printSummary(
       `  ${s.cluster}/${s.service}: ${short(s.taskDefinition)}, ${s.runningCount}/${s.desiredCount} running`,
     );
   for (const s of result.account.dbSnapshots) out(`  snapshot ${s.id} of ${s.dbInstance}: ${s.status}`);
-  for (const n of result.account.notifications) out(`  notice ${n.subject}`);
+  for (const n of result.account.notifications) out(`  notice ${printable(n.subject)}`);
 }
 
 const short = (arn: string | null) => (arn ?? 'none').split('/').pop();

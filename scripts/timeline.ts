@@ -4,6 +4,7 @@ import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
 import type { TimelineEvent } from '../rehearsal/engine.ts';
 import { readableCause } from '../tasks/notify.ts';
+import { printable } from '../tasks/printable.ts';
 import { lastPart } from '../tasks/worker.ts';
 
 export interface Style {
@@ -73,7 +74,14 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
   const lastFailure = new Map<string, TimelineEvent>();
   const caught = new Set<string>();
 
-  return (event: TimelineEvent) => {
+  return (raw: TimelineEvent) => {
+    // What an event says may come from input: shown as escapes where it could act on the terminal.
+    const event: TimelineEvent = {
+      ...raw,
+      ...(raw.detail !== undefined && { detail: printable(raw.detail) }),
+      ...(raw.error !== undefined && { error: printable(raw.error) }),
+      ...(raw.cause !== undefined && { cause: printable(raw.cause) }),
+    };
     const indent = '  '.repeat(event.depth);
     const time = style.dim(formatElapsed(event.at).padStart(8));
     const line = (text: string) => write(`${time}  ${indent}${text}`);
@@ -87,19 +95,22 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
         line(`${style.yellow('⏸')} ${event.state}  ${event.detail}`);
         return;
       case 'failed':
-        if (event.state) lastFailure.set(`${event.execution}/${event.state}`, event);
+        // Kept as it came: its cause is read as JSON before it is shown.
+        if (event.state) lastFailure.set(`${event.execution}/${event.state}`, raw);
         return;
       case 'retried': {
         const failure = lastFailure.get(`${event.execution}/${event.state}`);
-        line(`${style.yellow('↻')} ${event.state}  ${failure?.error ?? 'error'}, retrying (${event.detail})`);
+        line(
+          `${style.yellow('↻')} ${event.state}  ${printable(failure?.error ?? 'error')}, retrying (${event.detail})`,
+        );
         return;
       }
       case 'caught': {
         caught.add(`${event.execution}/${event.state}`);
         const failure = lastFailure.get(`${event.execution}/${event.state}`);
-        const cause = failure?.cause ? readableCause(failure.cause) : '';
+        const cause = failure?.cause ? printable(readableCause(failure.cause)) : '';
         line(
-          `${style.red('✗')} ${event.state}  ${style.red(failure?.error ?? 'error')}${cause ? `: ${cause}` : ''}`,
+          `${style.red('✗')} ${event.state}  ${style.red(printable(failure?.error ?? 'error'))}${cause ? `: ${cause}` : ''}`,
         );
         return;
       }
@@ -111,7 +122,7 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
         if (state.Type !== 'Task') return;
         const key = `${event.execution}/${event.state}`;
         if (caught.delete(key)) return; // the Catch's exit, already shown as the failure
-        const summary = summarize(state, event.output, definitions);
+        const summary = printable(summarize(state, event.output, definitions));
         // A poll round's check carries its budget (maxAttempts): shown only when what it sees changes.
         if (state.Parameters?.maxAttempts !== undefined) {
           const n = (polls.get(key) ?? 0) + 1;

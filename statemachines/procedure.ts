@@ -36,8 +36,13 @@ export interface Deps {
 /** What a procedure locks for the length of a run (one run per target). */
 export type LockKind = 'service' | 'database';
 
-/** How an approval is decided in a scenario: approved, rejected, left to expire, or a raw SendTaskSuccess output. */
-export type ScenarioApproval = 'approve' | 'reject' | 'expire' | { readonly sendTaskSuccess: unknown };
+/** How an approval is decided in a scenario: approved, rejected (with a reason), left to expire, or a raw SendTaskSuccess output. */
+export type ScenarioApproval =
+  | 'approve'
+  | 'reject'
+  | 'expire'
+  | { readonly reject: string }
+  | { readonly sendTaskSuccess: unknown };
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 

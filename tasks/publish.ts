@@ -2,6 +2,7 @@
 // list takes only "page"); `event` names what happened.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { aws } from './errors.ts';
+import { printable } from './printable.ts';
 
 export type Severity = 'info' | 'warning' | 'page';
 
@@ -18,9 +19,13 @@ export async function publish(sns: SNSClient, notice: Notice): Promise<void> {
     sns.send(
       new PublishCommand({
         TopicArn: notice.topicArn,
-        // SNS limits email subjects to 100 characters.
-        Subject: notice.subject.slice(0, 100),
-        Message: notice.lines.filter(Boolean).join('\n'),
+        // SNS limits email subjects to 100 characters (and refuses control characters in them); text
+        // from input never carries a control character into a subject or a line of its own.
+        Subject: printable(notice.subject).slice(0, 100),
+        Message: notice.lines
+          .filter((line): line is string => Boolean(line))
+          .map(printable)
+          .join('\n'),
         MessageAttributes: {
           event: { DataType: 'String', StringValue: notice.event },
           severity: { DataType: 'String', StringValue: notice.severity },

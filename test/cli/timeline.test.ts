@@ -1,7 +1,7 @@
 // The timeline's words for a step: its worker's summary of what it returned, a service
 // integration's result, or nothing where the result is discarded.
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../../scripts/timeline.ts';
+import { PLAIN, summarize, timelinePrinter } from '../../scripts/timeline.ts';
 import { definitionsOnce } from '../statemachines/support.ts';
 
 const stateOf = (procedure: string, name: string) => {
@@ -44,5 +44,31 @@ describe('timeline summaries', () => {
         definitionsOnce(),
       ),
     ).toBe('rollback-1 SUCCEEDED');
+  });
+
+  it('shows a caught error whose cause came from input harmlessly', () => {
+    // Given a rejection whose cause quotes an environment name carrying an ESC sequence
+    const lines: string[] = [];
+    const print = timelinePrinter(definitionsOnce(), (line) => lines.push(line), PLAIN);
+    const execution = 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:x';
+    const cause = JSON.stringify({
+      errorType: 'InvalidInput',
+      errorMessage: "environment: 'p\u001b[2Jrod' is not configured",
+    });
+    // When it is printed
+    print({
+      at: 1,
+      depth: 0,
+      kind: 'failed',
+      execution,
+      state: 'Validate Input',
+      error: 'InvalidInput',
+      cause,
+    });
+    print({ at: 1, depth: 0, kind: 'caught', execution, state: 'Validate Input' });
+    // Then the ESC is shown as an escape, not sent to the terminal
+    expect(lines).toEqual([
+      "  +00:01  ✗ Validate Input  InvalidInput: environment: 'p\\x1b[2Jrod' is not configured",
+    ]);
   });
 });

@@ -342,6 +342,17 @@ describe('production-deployment stops before changing the service', () => {
     },
   );
 
+  it('a rejection with a reason ends as ApprovalRejected, its cause carrying the reason', async () => {
+    // When the approver rejects and says why
+    const result = await run('production-deployment', input, { approver: { reject: 'the build is red' } });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ApprovalRejected');
+    expect(result.cause).toContain(': the build is red; nothing was changed.');
+    expect(result.account.approvals.map((a) => a.status)).toEqual(['rejected']);
+    expect(result.changes).toEqual([]);
+  });
+
   it("an expired approval ends after the environment's approval timeout on the simulated clock", async () => {
     // When
     const result = await run('production-deployment', input, { approver: 'expire' });

@@ -54,6 +54,29 @@ describe('notify', () => {
     ]);
   });
 
+  it('shows text from input harmlessly: no control character reaches the Subject or a line of its own', async () => {
+    // Given a rejected input whose service name carries an ESC sequence and a forged line
+    const event = {
+      topicArn,
+      procedure: 'production-deployment',
+      executionId,
+      event: 'failed',
+      input: { environment: 'prod', service: 'app\u001b[31m\nApproved by: security' },
+      failure: { Error: 'InvalidInput', Cause: 'Invalid input: service: not configured' },
+    };
+    // When
+    await invoke(notify, event, clients);
+    // Then the controls are shown as escapes, and the body has only the notice's own lines
+    const [sent] = snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(sent?.Subject).toBe(
+      '[WARNING] production-deployment failed: app\\x1b[31m\\nApproved by: security in prod',
+    );
+    expect(sent?.Message?.split('\n')).toEqual([
+      'Invalid input: service: not configured',
+      `Execution: ${executionId}`,
+    ]);
+  });
+
   it('announces a success as info with its detail on its own line', async () => {
     // Given
     const event = { ...base, event: 'succeeded', detail: 'app:41 -> app:42; snapshot pre-deploy-app-1' };

@@ -1,0 +1,74 @@
+// The approval prompt of a rehearsal on a terminal: it shows the request (input text made harmless),
+// accepts whole words only (approve, reject, expire), asks a reason for a rejection, takes a closed
+// stdin (Ctrl-D) as nobody deciding, and lets Ctrl-C stop the rehearsal without deciding anything.
+import { createInterface } from 'node:readline/promises';
+import type { ApprovalRequest, Approver, Decision } from '../rehearsal/engine.ts';
+import { printable } from '../tasks/printable.ts';
+
+/** Ctrl-C at the prompt: nothing was decided, and the rehearsal stops (exit 130). */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
+/** What the prompt needs of a terminal: one question answered, stdin closed, or Ctrl-C. */
+export interface Terminal {
+  ask(question: string): Promise<string | 'closed' | 'interrupted'>;
+  write(text: string): void;
+}
+
+const CHOICES = 'approve, reject or expire';
+
+/** Asks until an answer is a whole choice; a rejection also needs a reason. */
+export async function askDecision(request: ApprovalRequest, terminal: Terminal): Promise<Decision> {
+  const shown = (value: string | null | undefined) => printable(value ?? 'unknown');
+  terminal.write(
+    `\n  Approval ${shown(request.approvalId)}: ${shown(request.procedure)} of ${shown(request.target)} in ${shown(request.environment)}\n` +
+      `  ${shown(request.change)}\n  requested by ${shown(request.requestedBy)}; approvers: ${printable(request.approvers.join(', ')) || 'any'}\n`,
+  );
+  const answer = async (question: string): Promise<string> => {
+    const given = await terminal.ask(question);
+    if (given === 'interrupted')
+      throw new Interrupted('interrupted at the approval prompt; nothing was decided');
+    // Closing stdin is an answer too: nobody decides, so the approval expires.
+    if (given === 'closed') throw new NobodyDecided();
+    return given.trim();
+  };
+  try {
+    for (;;) {
+      const choice = (await answer(`  Decide (${CHOICES}): `)).toLowerCase();
+      if (choice === 'approve' || choice === 'expire') return choice;
+      if (choice === 'reject') {
+        for (;;) {
+          const reason = await answer('  Reason for the rejection: ');
+          if (reason) return { reject: reason };
+          terminal.write('  A rejection needs a reason.\n');
+        }
+      }
+      terminal.write(`  '${printable(choice)}' is not a choice: answer ${CHOICES}.\n`);
+    }
+  } catch (error) {
+    if (error instanceof NobodyDecided) return 'expire';
+    throw error;
+  }
+}
+
+class NobodyDecided extends Error {}
+
+/** The prompt on this process's terminal (questions on stderr, so --json's stdout stays one object). */
+export function promptApprover(): Approver {
+  return async (request) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const closed = new Promise<'closed'>((resolve) => rl.once('close', () => resolve('closed')));
+    const interrupted = new Promise<'interrupted'>((resolve) =>
+      rl.once('SIGINT', () => resolve('interrupted')),
+    );
+    try {
+      return await askDecision(request, {
+        ask: (question) => Promise.race([rl.question(question), closed, interrupted]),
+        write: (text) => process.stderr.write(text),
+      });
+    } finally {
+      rl.close();
+    }
+  };
+}

@@ -1,0 +1,80 @@
+// The rehearsal's approval prompt: whole words only, a reason for a rejection, Ctrl-D as nobody
+// deciding, Ctrl-C as stopping without a decision, and the request shown harmlessly.
+import { describe, expect, it } from 'vitest';
+import type { ApprovalRequest } from '../../rehearsal/engine.ts';
+import { askDecision, Interrupted, type Terminal } from '../../scripts/approval-prompt.ts';
+
+const request: ApprovalRequest = {
+  approvalId: 'a1b2c3',
+  expiresAt: '2026-12-01T10:00:00.000Z',
+  procedure: 'production-deployment',
+  environment: 'prod',
+  target: 'app',
+  change: 'image repo/app@sha256:…',
+  from: 'prod-app:41',
+  changeRequest: 'CHG-1',
+  reason: 'release',
+  requestedBy: 'dana@company.com',
+  approvers: ['alice'],
+};
+
+/** A terminal that gives these answers in turn and keeps what was written and asked. */
+function scripted(...answers: (string | 'closed' | 'interrupted')[]) {
+  const screen: string[] = [];
+  const terminal: Terminal = {
+    ask: async (question) => {
+      screen.push(question);
+      return answers.shift() ?? 'closed';
+    },
+    write: (text) => {
+      screen.push(text);
+    },
+  };
+  return { terminal, screen };
+}
+
+describe('askDecision', () => {
+  it('acts on whole words only: "abort" or "a" decides nothing, and the choices are said again', async () => {
+    // Given answers that only start like a choice, then a real one
+    const { terminal, screen } = scripted('abort', 'a', 'approve');
+    // When / Then the decision is the whole word, after two refusals naming the choices
+    await expect(askDecision(request, terminal)).resolves.toBe('approve');
+    expect(
+      screen.filter((l) => l.includes('is not a choice: answer approve, reject or expire')),
+    ).toHaveLength(2);
+  });
+
+  it('asks a reason for a rejection, and again while none is given', async () => {
+    // Given a rejection, an empty reason, then a reason
+    const { terminal, screen } = scripted(' Reject ', '', 'the build is red');
+    // When / Then
+    await expect(askDecision(request, terminal)).resolves.toEqual({ reject: 'the build is red' });
+    expect(screen).toContain('  A rejection needs a reason.\n');
+  });
+
+  it('takes expire, and a closed stdin (at either question) as nobody deciding', async () => {
+    await expect(askDecision(request, scripted('expire').terminal)).resolves.toBe('expire');
+    await expect(askDecision(request, scripted('closed').terminal)).resolves.toBe('expire');
+    await expect(askDecision(request, scripted('reject', 'closed').terminal)).resolves.toBe('expire');
+  });
+
+  it('stops on Ctrl-C without deciding anything', async () => {
+    // Given Ctrl-C at the prompt / When / Then it is an interruption, not a decision
+    await expect(askDecision(request, scripted('interrupted').terminal)).rejects.toThrow(Interrupted);
+    await expect(askDecision(request, scripted('reject', 'interrupted').terminal)).rejects.toThrow(
+      'nothing was decided',
+    );
+  });
+
+  it('shows text from input harmlessly: an ESC sequence in requestedBy is printed, not obeyed', async () => {
+    // Given a requester whose name would clear the screen and rewrite the prompt
+    const hostile = { ...request, requestedBy: 'mallory\u001b[2J\u001b[H  Approved by security\r\n' };
+    const { terminal, screen } = scripted('expire');
+    // When the prompt shows the request
+    await askDecision(hostile, terminal);
+    // Then no control character reaches the terminal: they are shown as escapes
+    const shown = screen.join('');
+    expect(shown).toContain('mallory\\x1b[2J\\x1b[H  Approved by security\\r\\n');
+    expect([...shown.replace(/\n/g, '')].filter((c) => c.charCodeAt(0) < 0x20)).toEqual([]);
+  });
+});
