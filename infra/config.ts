@@ -2,6 +2,7 @@
 // Read once, validated with zod; a broken file fails synth with a message naming the field.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { visit } from 'jsonc-parser';
 import { z } from 'zod';
 import { stateMachineName } from '../statemachines/procedure.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
@@ -37,8 +38,31 @@ export const ConfigSchema = CatalogueSchema.extend({
       });
     }
   }
+  const seen = new Map<string, string>();
   for (const [envName, env] of Object.entries(config.environments)) {
     for (const [name, svc] of Object.entries(env.services)) {
+      const at = ['environments', envName, 'services', name];
+      const issue = (field: (string | number)[], message: string) =>
+        ctx.addIssue({ code: 'custom', path: [...at, ...field], message });
+      // The stack manages one account and region: a resource elsewhere could not be reached (or, worse, is another team's).
+      const [, , , region, account] = svc.targetGroupArn.split(':');
+      if (region !== config.region || account !== config.account)
+        issue(['targetGroupArn'], `must be in account ${config.account}, ${config.region}, as the stack is`);
+      svc.taskRoleArns.forEach((role, i) => {
+        if (role.split(':')[4] !== config.account)
+          issue(['taskRoleArns', i], `must be a role of account ${config.account}, as the stack is`);
+      });
+      // Two names for one ECS service would take two locks for it: two runs at once.
+      const ecsService = `${svc.cluster}/${svc.service}`;
+      const other = seen.get(ecsService);
+      if (other) issue(['service'], `${ecsService} is already configured as ${other}`);
+      else seen.set(ecsService, `${envName}.${name}`);
+      // A bake that watches no alarm only waits: it must say so.
+      if (env.policy.bakeMinutes > 0 && svc.alarms.length === 0 && !env.policy.bakeWithoutAlarms)
+        issue(
+          ['alarms'],
+          `${envName} bakes for ${env.policy.bakeMinutes} minutes: name the alarms it watches, or set policy.bakeWithoutAlarms`,
+        );
       if (env.policy.snapshotRequired && svc.database === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -69,13 +93,41 @@ export function loadConfig(path = DEFAULT_CONFIG_PATH): Config {
   } catch (error) {
     throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
   }
+  const json = text.replace(/^\uFEFF/, '');
   let raw: unknown;
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = JSON.parse(json);
   } catch (error) {
     throw new ConfigError(`${path} is not JSON: ${(error as Error).message}`);
   }
+  // JSON.parse keeps the last of two equal keys without a word: a second "prod" would silently
+  // replace the first environment.
+  const duplicates = duplicateKeys(json);
+  if (duplicates.length > 0)
+    throw new ConfigError(
+      `${path} is invalid: ${duplicates.map((d) => `${d.path}: '${d.key}' appears twice (line ${d.line})`).join('; ')}`,
+    );
   return parseConfig(raw, path);
+}
+
+/** Keys that appear twice in the same object of a JSON text, with where. */
+export function duplicateKeys(json: string): { path: string; key: string; line: number }[] {
+  const found: { path: string; key: string; line: number }[] = [];
+  const open: Set<string>[] = [];
+  visit(json, {
+    onObjectBegin: () => {
+      open.push(new Set());
+    },
+    onObjectEnd: () => {
+      open.pop();
+    },
+    onObjectProperty: (key, _offset, _length, line, _column, path) => {
+      const keys = open[open.length - 1];
+      if (keys?.has(key)) found.push({ path: path().join('.') || '(config)', key, line: line + 1 });
+      keys?.add(key);
+    },
+  });
+  return found;
 }
 
 /** The part of the config the validation workers resolve inputs against (embedded in the definitions). */

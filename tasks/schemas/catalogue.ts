@@ -46,6 +46,8 @@ export const PolicySchema = z.strictObject({
   maintenancePage: z.boolean().default(false),
   /** How long the alarms are watched after the targets are healthy; 0 skips the bake. */
   bakeMinutes: z.number().int().min(0).max(120),
+  /** Bake services that watch no alarm (the bake then only waits): must be said explicitly. */
+  bakeWithoutAlarms: z.boolean().default(false),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -67,7 +69,16 @@ export const ServiceConfigSchema = z
     /** The database guarded by a snapshot before each deployment. */
     database: dbInstanceId.optional(),
     alarms: z.array(z.string().min(1).max(255)).default([]),
-    allowedRegistries: z.array(z.string().min(1)).min(1),
+    allowedRegistries: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\.[a-z0-9.-]*[a-z0-9](:\d+)?(\/[a-z0-9._/-]+)?$/i,
+            'must name a registry, host[/path] (no wildcards: they would let any image in)',
+          ),
+      )
+      .min(1),
     desiredCount: z
       .strictObject({ min: z.number().int().min(0), max: z.number().int().min(1).max(1000) })
       .refine((d) => d.min <= d.max, 'min must not exceed max'),

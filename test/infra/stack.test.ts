@@ -478,6 +478,50 @@ describe('config validation', () => {
       },
       'polling.alarmIntervalSeconds',
     ],
+    [
+      'a target group in another account',
+      (c) => {
+        c.environments.prod.services.app.targetGroupArn =
+          'arn:aws:elasticloadbalancing:us-east-1:999999999999:targetgroup/enterprise-prod-app/6d0ecf831eec9f09';
+      },
+      'environments.prod.services.app.targetGroupArn',
+    ],
+    [
+      'a target group in another region',
+      (c) => {
+        c.environments.prod.services.app.targetGroupArn =
+          'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/enterprise-prod-app/6d0ecf831eec9f09';
+      },
+      'environments.prod.services.app.targetGroupArn',
+    ],
+    [
+      'a task role of another account',
+      (c) => {
+        c.environments.dev.services.app.taskRoleArns[1] = 'arn:aws:iam::999999999999:role/someone-elses';
+      },
+      'environments.dev.services.app.taskRoleArns.1',
+    ],
+    [
+      'the same ECS service under two names',
+      (c) => {
+        c.environments.prod.services.web = { ...c.environments.prod.services.app };
+      },
+      'environments.prod.services.web.service',
+    ],
+    [
+      'a registry wildcard that would let any image in',
+      (c) => {
+        c.environments.dev.services.app.allowedRegistries = ['*'];
+      },
+      'environments.dev.services.app.allowedRegistries.0',
+    ],
+    [
+      'a bake that watches no alarm, unless the policy says so',
+      (c) => {
+        c.environments.dev.services.app.alarms = [];
+      },
+      'environments.dev.services.app.alarms',
+    ],
   ])('rejects %s with a ConfigError naming the field', (_what, breakIt, path) => {
     // Given the example config with one defect
     // When it is parsed
@@ -486,6 +530,30 @@ describe('config validation', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('broken.json is invalid');
     expect(error.message).toContain(`${path}:`);
+  });
+
+  it('accepts a bake without alarms where the policy says so explicitly, and a registry with a path', () => {
+    // Given dev baking with no alarm, saying so, and a registry named with its path
+    // biome-ignore lint/suspicious/noExplicitAny: an untyped copy of the JSON.
+    const copy: any = structuredClone(raw);
+    copy.environments.dev.services.app.alarms = [];
+    copy.environments.dev.policy.bakeWithoutAlarms = true;
+    copy.environments.dev.services.app.allowedRegistries = ['public.ecr.aws/my-team'];
+    // When / Then
+    expect(parseConfig(copy).environments.dev?.policy.bakeWithoutAlarms).toBe(true);
+  });
+
+  it('refuses a config file with a key twice, naming where', () => {
+    // Given a file where a second "prod" would silently replace the first
+    const dir = freshOutdir();
+    const file = join(dir, 'twice.json');
+    const text = JSON.stringify(raw, null, 2).replace('"dev": {', '"prod": {');
+    writeFileSync(file, text);
+    const line = text.split('\n').lastIndexOf('    "prod": {') + 1;
+    // When / Then the second one is named, with its line
+    expect(() => loadConfig(file)).toThrow(
+      `${file} is invalid: environments: 'prod' appears twice (line ${line})`,
+    );
   });
 
   it('the unknown-field error also names the field itself', () => {

@@ -21,6 +21,7 @@ const catalogue: Catalogue = {
         changeRequestRequired: false,
         maintenancePage: false,
         bakeMinutes: 30,
+        bakeWithoutAlarms: false,
       },
       approvers: ['alice'],
       services: {

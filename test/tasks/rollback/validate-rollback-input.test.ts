@@ -19,6 +19,7 @@ const catalogue: Catalogue = {
         changeRequestRequired: false,
         maintenancePage: false,
         bakeMinutes: 30,
+        bakeWithoutAlarms: false,
       },
       approvers: ['alice'],
       services: {
