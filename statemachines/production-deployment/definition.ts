@@ -169,6 +169,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       'service.$': '$.request.serviceName',
       'targetGroupArn.$': '$.request.targetGroupArn',
       'alarms.$': '$.request.alarms',
+      'bounds.$': '$.request.desiredCountBounds',
     },
     resultPath: '$.baseline',
     retry: 'read',
@@ -416,6 +417,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       'service.$': '$.request.serviceName',
       'targetGroupArn.$': '$.request.targetGroupArn',
       'alarms.$': '$.request.alarms',
+      'bounds.$': '$.request.desiredCountBounds',
       expected: { 'taskDefinition.$': '$.baseline.taskDefinition' },
     },
     // The baseline as it is now: the count the rollback restores may have moved (autoscaling).

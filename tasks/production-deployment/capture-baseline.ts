@@ -16,10 +16,12 @@ export const captureBaseline = defineWorker({
     service: z.string().min(1),
     targetGroupArn: z.string().min(1),
     alarms: z.array(z.string()),
+    /** The service's configured desired-count bounds: a baseline outside them is not one to go back to. */
+    bounds: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }),
     /** The baseline captured earlier: after a long approval wait, the service must still match it. */
     expected: z.object({ taskDefinition: z.string() }).optional(),
   }),
-  run: async ({ cluster, service, targetGroupArn, alarms, expected }, { ecs, elb, cloudwatch }) => {
+  run: async ({ cluster, service, targetGroupArn, alarms, bounds, expected }, { ecs, elb, cloudwatch }) => {
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
     );
@@ -38,6 +40,12 @@ export const captureBaseline = defineWorker({
     if (runningCount !== desiredCount) {
       throw new PreflightFailed(
         `service ${service} is not steady: ${runningCount} running of ${desiredCount} desired`,
+      );
+    }
+    // A rollback restores the baseline's count: one outside the bounds would be kept, unnoticed, for good.
+    if (desiredCount < bounds.min || desiredCount > bounds.max) {
+      throw new PreflightFailed(
+        `service ${service} runs ${desiredCount} tasks, outside its configured bounds (${bounds.min} to ${bounds.max}): fix the service or the config first`,
       );
     }
 

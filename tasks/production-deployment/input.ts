@@ -62,6 +62,8 @@ export const DeploymentRequestSchema = z.object({
   image: z.string().nullable(),
   taskDefinition: z.string().nullable(),
   desiredCount: z.number().int().nullable(),
+  /** The service's configured desired-count bounds (the baseline must be within them too). */
+  desiredCountBounds: z.object({ min: z.number().int(), max: z.number().int() }),
   database: z.string().nullable(),
   snapshotId: z.string().nullable(),
   maintenancePage: ServiceRefSchema.nullable(),

@@ -68,6 +68,7 @@ export function resolveDeployment(
     image: req.image ?? null,
     taskDefinition: req.taskDefinition ?? null,
     desiredCount: req.desiredCount ?? null,
+    desiredCountBounds: svc.desiredCount,
     database: svc.database ?? null,
     snapshotId: snapshot ? snapshotIdFor(req.service, execution) : null,
     maintenancePage:

@@ -20,7 +20,8 @@ const cluster = 'enterprise-prod-cluster';
 const service = 'app-service';
 const targetGroupArn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef';
 const current = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
-const event = { cluster, service, targetGroupArn, alarms: ['app-5xx', 'app-latency'] };
+const bounds = { min: 2, max: 10 };
+const event = { cluster, service, targetGroupArn, alarms: ['app-5xx', 'app-latency'], bounds };
 
 const primary: Deployment = {
   id: 'ecs-svc/1',
@@ -198,6 +199,34 @@ describe('capture-baseline', () => {
     expect(elbMock).not.toHaveReceivedAnyCommand();
   });
 
+  it.each([
+    ['below', 1],
+    ['above', 11],
+  ])(
+    'refuses a service whose desired count is %s its configured bounds, before anything changes',
+    async (_, count) => {
+      // Given a steady, healthy service running a count outside 2..10
+      ecsMock.on(DescribeServicesCommand).resolves({
+        services: [
+          {
+            ...steady,
+            desiredCount: count,
+            runningCount: count,
+            deployments: [{ ...primary, desiredCount: count, runningCount: count }],
+          },
+        ],
+      });
+      // When
+      const captured = invoke(captureBaseline, event, clients);
+      // Then the baseline is refused, naming the count and the bounds, before target health is read
+      await expect(captured).rejects.toMatchObject({
+        name: 'PreflightFailed',
+        message: `service app-service runs ${count} tasks, outside its configured bounds (2 to 10): fix the service or the config first`,
+      });
+      expect(elbMock).not.toHaveReceivedAnyCommand();
+    },
+  );
+
   it('refuses a service with fewer healthy targets than desired tasks', async () => {
     // Given
     givenService(steady);
@@ -297,7 +326,7 @@ describe('capture-baseline', () => {
 
   it('rejects input without alarms as InvalidInput naming the field', async () => {
     // Given
-    const invalid = { cluster, service, targetGroupArn };
+    const invalid = { cluster, service, targetGroupArn, bounds };
 
     // When
     const captured = invoke(captureBaseline, invalid, clients);

@@ -169,6 +169,7 @@ describe('validate-deployment-input', () => {
       image: digest,
       taskDefinition: null,
       desiredCount: 4,
+      desiredCountBounds: { min: 2, max: 10 },
       database: 'enterprise-prod-db',
       snapshotId: expect.stringMatching(/^pre-deploy-app-202611300800-[0-9a-f]{8}$/),
       maintenancePage: null,
