@@ -54,7 +54,10 @@ export async function askDecision(request: ApprovalRequest, terminal: Terminal):
 
 class NobodyDecided extends Error {}
 
-/** The prompt on this process's terminal (questions on stderr, so --json's stdout stays one object). */
+/**
+ * The prompt on this process's terminal (questions on stderr, so --json's stdout stays one object).
+ * Ctrl-C ends the process there and then (exit 130): thrown into the run, it would be a failed step.
+ */
 export function promptApprover(): Approver {
   return async (request) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -67,6 +70,10 @@ export function promptApprover(): Approver {
         ask: (question) => Promise.race([rl.question(question), closed, interrupted]),
         write: (text) => process.stderr.write(text),
       });
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      process.stderr.write(`\nrunbook: ${error.message}\n`);
+      process.exit(130);
     } finally {
       rl.close();
     }

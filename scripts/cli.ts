@@ -7,7 +7,6 @@ import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
-import { Interrupted } from './approval-prompt.ts';
 import { printCatalogue, procedureCatalogue } from './procedures.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
@@ -91,10 +90,6 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof Interrupted) {
-    process.stderr.write(`\nrunbook: ${error.message}\n`);
-    process.exit(130);
-  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);
   } else {
