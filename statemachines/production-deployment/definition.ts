@@ -431,6 +431,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       sfn.Condition.and(
         sfn.Condition.stringEquals('$.approval.decision', 'approved'),
         sfn.Condition.isString('$.approval.approver'),
+        sfn.Condition.not(sfn.Condition.stringEquals('$.approval.approver', '')),
       ),
       confirm,
     )
