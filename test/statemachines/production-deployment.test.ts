@@ -169,6 +169,27 @@ describe('production-deployment rolls back', () => {
     },
   );
 
+  it('a deployment that changed the desired count rolls back to the baseline count too', async () => {
+    // Given a release that also scales the service from 3 to 5 tasks, and whose tasks crash
+    // When
+    const result = await run(
+      'production-deployment',
+      { ...input, desiredCount: 5 },
+      { scenario: 'crash-loop' },
+    );
+    // Then the rollback restores the baseline's task definition and its count, not the new one
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(service(result, 'app-service')).toMatchObject({
+      taskDefinition: BASELINE,
+      desiredCount: 3,
+      runningCount: 3,
+    });
+    expect(result.changes.filter((c) => c.action === 'UpdateService').map((c) => c.detail)).toEqual([
+      'taskDefinition prod-app:42, desiredCount 5',
+      'taskDefinition prod-app:41, desiredCount 3',
+    ]);
+  });
+
   it('stuck-rollout: fails with DeploymentRolledBack after DeploymentTimedOut, within the poll budget', async () => {
     // When
     const result = await run('production-deployment', input, { scenario: 'stuck-rollout' });
