@@ -102,6 +102,23 @@ export const SCENARIOS: Record<string, Scenario> = {
     description: 'A watched alarm is already in ALARM before the deployment; the preflight refuses to start.',
     cloudwatch: { alarmAtStart: true },
   },
+  'run-state-unavailable': {
+    name: 'run-state-unavailable',
+    description:
+      "The runbook's own DynamoDB table answers every call with InternalServerError; no lock can be taken.",
+    outage: { calls: /^dynamodb:/, error: 'InternalServerError', message: 'Internal server error' },
+  },
+  'lock-handover-fails': {
+    name: 'lock-handover-fails',
+    description:
+      'The new tasks crash, and the lock cannot be handed over to the rollback (DynamoDB UpdateItem fails).',
+    ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing) },
+    outage: {
+      calls: /^dynamodb:UpdateItem$/,
+      error: 'InternalServerError',
+      message: 'Internal server error',
+    },
+  },
   'lock-held': {
     name: 'lock-held',
     description: 'Another run holds the lock on the service; this run changes nothing.',

@@ -30,8 +30,17 @@ export interface ThrottlingFaults {
   readonly forSeconds: number;
 }
 
+/** An AWS side that is down: every matching call fails with this error, for the whole rehearsal. */
+export interface OutageFaults {
+  /** The calls that fail, matched against `service:Command`. */
+  readonly calls: RegExp;
+  readonly error: string;
+  readonly message: string;
+}
+
 /** How a scenario makes the account misbehave, service by service. */
 export interface AccountFaults {
+  readonly outage?: OutageFaults;
   readonly ecs?: EcsFaults;
   readonly rds?: RdsFaults;
   readonly cloudwatch?: CloudWatchFaults;
@@ -78,11 +87,13 @@ export class SimulatedAccount {
   readonly changes: Change[] = [];
   private readonly services: Services;
   private readonly throttling: ThrottlingFaults | undefined;
+  private readonly outage: OutageFaults | undefined;
 
   constructor(options: AccountOptions) {
     this.clock = new SimulatedClock(options.start ?? new Date(Math.floor(Date.now() / 1000) * 1000));
     this.services = simulatedServices(options, this.clock);
     this.throttling = options.faults.throttling;
+    this.outage = options.faults.outage;
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {
       for (const service of services) service.tick?.(t);
@@ -100,6 +111,7 @@ export class SimulatedAccount {
   handle(service: AwsService, command: string, input: Record<string, unknown>): unknown {
     const api = `${service}:${command}`;
     if (this.throttled(api)) throw awsError('ThrottlingException', 'Rate exceeded');
+    if (this.outage?.calls.test(api)) throw awsError(this.outage.error, this.outage.message);
     const unit: SimulatedService | undefined = this.services.find((s) => s.name === service);
     const answer = unit && Object.hasOwn(unit.commands, command) ? unit.commands[command] : undefined;
     if (!unit || !answer)

@@ -10,6 +10,7 @@ import {
   PreflightFailed,
   RollbackFailed,
   SnapshotFailed,
+  TransientAwsError,
 } from '../../tasks/errors.ts';
 import { DeploymentInputSchema } from '../../tasks/production-deployment/input.ts';
 import type { ProcedureSpec } from '../procedure.ts';
@@ -37,6 +38,7 @@ export const productionDeployment: ProcedureSpec = {
     SnapshotFailed,
     DeploymentRolledBack,
     RollbackFailed,
+    TransientAwsError,
   ],
   scenarios: [
     {
@@ -123,6 +125,18 @@ export const productionDeployment: ProcedureSpec = {
       faults: 'happy',
       approval: 'expire',
       expect: { status: 'FAILED', error: ApprovalExpired },
+    },
+    {
+      name: 'run-state-unavailable',
+      description:
+        "The runbook's own DynamoDB table answers every call with InternalServerError; no lock can be taken, nothing is changed.",
+      expect: { status: 'FAILED', error: TransientAwsError },
+    },
+    {
+      name: 'lock-handover-fails',
+      description:
+        'The new tasks crash, and the lock cannot be handed over to the rollback: no rollback runs, the on-call is paged.',
+      expect: { status: 'FAILED', error: RollbackFailed },
     },
     {
       name: 'invalid-input',

@@ -1,7 +1,7 @@
 // rollback in the registry: the runbook's "Rollback Procedure", usable on its own and run by a
 // deployment that failed after a change.
 import example from '../../examples/rollback.json' with { type: 'json' };
-import { InvalidInput, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
+import { InvalidInput, LockHeld, RollbackFailed, TransientAwsError } from '../../tasks/errors.ts';
 import { RollbackInputSchema } from '../../tasks/rollback/input.ts';
 import type { ProcedureSpec } from '../procedure.ts';
 import { rollbackDefinition } from './definition.ts';
@@ -20,7 +20,7 @@ export const rollback: ProcedureSpec = {
     runSeconds: rollbackTimeoutSeconds(timing),
     pollRounds: pollRoundsPerRollback(timing),
   }),
-  errors: [InvalidInput, LockHeld, RollbackFailed],
+  errors: [InvalidInput, LockHeld, RollbackFailed, TransientAwsError],
   scenarios: [
     {
       name: 'happy',
@@ -42,6 +42,12 @@ export const rollback: ProcedureSpec = {
       name: 'lock-held',
       description: 'Another run holds the lock on the service; this rollback changes nothing.',
       expect: { status: 'FAILED', error: LockHeld },
+    },
+    {
+      name: 'run-state-unavailable',
+      description:
+        "The runbook's own DynamoDB table answers every call with InternalServerError; no lock can be taken, nothing is changed.",
+      expect: { status: 'FAILED', error: TransientAwsError },
     },
     {
       name: 'invalid-input',

@@ -414,3 +414,27 @@ describe('production-deployment stops before changing the service', () => {
     },
   );
 });
+
+describe('production-deployment meets infrastructure faults', () => {
+  it('run-state-unavailable: no lock can be taken, so nothing is changed, and the failure is announced', async () => {
+    // Given the runbook's own table failing every call / When
+    const result = await run('production-deployment', input, { scenario: 'run-state-unavailable' });
+    // Then the lock step's retries are spent, nothing changed, and the run says why
+    expect(result).toMatchObject({ status: 'FAILED', error: 'TransientAwsError' });
+    expect(result.cause).toContain('DynamoDB PutItem (lock): InternalServerError');
+    expect(result.changes).toEqual([]);
+    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+    expect(result.account.notifications.map((n) => `${n.severity}:${n.event}`)).toEqual(['warning:failed']);
+  });
+
+  it('lock-handover-fails: a rollback that cannot join the lock is not started, and the on-call is paged', async () => {
+    // Given crashing tasks and a lock that cannot be handed over / When
+    const result = await run('production-deployment', input, { scenario: 'lock-handover-fails' });
+    // Then no rollback ran (no nested execution), the service is left where ECS has it, a person is paged, the lock released
+    expect(result).toMatchObject({ status: 'FAILED', error: 'RollbackFailed' });
+    expect(result.events.some((e) => e.depth === 1)).toBe(false);
+    expect(service(result, 'app-service').taskDefinition).toBe(RELEASE);
+    expect(result.account.notifications.at(-1)).toMatchObject({ event: 'rollback-failed', severity: 'page' });
+    expect(result.account.locks).toEqual([]);
+  });
+});
