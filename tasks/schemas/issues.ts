@@ -7,7 +7,8 @@ export type Issue = { path: string; message: string };
 export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join('.') || '(input)',
-    message: issue.message,
+    // A bad key of a record says only "Invalid key in record": say what is wrong with the key.
+    message: issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message,
   }));
 }
 
