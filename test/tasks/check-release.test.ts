@@ -1,9 +1,14 @@
-import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkRelease } from '../../tasks/check-release.ts';
 import { invoke } from '../../tasks/worker.ts';
-import { testClients, throttled } from './support.ts';
+import { awsError, testClients, throttled } from './support.ts';
 
 const ecsMock = mockClient(ECSClient);
 const clients = testClients();
@@ -133,5 +138,92 @@ describe('check-release', () => {
 
     // Then
     await expect(checked).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+
+  it('reads the baseline from the service when none is given (a rollback), from its PRIMARY deployment', async () => {
+    // Given no baseline, and a service whose PRIMARY deployment runs it (an older one still ACTIVE)
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          deployments: [
+            {
+              status: 'ACTIVE',
+              taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/other:1',
+            },
+            { status: 'PRIMARY', taskDefinition: baseline },
+          ],
+        },
+      ],
+    });
+    givenTaskDefinitions({
+      [baseline]: running,
+      [given]: { ...running, containerDefinitions: [{ name: 'app', image: pinned('b') }, sidecar] },
+    });
+    // When
+    const result = await invoke(checkRelease, { ...event, baseline: null, taskDefinition: given }, clients);
+    // Then the family was compared with what the PRIMARY deployment runs
+    expect(result).toEqual({
+      taskDefinition: given,
+      family: 'prod-app',
+      images: [pinned('b'), sidecar.image],
+    });
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: 'enterprise-prod-cluster',
+      services: ['app-service'],
+    });
+  });
+
+  it('refuses with PreflightFailed a service without a PRIMARY deployment when no baseline is given', async () => {
+    // Given a service with only an ACTIVE deployment
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [{ deployments: [{ status: 'ACTIVE', taskDefinition: baseline }] }] });
+    // When / Then
+    await expect(invoke(checkRelease, { ...event, baseline: null }, clients)).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message: 'app-service in enterprise-prod-cluster has no PRIMARY deployment',
+    });
+    expect(ecsMock).not.toHaveReceivedCommand(DescribeTaskDefinitionCommand);
+  });
+
+  it('refuses with InvalidInput a task definition that does not exist, as ECS says it (ClientException)', async () => {
+    // Given ECS does not know the given revision
+    ecsMock
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: baseline })
+      .resolves({ taskDefinition: running })
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: given })
+      .rejects(awsError('ClientException', 'Unable to describe task definition.'));
+    // When / Then
+    await expect(invoke(checkRelease, { ...event, taskDefinition: given }, clients)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `Invalid input: taskDefinition: ${given} does not exist`,
+    });
+  });
+
+  it('keeps any other ECS error as it is, and an empty answer as not existing', async () => {
+    // Given an access error, then an answer without a task definition
+    ecsMock
+      .on(DescribeTaskDefinitionCommand)
+      .rejectsOnce(awsError('AccessDeniedException', 'no'))
+      .resolvesOnce({});
+    // When / Then
+    await expect(invoke(checkRelease, event, clients)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    await expect(invoke(checkRelease, event, clients)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `Invalid input: taskDefinition: ${baseline} does not exist`,
+    });
+  });
+
+  it('refuses a role it may not pass, naming only that one', async () => {
+    // Given a baseline with a task role that is not configured, and an allowed execution role
+    givenTaskDefinitions({ [baseline]: { ...running, taskRoleArn: 'arn:aws:iam::123456789012:role/x' } });
+    // When / Then
+    await expect(invoke(checkRelease, event, clients)).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message:
+        'app runs with roles the runbook may not pass to ECS: arn:aws:iam::123456789012:role/x; add them to taskRoleArns in the config',
+    });
   });
 });
