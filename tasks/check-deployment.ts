@@ -53,6 +53,13 @@ export const checkDeployment = defineWorker({
     if (taskDefinition !== null && primary.taskDefinition !== taskDefinition) {
       throw rolledBack(`${carries}, not ${family(taskDefinition)}`);
     }
+    // Past the first poll, a deployment of ours that is not listed was replaced (by someone's forced
+    // deployment, say, even of the same task definition): what rolls out now is not what we started.
+    if (!visible) {
+      throw new DeploymentFailed(
+        `our deployment ${deploymentId} of ${service} is gone: another deployment (${primary.id ?? 'unknown'}) replaced it; ${carries}`,
+      );
+    }
     if (primary.rolloutState === 'FAILED') {
       throw new DeploymentFailed(
         `rollout of ${family(primary.taskDefinition ?? '')} to ${service} FAILED: ${primary.rolloutStateReason ?? 'no reason given'} (${primary.failedTasks ?? 0} tasks failed)`,

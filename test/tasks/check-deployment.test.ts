@@ -353,4 +353,67 @@ describe('check-deployment with the deployment our UpdateService started', () =>
     // Then
     expect(result).toMatchObject({ done: false, attempt: 1 });
   });
+
+  it('is not done while the rollout is IN_PROGRESS, even with every count matching', async () => {
+    // Given an IN_PROGRESS rollout whose counts already match (ECS still replacing tasks)
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [primary({ rolloutState: 'IN_PROGRESS' })],
+    });
+    // When / Then
+    await expect(invoke(checkDeployment, poll, clients)).resolves.toMatchObject({
+      done: false,
+      rolloutState: 'IN_PROGRESS',
+    });
+  });
+
+  it('throws DeploymentFailed when our deployment was replaced by another carrying the same task definition', async () => {
+    // Given a later poll where another deployment of the same revision is PRIMARY and ours is gone
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [primary({ id: 'ecs-svc/9' })],
+    });
+    // When
+    const checked = invoke(checkDeployment, { ...poll, attempt: 1, deploymentId: 'ecs-svc/2' }, clients);
+    // Then it is not taken for ours
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentFailed',
+      message:
+        'our deployment ecs-svc/2 of app-service is gone: another deployment (ecs-svc/9) replaced it; the PRIMARY deployment carries app:42',
+    });
+  });
+
+  it('throws DeploymentFailed when our deployment never appears after the first poll', async () => {
+    // Given the old deployment still PRIMARY on the second poll, ours never listed
+    givenService({
+      serviceName: service,
+      desiredCount: 2,
+      runningCount: 2,
+      deployments: [{ ...old, status: 'PRIMARY', taskDefinition: next }],
+    });
+    // When / Then
+    await expect(
+      invoke(checkDeployment, { ...poll, attempt: 1, deploymentId: 'ecs-svc/2' }, clients),
+    ).rejects.toMatchObject({
+      name: 'DeploymentFailed',
+      message: expect.stringContaining('our deployment ecs-svc/2 of app-service is gone'),
+    });
+  });
+
+  it('words its result for the timeline', () => {
+    expect(
+      checkDeployment.summarize?.({
+        done: false,
+        attempt: 2,
+        rolloutState: 'IN_PROGRESS',
+        running: 1,
+        desired: 3,
+        deployments: 2,
+      }),
+    ).toBe('IN_PROGRESS, 1/3 running');
+  });
 });
