@@ -57,6 +57,7 @@ describe('handle-abandoned-run', () => {
       TableName: 'runbook-state',
       FilterExpression: '#owner = :owner',
       ...ownedBy,
+      ProjectionExpression: 'pk',
       ConsistentRead: true,
     });
     expect(dynamodbMock).toHaveReceivedCommandWith(ScanCommand, { ExclusiveStartKey: { pk: { S: 'x' } } });
@@ -67,7 +68,14 @@ describe('handle-abandoned-run', () => {
       ...ownedBy,
     });
     expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:runbook-notifications',
       Subject: '[PAGE] production-deployment TIMED_OUT: run-7',
+      Message: [
+        'production-deployment run run-7 ended TIMED_OUT. Step Functions ran no Catch: no rollback and no notice happened.',
+        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
+        'Releasing its lock on ecs:enterprise-prod-cluster/app-service, ecs:enterprise-dev-cluster/app.',
+        `Execution: ${executionArn}`,
+      ].join('\n'),
       MessageAttributes: {
         event: { DataType: 'String', StringValue: 'timed-out' },
         severity: { DataType: 'String', StringValue: 'page' },
@@ -147,6 +155,38 @@ describe('handle-abandoned-run', () => {
     expect(result).toEqual({ released: ['ecs:enterprise-prod-cluster/app-service'] });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Subject: '[PAGE] production-deployment FAILED: run-7',
+      Message: [
+        'production-deployment run run-7 FAILED still holding its lock: either it failed where no Catch could act, or releasing the lock failed. Check whether it rolled back.',
+        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
+        'Releasing its lock on ecs:enterprise-prod-cluster/app-service.',
+        `Execution: ${executionArn}`,
+      ].join('\n'),
+    });
+  });
+
+  it('pages about a timed-out run that held no lock, saying so', async () => {
+    // Given a run that timed out before taking its lock
+    dynamodbMock.on(ScanCommand).resolves({ Items: [{ owner: { S: executionArn } }] });
+    // When
+    const result = await invoke(handleAbandonedRun, { ...event, status: 'ABORTED' }, clients);
+    // Then an item without a key is no lock, nothing is deleted, and the page says it held none
+    expect(result).toEqual({ released: [] });
+    expect(dynamodbMock).not.toHaveReceivedCommand(DeleteItemCommand);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Message: expect.stringContaining('\nIt held no lock.\n'),
+    });
+  });
+
+  it('keeps a failure to release other than a takeover, for the retried invocation', async () => {
+    // Given a lock whose release fails with throttling
+    dynamodbMock
+      .on(ScanCommand)
+      .resolves({ Items: [{ pk: { S: 'ecs:enterprise-prod-cluster/app-service' } }] });
+    dynamodbMock.on(DeleteItemCommand).rejects(throttled());
+    // When / Then
+    await expect(invoke(handleAbandonedRun, event, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('DynamoDB DeleteItem (lock)'),
     });
   });
 
