@@ -77,4 +77,49 @@ describe('workers', () => {
     // When / Then its declared actions are those, no more and no fewer
     expect([...worker.actions].sort()).toEqual([...needed].sort());
   });
+
+  it('word their results for a person following the run', () => {
+    // Given a result of each worker that has words for it
+    const td = (n: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:${n}`;
+    const request = { environment: 'prod', service: 'app', cluster: 'c1', serviceName: 'app-service' };
+    const cases: Record<string, [unknown, string]> = {
+      'validate-deployment-input': [request, 'prod/app is c1/app-service'],
+      'validate-rollback-input': [request, 'prod/app is c1/app-service'],
+      'capture-baseline': [
+        { taskDefinition: td(41), desiredCount: 3, runningCount: 2, healthyTargets: 1 },
+        'running prod-app:41, 2/3 tasks, 1 healthy targets',
+      ],
+      'register-task-definition': [
+        { taskDefinition: td(42), from: td(41) },
+        'prod-app:42 (from prod-app:41)',
+      ],
+      'update-service': [{ taskDefinition: td(42), desiredCount: 4 }, 'now prod-app:42, desired 4'],
+      'check-deployment': [
+        { rolloutState: 'IN_PROGRESS', running: 1, desired: 3 },
+        'IN_PROGRESS, 1/3 running',
+      ],
+      'check-target-health': [
+        { healthy: 1, desired: 3, registered: 2 },
+        '1/3 new targets healthy (2 registered)',
+      ],
+      'create-snapshot': [
+        { snapshotId: 'pre-deploy-app-1', status: 'creating' },
+        'pre-deploy-app-1 creating',
+      ],
+      'check-snapshot': [{ status: 'creating', progress: 40 }, 'creating 40%'],
+      'check-alarms': [{ done: false, elapsedSeconds: 60 }, 'watched alarms quiet'],
+      'find-known-good': [{ taskDefinition: td(40) }, 'known-good prod-app:40'],
+      notify: [{ event: 'started', severity: 'info' }, 'started notice sent (info)'],
+    };
+    // When each is worded / Then the words are its own
+    for (const [name, [output, words]] of Object.entries(cases)) {
+      const worker = workers.find(([, , w]) => w.name === name)?.[2];
+      expect(worker?.summarize?.(output as never), name).toBe(words);
+    }
+    const release = workers.find(([, , w]) => w.name === 'release-lock')?.[2];
+    expect([
+      release?.summarize?.({ released: true } as never),
+      release?.summarize?.({ released: false } as never),
+    ]).toEqual(['released', 'not held by this run']);
+  });
 });
