@@ -102,6 +102,12 @@ export const SCENARIOS: Record<string, Scenario> = {
     description: 'A watched alarm is already in ALARM before the deployment; the preflight refuses to start.',
     cloudwatch: { alarmAtStart: true },
   },
+  'changed-during-approval': {
+    name: 'changed-during-approval',
+    description:
+      'While the approval is pending, someone deploys the release before by hand; the run must not deploy over it.',
+    ecs: { tasks: () => HEALTHY_TASKS, outOfBandDeployAfterSeconds: 60 },
+  },
   'run-state-unavailable': {
     name: 'run-state-unavailable',
     description:

@@ -44,6 +44,11 @@ export interface EcsFaults {
   tasks(ctx: { isNewRelease: boolean; failedDeployments: number }): TaskProfile;
   /** The services' deployment circuit breaker rolls back on its own. */
   readonly rollsBack?: boolean;
+  /**
+   * Someone else deploys the release before to every configured service, this many seconds into
+   * the rehearsal (by hand, from another pipeline): the change a run must notice before its own.
+   */
+  readonly outOfBandDeployAfterSeconds?: number;
 }
 
 export interface SimTaskDefinition {
@@ -153,8 +158,14 @@ export class SimulatedEcs implements SimulatedService {
   ) {
     this.region = config.region;
     this.account = config.account;
+    this.startedAt = now();
     this.seed(config);
   }
+
+  private readonly startedAt: number;
+  /** The configured services and the release before their baseline, for an out-of-band deployment. */
+  private readonly releasesBefore = new Map<string, string>();
+  private outOfBandDone = false;
 
   // ---- seeding ----
 
@@ -183,10 +194,11 @@ export class SimulatedEcs implements SimulatedService {
           ],
           { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
         );
-      release(BASELINE_REVISION - 1);
+      const before = release(BASELINE_REVISION - 1);
       const baseline = release(BASELINE_REVISION);
       const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
       this.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
+      this.releasesBefore.set(`${svc.cluster}/${svc.service}`, before);
       if (svc.maintenancePage) {
         const page = this.addTaskDefinition(
           `${environment}-maintenance-page`,
@@ -263,6 +275,14 @@ export class SimulatedEcs implements SimulatedService {
   // ---- time ----
 
   tick(now: number): void {
+    const outOfBand = this.faults?.outOfBandDeployAfterSeconds;
+    if (outOfBand !== undefined && !this.outOfBandDone && now - this.startedAt >= outOfBand * 1000) {
+      this.outOfBandDone = true;
+      for (const [key, before] of this.releasesBefore) {
+        const [cluster, service] = key.split('/');
+        this.updateService({ cluster, service, taskDefinition: before });
+      }
+    }
     for (const service of this.services.values()) this.tickService(service, now);
   }
 

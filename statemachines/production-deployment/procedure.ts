@@ -127,6 +127,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'FAILED', error: ApprovalExpired },
     },
     {
+      name: 'changed-during-approval',
+      description:
+        'While the approval is pending, someone deploys the release before by hand; the run refuses to deploy over it.',
+      expect: { status: 'FAILED', error: PreflightFailed },
+    },
+    {
       name: 'run-state-unavailable',
       description:
         "The runbook's own DynamoDB table answers every call with InternalServerError; no lock can be taken, nothing is changed.",

@@ -2,7 +2,7 @@
 // against the simulated account: terminal status, error name, and the account's final state.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../rehearsal/types.ts';
-import { BASELINE, changes, definitionsOnce, example, RELEASE, run, service } from './support.ts';
+import { BASELINE, changes, definitionsOnce, example, PREVIOUS, RELEASE, run, service } from './support.ts';
 
 const input = example('production-deployment');
 
@@ -413,6 +413,20 @@ describe('production-deployment stops before changing the service', () => {
       expect(result.account.notifications.map((n) => n.event)).toEqual(['failed']);
     },
   );
+});
+
+describe('production-deployment meets a service that changed under it', () => {
+  it('changed-during-approval: a deployment made by hand while the approval waited is not deployed over', async () => {
+    // Given someone deploys the release before while the approval is pending / When
+    const result = await run('production-deployment', input, { scenario: 'changed-during-approval' });
+    // Then Confirm Baseline refuses, nothing of this run changed the service, and the lock is released
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PreflightFailed' });
+    expect(result.cause).toContain('changed while the approval was pending');
+    expect(result.changes).toEqual([]);
+    expect(service(result, 'app-service').taskDefinition).toBe(PREVIOUS);
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.approvals.map((a) => a.status)).toEqual(['approved']);
+  });
 });
 
 describe('production-deployment meets infrastructure faults', () => {
