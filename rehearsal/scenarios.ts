@@ -108,6 +108,13 @@ export const SCENARIOS: Record<string, Scenario> = {
       'While the approval is pending, someone deploys the release before by hand; the run must not deploy over it.',
     ecs: { tasks: () => HEALTHY_TASKS, outOfBandDeployAfterSeconds: 60 },
   },
+  'nested-start-throttled': {
+    name: 'nested-start-throttled',
+    description:
+      'The new tasks crash, and Step Functions throttles the first two starts of the rollback; the run retries it.',
+    ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing) },
+    throttledNestedStarts: 2,
+  },
   'run-state-unavailable': {
     name: 'run-state-unavailable',
     description:

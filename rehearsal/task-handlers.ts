@@ -198,6 +198,8 @@ function childExecutionHandler(ctx: HandlerContext): Handler {
         'StepFunctions.StateMachineDoesNotExistException',
         `State machine ${params.StateMachineArn} does not exist`,
       );
+    if (ctx.account.throttlesNestedStart())
+      throw namedError('StepFunctions.ThrottlingException', 'Rate exceeded (StartExecution)');
     const result = await ctx.runChild(child, params.Input);
     const described = {
       ExecutionArn: result.executionArn,

@@ -45,6 +45,8 @@ export interface AccountFaults {
   readonly rds?: RdsFaults;
   readonly cloudwatch?: CloudWatchFaults;
   readonly throttling?: ThrottlingFaults;
+  /** Step Functions throttles this many StartExecution calls of nested executions before one goes through. */
+  readonly throttledNestedStarts?: number;
 }
 
 export interface AccountOptions {
@@ -88,12 +90,21 @@ export class SimulatedAccount {
   private readonly services: Services;
   private readonly throttling: ThrottlingFaults | undefined;
   private readonly outage: OutageFaults | undefined;
+  private nestedStartsToThrottle: number;
+
+  /** Whether Step Functions throttles this start of a nested execution (StepFunctions.ThrottlingException). */
+  throttlesNestedStart(): boolean {
+    if (this.nestedStartsToThrottle <= 0) return false;
+    this.nestedStartsToThrottle--;
+    return true;
+  }
 
   constructor(options: AccountOptions) {
     this.clock = new SimulatedClock(options.start ?? new Date(Math.floor(Date.now() / 1000) * 1000));
     this.services = simulatedServices(options, this.clock);
     this.throttling = options.faults.throttling;
     this.outage = options.faults.outage;
+    this.nestedStartsToThrottle = options.faults.throttledNestedStarts ?? 0;
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {
       for (const service of services) service.tick?.(t);

@@ -133,6 +133,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'FAILED', error: PreflightFailed },
     },
     {
+      name: 'nested-start-throttled',
+      description:
+        'The new tasks crash, and Step Functions throttles the first two starts of the rollback; the run retries it and rolls back.',
+      expect: rolledBack,
+    },
+    {
       name: 'run-state-unavailable',
       description:
         "The runbook's own DynamoDB table answers every call with InternalServerError; no lock can be taken, nothing is changed.",

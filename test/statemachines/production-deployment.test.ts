@@ -441,6 +441,16 @@ describe('production-deployment meets infrastructure faults', () => {
     expect(result.account.notifications.map((n) => `${n.severity}:${n.event}`)).toEqual(['warning:failed']);
   });
 
+  it('nested-start-throttled: a throttled start of the rollback is retried, and the run rolls back', async () => {
+    // Given crashing tasks and the first two StartExecution calls throttled / When
+    const result = await run('production-deployment', input, { scenario: 'nested-start-throttled' });
+    // Then Roll Back was retried twice, and the service is back on the baseline
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeploymentRolledBack' });
+    expect(result.events.filter((e) => e.kind === 'retried' && e.state === 'Roll Back')).toHaveLength(2);
+    expect(service(result, 'app-service').taskDefinition).toBe(BASELINE);
+    expect(result.account.locks).toEqual([]);
+  });
+
   it('lock-handover-fails: a rollback that cannot join the lock is not started, and the on-call is paged', async () => {
     // Given crashing tasks and a lock that cannot be handed over / When
     const result = await run('production-deployment', input, { scenario: 'lock-handover-fails' });
