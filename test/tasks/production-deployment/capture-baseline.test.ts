@@ -170,6 +170,27 @@ describe('capture-baseline', () => {
     });
   });
 
+  it('refuses a COMPLETED PRIMARY deployment with a leftover ACTIVE one (its tasks still draining)', async () => {
+    // Given the PRIMARY has completed, but an older deployment is still listed
+    givenService({
+      ...steady,
+      deployments: [
+        primary,
+        {
+          ...primary,
+          id: 'ecs-svc/0',
+          status: 'ACTIVE',
+          taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:40',
+        },
+      ],
+    });
+    // When / Then the baseline is not steady: a rollback to it could not say which release it was
+    await expect(invoke(captureBaseline, event, clients)).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message: `service ${service} already has a deployment in progress (2 deployments, PRIMARY COMPLETED)`,
+    });
+  });
+
   it('refuses a single PRIMARY deployment that has not COMPLETED', async () => {
     // Given
     givenService({ ...steady, deployments: [{ ...primary, rolloutState: 'FAILED' }] });
