@@ -28,7 +28,7 @@ export function rehearseScenario(run: ScenarioRehearsal): Promise<RehearsalResul
     config: run.config,
     definitions: run.definitions,
     procedure: procedure.name,
-    input: run.input !== undefined ? run.input : (scenario.input ?? procedure.example),
+    input: run.input !== undefined ? run.input : 'input' in scenario ? scenario.input : procedure.example,
     scenario: faults,
     approver: run.approver ?? scenario.approval ?? 'approve',
     ...(run.onEvent && { onEvent: run.onEvent }),

@@ -431,7 +431,11 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       sfn.Condition.and(
         sfn.Condition.stringEquals('$.approval.decision', 'approved'),
         sfn.Condition.isString('$.approval.approver'),
+        // A verified identity (an IAM ARN, an email) is one word: blank or spaced is not a name.
         sfn.Condition.not(sfn.Condition.stringEquals('$.approval.approver', '')),
+        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '* *')),
+        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\t*')),
+        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\n*')),
       ),
       confirm,
     )

@@ -16,6 +16,12 @@ const deploymentFields = {
     .string()
     .min(1)
     .max(255)
+    // The characters an image reference is made of ([registry/]repository[:tag][@digest]); ECS would
+    // refuse anything else at Register Task Definition, after the approval and the snapshot.
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
+      'must be an image reference ([registry/]repository[:tag][@sha256:digest])',
+    )
     .optional()
     .describe(
       'the new image (give it or taskDefinition); where digestPinnedImages, pinned by digest (<repository>@sha256:<64 hex>); from an allowed registry',

@@ -101,7 +101,7 @@ export async function contractProblems(procedure: ProcedureSpec, ctx: ContractCo
   );
   for (const error of declared)
     if (!reached.has(error)) problems.push(`${name}: no scenario reaches ${error}`);
-  if (!procedure.scenarios.some((s) => s.expect.status === 'SUCCEEDED' && s.input === undefined))
+  if (!procedure.scenarios.some((s) => s.expect.status === 'SUCCEEDED' && !('input' in s)))
     problems.push(`${name}: no scenario rehearses the example input to SUCCEEDED`);
 
   // Every scenario reaches the outcome it declares.

@@ -334,6 +334,8 @@ describe('production-deployment stops before changing the service', () => {
     ['an approval without an approver', { decision: 'approved' }],
     ['an approval whose approver is a number, not a name', { decision: 'approved', approver: 42 }],
     ['an approval whose approver is empty', { decision: 'approved', approver: '' }],
+    ['an approval whose approver is blank', { decision: 'approved', approver: '  ' }],
+    ['an approval whose approver is two words', { decision: 'approved', approver: 'dana\tsmith' }],
   ])('%s sent as success ends the run as ApprovalRejected and changes nothing', async (_, output) => {
     // When the approval service answers SendTaskSuccess with this output
     const result = await run('production-deployment', input, {

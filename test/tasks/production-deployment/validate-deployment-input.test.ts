@@ -104,6 +104,17 @@ describe('resolveDeployment', () => {
     expect(resolve(ofWeb)).toThrow(/service: 'web' is not configured/);
   });
 
+  it('refuses an image with characters no image reference has (a space, a newline), naming the field', () => {
+    // Given dev-like rules where tags are allowed, an image with a space and one with a newline
+    const resolve = (image: string) => () =>
+      resolveDeployment({ environment: 'prod', service: 'app', image }, catalogue, execution);
+    // When / Then
+    for (const image of [`${digest} x`, `${digest}\n`])
+      expect(resolve(image)).toThrow(
+        'image: must be an image reference ([registry/]repository[:tag][@sha256:digest])',
+      );
+  });
+
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
     'refuses an environment or a service named %s: only configured names are looked up',
     (name) => {
