@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { type Deps, type ProcedureSpec, stateMachineName } from '../statemachines/procedure.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
+import type { Worker } from '../tasks/worker.ts';
 import { type Config, catalogueOf } from './config.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
@@ -28,6 +29,8 @@ export class RunbookStack extends Stack {
   /** Every worker function, and which procedures' machines run nestedIn in which. */
   readonly workers: Workers;
   private readonly nestedIn = new Map<string, Set<string>>();
+  /** The workers each procedure's machine invokes. */
+  private readonly invokes = new Map<string, Set<Worker>>();
 
   constructor(scope: Construct, id: string, props: RunbookStackProps) {
     super(scope, id, props);
@@ -51,9 +54,14 @@ export class RunbookStack extends Stack {
       if (built) return built;
       // Each machine's timeout is also how long its lock outlives a run that dies without its Catch.
       const { runSeconds } = procedure.budget({ timing: config.polling, catalogue });
+      const invoked = new Set<Worker>();
+      this.invokes.set(procedure.name, invoked);
       const deps: Deps = {
         procedure: procedure.name,
-        worker: (worker) => workers.fn(worker),
+        worker: (worker) => {
+          invoked.add(worker);
+          return workers.fn(worker);
+        },
         stateMachine: (child) => {
           this.nestedIn.set(
             procedure.name,
@@ -121,7 +129,7 @@ export class RunbookStack extends Stack {
         'IAM5[Resource::*]',
         'X-Ray tracing of the state machine needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
       );
-      for (const worker of this.workers.workers.values()) {
+      for (const worker of this.invokes.get(name) ?? []) {
         const fn = this.workers.fn(worker);
         const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
         ack(

@@ -28,10 +28,6 @@ export class Workers extends Construct {
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'The managed basic execution role only lets each worker write its own CloudWatch Logs.',
     );
-    ack(
-      'IAM5[Resource::*]',
-      'Only for actions without resource-level permissions: X-Ray trace segments (every worker is traced), and those each grant in infra/grants/ names.',
-    );
   }
 
   /** The function of a worker, made on first use. */
@@ -67,6 +63,13 @@ export class Workers extends Construct {
         // empty, and nothing at run time reads it.
         esbuildArgs: { '--log-override:empty-import-meta': 'silent' },
       },
+    });
+    // Tracing needs xray:PutTraceSegments and friends, which have no resource-level permissions; any
+    // other '*' is acknowledged by the grant that writes it (infra/grants/), with its own reason.
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing of the worker needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
     });
     grantActions(fn, worker.actions, this.props);
     this.functions.set(worker.name, { worker, fn });
