@@ -21,9 +21,10 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of LAYERS.flatMap(sources)) {
     const text = readFileSync(join(ROOT, file), 'utf8');
-    const targets = [...text.matchAll(/\bfrom '(\.[^']+)'|\bimport '(\.[^']+)'/g)]
-      .map((m) => m[1] ?? m[2] ?? '')
-      .filter((t) => t.endsWith('.ts'))
+    // Static imports of modules and of JSON (examples/), and dynamic ones with a literal path.
+    const targets = [...text.matchAll(/\bfrom '(\.[^']+)'|\bimport '(\.[^']+)'|\bimport\('(\.[^']+)'\)/g)]
+      .map((m) => m[1] ?? m[2] ?? m[3] ?? '')
+      .filter((t) => t.endsWith('.ts') || t.endsWith('.json'))
       .map((t) => relative(ROOT, resolve(ROOT, dirname(file), t)));
     graph.set(file, targets);
   }

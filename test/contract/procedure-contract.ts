@@ -73,7 +73,7 @@ export async function contractProblems(procedure: ProcedureSpec, ctx: ContractCo
   const { name } = procedure;
   const declared = procedure.errors.map(errorName);
 
-  // Its example validates, and each scenario's own input is what its outcome says of it.
+  // Its example validates.
   if (!procedure.input.safeParse(procedure.example).success)
     problems.push(`${name}: the example input does not validate`);
 

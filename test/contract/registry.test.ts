@@ -46,6 +46,11 @@ describe('the procedure registry', () => {
     const names = PROCEDURES.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^[a-z](?:-?[a-z0-9])*$/);
+    for (const procedure of PROCEDURES) {
+      const scenarios = procedure.scenarios.map((s) => s.name);
+      expect(new Set(scenarios).size, procedure.name).toBe(scenarios.length);
+      for (const name of scenarios) expect(name).toMatch(/^[a-z](?:-?[a-z0-9])*$/);
+    }
   });
 
   it('catches a procedure half-added: not in the stack, no page, an error no scenario reaches', async () => {
