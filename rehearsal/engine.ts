@@ -7,7 +7,7 @@ import type { Config } from '../infra/config.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
-import { executionInputProblem } from './execution-input.ts';
+import { executionInputProblem, firstStepReserve } from './execution-input.ts';
 import { seedRunState } from './fixtures.ts';
 import { localDefinition } from './local-definition.ts';
 import type { Scenario } from './scenarios.ts';
@@ -69,7 +69,7 @@ export class ExecutionInputRefused extends Error {
 
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const { config, definitions, scenario } = options;
-  const refused = executionInputProblem(options.input);
+  const refused = executionInputProblem(options.input, firstStepReserve(config));
   if (refused) throw new ExecutionInputRefused(refused);
   const account = new SimulatedAccount({
     config,

@@ -5,7 +5,7 @@ import type { Config } from '../infra/config.ts';
 import { formatElapsed } from '../rehearsal/account/clock.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
 import type { Approver, RehearsalResult } from '../rehearsal/engine.ts';
-import { executionInputProblem } from '../rehearsal/execution-input.ts';
+import { executionInputProblem, firstStepReserve } from '../rehearsal/execution-input.ts';
 import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
 import type { ProcedureSpec, ScenarioSpec } from '../statemachines/procedure.ts';
 import { PROCEDURES, procedureNamed } from '../statemachines/registry.ts';
@@ -93,7 +93,10 @@ const looksLikeJson = (text: string) => /^\s*(?:[{["\d-]|(?:null|true|false)\s*$
  * The execution input: `-` (standard input), inline JSON (any JSON value, as the console accepts),
  * or a file holding it; refused (exit 2) where StartExecution would refuse it.
  */
-export function readInput(input: string, stdin: () => string = () => readFileSync(0, 'utf8')): unknown {
+export function readInput(
+  input: string,
+  { stdin = () => readFileSync(0, 'utf8'), reserved = 0 }: { stdin?: () => string; reserved?: number } = {},
+): unknown {
   let value: unknown;
   if (input === '-') value = parseJson(stdin(), 'standard input');
   else if (!existsSync(input) && looksLikeJson(input)) value = parseJson(input, 'the inline --input');
@@ -108,7 +111,7 @@ export function readInput(input: string, stdin: () => string = () => readFileSyn
     }
     value = parseJson(text, `input file ${input}`);
   }
-  const refused = executionInputProblem(value);
+  const refused = executionInputProblem(value, reserved);
   if (refused) throw new UsageError(refused);
   return value;
 }
@@ -119,7 +122,10 @@ export async function runRehearsal(
   load: () => Definitions,
 ): Promise<{ result: RehearsalResult; exitCode: number }> {
   const { procedure, scenario } = scenarioOf(command);
-  const input = command.input !== undefined ? readInput(command.input) : undefined;
+  const input =
+    command.input !== undefined
+      ? readInput(command.input, { reserved: firstStepReserve(config) })
+      : undefined;
   const definitions = load();
   // A scenario that decides its approval its own way does so unless told otherwise; else prompt
   // only where a person can answer, and never hang in CI.

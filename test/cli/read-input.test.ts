@@ -27,7 +27,7 @@ describe('readInput', () => {
     // When / Then each reads as the same value
     expect(readInput(text)).toEqual({ environment: 'prod', service: 'app' });
     expect(readInput(file('bom.json', `\uFEFF${text}`))).toEqual({ environment: 'prod', service: 'app' });
-    expect(readInput('-', () => `\uFEFF${text}`)).toEqual({ environment: 'prod', service: 'app' });
+    expect(readInput('-', { stdin: () => `\uFEFF${text}` })).toEqual({ environment: 'prod', service: 'app' });
     expect(readInput('null')).toBeNull();
   });
 
@@ -36,7 +36,7 @@ describe('readInput', () => {
     expect(() => readInput('{"environment":"prod",}')).toThrow(
       /the inline --input is not JSON: .*position 22/,
     );
-    expect(() => readInput('-', () => '{')).toThrow(/standard input is not JSON/);
+    expect(() => readInput('-', { stdin: () => '{' })).toThrow(/standard input is not JSON/);
     // And a name that is no JSON and no file is a missing file
     expect(() => readInput(join(dir, 'nope.json'))).toThrow(/cannot read input file .*nope\.json: ENOENT/);
   });
@@ -48,6 +48,16 @@ describe('readInput', () => {
     expect(() => readInput(big)).toThrow(
       `the input is ${(MAX_INPUT_BYTES + 13).toLocaleString('en-US')} bytes; StartExecution accepts at most 262,144 (256 KiB)`,
     );
+  });
+
+  it("refuses an input that fits StartExecution but not beside the catalogue in the first step's state data", () => {
+    // Given an input 1,000 bytes under 256 KiB, and 2,000 bytes the first step carries besides it
+    const input = JSON.stringify({ reason: 'x'.repeat(MAX_INPUT_BYTES - 1000 - 13) });
+    // When / Then it is refused with both figures, and accepted with no reserve
+    expect(() => readInput(input, { reserved: 2000 })).toThrow(
+      "the input is 261,144 bytes; with the 2,000 bytes of catalogue and execution facts its first step carries, at most 260,144 fit in Step Functions' 256 KiB of state data",
+    );
+    expect(() => readInput(input)).not.toThrow();
   });
 
   it('refuses 3,000-deep nesting cleanly, without a stack overflow', () => {
