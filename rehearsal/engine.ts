@@ -10,7 +10,7 @@ import type { Asl, Definitions } from './definitions.ts';
 import { executionInputProblem, firstStepReserve } from './execution-input.ts';
 import { seedRunState } from './fixtures.ts';
 import { localDefinition } from './local-definition.ts';
-import type { Scenario } from './scenarios.ts';
+import type { FaultScenario } from './scenarios.ts';
 import { taskHandlers } from './task-handlers.ts';
 import type {
   ApprovalRequest,
@@ -28,7 +28,9 @@ export interface RehearsalOptions {
   readonly definitions: Definitions;
   readonly procedure: string;
   readonly input: unknown;
-  readonly scenario: Scenario;
+  /** The scenario's name (in execution names and the result), and how the account misbehaves in it. */
+  readonly scenario: string;
+  readonly faults: FaultScenario;
   readonly approver: Approver;
   readonly onEvent?: (event: TimelineEvent) => void;
   /** The simulated clock's starting time. @default now */
@@ -68,16 +70,16 @@ export class ExecutionInputRefused extends Error {
 }
 
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
-  const { config, definitions, scenario } = options;
+  const { config, definitions, scenario, faults } = options;
   const refused = executionInputProblem(options.input, firstStepReserve(config));
   if (refused) throw new ExecutionInputRefused(refused);
   const account = new SimulatedAccount({
     config,
-    faults: scenario,
+    faults,
     table: definitions.table,
     ...(options.start && { start: options.start }),
   });
-  seedRunState(account, config, definitions.table, scenario.fixtures);
+  seedRunState(account, config, definitions.table, faults.fixtures);
   const clients = simulatedClients(account, config.region);
   const emit = options.onEvent ?? (() => {});
   let executions = 0;
@@ -90,7 +92,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
     const { machine, waits, asl } = prepared(definition.asl);
     executions++;
-    const name = `rehearsal-${scenario.name}-${String(executions).padStart(2, '0')}`;
+    const name = `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
     const executionArn = `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
     const timeoutSeconds = asl.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
@@ -225,7 +227,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const result = await execute(options.procedure, options.input, 0);
   return {
     procedure: options.procedure,
-    scenario: scenario.name,
+    scenario,
     ...result,
     changes: account.changes,
     account: account.state(),

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { ExecutionInputRefused, rehearse } from '../../rehearsal/engine.ts';
 import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, nestingDepth } from '../../rehearsal/execution-input.ts';
-import { SCENARIOS } from '../../rehearsal/scenarios.ts';
 import { readInput } from '../../scripts/rehearse.ts';
 import { config, definitionsOnce } from '../statemachines/support.ts';
 
@@ -82,7 +81,8 @@ describe('rehearse', () => {
         definitions: definitionsOnce(),
         procedure: 'production-deployment',
         input: big,
-        scenario: SCENARIOS.happy as NonNullable<typeof SCENARIOS.happy>,
+        scenario: 'happy',
+        faults: {},
         approver: 'approve',
       }),
     ).rejects.toThrow(ExecutionInputRefused);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../infra/config.ts';
 import { type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
 import { type Approver, type RehearsalResult, rehearse, type TimelineEvent } from '../../rehearsal/engine.ts';
-import { SCENARIOS } from '../../rehearsal/scenarios.ts';
+import { faultScenario } from '../../rehearsal/scenarios.ts';
 
 export const config = loadConfig();
 
@@ -32,14 +32,16 @@ export async function run(
   options: { scenario?: string; approver?: Approver } = {},
 ): Promise<Run> {
   const events: TimelineEvent[] = [];
-  const scenario = SCENARIOS[options.scenario ?? 'happy'];
-  if (!scenario) throw new Error(`no scenario ${options.scenario}`);
+  const scenario = options.scenario ?? 'happy';
+  const faults = faultScenario(scenario);
+  if (!faults) throw new Error(`no fault scenario ${scenario}`);
   const result = await rehearse({
     config,
     definitions: definitionsOnce(),
     procedure,
     input,
     scenario,
+    faults,
     approver: options.approver ?? 'approve',
     onEvent: (e) => events.push(e),
   });
