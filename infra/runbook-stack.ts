@@ -63,6 +63,8 @@ export class RunbookStack extends Stack {
           return workers.fn(worker);
         },
         stateMachine: (child) => {
+          if (!procedure.runs?.includes(child))
+            throw new Error(`${procedure.name} runs ${child.name} nested without listing it in its runs`);
           this.nestedIn.set(
             procedure.name,
             new Set([...(this.nestedIn.get(procedure.name) ?? []), child.name]),
@@ -74,6 +76,7 @@ export class RunbookStack extends Stack {
         catalogue,
         timing: config.polling,
         maxRunSeconds: runSeconds,
+        parents: PROCEDURES.filter((p) => p.runs?.includes(procedure)).map(stateMachineName),
       };
       const made = new RunbookStateMachine(this, constructId(procedure), {
         stateMachineName: stateMachineName(procedure),

@@ -20,8 +20,10 @@ export interface Deps {
   readonly procedure: string;
   /** The Lambda function that runs a worker (one per worker, whichever procedures use it). */
   worker(worker: Worker): lambda.IFunction;
-  /** The state machine of another procedure, to run as a nested execution. */
+  /** The state machine of another procedure, to run as a nested execution (one of its `runs`). */
   stateMachine(procedure: ProcedureSpec): sfn.IStateMachine;
+  /** The state machines that run this procedure nested (those listing it in their `runs`). */
+  readonly parents: readonly string[];
   /** DynamoDB table of locks, approvals and known-good records. */
   readonly table: string;
   /** SNS topic for start, approval, success, rollback and failure notices. */
@@ -86,6 +88,8 @@ export interface ProcedureSpec {
   /** An input that validates and rehearses to SUCCEEDED (examples/<name>.json). */
   readonly example: unknown;
   readonly lock: LockKind;
+  /** The procedures it runs as nested executions. */
+  readonly runs?: readonly ProcedureSpec[];
   /** Builds the definition; the stack gives it its workers, nested machines and shared resources. */
   readonly definition: (scope: Construct, deps: Deps) => sfn.IChainable;
   budget(context: BudgetContext): Budget;

@@ -22,6 +22,8 @@ export function validateInput(
       // value (States.Runtime before validation could refuse it), the context's Input always does.
       'input.$': '$$.Execution.Input',
       catalogue: deps.catalogue,
+      // Only a procedure that runs this one nested may be named as its parent.
+      ...(deps.parents.length > 0 && { parents: deps.parents }),
       execution: {
         'id.$': '$$.Execution.Id',
         'name.$': '$$.Execution.Name',

@@ -14,6 +14,7 @@ import {
 } from '../../tasks/errors.ts';
 import { DeploymentInputSchema } from '../../tasks/production-deployment/input.ts';
 import type { ProcedureSpec } from '../procedure.ts';
+import { rollback } from '../rollback/procedure.ts';
 import { productionDeploymentDefinition } from './definition.ts';
 import { deploymentBudget } from './timing.ts';
 
@@ -27,6 +28,7 @@ export const productionDeployment: ProcedureSpec = {
   input: DeploymentInputSchema,
   example,
   lock: 'service',
+  runs: [rollback],
   definition: productionDeploymentDefinition,
   budget: ({ timing, catalogue }) => deploymentBudget(timing, catalogue),
   errors: [

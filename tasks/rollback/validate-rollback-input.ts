@@ -14,14 +14,32 @@ import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import { RollbackInputFields, RollbackInputSchema, type RollbackRequest } from './input.ts';
 
-/** A production-deployment execution of this account and region: the only run that may start a rollback as its parent. */
-const parentPattern = (catalogue: Catalogue) =>
-  new RegExp(
-    `^arn:aws[a-z-]*:states:${catalogue.region}:${catalogue.account}:execution:runbook-production-deployment:[^:]+$`,
+/** An execution of one of `parents` in this account and region: the only runs that may start a rollback as theirs. */
+const isParent = (catalogue: Catalogue, parents: readonly string[], arn: string) => {
+  const [prefix, partition, service, region, account, kind, machine, name, ...rest] = arn.split(':');
+  return (
+    prefix === 'arn' &&
+    /^aws[a-z-]*$/.test(partition ?? '') &&
+    service === 'states' &&
+    region === catalogue.region &&
+    account === catalogue.account &&
+    kind === 'execution' &&
+    parents.includes(machine ?? '') &&
+    Boolean(name) &&
+    rest.length === 0
   );
+};
 
-/** Validates a rollback input and resolves it against the catalogue; throws InvalidInput naming every problem. */
-export function resolveRollback(input: unknown, catalogue: Catalogue, execution: Execution): RollbackRequest {
+/**
+ * Validates a rollback input and resolves it against the catalogue; throws InvalidInput naming every
+ * problem. `parents`: the state machines that run the rollback nested (from the registry).
+ */
+export function resolveRollback(
+  input: unknown,
+  catalogue: Catalogue,
+  execution: Execution,
+  parents: readonly string[],
+): RollbackRequest {
   const strict = RollbackInputSchema.safeParse(input);
   const issues: Issue[] = strict.success ? [] : issuesOf(strict.error);
   const req = strict.success ? strict.data : RollbackInputFields.safeParse(input).data;
@@ -31,11 +49,13 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
   const { svc } = found;
   checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
   const parent = req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID ?? null;
-  if (parent !== null && !parentPattern(catalogue).test(parent)) {
+  if (parent !== null && !isParent(catalogue, parents, parent)) {
     issues.push({
       path: 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
       message:
-        'only a runbook-production-deployment execution of this account and region starts a rollback as its parent',
+        parents.length > 0
+          ? `only an execution of ${parents.join(' or ')} in this account and region starts a rollback as its parent`
+          : 'no procedure starts a rollback as its parent',
     });
   }
   // Only the service's own maintenance page can be switched off by its rollback.
@@ -57,7 +77,7 @@ export function resolveRollback(input: unknown, catalogue: Catalogue, execution:
     issues.push({
       path: 'joinToken',
       message:
-        'given exactly when a production-deployment starts the rollback (with the token it wrote onto its lock)',
+        'given exactly when the procedure that runs the rollback starts it (with the token it wrote onto its lock)',
     });
   }
   // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
@@ -97,8 +117,15 @@ export const validateRollbackInput = defineWorker({
   name: 'validate-rollback-input',
   entry: import.meta.url,
   actions: [],
-  input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
-  run: async ({ input, catalogue, execution }) => resolveRollback(input, catalogue, execution),
+  input: z.object({
+    input: z.unknown(),
+    catalogue: CatalogueSchema,
+    execution: ExecutionSchema,
+    /** The state machines that run the rollback nested. */
+    parents: z.array(z.string().min(1)).default([]),
+  }),
+  run: async ({ input, catalogue, execution, parents }) =>
+    resolveRollback(input, catalogue, execution, parents),
   summarize: (r) => `${r.environment}/${r.service} is ${r.cluster}/${r.serviceName}`,
 });
 

@@ -48,7 +48,8 @@ const execution = {
 const parent = 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1';
 const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
 
-const event = (input: unknown) => ({ input, catalogue, execution });
+const parents = ['runbook-production-deployment'];
+const event = (input: unknown) => ({ input, catalogue, execution, parents });
 
 describe('validate-rollback-input', () => {
   it('resolves a stand-alone rollback without a task definition (the known-good one is looked up later)', async () => {
@@ -252,7 +253,7 @@ describe('validate-rollback-input', () => {
     const input = { environment: 'prod', service: 'app', reason: 'x', desiredCount: 2 };
 
     // When
-    const request = resolveRollback(input, catalogue, execution);
+    const request = resolveRollback(input, catalogue, execution, parents);
 
     // Then
     expect(request).toMatchObject({ desiredCount: 2, parentExecution: null });
@@ -271,11 +272,36 @@ describe('resolveRollback and the deployment said to have started it', () => {
     };
 
     // When
-    const attempt = () => resolveRollback(forged, catalogue, execution);
+    const attempt = () => resolveRollback(forged, catalogue, execution, parents);
 
     // Then
     expect(attempt).toThrow(
-      /AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only a runbook-production-deployment execution/,
+      /AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only an execution of runbook-production-deployment in this account and region/,
+    );
+  });
+
+  it.each([
+    ['another region', 'arn:aws:states:eu-west-1:123456789012:execution:runbook-production-deployment:x'],
+    ['another account', 'arn:aws:states:us-east-1:999999999999:execution:runbook-production-deployment:x'],
+    [
+      'another kind of resource',
+      'arn:aws:states:us-east-1:123456789012:stateMachine:runbook-production-deployment:x',
+    ],
+    ['another service', 'arn:aws:lambda:us-east-1:123456789012:execution:runbook-production-deployment:x'],
+    ['no execution name', 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:'],
+    ['extra segments', 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:x:y'],
+    ['a rollback run', 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:x'],
+  ])('refuses a parent of %s', (_what, arn) => {
+    const forged = { ...input, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: arn, joinToken: 't' };
+    expect(() => resolveRollback(forged, catalogue, execution, parents)).toThrow(
+      'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only an execution of runbook-production-deployment in this account and region',
+    );
+  });
+
+  it('refuses any parent where no procedure runs the rollback nested', () => {
+    const named = { ...input, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent, joinToken: 't' };
+    expect(() => resolveRollback(named, catalogue, execution, [])).toThrow(
+      'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: no procedure starts a rollback as its parent',
     );
   });
 
@@ -286,8 +312,8 @@ describe('resolveRollback and the deployment said to have started it', () => {
 
     // When / Then
     for (const bad of [noToken, noParent]) {
-      expect(() => resolveRollback(bad, catalogue, execution)).toThrow(
-        /joinToken: given exactly when a production-deployment starts the rollback/,
+      expect(() => resolveRollback(bad, catalogue, execution, parents)).toThrow(
+        /joinToken: given exactly when the procedure that runs the rollback starts it/,
       );
     }
   });
@@ -297,7 +323,7 @@ describe('resolveRollback and the deployment said to have started it', () => {
     const bad = { ...input, desiredCount: 99, force: true };
 
     // When
-    const attempt = () => resolveRollback(bad, catalogue, execution);
+    const attempt = () => resolveRollback(bad, catalogue, execution, parents);
 
     // Then
     expect(attempt).toThrow(/Unrecognized key: "force"/);
