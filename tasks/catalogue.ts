@@ -1,7 +1,13 @@
 // Resolving an input against the catalogue: shared by the validation workers and the CLI.
 import { createHash } from 'node:crypto';
 import { InvalidInput } from './errors.ts';
-import { type Catalogue, ImageDigest, type ImagePolicy } from './schemas/catalogue.ts';
+import {
+  type Catalogue,
+  ImageDigest,
+  type ImagePolicy,
+  type ServiceConfig,
+  type ServiceRef,
+} from './schemas/catalogue.ts';
 import type { Execution } from './schemas/execution.ts';
 import type { Issue } from './schemas/issues.ts';
 
@@ -31,6 +37,12 @@ export function lookUpService(catalogue: Catalogue, environment: string, service
   }
   return { env, svc };
 }
+
+/** A service's maintenance page as a service reference: in the service's own cluster unless it names another. */
+export const maintenancePageOf = (svc: ServiceConfig): ServiceRef | null =>
+  svc.maintenancePage
+    ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }
+    : null;
 
 /** A short, stable suffix from the execution id: the same run (and its redrive) names things the same way. */
 export const runSuffix = (executionId: string) =>

@@ -1,5 +1,6 @@
 // ECS: the configured services (and their maintenance pages), their clusters' tasks, and task
 // definitions, which support no resource-level permissions for Describe and Register.
+import { maintenancePageOf } from '../../tasks/catalogue.ts';
 import { acknowledge, allow, arn, type Grant, servicesOf, unique, unknownAction } from './grant.ts';
 
 export const grantEcs: Grant = (fn, actions, { config }) => {
@@ -7,9 +8,9 @@ export const grantEcs: Grant = (fn, actions, { config }) => {
   const serviceArns = unique(
     services.flatMap((s) => [
       arn(fn, 'ecs', `service/${s.cluster}/${s.service}`),
-      ...(s.maintenancePage
-        ? [arn(fn, 'ecs', `service/${s.maintenancePage.cluster ?? s.cluster}/${s.maintenancePage.service}`)]
-        : []),
+      ...[maintenancePageOf(s)].flatMap((page) =>
+        page ? [arn(fn, 'ecs', `service/${page.cluster}/${page.service}`)] : [],
+      ),
     ]),
   );
   const clusters = unique(services.map((s) => s.cluster));

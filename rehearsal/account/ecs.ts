@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { Config } from '../../infra/config.ts';
+import { maintenancePageOf } from '../../tasks/catalogue.ts';
 import type { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
@@ -199,20 +200,15 @@ export class SimulatedEcs implements SimulatedService {
       const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
       this.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
       this.releasesBefore.set(`${svc.cluster}/${svc.service}`, before);
-      if (svc.maintenancePage) {
+      const maintenance = maintenancePageOf(svc);
+      if (maintenance) {
         const page = this.addTaskDefinition(
           `${environment}-maintenance-page`,
           3,
           [{ name: 'nginx', image: 'public.ecr.aws/nginx/nginx:stable', essential: true }],
           {},
         );
-        this.addService(
-          svc.maintenancePage.cluster ?? svc.cluster,
-          svc.maintenancePage.service,
-          page,
-          0,
-          null,
-        );
+        this.addService(maintenance.cluster, maintenance.service, page, 0, null);
       }
     }
   }

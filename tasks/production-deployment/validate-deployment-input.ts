@@ -9,6 +9,7 @@ import {
   imageProblems,
   issuesError,
   lookUpService,
+  maintenancePageOf,
   snapshotIdFor,
 } from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
@@ -71,10 +72,7 @@ export function resolveDeployment(
     desiredCountBounds: svc.desiredCount,
     database: svc.database ?? null,
     snapshotId: snapshot ? snapshotIdFor(req.service, execution) : null,
-    maintenancePage:
-      maintenance && svc.maintenancePage
-        ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }
-        : null,
+    maintenancePage: maintenance ? maintenancePageOf(svc) : null,
     approvalRequired: policy.approvalRequired,
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
     approvers: env.approvers,

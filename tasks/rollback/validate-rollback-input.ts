@@ -6,6 +6,7 @@ import {
   type Issue,
   issuesError,
   lookUpService,
+  maintenancePageOf,
 } from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
@@ -59,9 +60,7 @@ export function resolveRollback(
     });
   }
   // Only the service's own maintenance page can be switched off by its rollback.
-  const page = svc.maintenancePage
-    ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }
-    : null;
+  const page = maintenancePageOf(svc);
   if (
     req.maintenancePage &&
     (req.maintenancePage.cluster !== page?.cluster || req.maintenancePage.service !== page?.service)
