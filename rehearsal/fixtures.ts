@@ -23,7 +23,9 @@ export function seedRunState(
   const now = account.clock.now().getTime();
   for (const { svc } of configuredServices(config)) {
     const running = ecs.describeServices({ cluster: svc.cluster, services: [svc.service] }).services[0];
-    const baseline = ecs.resolveTaskDefinition(running?.taskDefinition ?? '');
+    // A service deleted before the rehearsal has no release to record.
+    if (!running) continue;
+    const baseline = ecs.resolveTaskDefinition(running.taskDefinition ?? '');
     const previous = ecs.resolveTaskDefinition(`${baseline.family}:${baseline.revision - 1}`);
     const lockKey = serviceLockKey(svc.cluster, svc.service);
     dynamodb.putItem({
@@ -32,7 +34,7 @@ export function seedRunState(
         pk: { S: knownGoodKey(lockKey) },
         taskDefinition: { S: baseline.arn },
         previous: { S: previous.arn },
-        desiredCount: { N: String(running?.desiredCount) },
+        desiredCount: { N: String(running.desiredCount) },
         executionId: { S: 'seeded-by-rehearsal' },
         recordedAt: { S: account.clock.iso() },
       },

@@ -79,6 +79,9 @@ export const SCENARIOS: Record<string, FaultScenario> = {
     ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing) },
     throttledNestedStarts: 2,
   },
+  'service-deleted': {
+    ecs: { tasks: () => HEALTHY_TASKS, servicesDeleted: true },
+  },
   'run-state-unavailable': {
     outage: { calls: /^dynamodb:/, error: 'InternalServerError', message: 'Internal server error' },
   },

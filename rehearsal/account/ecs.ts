@@ -50,6 +50,8 @@ export interface EcsFaults {
    * the rehearsal (by hand, from another pipeline): the change a run must notice before its own.
    */
   readonly outOfBandDeployAfterSeconds?: number;
+  /** The configured services were deleted before the rehearsal (their maintenance pages remain). */
+  readonly servicesDeleted?: boolean;
 }
 
 export interface SimTaskDefinition {
@@ -161,6 +163,7 @@ export class SimulatedEcs implements SimulatedService {
     this.account = config.account;
     this.startedAt = now();
     this.seed(config);
+    if (faults?.servicesDeleted) for (const key of this.releasesBefore.keys()) this.services.delete(key);
   }
 
   private readonly startedAt: number;

@@ -1,7 +1,13 @@
 // rollback in the registry: the runbook's "Rollback Procedure", usable on its own and run by a
 // deployment that failed after a change.
 import example from '../../examples/rollback.json' with { type: 'json' };
-import { InvalidInput, LockHeld, RollbackFailed, TransientAwsError } from '../../tasks/errors.ts';
+import {
+  InvalidInput,
+  LockHeld,
+  PreflightFailed,
+  RollbackFailed,
+  TransientAwsError,
+} from '../../tasks/errors.ts';
 import { RollbackInputSchema } from '../../tasks/rollback/input.ts';
 import type { ProcedureSpec } from '../procedure.ts';
 import { rollbackDefinition } from './definition.ts';
@@ -20,7 +26,7 @@ export const rollback: ProcedureSpec = {
     runSeconds: rollbackTimeoutSeconds(timing),
     pollRounds: pollRoundsPerRollback(timing),
   }),
-  errors: [InvalidInput, LockHeld, RollbackFailed, TransientAwsError],
+  errors: [InvalidInput, LockHeld, PreflightFailed, RollbackFailed, TransientAwsError],
   scenarios: [
     {
       name: 'happy',
@@ -42,6 +48,12 @@ export const rollback: ProcedureSpec = {
       name: 'lock-held',
       description: 'Another run holds the lock on the service; this rollback changes nothing.',
       expect: { status: 'FAILED', error: LockHeld },
+    },
+    {
+      name: 'service-deleted',
+      description:
+        'The service was deleted before the rollback: it has no PRIMARY deployment to check the release against; nothing is changed.',
+      expect: { status: 'FAILED', error: PreflightFailed },
     },
     {
       name: 'run-state-unavailable',

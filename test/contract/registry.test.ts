@@ -98,7 +98,7 @@ describe('the procedure registry', () => {
         'rollback: the page\'s example under "Start it" is not the procedure\'s example input',
         expect.stringContaining("rollback: the page's Input table is not the schema's fields"),
         expect.stringContaining("rollback: the page's Scenarios table is not the procedure's scenarios"),
-        "rollback: the page's Outcomes table names PreflightFailed, not declared",
+        "rollback: the page's Outcomes table names ApprovalRejected, not declared",
       ]),
     );
   });

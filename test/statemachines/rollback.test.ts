@@ -131,3 +131,16 @@ describe('rollback', () => {
     expect(result.changes).toEqual([]);
   });
 });
+
+describe('rollback of a service that is gone', () => {
+  it('service-deleted: PreflightFailed before any change, the lock released and the failure announced', async () => {
+    // Given the service was deleted before the rollback / When
+    const result = await run('rollback', input, { scenario: 'service-deleted' });
+    // Then
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PreflightFailed' });
+    expect(result.cause).toBe('app-service in enterprise-prod-cluster has no PRIMARY deployment');
+    expect(result.changes).toEqual([]);
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.notifications.map((n) => `${n.severity}:${n.event}`)).toEqual(['warning:failed']);
+  });
+});
