@@ -46,8 +46,8 @@ export const RollbackInputSchema = z.strictObject(rollbackFields);
 export const RollbackInputFields = z.object(rollbackFields);
 export type RollbackInput = z.infer<typeof RollbackInputSchema>;
 
-/** What rollback's first step resolves and every later step reads as $.request. */
-export const RollbackRequestSchema = z.object({
+/** What rollback's first step resolves and every later step reads as $.request (its output is parsed with it). */
+export const RollbackRequestSchema = z.strictObject({
   procedure: z.literal('rollback'),
   environment: z.string(),
   service: z.string(),

@@ -13,7 +13,12 @@ import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import { RollbackInputFields, RollbackInputSchema, type RollbackRequest } from './input.ts';
+import {
+  RollbackInputFields,
+  RollbackInputSchema,
+  type RollbackRequest,
+  RollbackRequestSchema,
+} from './input.ts';
 
 /** An execution of one of `parents` in this account and region: the only runs that may start a rollback as theirs. */
 const isParent = (catalogue: Catalogue, parents: readonly string[], arn: string) => {
@@ -82,7 +87,7 @@ export function resolveRollback(
   // Bounds apply to what a person asks for; a deployment's own rollback restores its baseline as it was.
   if (parent === null) checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
   if (issues.length > 0) throw issuesError(issues);
-  return {
+  return RollbackRequestSchema.parse({
     procedure: 'rollback',
     environment: req.environment,
     service: req.service,
@@ -109,7 +114,7 @@ export function resolveRollback(
       member: parent !== null ? execution.id : null,
     },
     parentExecution: parent,
-  };
+  });
 }
 
 export const validateRollbackInput = defineWorker({

@@ -233,4 +233,36 @@ describe('acquire-lock joining a deployment’s lock (its own rollback)', () => 
     });
     expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
   });
+
+  it('surfaces throttling while joining as TransientAwsError, not as a lock held by another', async () => {
+    // Given
+    dynamodbMock.on(UpdateItemCommand).rejects(throttled());
+
+    // When
+    const joined = invoke(acquireLock, joining, clients);
+
+    // Then
+    await expect(joined).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: 'DynamoDB UpdateItem (lock): ThrottlingException: Rate exceeded',
+    });
+  });
+
+  it('names what it can of a holder whose item lacks fields', async () => {
+    // Given a lock item written by hand, without owner, procedure or time
+    dynamodbMock
+      .on(PutItemCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'no', $metadata: {}, Item: { pk: { S: lock.key } } }),
+      );
+
+    // When
+    const acquired = invoke(acquireLock, event, clients);
+
+    // Then
+    await expect(acquired).rejects.toMatchObject({
+      name: 'LockHeld',
+      message: `${lock.key} is locked by another run (unknown procedure) since an unknown time`,
+    });
+  });
 });

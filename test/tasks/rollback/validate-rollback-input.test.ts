@@ -291,10 +291,61 @@ describe('resolveRollback and the deployment said to have started it', () => {
     ['no execution name', 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:'],
     ['extra segments', 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:x:y'],
     ['a rollback run', 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:x'],
+    ['no arn prefix', 'urn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:x'],
+    [
+      'an unknown partition',
+      'arn:gcp:states:us-east-1:123456789012:execution:runbook-production-deployment:x',
+    ],
+    [
+      'a partition with a prefix',
+      'arn:xaws:states:us-east-1:123456789012:execution:runbook-production-deployment:x',
+    ],
+    [
+      'a partition with a bad suffix',
+      'arn:aws_1:states:us-east-1:123456789012:execution:runbook-production-deployment:x',
+    ],
   ])('refuses a parent of %s', (_what, arn) => {
     const forged = { ...input, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: arn, joinToken: 't' };
     expect(() => resolveRollback(forged, catalogue, execution, parents)).toThrow(
       'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: only an execution of runbook-production-deployment in this account and region',
+    );
+  });
+
+  it('accepts a parent in another AWS partition naming this account and region', () => {
+    const china = {
+      ...input,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent.replace(':aws:', ':aws-cn:'),
+      joinToken: 't',
+    };
+    expect(resolveRollback(china, catalogue, execution, parents).parentExecution).toContain(':aws-cn:');
+  });
+
+  it.each([
+    ['another cluster', { cluster: 'other-cluster', service: 'maintenance' }],
+    ['another service', { cluster: 'enterprise-prod-cluster', service: 'app-service' }],
+  ])('refuses a maintenance page of %s: only the service’s own page is switched off', (_what, page) => {
+    const forged = {
+      ...input,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      joinToken: 't',
+      maintenancePage: page,
+    };
+    expect(() => resolveRollback(forged, catalogue, execution, parents)).toThrow(
+      "maintenancePage: must be app's maintenance page (enterprise-prod-cluster/maintenance)",
+    );
+  });
+
+  it('refuses a maintenance page for a service that has none configured', () => {
+    const bare = structuredClone(catalogue);
+    delete (bare.environments.prod?.services.app as { maintenancePage?: unknown }).maintenancePage;
+    const forged = {
+      ...input,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
+      joinToken: 't',
+      maintenancePage: { cluster: 'enterprise-prod-cluster', service: 'maintenance' },
+    };
+    expect(() => resolveRollback(forged, bare, execution, parents)).toThrow(
+      'maintenancePage: app has no maintenance page configured',
     );
   });
 
