@@ -9,6 +9,7 @@ const clients = testClients();
 const catalogue: Catalogue = {
   account: '123456789012',
   region: 'us-east-1',
+  ciPrincipals: [],
   environments: {
     prod: {
       policy: {
@@ -21,7 +22,9 @@ const catalogue: Catalogue = {
         bakeMinutes: 30,
         bakeWithoutAlarms: false,
       },
-      approvers: ['alice'],
+      approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
+      requiredApprovals: 1,
+      procedureApprovals: {},
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',
@@ -337,7 +340,8 @@ describe('resolveRollback and the deployment said to have started it', () => {
 
   it('refuses a maintenance page for a service that has none configured', () => {
     const bare = structuredClone(catalogue);
-    delete (bare.environments.prod?.services.app as { maintenancePage?: unknown }).maintenancePage;
+    const app = bare.environments.prod?.services.app;
+    if (app) delete app.maintenancePage;
     const forged = {
       ...input,
       AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: parent,
