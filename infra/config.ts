@@ -39,7 +39,22 @@ export const ConfigSchema = CatalogueSchema.extend({
     }
   }
   const seen = new Map<string, string>();
+  const procedures = new Set(PROCEDURES.map((p) => p.name));
   for (const [envName, env] of Object.entries(config.environments)) {
+    // Nobody could decide: every run that needs an approval would wait until it expires.
+    if (env.policy.approvalRequired && env.approvers.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', envName, 'approvers'],
+        message: `${envName} requires approvals: name who may decide them (ARN patterns)`,
+      });
+    for (const name of Object.keys(env.procedureApprovals))
+      if (!procedures.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', envName, 'procedureApprovals', name],
+          message: `no procedure is called ${name} (known: ${[...procedures].join(', ')})`,
+        });
     for (const [name, svc] of Object.entries(env.services)) {
       const at = ['environments', envName, 'services', name];
       const issue = (field: (string | number)[], message: string) =>
@@ -132,5 +147,10 @@ export function duplicateKeys(json: string): { path: string; key: string; line: 
 
 /** The part of the config the validation workers resolve inputs against (embedded in the definitions). */
 export function catalogueOf(config: Config): Catalogue {
-  return { account: config.account, region: config.region, environments: config.environments };
+  return {
+    account: config.account,
+    region: config.region,
+    ciPrincipals: config.ciPrincipals,
+    environments: config.environments,
+  };
 }

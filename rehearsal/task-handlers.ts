@@ -3,11 +3,15 @@
 // runs its worker with the simulated clients; the approval gate (.waitForTaskToken) records the
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { Refused, submitDecision } from '../tasks/approvals/decisions.ts';
+import { fromItem } from '../tasks/approvals/request.ts';
 import type { Clients } from '../tasks/clients.ts';
-import type { ApprovalSummary } from '../tasks/request-approval.ts';
 import { approvalKey } from '../tasks/run-state.ts';
 import { invoke, type Worker } from '../tasks/worker.ts';
 import type { SimulatedAccount } from './account/account.ts';
+import { attemptsOf, simulatedIdentity } from './approvals.ts';
 import type { Asl, Definitions } from './definitions.ts';
 import { CLOCK_RESOURCE, type WaitSpec } from './local-definition.ts';
 import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from './types.ts';
@@ -108,21 +112,23 @@ function lambdaHandler(worker: Worker, ctx: HandlerContext): Handler {
 }
 
 /**
- * The approval gate: the worker records and announces the request, and returns its summary, which the
- * approver is shown as it is (whatever the procedure changes); then the rehearsal decides, as the
- * approval service would: SendTaskSuccess (approved), SendTaskFailure (ApprovalRejected), or
- * no decision until the Task's timeout (States.Timeout).
+ * The approval gate: the worker records and announces the request; the approver is shown it (its
+ * summary as recorded, whatever the procedure changes), and each attempt it stands for goes through
+ * the approval service's own code, as a simulated person. Whatever that sent Step Functions for the
+ * token is the Task's result: SendTaskSuccess, SendTaskFailure (ApprovalRejected), or nothing until
+ * the Task's timeout (States.Timeout).
  */
 function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext): Handler {
   return async (params: { Payload: Record<string, unknown> }) => {
     await settle();
-    const payload = params.Payload;
-    const { approvalId, expiresAt, summary } = (await runWorker(worker, payload, ctx)) as {
-      approvalId: string;
-      expiresAt: string;
-      summary: ApprovalSummary;
-    };
-    const approval: ApprovalRequest = { approvalId, expiresAt, ...summary };
+    // $$.State.Name, which the engine's static context cannot give either.
+    const payload: Record<string, unknown> = { ...params.Payload, gate: stateName };
+    const token = String(payload.token);
+    const sfn = ctx.account.service('sfn');
+    sfn.issue(token);
+    const { approvalId } = (await runWorker(worker, payload, ctx)) as { approvalId: string };
+    const table = ctx.definitions.table;
+    const stored = await readRequest(ctx, table, approvalId);
     const note = (detail: string) =>
       ctx.emit({
         at: ctx.account.clock.elapsedSeconds(),
@@ -132,58 +138,79 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         state: stateName,
         detail,
       });
-    note(`requested ${approval.approvalId}: ${approval.change}, expires ${approval.expiresAt}`);
+    note(`requested ${approvalId}: ${stored.summary.change}, expires ${stored.expiresAt}`);
 
-    const decision = await ctx.decide(approval);
     const timeout = Number(payload.timeoutSeconds);
-    ctx.account.clock.advance(decision === 'expire' ? timeout : Math.min(DECISION_SECONDS, timeout - 1));
-    const sent = typeof decision === 'object' && 'sendTaskSuccess' in decision;
-    const reason = typeof decision === 'object' && 'reject' in decision ? decision.reject : undefined;
-    const status = sent
-      ? 'decided'
-      : decision === 'approve'
-        ? 'approved'
-        : decision === 'reject' || reason !== undefined
-          ? 'rejected'
-          : 'expired';
-    recordDecision(ctx.account, ctx.definitions.table, approval.approvalId, status);
-    note(`${status} by the rehearsal`);
+    const decision = await ctx.decide({
+      ...stored.summary,
+      approvalId,
+      expiresAt: stored.expiresAt,
+      summaryHash: stored.summaryHash,
+      rule: stored.rule,
+    });
+    if (typeof decision === 'object' && 'sendTaskSuccess' in decision) {
+      // A faulty approval service: whatever it sends, straight to Step Functions.
+      ctx.account.clock.advance(Math.min(DECISION_SECONDS, timeout - 1));
+      await ctx.clients.sfn.send(
+        new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(decision.sendTaskSuccess) }),
+      );
+      note('decided by a raw SendTaskSuccess');
+    }
+    const attempts =
+      typeof decision === 'object' && 'sendTaskSuccess' in decision
+        ? []
+        : attemptsOf(decision, stored.rule.required);
+    const started = ctx.account.clock.elapsedSeconds();
+    for (const attempt of attempts) {
+      // Each attempt a few minutes after the last; a late one just after the request expired.
+      const elapsed = ctx.account.clock.elapsedSeconds() - started;
+      ctx.account.clock.advance(
+        attempt.late ? Math.max(0, timeout - elapsed) + 1 : Math.min(DECISION_SECONDS, timeout - 1 - elapsed),
+      );
+      if (attempt.late || ctx.account.clock.elapsedSeconds() - started >= timeout) break;
+      const caller = simulatedIdentity(attempt.as, stored);
+      try {
+        const outcome = await submitDecision(ctx.clients, table, approvalId, {
+          caller,
+          decision: attempt.decision,
+          summaryHash: stored.summaryHash,
+          comment: attempt.comment ?? null,
+          now: ctx.account.clock.iso(),
+        });
+        note(
+          `${attempt.decision === 'approve' ? 'approved' : 'rejected'} by ${caller.person} (${caller.arn})` +
+            (outcome.remaining > 0
+              ? `; ${outcome.remaining} more approval${outcome.remaining === 1 ? '' : 's'} needed`
+              : ''),
+        );
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        note(`refused ${error.code}: ${error.message}`);
+      }
+    }
+    const answer = sfn.collect(token);
+    if (!answer) {
+      ctx.account.clock.advance(Math.max(0, timeout - (ctx.account.clock.elapsedSeconds() - started)));
+      note(`no decision within ${timeout} s`);
+    }
     ctx.checkTimeout();
-
-    if (typeof decision === 'object' && 'sendTaskSuccess' in decision) return decision.sendTaskSuccess;
-    if (status === 'rejected')
-      throw namedError(
-        'ApprovalRejected',
-        `Rejected in the rehearsal (approval ${approval.approvalId})${reason === undefined ? '' : `: ${reason}`}; nothing was changed.`,
-      );
-    if (decision === 'expire')
-      throw namedError(
-        'States.Timeout',
-        `No decision on approval ${approval.approvalId} within ${timeout} s.`,
-      );
-    return {
-      decision: 'approved',
-      approvalId: approval.approvalId,
-      approver: 'rehearsal',
-      decidedAt: ctx.account.clock.iso(),
-    };
+    if (!answer)
+      throw namedError('States.Timeout', `No decision on approval ${approvalId} within ${timeout} s.`);
+    if (answer.kind === 'failure') throw namedError(answer.error, answer.cause);
+    return answer.output;
   };
 }
 
-/** What the approval service would write: the decision, on the approval's record. */
-function recordDecision(account: SimulatedAccount, table: string, approvalId: string, status: string): void {
-  const dynamodb = account.service('dynamodb');
-  const item = dynamodb.getItem({ TableName: table, Key: { pk: { S: approvalKey(approvalId) } } }).Item;
-  if (!item) return;
-  dynamodb.putItem({
-    TableName: table,
-    Item: {
-      ...item,
-      status: { S: status },
-      decidedBy: { S: 'rehearsal' },
-      decidedAt: { S: account.clock.iso() },
-    },
-  });
+async function readRequest(ctx: HandlerContext, table: string, approvalId: string) {
+  const found = await ctx.clients.dynamodb.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { pk: { S: approvalKey(approvalId) } },
+      ConsistentRead: true,
+    }),
+  );
+  if (!found.Item) throw new Error(`the approval gate recorded no request ${approvalId}`);
+  return fromItem(found.Item);
 }
 
 /** startExecution.sync:2: the child's output parsed, or States.TaskFailed with the child's error and cause. */

@@ -1,7 +1,7 @@
 // The types the rehearsal's engine and its Task handlers share: how approvals are asked and decided,
 // the events of the timeline, and how an execution ended.
 import type { ExecutionStatus, ScenarioApproval } from '../statemachines/procedure.ts';
-import type { ApprovalSummary } from '../tasks/request-approval.ts';
+import type { ApprovalRule, ApprovalSummary } from '../tasks/approvals/request.ts';
 
 export type { ExecutionStatus };
 
@@ -15,6 +15,10 @@ export type Decision = ScenarioApproval;
 export interface ApprovalRequest extends ApprovalSummary {
   readonly approvalId: string;
   readonly expiresAt: string;
+  /** What a decision must name: the hash of what is shown. */
+  readonly summaryHash: string;
+  /** Who may decide it, and how many must approve. */
+  readonly rule: ApprovalRule;
 }
 
 /** How the rehearsal decides approvals: a fixed answer, or a function (e.g. a prompt on a TTY). */

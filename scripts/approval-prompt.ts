@@ -1,6 +1,7 @@
 // The approval prompt of a rehearsal on a terminal: it shows the request (input text made harmless),
-// accepts whole words only (approve, reject, expire), asks a reason for a rejection, takes a closed
-// stdin (Ctrl-D) as nobody deciding, and lets Ctrl-C stop the rehearsal without deciding anything.
+// accepts whole words only (approve, reject, expire), asks who decides (a simulated identity the
+// approval service's rules then judge) and a reason for a rejection, takes a closed stdin (Ctrl-D)
+// as nobody deciding, and lets Ctrl-C stop the rehearsal without deciding anything.
 import { createInterface } from 'node:readline/promises';
 import type { ApprovalRequest, Approver, Decision } from '../rehearsal/engine.ts';
 import { printable } from '../tasks/printable.ts';
@@ -21,9 +22,13 @@ const CHOICES = 'approve, reject or expire';
 /** Asks until an answer is a whole choice; a rejection also needs a reason. */
 export async function askDecision(request: ApprovalRequest, terminal: Terminal): Promise<Decision> {
   const shown = (value: string | null | undefined) => printable(value ?? 'unknown');
+  const { rule } = request;
   terminal.write(
     `\n  Approval ${shown(request.approvalId)}: ${shown(request.procedure)} of ${shown(request.target)} in ${shown(request.environment)}\n` +
-      `  ${shown(request.change)}\n  requested by ${shown(request.requestedBy)}; approvers: ${printable(request.approvers.join(', ')) || 'any'}\n`,
+      `  ${shown(request.change)} (now ${shown(request.from)}${request.fromDetail ? `, ${shown(request.fromDetail)}` : ''})\n` +
+      (request.snapshot ? `  backup before the change: ${shown(request.snapshot)}\n` : '') +
+      `  requested by ${shown(request.requestedBy)}; change request ${shown(request.changeRequest ?? 'none')}; reason: ${shown(request.reason ?? 'none')}\n` +
+      `  needs ${rule.required} approval${rule.required === 1 ? '' : 's'} from ${printable(rule.approvers.join(', '))}; expires ${shown(request.expiresAt)}\n`,
   );
   const answer = async (question: string): Promise<string> => {
     const given = await terminal.ask(question);
@@ -36,11 +41,13 @@ export async function askDecision(request: ApprovalRequest, terminal: Terminal):
   try {
     for (;;) {
       const choice = (await answer(`  Decide (${CHOICES}): `)).toLowerCase();
-      if (choice === 'approve' || choice === 'expire') return choice;
-      if (choice === 'reject') {
+      if (choice === 'expire') return choice;
+      if (choice === 'approve' || choice === 'reject') {
+        const person = await askPerson(answer, terminal);
+        if (choice === 'approve') return { attempts: [{ as: { person }, decision: 'approve' }] };
         for (;;) {
           const reason = await answer('  Reason for the rejection: ');
-          if (reason) return { reject: reason };
+          if (reason) return { attempts: [{ as: { person }, decision: 'reject', comment: reason }] };
           terminal.write('  A rejection needs a reason.\n');
         }
       }
@@ -53,6 +60,15 @@ export async function askDecision(request: ApprovalRequest, terminal: Terminal):
 }
 
 class NobodyDecided extends Error {}
+
+/** Who decides: one word (a session name), recorded as a simulated identity an approver pattern names. */
+async function askPerson(answer: (question: string) => Promise<string>, terminal: Terminal): Promise<string> {
+  for (;;) {
+    const person = await answer('  You are (your user name, e.g. alice@example.com): ');
+    if (/^[\w+=,.@-]{1,64}$/.test(person)) return person;
+    terminal.write(`  '${printable(person)}' is not a user name (letters, digits and +=,.@_- only).\n`);
+  }
+}
 
 /**
  * The prompt on this process's terminal (questions on stderr, so --json's stdout stays one object).

@@ -38,12 +38,39 @@ export interface Deps {
 /** What a procedure locks for the length of a run (one run per target). */
 export type LockKind = 'service' | 'database';
 
-/** How an approval is decided in a scenario: approved, rejected (with a reason), left to expire, or a raw SendTaskSuccess output. */
+/** Who makes an attempt on an approval in a rehearsal, as a simulated identity (rehearsal/approvals.ts). */
+export type Decider =
+  /** The first or second person a configured approver pattern names. */
+  | 'approver'
+  | 'second-approver'
+  /** Whoever the input names as requestedBy, signed in as an approver would be. */
+  | 'requester'
+  /** Someone no approver pattern names. */
+  | 'non-approver'
+  /** A person who names themselves (the interactive prompt). */
+  | { readonly person: string };
+
+/** One attempt to decide an approval in a rehearsal; the approval service's rules judge it. */
+export interface ApprovalAttempt {
+  readonly as: Decider;
+  readonly decision: 'approve' | 'reject';
+  /** A comment on an approval, the reason of a rejection. */
+  readonly comment?: string;
+  /** Made after the request expired. */
+  readonly late?: boolean;
+}
+
+/**
+ * How an approval is decided in a scenario: approved (by as many approvers as it needs), rejected
+ * (with a reason), left to expire, a list of attempts the rules judge one by one (if none closes
+ * the request, it expires), or a raw SendTaskSuccess output (a faulty approval service).
+ */
 export type ScenarioApproval =
   | 'approve'
   | 'reject'
   | 'expire'
   | { readonly reject: string }
+  | { readonly attempts: readonly ApprovalAttempt[] }
   | { readonly sendTaskSuccess: unknown };
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';

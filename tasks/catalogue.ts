@@ -1,8 +1,10 @@
 // Resolving an input against the catalogue: shared by the validation workers and the CLI.
 import { createHash } from 'node:crypto';
+import type { ApprovalRule } from './approvals/request.ts';
 import { InvalidInput } from './errors.ts';
 import {
   type Catalogue,
+  type EnvironmentConfig,
   ImageDigest,
   type ImagePolicy,
   type ServiceConfig,
@@ -107,4 +109,18 @@ export function describeImageProblem(
   return problem === 'unpinned'
     ? `${where.environment} requires an image pinned by digest (<repository>@sha256:<64 hex>); a tag can move between approval and deploy`
     : `registry not allowed for ${where.service} (allowed: ${policy.allowedRegistries.join(', ')})`;
+}
+
+/** Who may decide a procedure's approvals in an environment: its own approvers and count, else the environment's. */
+export function approvalRuleFor(
+  catalogue: Catalogue,
+  env: EnvironmentConfig,
+  procedure: string,
+): ApprovalRule {
+  const own = configured(env.procedureApprovals, procedure);
+  return {
+    approvers: own?.approvers ?? env.approvers,
+    required: own?.requiredApprovals ?? env.requiredApprovals,
+    neverApprovers: catalogue.ciPrincipals,
+  };
 }

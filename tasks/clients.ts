@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 
 export interface Clients {
@@ -14,6 +15,7 @@ export interface Clients {
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
+  readonly sfn: SFNClient;
 }
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
@@ -26,6 +28,7 @@ export function createClients(config: ClientConfig = {}): Clients {
   let cloudwatch: CloudWatchClient | undefined;
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
+  let sfn: SFNClient | undefined;
   return {
     get ecs() {
       ecs ??= new ECSClient(config);
@@ -50,6 +53,10 @@ export function createClients(config: ClientConfig = {}): Clients {
     get dynamodb() {
       dynamodb ??= new DynamoDBClient(config);
       return dynamodb;
+    },
+    get sfn() {
+      sfn ??= new SFNClient(config);
+      return sfn;
     },
   };
 }

@@ -10,6 +10,7 @@ import { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { type RdsFaults, SimulatedRds } from './rds.ts';
 import type { AwsService, SimulatedService } from './service.ts';
+import { SimulatedSfn } from './sfn.ts';
 import { SimulatedSns } from './sns.ts';
 
 /** A mutating call made to the environment (ECS, RDS, ...); the runbook's own table and topic are bookkeeping. */
@@ -69,6 +70,7 @@ function simulatedServices({ config, faults, table }: AccountOptions, clock: Sim
     new SimulatedCloudWatch(config, faults.cloudwatch, ecs),
     new SimulatedDynamoDb(table),
     new SimulatedSns(clock),
+    new SimulatedSfn(),
   ] as const;
 }
 

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Clients } from '../../tasks/clients.ts';
 import type { SimulatedAccount } from './account.ts';
@@ -40,5 +41,6 @@ export function simulatedClients(account: SimulatedAccount, region: string): Cli
     cloudwatch: served(new CloudWatchClient(config), 'cloudwatch', account),
     sns: served(new SNSClient(config), 'sns', account),
     dynamodb: served(new DynamoDBClient(config), 'dynamodb', account),
+    sfn: served(new SFNClient(config), 'sfn', account),
   };
 }

@@ -138,6 +138,8 @@ export class SimulatedDynamoDb implements SimulatedService {
           target: item.target?.S,
           status: item.status?.S,
           expiresAt: item.expiresAt?.S,
+          decisions: jsonList(item.decisions).map((d) => `${d.decision} by ${d.person}`),
+          refusals: jsonList(item.refusals).map((r) => `${r.code}: ${r.arn}`),
         })),
     };
   }
@@ -169,6 +171,10 @@ export class SimulatedDynamoDb implements SimulatedService {
     });
   }
 }
+
+/** A list kept as JSON text in an attribute (an approval's decisions, its refusals). */
+const jsonList = (value: AttributeValue | undefined): Record<string, string>[] =>
+  value?.S === undefined ? [] : (JSON.parse(value.S) as Record<string, string>[]);
 
 function evaluate(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
   return expression

@@ -5,6 +5,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { requestApproval } from '../../tasks/approvals/request-approval.ts';
 import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
 import { checkSnapshot } from '../../tasks/check-snapshot.ts';
 import { createSnapshot as createSnapshotWorker } from '../../tasks/create-snapshot.ts';
@@ -22,7 +23,6 @@ import { handOverLock } from '../../tasks/production-deployment/hand-over-lock.t
 import { recordKnownGood as recordKnownGoodWorker } from '../../tasks/production-deployment/record-known-good.ts';
 import { registerTaskDefinition } from '../../tasks/production-deployment/register-task-definition.ts';
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
-import { requestApproval } from '../../tasks/request-approval.ts';
 import { addRetries, invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
@@ -218,8 +218,10 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       topicArn: deps.topicArn,
       token: sfn.JsonPath.taskToken,
       'executionId.$': '$$.Execution.Id',
+      'gate.$': '$$.State.Name',
       'now.$': '$$.State.EnteredTime',
       'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
+      'rule.$': '$.request.approvalRule',
       summary: {
         'procedure.$': '$.request.procedure',
         'environment.$': '$.request.environment',
@@ -230,7 +232,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
         'changeRequest.$': '$.request.changeRequest',
         'reason.$': '$.request.reason',
         'requestedBy.$': '$.request.requestedBy',
-        'approvers.$': '$.request.approvers',
+        'snapshot.$': '$.request.snapshotId',
       },
     }),
     resultPath: '$.approval',

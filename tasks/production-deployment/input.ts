@@ -1,5 +1,6 @@
 // production-deployment's input as a person or CI writes it, and the request its first step resolves.
 import { z } from 'zod';
+import { ApprovalRuleSchema } from '../approvals/request.ts';
 import {
   ImagePolicySchema,
   ServiceRefSchema,
@@ -55,8 +56,8 @@ export const DeploymentInputSchema = z
 export const DeploymentInputFields = z.object(deploymentFields);
 export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
 
-/** What production-deployment's first step resolves and every later step reads as $.request. */
-export const DeploymentRequestSchema = z.object({
+/** What production-deployment's first step resolves and every later step reads as $.request (its output is parsed with it). */
+export const DeploymentRequestSchema = z.strictObject({
   procedure: z.literal('production-deployment'),
   environment: z.string(),
   service: z.string(),
@@ -75,7 +76,8 @@ export const DeploymentRequestSchema = z.object({
   maintenancePage: ServiceRefSchema.nullable(),
   approvalRequired: z.boolean(),
   approvalTimeoutSeconds: z.number().int(),
-  approvers: z.array(z.string()),
+  /** Who may decide its approval (null where none is required). */
+  approvalRule: ApprovalRuleSchema.nullable(),
   bakeSeconds: z.number().int(),
   imagePolicy: ImagePolicySchema,
   /** What the run deploys, in words: "image …" or "task definition …". */

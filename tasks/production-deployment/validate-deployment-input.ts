@@ -2,6 +2,7 @@
 // environment's policy, resolves the service from the catalogue, and changes nothing.
 import { z } from 'zod';
 import {
+  approvalRuleFor,
   checkDesiredCount,
   checkTaskDefinitionArn,
   describeImageProblem,
@@ -17,7 +18,12 @@ import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import { DeploymentInputFields, DeploymentInputSchema, type DeploymentRequest } from './input.ts';
+import {
+  DeploymentInputFields,
+  DeploymentInputSchema,
+  type DeploymentRequest,
+  DeploymentRequestSchema,
+} from './input.ts';
 
 /** Validates a production-deployment input and resolves it against the catalogue; throws InvalidInput naming every problem. */
 export function resolveDeployment(
@@ -57,7 +63,7 @@ export function resolveDeployment(
   if (issues.length > 0) throw issuesError(issues);
 
   const snapshot = policy.snapshotRequired && svc.database !== undefined;
-  return {
+  return DeploymentRequestSchema.parse({
     procedure: 'production-deployment',
     environment: req.environment,
     service: req.service,
@@ -75,7 +81,7 @@ export function resolveDeployment(
     maintenancePage: maintenance ? maintenancePageOf(svc) : null,
     approvalRequired: policy.approvalRequired,
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
-    approvers: env.approvers,
+    approvalRule: policy.approvalRequired ? approvalRuleFor(catalogue, env, 'production-deployment') : null,
     bakeSeconds: policy.bakeMinutes * 60,
     change: req.image !== undefined ? `image ${req.image}` : `task definition ${req.taskDefinition}`,
     imagePolicy,
@@ -91,7 +97,7 @@ export function resolveDeployment(
       joinToken: null,
       member: null,
     },
-  };
+  });
 }
 
 export const validateDeploymentInput = defineWorker({

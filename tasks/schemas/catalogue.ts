@@ -1,6 +1,7 @@
 // The environment catalogue: the part of the config the workers resolve inputs against (environments,
 // their policies and services), and the identifiers and references those are made of.
 import { z } from 'zod';
+import { isApproverPattern } from '../approvals/identity.ts';
 
 const identifier = (what: string, max: number) =>
   z
@@ -93,10 +94,29 @@ export const ServiceConfigSchema = z
   });
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 
+/** An ARN pattern of callers of the approval service (tasks/approvals/identity.ts). */
+export const approverPattern = z
+  .string()
+  .refine(
+    isApproverPattern,
+    'must be an IAM user ARN or an assumed-role session ARN pattern (arn:aws:sts::<account>:assumed-role/<role>/<session>, * within a segment)',
+  );
+
+export const ApprovalsSchema = z.strictObject({
+  /** Who may decide (ARN patterns of the authenticated callers). */
+  approvers: z.array(approverPattern).min(1).optional(),
+  /** How many distinct approvers must approve (M of N). */
+  requiredApprovals: z.number().int().min(1).max(10).optional(),
+});
+
 export const EnvironmentSchema = z.strictObject({
   policy: PolicySchema,
-  /** Who may decide an approval (identities as the approval service verifies them). */
-  approvers: z.array(z.string().min(1)).default([]),
+  /** Who may decide an approval: ARN patterns of the callers the approval service authenticates. */
+  approvers: z.array(approverPattern).default([]),
+  /** How many distinct approvers must approve a request of this environment (M of N). */
+  requiredApprovals: z.number().int().min(1).max(10).default(1),
+  /** Other approvers or counts for a procedure, by procedure name. */
+  procedureApprovals: z.record(key, ApprovalsSchema).default({}),
   services: z
     .record(key, ServiceConfigSchema)
     .refine((s) => Object.keys(s).length > 0, 'at least one service'),
@@ -107,6 +127,8 @@ export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export const CatalogueSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
+  /** ARN patterns of the principals CI starts runs as: they never decide an approval. */
+  ciPrincipals: z.array(approverPattern).default([]),
   environments: z
     .record(key, EnvironmentSchema)
     .refine((e) => Object.keys(e).length > 0, 'at least one environment'),

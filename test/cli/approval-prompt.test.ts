@@ -15,7 +15,13 @@ const request: ApprovalRequest = {
   changeRequest: 'CHG-1',
   reason: 'release',
   requestedBy: 'dana@company.com',
-  approvers: ['alice'],
+  snapshot: 'pre-deploy-app-1',
+  summaryHash: 'f'.repeat(64),
+  rule: {
+    approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/*'],
+    required: 2,
+    neverApprovers: [],
+  },
 };
 
 /** A terminal that gives these answers in turn and keeps what was written and asked. */
@@ -36,9 +42,11 @@ function scripted(...answers: (string | 'closed' | 'interrupted')[]) {
 describe('askDecision', () => {
   it('acts on whole words only: "abort" or "a" decides nothing, and the choices are said again', async () => {
     // Given answers that only start like a choice, then a real one
-    const { terminal, screen } = scripted('abort', 'a', 'approve');
-    // When / Then the decision is the whole word, after two refusals naming the choices
-    await expect(askDecision(request, terminal)).resolves.toBe('approve');
+    const { terminal, screen } = scripted('abort', 'a', 'approve', 'erin@company.com');
+    // When / Then the decision is the whole word, after two refusals naming the choices, by the person named
+    await expect(askDecision(request, terminal)).resolves.toEqual({
+      attempts: [{ as: { person: 'erin@company.com' }, decision: 'approve' }],
+    });
     expect(
       screen.filter((l) => l.includes('is not a choice: answer approve, reject or expire')),
     ).toHaveLength(2);
@@ -46,16 +54,42 @@ describe('askDecision', () => {
 
   it('asks a reason for a rejection, and again while none is given', async () => {
     // Given a rejection, an empty reason, then a reason
-    const { terminal, screen } = scripted(' Reject ', '', 'the build is red');
+    const { terminal, screen } = scripted(' Reject ', 'erin', '', 'the build is red');
     // When / Then
-    await expect(askDecision(request, terminal)).resolves.toEqual({ reject: 'the build is red' });
+    await expect(askDecision(request, terminal)).resolves.toEqual({
+      attempts: [{ as: { person: 'erin' }, decision: 'reject', comment: 'the build is red' }],
+    });
     expect(screen).toContain('  A rejection needs a reason.\n');
+  });
+
+  it('asks who decides until the answer is one user name', async () => {
+    // Given a name with a space, one with a control character, then a user name
+    const { terminal, screen } = scripted('approve', 'erin smith', 'erin\u001b[2J', 'erin');
+    // When / Then
+    await expect(askDecision(request, terminal)).resolves.toEqual({
+      attempts: [{ as: { person: 'erin' }, decision: 'approve' }],
+    });
+    expect(screen.filter((l) => l.includes('is not a user name'))).toHaveLength(2);
+    expect(screen.join('')).toContain("'erin\\x1b[2J' is not a user name");
+  });
+
+  it('shows the whole summary: from what, the backup, the ticket, the reason, and who must approve', async () => {
+    const { terminal, screen } = scripted('expire');
+    await askDecision(request, terminal);
+    const shown = screen.join('');
+    expect(shown).toContain('image repo/app@sha256:… (now prod-app:41)');
+    expect(shown).toContain('backup before the change: pre-deploy-app-1');
+    expect(shown).toContain('requested by dana@company.com; change request CHG-1; reason: release');
+    expect(shown).toContain(
+      `needs 2 approvals from ${request.rule.approvers[0]}; expires 2026-12-01T10:00:00.000Z`,
+    );
   });
 
   it('takes expire, and a closed stdin (at either question) as nobody deciding', async () => {
     await expect(askDecision(request, scripted('expire').terminal)).resolves.toBe('expire');
     await expect(askDecision(request, scripted('closed').terminal)).resolves.toBe('expire');
     await expect(askDecision(request, scripted('reject', 'closed').terminal)).resolves.toBe('expire');
+    await expect(askDecision(request, scripted('reject', 'erin', 'closed').terminal)).resolves.toBe('expire');
   });
 
   it('stops on Ctrl-C without deciding anything', async () => {

@@ -283,7 +283,8 @@ describe('production-deployment stops before changing the service', () => {
 
   it.each([
     ['reject', 'ApprovalRejected', 'rejected'],
-    ['expire', 'ApprovalExpired', 'expired'],
+    // Nobody decided: the request stays pending past its expiry (no one may decide it any more).
+    ['expire', 'ApprovalExpired', 'pending'],
   ] as const)(
     'approval %s: fails with %s, changes nothing, records the decision',
     async (decision, error, status) => {
@@ -324,7 +325,13 @@ describe('production-deployment stops before changing the service', () => {
         changeRequest: input.changeRequest,
         reason: input.reason,
         requestedBy: input.requestedBy,
-        approvers: ['devops-lead@company.com', 'platform-team@company.com'],
+        snapshot: expect.stringMatching(/^pre-deploy-app-/),
+        summaryHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        rule: {
+          approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdDeployApprover_*/*'],
+          required: 1,
+          neverApprovers: ['arn:aws:sts::123456789012:assumed-role/github-actions-deploy/*'],
+        },
       },
     ]);
   });
@@ -373,7 +380,7 @@ describe('production-deployment stops before changing the service', () => {
     // Then
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('ApprovalRejected');
-    expect(result.cause).toContain(': the build is red; nothing was changed.');
+    expect(result.cause).toContain(': the build is red; nothing was changed');
     expect(result.account.approvals.map((a) => a.status)).toEqual(['rejected']);
     expect(result.changes).toEqual([]);
   });

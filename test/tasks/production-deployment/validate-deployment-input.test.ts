@@ -11,6 +11,7 @@ const digest = `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'a'.re
 const catalogue: Catalogue = {
   account: '123456789012',
   region: 'us-east-1',
+  ciPrincipals: [],
   environments: {
     prod: {
       policy: {
@@ -23,7 +24,9 @@ const catalogue: Catalogue = {
         bakeMinutes: 30,
         bakeWithoutAlarms: false,
       },
-      approvers: ['alice'],
+      approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
+      requiredApprovals: 1,
+      procedureApprovals: {},
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',
@@ -186,7 +189,11 @@ describe('validate-deployment-input', () => {
       maintenancePage: null,
       approvalRequired: true,
       approvalTimeoutSeconds: 3600,
-      approvers: ['alice'],
+      approvalRule: {
+        approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
+        required: 1,
+        neverApprovers: [],
+      },
       bakeSeconds: 1800,
       change: `image ${digest}`,
       imagePolicy: {

@@ -1,0 +1,201 @@
+// The approval service's operations over the approvals table and Step Functions: list what a caller
+// may decide, read one request, and decide one. The decision API (api.ts) serves them on AWS; the
+// rehearsal calls the same functions with the simulated account's clients.
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { aws, rethrowAws } from '../errors.ts';
+import { approvalKey } from '../run-state.ts';
+import type { Identity } from './identity.ts';
+import { type ApprovalRequest, fromItem, toItem } from './request.ts';
+import {
+  type Attempt,
+  approvedOutput,
+  decide,
+  type RefusalCode,
+  rejectedFailure,
+  standing,
+} from './rules.ts';
+
+export interface DecisionClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sfn: SFNClient;
+}
+
+/** A request as a caller sees it: never the task token. */
+export interface RequestView {
+  readonly request: ApprovalRequest;
+  /** Whether this caller may decide it now. */
+  readonly mayDecide: boolean;
+}
+
+/** A refusal of the service, with the code the API and the CLI report. */
+export class Refused extends Error {
+  override readonly name = 'Refused';
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a decision did. */
+export interface Outcome {
+  readonly request: ApprovalRequest;
+  /** Approvals still needed; 0 once the request is closed. */
+  readonly remaining: number;
+  /** False when the run no longer waits for this request (it ended, or its token was replaced and not yet recorded). */
+  readonly delivered: boolean;
+}
+
+/** Writes made between our read and our write are retried on the newer version this many times. */
+const WRITE_ATTEMPTS = 3;
+
+async function read(
+  dynamodb: DynamoDBClient,
+  table: string,
+  approvalId: string,
+): Promise<{ request: ApprovalRequest; token: string } | null> {
+  const found = await aws('DynamoDB GetItem (approval)', () =>
+    dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { pk: { S: approvalKey(approvalId) } },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  if (!found.Item) return null;
+  return { request: fromItem(found.Item), token: found.Item.taskToken?.S ?? '' };
+}
+
+/** Writes the request over the version it was read at; false if someone wrote in between. */
+async function write(
+  dynamodb: DynamoDBClient,
+  table: string,
+  request: ApprovalRequest,
+  token: string,
+  readVersion: number,
+): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { ...toItem(request), taskToken: { S: token } },
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':read': { N: String(readVersion) } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    rethrowAws(error, 'DynamoDB PutItem (approval)');
+  }
+}
+
+/** One request as the caller sees it; reading never decides. */
+export async function getRequest(
+  { dynamodb }: DecisionClients,
+  table: string,
+  approvalId: string,
+  caller: Identity,
+  now: string,
+): Promise<RequestView> {
+  const found = await read(dynamodb, table, approvalId);
+  if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
+  return { request: found.request, mayDecide: open(found.request, caller, now) };
+}
+
+const open = (request: ApprovalRequest, caller: Identity, now: string) =>
+  standing(request, caller, now) === null;
+
+/** The pending requests this caller may decide now, oldest first (every page of the table is read). */
+export async function listPending(
+  { dynamodb }: DecisionClients,
+  table: string,
+  caller: Identity,
+  now: string,
+): Promise<ApprovalRequest[]> {
+  const found: ApprovalRequest[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const exclusiveStart = start;
+    const page = await aws('DynamoDB Scan (approvals)', () =>
+      dynamodb.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: 'begins_with(pk, :approval) AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':approval': { S: approvalKey('') }, ':pending': { S: 'pending' } },
+          ConsistentRead: true,
+          ...(exclusiveStart && { ExclusiveStartKey: exclusiveStart }),
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) {
+      const request = fromItem(item);
+      if (open(request, caller, now)) found.push(request);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+}
+
+/**
+ * Decides one request as the caller: refusals are recorded on the request and thrown as Refused; a
+ * decision that closes the request resumes the run (SendTaskSuccess, or SendTaskFailure with
+ * ApprovalRejected) with the newest token the gate recorded.
+ */
+export async function submitDecision(
+  clients: DecisionClients,
+  table: string,
+  approvalId: string,
+  attempt: Attempt,
+): Promise<Outcome> {
+  for (let i = 0; i < WRITE_ATTEMPTS; i++) {
+    const found = await read(clients.dynamodb, table, approvalId);
+    if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
+    const verdict = decide(found.request, attempt);
+    if (!(await write(clients.dynamodb, table, verdict.request, found.token, found.request.version)))
+      continue;
+    if (verdict.kind === 'refused') throw new Refused(verdict.code, verdict.message);
+    const delivered =
+      verdict.remaining === 0 ? await resume(clients, table, verdict.request, found.token) : true;
+    return { request: verdict.request, remaining: verdict.remaining, delivered };
+  }
+  throw new Error(`approval ${approvalId} kept changing while it was decided; try again`);
+}
+
+/** Sends the closed request's outcome to the run, following the gate to a newer token once if it retried. */
+async function resume(clients: DecisionClients, table: string, request: ApprovalRequest, token: string) {
+  const send = (taskToken: string) =>
+    request.status === 'approved'
+      ? clients.sfn.send(
+          new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(approvedOutput(request)) }),
+        )
+      : clients.sfn.send(new SendTaskFailureCommand({ taskToken, ...rejectedFailure(request) }));
+  const gone = (error: unknown) =>
+    ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes((error as Error).name);
+  try {
+    await aws('Step Functions SendTask (approval)', () => send(token));
+    return true;
+  } catch (error) {
+    if (!gone(error)) throw error;
+    const again = await read(clients.dynamodb, table, request.approvalId);
+    if (!again || again.token === token) return false;
+    try {
+      await aws('Step Functions SendTask (approval)', () => send(again.token));
+      return true;
+    } catch (retry) {
+      if (gone(retry)) return false;
+      throw retry;
+    }
+  }
+}

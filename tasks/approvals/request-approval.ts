@@ -1,0 +1,134 @@
+// The approval gate's worker (.waitForTaskToken): records the request (a summary of what changes, from
+// what to what, its hash, and who may decide) under an id stable for this gate of this execution,
+// keeps the task token server-side, and announces the request without it. A retry of the gate brings
+// a new token: the same request follows it, so the announced id stays the one to decide.
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { aws, TransientAwsError } from '../errors.ts';
+import { publish } from '../publish.ts';
+import { approvalKey } from '../run-state.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import {
+  type ApprovalRequest,
+  ApprovalRuleSchema,
+  ApprovalSummarySchema,
+  approvalIdOf,
+  fromItem,
+  summaryHashOf,
+  toItem,
+} from './request.ts';
+
+export { type ApprovalSummary, ApprovalSummarySchema } from './request.ts';
+
+export const requestApproval = defineWorker({
+  name: 'request-approval',
+  entry: import.meta.url,
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'],
+  input: z.object({
+    table: z.string().min(1),
+    topicArn: z.string().min(1),
+    token: z.string().min(1),
+    executionId: z.string().min(1),
+    /** The gate's state name: one request per gate of an execution. */
+    gate: z.string().min(1),
+    now: z.string().min(1),
+    timeoutSeconds: z.number().int().min(1),
+    summary: ApprovalSummarySchema,
+    rule: ApprovalRuleSchema,
+  }),
+  run: async (
+    { table, topicArn, token, executionId, gate, now, timeoutSeconds, summary, rule },
+    { dynamodb, sns },
+  ) => {
+    const approvalId = approvalIdOf(executionId, gate);
+    const found = await aws('DynamoDB GetItem (approval)', () =>
+      dynamodb.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: { S: approvalKey(approvalId) } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const earlier = found.Item ? fromItem(found.Item) : null;
+    // A pending request keeps its decisions, expiry and hash for the new token. A closed one (decided
+    // while the gate's earlier attempt failed) opens again: an approval is never sent to a token it
+    // was not given for, so approvers decide again.
+    const request: ApprovalRequest =
+      earlier?.status === 'pending'
+        ? { ...earlier, version: earlier.version + 1 }
+        : opened({ approvalId, executionId, gate, now, timeoutSeconds, summary, rule, earlier });
+    await aws('DynamoDB PutItem (approval)', () =>
+      dynamodb
+        .send(
+          new PutItemCommand({
+            TableName: table,
+            Item: { ...toItem(request), taskToken: { S: token } },
+            // Over exactly what was read: a decision written in between makes this attempt fail and retry.
+            ...(earlier
+              ? {
+                  ConditionExpression: '#version = :read',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':read': { N: String(earlier.version) } },
+                }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          }),
+        )
+        .catch((error: Error) => {
+          if (error.name !== 'ConditionalCheckFailedException') throw error;
+          throw new TransientAwsError(`approval ${approvalId} changed while the gate recorded it`, {
+            cause: error,
+          });
+        }),
+    );
+
+    const { expiresAt, summaryHash } = request;
+    const from = summary.fromDetail ? `${summary.from}, ${summary.fromDetail}` : summary.from;
+    const lines = [
+      `${summary.procedure} of ${summary.target} in ${summary.environment} is waiting for approval.`,
+      `Change: ${summary.change} (now running ${from}).`,
+      summary.snapshot && `Backup before the change: ${summary.snapshot}.`,
+      `Requested by: ${summary.requestedBy ?? 'unknown'}; change request: ${summary.changeRequest ?? 'none'}; reason: ${summary.reason ?? 'none'}.`,
+      `Needs ${rule.required} approval${rule.required === 1 ? '' : 's'} from: ${rule.approvers.join(', ')}. Expires at ${expiresAt}.`,
+      earlier && earlier.status !== 'pending' && `Asked again: the earlier request was ${earlier.status}.`,
+      `Approval id: ${approvalId} (summary ${summaryHash.slice(0, 12)}).`,
+      `Decide with your own AWS credentials: runbook approve ${approvalId}   or   runbook reject ${approvalId} --reason "..."`,
+    ];
+    await publish(sns, {
+      topicArn,
+      event: 'approval-needed',
+      severity: 'info',
+      subject: `Approval needed: ${summary.target} in ${summary.environment}`,
+      lines,
+    });
+    return { approvalId, expiresAt, summaryHash, required: rule.required, summary };
+  },
+  summarize: (r) => `approval ${r.approvalId} requested, expires ${r.expiresAt}`,
+});
+
+function opened(a: {
+  approvalId: string;
+  executionId: string;
+  gate: string;
+  now: string;
+  timeoutSeconds: number;
+  summary: ApprovalRequest['summary'];
+  rule: ApprovalRequest['rule'];
+  earlier: ApprovalRequest | null;
+}): ApprovalRequest {
+  const expiresAt = new Date(Date.parse(a.now) + a.timeoutSeconds * 1000).toISOString();
+  const hashed = { approvalId: a.approvalId, summary: a.summary, rule: a.rule, expiresAt };
+  return {
+    ...hashed,
+    executionId: a.executionId,
+    gate: a.gate,
+    status: 'pending',
+    summaryHash: summaryHashOf(hashed),
+    requestedAt: a.now,
+    decisions: [],
+    refusals: a.earlier?.refusals ?? [],
+    version: (a.earlier?.version ?? -1) + 1,
+  };
+}
+
+export const handler = lambdaHandler(requestApproval);

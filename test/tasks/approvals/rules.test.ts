@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import { type Identity, identityOf } from '../../../tasks/approvals/identity.ts';
+import { type ApprovalRequest, MAX_REFUSALS, summaryHashOf } from '../../../tasks/approvals/request.ts';
+import {
+  approvedOutput,
+  decide,
+  REFUSALS,
+  rejectedFailure,
+  standing,
+} from '../../../tasks/approvals/rules.ts';
+
+const who = (arn: string): Identity => {
+  const identity = identityOf(arn);
+  if (!identity) throw new Error(arn);
+  return identity;
+};
+const sso = (person: string) =>
+  who(`arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/${person}`);
+const bob = sso('bob');
+const carol = sso('carol');
+const ci = who('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/github-ci');
+
+const hashed = {
+  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
+  summary: {
+    procedure: 'production-deployment',
+    environment: 'prod',
+    target: 'app',
+    change: 'image app@sha256:abc',
+    from: 'app:41',
+    changeRequest: 'CHG-1',
+    reason: 'release',
+    requestedBy: 'Alice',
+    snapshot: null,
+  },
+  rule: {
+    approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_*/*'],
+    required: 1,
+    neverApprovers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_*/github-ci'],
+  },
+  expiresAt: '2026-11-30T09:00:00.000Z',
+};
+const request: ApprovalRequest = {
+  ...hashed,
+  executionId: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
+  gate: 'Wait For Approval',
+  status: 'pending',
+  summaryHash: summaryHashOf(hashed),
+  requestedAt: '2026-11-30T08:00:00.000Z',
+  decisions: [],
+  refusals: [],
+  version: 4,
+};
+const now = '2026-11-30T08:10:00.000Z';
+const approve = (caller: Identity, over: Partial<Parameters<typeof decide>[1]> = {}) => ({
+  caller,
+  decision: 'approve' as const,
+  summaryHash: request.summaryHash,
+  comment: null,
+  now,
+  ...over,
+});
+
+describe('approval rules', () => {
+  it('approves with one approver where one is required, recording the verified identity and the comment', () => {
+    const verdict = decide(request, approve(bob, { comment: '  looks good ' }));
+    expect(verdict).toEqual({
+      kind: 'recorded',
+      remaining: 0,
+      request: {
+        ...request,
+        status: 'approved',
+        version: 5,
+        decisions: [{ decision: 'approve', arn: bob.arn, person: 'bob', at: now, comment: 'looks good' }],
+      },
+    });
+  });
+
+  it('needs M distinct approvers of N: the first approval leaves the request pending', () => {
+    const twoOf = { ...request, rule: { ...request.rule, required: 2 } };
+    const first = decide(twoOf, approve(bob));
+    expect(first).toMatchObject({ kind: 'recorded', remaining: 1, request: { status: 'pending' } });
+    const second = decide(first.request, approve(carol));
+    expect(second).toMatchObject({ kind: 'recorded', remaining: 0, request: { status: 'approved' } });
+    expect(approvedOutput(second.request)).toEqual({
+      decision: 'approved',
+      approvalId: request.approvalId,
+      approver: 'carol',
+      approvers: [
+        { arn: bob.arn, person: 'bob', at: now, comment: null },
+        { arn: carol.arn, person: 'carol', at: now, comment: null },
+      ],
+      decidedAt: now,
+      summaryHash: request.summaryHash,
+      requestedAt: request.requestedAt,
+    });
+  });
+
+  it('ends the wait at once on a rejection, whatever approvals came before', () => {
+    const twoOf = { ...request, rule: { ...request.rule, required: 2 } };
+    const first = decide(twoOf, approve(bob));
+    const rejected = decide(first.request, {
+      ...approve(carol),
+      decision: 'reject',
+      comment: 'not during the sale',
+    });
+    expect(rejected).toMatchObject({ kind: 'recorded', remaining: 0, request: { status: 'rejected' } });
+    expect(rejectedFailure(rejected.request)).toEqual({
+      error: 'ApprovalRejected',
+      cause: `Rejected by carol (${carol.arn}) at ${now}: not during the sale; nothing was changed (approval ${request.approvalId}).`,
+    });
+  });
+
+  it.each([
+    [
+      'the requester, in another case',
+      sso('alice'),
+      {},
+      'OwnRequest',
+      'alice requested this change and may not decide it',
+    ],
+    [
+      'a CI principal an approver pattern also names',
+      ci,
+      {},
+      'NotAnApprover',
+      `${ci.arn} may not decide approval`,
+    ],
+    [
+      'someone no approver pattern names',
+      who('arn:aws:sts::123456789012:assumed-role/Developer/dave'),
+      {},
+      'NotAnApprover',
+      'may not decide',
+    ],
+    [
+      'an approver who saw another summary',
+      bob,
+      { summaryHash: 'f'.repeat(64) },
+      'SummaryChanged',
+      'is not what was shown (summary hash ffffffffffff…)',
+    ],
+    [
+      'a rejection without a reason',
+      bob,
+      { decision: 'reject', comment: '  ' },
+      'ReasonRequired',
+      'a rejection needs a reason',
+    ],
+    [
+      'a decision at the moment of expiry',
+      bob,
+      { now: hashed.expiresAt },
+      'RequestExpired',
+      `expired at ${hashed.expiresAt}`,
+    ],
+  ] as const)(
+    'refuses %s, recording the attempt and changing nothing else',
+    (_what, caller, over, code, message) => {
+      const verdict = decide(request, approve(caller, over));
+      expect(verdict).toMatchObject({ kind: 'refused', code, message: expect.stringContaining(message) });
+      expect(verdict.request).toEqual({
+        ...request,
+        status: code === 'RequestExpired' ? 'expired' : 'pending',
+        version: 5,
+        refusals: [
+          { arn: caller.arn, at: 'now' in over ? over.now : now, code, message: expect.any(String) },
+        ],
+      });
+    },
+  );
+
+  it('refuses a second decision by the same person, even from another role', () => {
+    const first = decide({ ...request, rule: { ...request.rule, required: 2 } }, approve(bob));
+    const again = decide(first.request, approve(who('arn:aws:iam::123456789012:user/bob')));
+    const twice = decide(first.request, approve(bob));
+    expect(twice).toMatchObject({ kind: 'refused', code: 'AlreadyDecided' });
+    // The IAM user bob is no approver here: refused before the double decision is looked at.
+    expect(again).toMatchObject({ kind: 'refused', code: 'NotAnApprover' });
+    const userToo = {
+      ...first.request,
+      rule: {
+        ...first.request.rule,
+        approvers: [...request.rule.approvers, 'arn:aws:iam::123456789012:user/*'],
+      },
+    };
+    expect(decide(userToo, approve(who('arn:aws:iam::123456789012:user/BOB')))).toMatchObject({
+      code: 'AlreadyDecided',
+    });
+  });
+
+  it('refuses any decision on a closed request', () => {
+    for (const status of ['approved', 'rejected', 'expired'] as const) {
+      expect(decide({ ...request, status }, approve(carol))).toMatchObject({
+        kind: 'refused',
+        code: 'RequestClosed',
+        message: `approval ${request.approvalId} is already ${status}`,
+      });
+    }
+  });
+
+  it('keeps only the latest refusals on a request', () => {
+    const full = {
+      ...request,
+      refusals: Array.from({ length: MAX_REFUSALS }, (_, i) => ({
+        arn: `old-${i}`,
+        at: now,
+        code: 'NotAnApprover',
+        message: 'm',
+      })),
+    };
+    const verdict = decide(full, approve(sso('alice')));
+    expect(verdict.request.refusals).toHaveLength(MAX_REFUSALS);
+    expect(verdict.request.refusals[0]?.arn).toBe('old-1');
+    expect(verdict.request.refusals.at(-1)?.code).toBe('OwnRequest');
+  });
+
+  it('tells who may decide a request now, without deciding', () => {
+    expect(standing(request, bob, now)).toBeNull();
+    expect(standing(request, sso('alice'), now)).toMatchObject({ code: 'OwnRequest' });
+    expect(
+      standing({ ...request, summary: { ...request.summary, requestedBy: null } }, sso('alice'), now),
+    ).toBeNull();
+    expect(standing(request, bob, '2026-11-30T08:59:59.999Z')).toBeNull();
+  });
+
+  it('gives every refusal its own exit code', () => {
+    const exits = Object.values(REFUSALS).map((r) => r.exit);
+    expect(new Set(exits).size).toBe(exits.length);
+    for (const exit of exits) expect(exit).toBeGreaterThan(3);
+  });
+
+  it('hashes what is approved, and nothing else, the same way every time', () => {
+    const reordered = {
+      expiresAt: hashed.expiresAt,
+      rule: hashed.rule,
+      summary: { ...hashed.summary },
+      approvalId: hashed.approvalId,
+    };
+    expect(summaryHashOf(reordered)).toBe(request.summaryHash);
+    for (const changed of [
+      { ...hashed, summary: { ...hashed.summary, change: 'image app@sha256:def' } },
+      { ...hashed, rule: { ...hashed.rule, required: 2 } },
+      { ...hashed, expiresAt: '2026-11-30T10:00:00.000Z' },
+      { ...hashed, approvalId: 'other' },
+    ])
+      expect(summaryHashOf(changed)).not.toBe(request.summaryHash);
+  });
+});
