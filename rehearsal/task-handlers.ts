@@ -162,12 +162,16 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         : attemptsOf(decision, stored.rule.required);
     const started = ctx.account.clock.elapsedSeconds();
     for (const attempt of attempts) {
-      // Each attempt a few minutes after the last; a late one just after the request expired.
+      // Each attempt a few minutes after the last (within the wait); a late one just after it ended.
+      // Whenever it comes, the approval service's rules judge it.
+      // Once the run was resumed, what follows is a double submit: at once, not holding the run up.
       const elapsed = ctx.account.clock.elapsedSeconds() - started;
-      ctx.account.clock.advance(
-        attempt.late ? Math.max(0, timeout - elapsed) + 1 : Math.min(DECISION_SECONDS, timeout - 1 - elapsed),
-      );
-      if (attempt.late || ctx.account.clock.elapsedSeconds() - started >= timeout) break;
+      if (!sfn.answered(token))
+        ctx.account.clock.advance(
+          attempt.late
+            ? Math.max(0, timeout - elapsed) + 1
+            : Math.max(0, Math.min(DECISION_SECONDS, timeout - 1 - elapsed)),
+        );
       const caller = simulatedIdentity(attempt.as, stored);
       try {
         const outcome = await submitDecision(ctx.clients, table, approvalId, {

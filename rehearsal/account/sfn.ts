@@ -30,6 +30,11 @@ export class SimulatedSfn implements SimulatedService {
     this.tokens.set(token, 'waiting');
   }
 
+  /** Whether something was sent with the token (the Task it belongs to has its result). */
+  answered(token: string): boolean {
+    return typeof this.tokens.get(token) === 'object';
+  }
+
   /** What was sent with the token, if anything; the Task stops waiting either way. */
   collect(token: string): Callback | null {
     const state = this.tokens.get(token);

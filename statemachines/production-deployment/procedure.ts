@@ -129,6 +129,48 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'FAILED', error: ApprovalExpired },
     },
     {
+      name: 'requester-approves',
+      description:
+        'The requester tries to approve their own run and is refused; the run keeps waiting until an approver approves.',
+      faults: 'happy',
+      approval: {
+        attempts: [
+          { as: 'requester', decision: 'approve' },
+          { as: 'approver', decision: 'approve' },
+        ],
+      },
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'non-approver',
+      description:
+        'Someone no approver pattern names tries to approve, is refused, and nobody else decides: the request expires.',
+      faults: 'happy',
+      approval: { attempts: [{ as: 'non-approver', decision: 'approve' }] },
+      expect: { status: 'FAILED', error: ApprovalExpired },
+    },
+    {
+      name: 'double-reject',
+      description:
+        'An approver rejects, and submits the rejection again; the second is refused and the run ends rejected once.',
+      faults: 'happy',
+      approval: {
+        attempts: [
+          { as: 'approver', decision: 'reject', comment: 'not during the sale' },
+          { as: 'approver', decision: 'reject', comment: 'not during the sale' },
+        ],
+      },
+      expect: { status: 'FAILED', error: ApprovalRejected },
+    },
+    {
+      name: 'late-approval',
+      description:
+        'An approver approves only after the request expired; the decision is refused and the run ends ApprovalExpired.',
+      faults: 'happy',
+      approval: { attempts: [{ as: 'approver', decision: 'approve', late: true }] },
+      expect: { status: 'FAILED', error: ApprovalExpired },
+    },
+    {
       name: 'changed-during-approval',
       description:
         'While the approval is pending, someone deploys the release before by hand; the run refuses to deploy over it.',

@@ -2,9 +2,24 @@
 // against the simulated account: terminal status, error name, and the account's final state.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../rehearsal/types.ts';
-import { BASELINE, changes, definitionsOnce, example, PREVIOUS, RELEASE, run, service } from './support.ts';
+import {
+  BASELINE,
+  changes,
+  config,
+  definitionsOnce,
+  example,
+  PREVIOUS,
+  RELEASE,
+  run,
+  service,
+} from './support.ts';
 
 const input = example('production-deployment');
+const prodConfig = () => {
+  const prod = config.environments.prod;
+  if (!prod) throw new Error('the example config has no prod');
+  return prod;
+};
 
 beforeAll(() => {
   definitionsOnce();
@@ -299,6 +314,56 @@ describe('production-deployment stops before changing the service', () => {
       expect(result.account.locks).toEqual([]);
     },
   );
+
+  describe('with two approvals required (M of N)', () => {
+    const twoOf = {
+      ...config,
+      environments: { ...config.environments, prod: { ...prodConfig(), requiredApprovals: 2 } },
+    };
+
+    it('deploys only once two different approvers approved, each recorded with their identity', async () => {
+      // When
+      const result = await run('production-deployment', input, { config: twoOf, approver: 'approve' });
+      // Then
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.account.approvals).toEqual([
+        expect.objectContaining({
+          status: 'approved',
+          decisions: ['approve by approver-1', 'approve by approver-2'],
+          refusals: [],
+        }),
+      ]);
+      const notes = result.events.filter((e) => e.kind === 'approval').map((e) => e.detail ?? '');
+      expect(
+        notes.some((n) => n.includes('approved by approver-1') && n.includes('1 more approval needed')),
+      ).toBe(true);
+    });
+
+    it('does not count one approver twice: a double submit is refused, and one approval is not enough', async () => {
+      // When the same approver approves twice
+      const result = await run('production-deployment', input, {
+        config: twoOf,
+        approver: {
+          attempts: [
+            { as: 'approver', decision: 'approve' },
+            { as: 'approver', decision: 'approve' },
+          ],
+        },
+      });
+      // Then
+      expect(result.error).toBe('ApprovalExpired');
+      expect(result.changes).toEqual([]);
+      expect(result.account.approvals).toEqual([
+        expect.objectContaining({
+          status: 'pending',
+          decisions: ['approve by approver-1'],
+          refusals: [
+            expect.stringMatching(/^AlreadyDecided: arn:aws:sts::123456789012:assumed-role\/.*\/approver-1$/),
+          ],
+        }),
+      ]);
+    });
+  });
 
   it('the approver is shown what changes, from what to what, as the approval worker recorded it', async () => {
     // Given an approver that keeps what it is shown

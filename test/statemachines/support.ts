@@ -1,6 +1,6 @@
 // Shared by the path tests: the synthesized definitions (built once per test file) and a one-line rehearsal.
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../infra/config.ts';
+import { type Config, loadConfig } from '../../infra/config.ts';
 import { type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
 import { type Approver, type RehearsalResult, rehearse, type TimelineEvent } from '../../rehearsal/engine.ts';
 import { faultScenario } from '../../rehearsal/scenarios.ts';
@@ -29,15 +29,15 @@ export interface Run extends RehearsalResult {
 export async function run(
   procedure: string,
   input: unknown,
-  options: { scenario?: string; approver?: Approver } = {},
+  options: { scenario?: string; approver?: Approver; config?: Config } = {},
 ): Promise<Run> {
   const events: TimelineEvent[] = [];
   const scenario = options.scenario ?? 'happy';
   const faults = faultScenario(scenario);
   if (!faults) throw new Error(`no fault scenario ${scenario}`);
   const result = await rehearse({
-    config,
-    definitions: definitionsOnce(),
+    config: options.config ?? config,
+    definitions: options.config ? synthesizeDefinitions(options.config) : definitionsOnce(),
     procedure,
     input,
     scenario,
