@@ -54,6 +54,8 @@ export class Workers extends Construct {
       timeout: Duration.seconds(25),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
+      // Workers get the table in their payload; a function API Gateway invokes (approval-api) has only this.
+      environment: { RUNBOOK_TABLE: this.props.table.tableName },
       loggingFormat: lambda.LoggingFormat.JSON,
       bundling: {
         minify: false,

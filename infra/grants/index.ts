@@ -8,6 +8,7 @@ import { type Grant, type GrantContext, unknownAction } from './grant.ts';
 import { grantIam } from './iam.ts';
 import { grantRds } from './rds.ts';
 import { grantSns } from './sns.ts';
+import { grantStates } from './states.ts';
 
 export type { GrantContext };
 
@@ -19,6 +20,7 @@ const BY_SERVICE: Record<string, Grant> = {
   cloudwatch: grantCloudWatch,
   rds: grantRds,
   iam: grantIam,
+  states: grantStates,
 };
 
 export function grantActions(fn: lambda.Function, actions: readonly string[], context: GrantContext): void {

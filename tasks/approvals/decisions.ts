@@ -1,5 +1,5 @@
 // The approval service's operations over the approvals table and Step Functions: list what a caller
-// may decide, read one request, and decide one. The decision API (api.ts) serves them on AWS; the
+// may decide, read one request, and decide one. The decision API (approval-api.ts) serves them on AWS; the
 // rehearsal calls the same functions with the simulated account's clients.
 import {
   type AttributeValue,

@@ -319,6 +319,78 @@ describe('least privilege', () => {
     }
   });
 
+  it('the approval API has exactly its three routes, each authorized with AWS IAM', () => {
+    // Given the API's resources and methods
+    const paths = Object.fromEntries(
+      Object.entries(resources('AWS::ApiGateway::Resource')).map(([id, r]) => [
+        id,
+        String(props(r).PathPart),
+      ]),
+    );
+    const parentOf = Object.fromEntries(
+      Object.entries(resources('AWS::ApiGateway::Resource')).map(([id, r]) => [
+        id,
+        (props(r).ParentId as { Ref?: string }).Ref ?? '',
+      ]),
+    );
+    const pathOf = (id: string): string => (paths[id] ? `${pathOf(parentOf[id] ?? '')}/${paths[id]}` : '');
+    const methods = Object.values(resources('AWS::ApiGateway::Method')).map((m) => ({
+      route: `${props(m).HttpMethod} ${pathOf((props(m).ResourceId as { Ref: string }).Ref)}`,
+      auth: props(m).AuthorizationType,
+    }));
+    // Then: list, read, decide; nothing else, and never without SigV4
+    expect(methods.map((m) => m.route).sort()).toEqual([
+      'GET /approvals',
+      'GET /approvals/{id}',
+      'POST /approvals/{id}/decision',
+    ]);
+    for (const m of methods) expect(m.auth, m.route).toBe('AWS_IAM');
+  });
+
+  it('only principals of this account may call the approval API, and its stage never logs bodies', () => {
+    const api = props(Object.values(resources('AWS::ApiGateway::RestApi'))[0] as Resource);
+    const statements = (api.Policy as { Statement: Statement[] }).Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+    expect(render(((statements[0]?.Principal ?? {}) as { AWS?: unknown }).AWS)).toBe(
+      `arn:aws:iam::${config.account}:root`,
+    );
+    const stage = props(Object.values(resources('AWS::ApiGateway::Stage'))[0] as Resource);
+    expect(stage.AccessLogSetting).toBeDefined();
+    expect(stage.TracingEnabled).toBe(true);
+    for (const setting of asArray(stage.MethodSettings as Json[]))
+      expect(setting.DataTraceEnabled).toBe(false);
+    expect(
+      Object.values(tpl().findOutputs('*')).some((o) =>
+        String(o.Description).includes('approval decision API'),
+      ),
+    ).toBe(true);
+  });
+
+  it.each(['states:SendTaskSuccess', 'states:SendTaskFailure'])(
+    '%s only for the approval-api function: nothing else can resume a gate',
+    (action) => {
+      const grants = identityStatements().filter((s) => allowsAction(s, action));
+      expect(grants.length).toBeGreaterThan(0);
+      for (const g of grants) expect(g.roles).toEqual(['Runbook/Workers/approval-api/ServiceRole/Resource']);
+    },
+  );
+
+  it('the approval-api function reads and writes only the run-state table', () => {
+    const own = identityStatements().filter((s) =>
+      s.roles.includes('Runbook/Workers/approval-api/ServiceRole/Resource'),
+    );
+    const dynamo = own.filter((s) => asArray(s.statement.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((s) => asArray(s.statement.Action)).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+    ]);
+    const table = onlyId('AWS::DynamoDB::GlobalTable');
+    for (const s of dynamo)
+      for (const r of asArray(s.statement.Resource)) expect(render(r)).toContain(`\${${table}.Arn}`);
+  });
+
   it('no identity policy allows a service-wide wildcard action or uses NotAction', () => {
     // Given every statement of every identity-based policy in the stack
     const statements = identityStatements();

@@ -16,6 +16,7 @@ const PREFIX: Record<string, string> = {
   cloudwatch: 'cloudwatch',
   sns: 'sns',
   dynamodb: 'dynamodb',
+  sfn: 'states',
 };
 /** Actions a command needs besides its own (the Service Authorization Reference's dependent actions). */
 const DEPENDENT: Record<string, string[]> = {

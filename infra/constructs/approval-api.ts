@@ -1,0 +1,98 @@
+// The approval service's decision API: API Gateway (REST) in front of the approval-api function, every
+// route authorized with AWS IAM (SigV4), so the approver is whoever AWS authenticated. Only principals
+// of this account may call it (resource policy), and only those whose own policy allows
+// execute-api:Invoke on it (an approvers' SSO permission set, say); the approver patterns of the
+// config then decide who may decide what. Access and execution logs, never request bodies.
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { approvalApi } from '../../tasks/approvals/approval-api.ts';
+import type { Workers } from './workers.ts';
+
+export class ApprovalApi extends Construct {
+  readonly api: apigw.RestApi;
+
+  constructor(scope: Construct, id: string, { workers }: { readonly workers: Workers }) {
+    super(scope, id);
+    const fn = workers.fn(approvalApi);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const account = Stack.of(this).account;
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'runbook approvals: list, read and decide approval requests (AWS IAM authorization)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            principals: [new iam.AccountPrincipal(account)],
+            actions: ['execute-api:Invoke'],
+            resources: ['execute-api:/*'],
+          }),
+        ],
+      }),
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Bodies carry comments and reasons; the decision itself is on the request and in the history.
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        throttlingRateLimit: 10,
+        throttlingBurstLimit: 20,
+      },
+    });
+    const integration = new apigw.LambdaIntegration(fn, { timeout: Duration.seconds(29) });
+    const approvals = this.api.root.addResource('approvals');
+    approvals.addMethod('GET', integration);
+    const one = approvals.addResource('{id}');
+    one.addMethod('GET', integration);
+    const decision = this.api.addModel('Decision', {
+      contentType: 'application/json',
+      schema: {
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['decision', 'summaryHash'],
+        additionalProperties: false,
+        properties: {
+          decision: { type: apigw.JsonSchemaType.STRING, enum: ['approve', 'reject'] },
+          summaryHash: { type: apigw.JsonSchemaType.STRING, pattern: '^[0-9a-f]{64}$' },
+          comment: { type: apigw.JsonSchemaType.STRING, maxLength: 500 },
+        },
+      },
+    });
+    one.addResource('decision').addMethod('POST', integration, {
+      requestValidator: new apigw.RequestValidator(this, 'Body', {
+        restApi: this.api,
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      }),
+      requestModels: { 'application/json': decision },
+    });
+    new CfnOutput(this, 'Url', {
+      description: 'The approval decision API (runbook approvals / approve / reject --api <url>)',
+      value: this.api.url,
+    });
+
+    const ack = (finding: string, reason: string) =>
+      Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
+    ack(
+      'COG4',
+      'Every method is authorized with AWS IAM (SigV4): the approver is the caller AWS authenticated, which the approval rules match against the configured approver patterns.',
+    );
+    ack(
+      'APIG3',
+      'A private, IAM-authorized API for a handful of people: requests without a valid SigV4 signature of this account are refused before the function runs; stage throttling bounds the rest.',
+    );
+    ack(
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "API Gateway's account-level role for execution logs: the managed policy only lets API Gateway write its own logs.",
+    );
+  }
+}

@@ -1,0 +1,196 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { approvalApi } from '../../../tasks/approvals/approval-api.ts';
+import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
+
+const dynamodbMock = mockClient(DynamoDBClient);
+const sfnMock = mockClient(SFNClient);
+const clients = testClients();
+
+const BOB = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/bob';
+const hashed = {
+  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
+  summary: {
+    procedure: 'production-deployment',
+    environment: 'prod',
+    target: 'app',
+    change: 'image app@sha256:abc',
+    from: 'app:41',
+    changeRequest: 'CHG-1',
+    reason: 'release',
+    requestedBy: 'alice',
+    snapshot: null,
+  },
+  rule: {
+    approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_*/*'],
+    required: 1,
+    neverApprovers: [],
+  },
+  expiresAt: '2999-01-01T00:00:00.000Z',
+};
+const request: ApprovalRequest = {
+  ...hashed,
+  executionId: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
+  gate: 'Wait For Approval',
+  status: 'pending',
+  summaryHash: summaryHashOf(hashed),
+  requestedAt: '2026-11-30T08:00:00.000Z',
+  decisions: [],
+  refusals: [],
+  version: 1,
+};
+const TOKEN = 'secret-task-token';
+const event = (method: string, resource: string, over: Record<string, unknown> = {}) => ({
+  httpMethod: method,
+  resource,
+  pathParameters: resource.includes('{id}') ? { id: request.approvalId } : null,
+  body: null,
+  requestContext: { identity: { userArn: BOB } },
+  ...over,
+});
+const body = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
+
+describe('approval-api', () => {
+  beforeEach(() => {
+    dynamodbMock.reset();
+    sfnMock.reset();
+    dynamodbMock.on(GetItemCommand).resolves({ Item: { ...toItem(request), taskToken: { S: TOKEN } } });
+    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(ScanCommand).resolves({ Items: [{ ...toItem(request), taskToken: { S: TOKEN } }] });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    process.env.RUNBOOK_TABLE = 'runbook-state';
+  });
+  afterEach(() => {
+    delete process.env.RUNBOOK_TABLE;
+    vi.restoreAllMocks();
+  });
+
+  it('decides as the authenticated caller, whatever the body says, and never shows the task token', async () => {
+    // Given a body that claims to be someone else
+    const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash, comment: 'ok' });
+
+    // When
+    const response = await invoke(
+      approvalApi,
+      event('POST', '/approvals/{id}/decision', { body: sent }),
+      clients,
+    );
+
+    // Then
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toMatchObject({
+      status: 'approved',
+      remaining: 0,
+      delivered: true,
+      decisions: [{ arn: BOB, person: 'bob', comment: 'ok' }],
+    });
+    expect(response.body).not.toContain(TOKEN);
+    expect(dynamodbMock).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'runbook-state' });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN });
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('refuses a body with an unknown field (an approver name, say), naming it, before reading anything', async () => {
+    const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash, approver: 'carol' });
+    const response = await invoke(
+      approvalApi,
+      event('POST', '/approvals/{id}/decision', { body: sent }),
+      clients,
+    );
+    expect(response.statusCode).toBe(400);
+    expect(body(response)).toEqual({ error: 'InvalidInput', message: expect.stringContaining('approver') });
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['not JSON', '{', 'the body is not JSON'],
+    ['no hash', JSON.stringify({ decision: 'approve' }), 'summaryHash'],
+    ['another decision', JSON.stringify({ decision: 'maybe', summaryHash: 'a'.repeat(64) }), 'decision'],
+  ])('answers 400 to a body that is %s', async (_what, sent, named) => {
+    const response = await invoke(
+      approvalApi,
+      event('POST', '/approvals/{id}/decision', { body: sent }),
+      clients,
+    );
+    expect(response.statusCode).toBe(400);
+    expect(String(body(response).message)).toContain(named);
+  });
+
+  it('answers a refusal with its HTTP status and code, and logs it without the token', async () => {
+    // Given the requester deciding
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const alice = BOB.replace('/bob', '/alice');
+    const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash });
+
+    // When
+    const response = await invoke(
+      approvalApi,
+      event('POST', '/approvals/{id}/decision', {
+        body: sent,
+        requestContext: { identity: { userArn: alice } },
+      }),
+      clients,
+    );
+
+    // Then
+    expect(response.statusCode).toBe(403);
+    expect(body(response)).toMatchObject({ error: 'OwnRequest' });
+    expect(warn).toHaveBeenCalledOnce();
+    expect(String(warn.mock.calls[0]?.[0])).toContain('"refused":"OwnRequest"');
+    expect(String(warn.mock.calls[0]?.[0])).not.toContain(TOKEN);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 404 for an unknown request', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    dynamodbMock.on(GetItemCommand).resolves({});
+    const response = await invoke(approvalApi, event('GET', '/approvals/{id}'), clients);
+    expect(response.statusCode).toBe(404);
+    expect(body(response)).toMatchObject({ error: 'UnknownRequest' });
+  });
+
+  it('reads one request without deciding it, saying whether the caller may decide', async () => {
+    const response = await invoke(approvalApi, event('GET', '/approvals/{id}'), clients);
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toMatchObject({
+      approvalId: request.approvalId,
+      mayDecide: true,
+      summaryHash: request.summaryHash,
+      refusals: 0,
+    });
+    expect(response.body).not.toContain(TOKEN);
+    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('lists the pending requests the caller may decide', async () => {
+    const response = await invoke(approvalApi, event('GET', '/approvals'), clients);
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toEqual({
+      approvals: [expect.objectContaining({ approvalId: request.approvalId })],
+    });
+    expect(response.body).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ['no caller (an unsigned request reaching the function)', null],
+    ['a caller that is no user or session', 'arn:aws:iam::123456789012:role/Admin'],
+  ])('refuses %s with 403', async (_what, userArn) => {
+    const response = await invoke(
+      approvalApi,
+      event('GET', '/approvals', { requestContext: { identity: { userArn } } }),
+      clients,
+    );
+    expect(response.statusCode).toBe(403);
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 404 for a route it does not serve', async () => {
+    const response = await invoke(approvalApi, event('DELETE', '/approvals/{id}'), clients);
+    expect(response).toMatchObject({ statusCode: 404 });
+    expect(body(response)).toEqual({ error: 'NotFound', message: 'no route DELETE /approvals/{id}' });
+  });
+});
