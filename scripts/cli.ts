@@ -1,12 +1,15 @@
-// The `runbook` CLI: `procedures` (the catalogue) and `rehearse` (a procedure on the simulated
-// account, no AWS needed). Exit codes: 0 the run succeeded, 1 it did not, 2 the CLI could not start
-// it, 130 interrupted (Ctrl-C), 141 the reader of its output went away (a closed pipe).
+// The `runbook` CLI: `procedures` (the catalogue), `rehearse` (a procedure on the simulated account,
+// no AWS needed), and `approvals` / `approve` / `reject` (the decision API, with your own AWS
+// credentials). Exit codes: 0 the run succeeded (or the decision was made), 1 it did not, 2 the CLI
+// could not start it, 10-17 a refused decision (scripts/approvals.ts), 130 interrupted (Ctrl-C),
+// 141 the reader of its output went away (a closed pipe).
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
+import { ApiError, decideApproval, listApprovals } from './approvals.ts';
 import { printCatalogue, procedureCatalogue } from './procedures.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
@@ -87,9 +90,67 @@ program
     },
   );
 
+const apiOptions = (command: Command) =>
+  command
+    .option(
+      '--api <url>',
+      'the approvals API (default: RUNBOOK_APPROVALS_API, else the stack output ApprovalsApiEndpoint)',
+    )
+    .option('--profile <name>', 'the AWS profile to sign with (default: the usual credential chain)');
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+apiOptions(
+  program
+    .command('approvals')
+    .description('List the approval requests you may decide now (signed with your AWS credentials).')
+    .option('--json', 'print one JSON object: { approvals: [...] }', false),
+).action(async (options: { api?: string; profile?: string; json: boolean }) => {
+  await listApprovals(options, loadConfig(program.opts().config), out);
+});
+
+for (const decision of ['approve', 'reject'] as const) {
+  const command = program
+    .command(decision)
+    .description(
+      decision === 'approve'
+        ? 'Approve a request as yourself: shows it, asks to confirm, and approves exactly what was shown.'
+        : 'Reject a request as yourself, with a reason: the run ends and nothing is changed.',
+    )
+    .argument('<approval-id>', 'the id the approval notice names');
+  if (decision === 'approve') command.option('--comment <text>', 'a comment, kept with the approval');
+  else command.requiredOption('--reason <text>', 'why (required), kept with the rejection');
+  apiOptions(command)
+    .option('--hash <prefix>', 'the summary hash the notice showed: refused if the request changed since')
+    .option('--yes', 'decide without asking to confirm (required without a terminal)', false)
+    .action(
+      async (
+        id: string,
+        options: {
+          comment?: string;
+          reason?: string;
+          hash?: string;
+          yes: boolean;
+          api?: string;
+          profile?: string;
+        },
+      ) => {
+        process.exitCode = await decideApproval(
+          id,
+          { ...options, decision, comment: options.comment ?? options.reason },
+          loadConfig(program.opts().config),
+          out,
+        );
+      },
+    );
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof ApiError) {
+    process.stderr.write(`runbook: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);
   } else {

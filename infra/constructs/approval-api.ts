@@ -3,7 +3,7 @@
 // of this account may call it (resource policy), and only those whose own policy allows
 // execute-api:Invoke on it (an approvers' SSO permission set, say); the approver patterns of the
 // config then decide who may decide what. Access and execution logs, never request bodies.
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -75,10 +75,7 @@ export class ApprovalApi extends Construct {
       }),
       requestModels: { 'application/json': decision },
     });
-    new CfnOutput(this, 'Url', {
-      description: 'The approval decision API (runbook approvals / approve / reject --api <url>)',
-      value: this.api.url,
-    });
+    // The RestApi's own output (ApprovalsApiEndpoint...) is its URL: `runbook approve` reads it.
 
     const ack = (finding: string, reason: string) =>
       Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });

@@ -1,5 +1,5 @@
-// Simulated DynamoDB tables, with the condition expressions the workers use (comparisons,
-// attribute_exists / attribute_not_exists, AND / OR). Anything else is refused loudly. What the
+// Simulated DynamoDB tables, with the condition and filter expressions the workers use (comparisons,
+// attribute_exists / attribute_not_exists, begins_with, AND / OR). Anything else is refused loudly. What the
 // account reports of them is the runbook's run-state table: its locks, known-good records, approvals.
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -12,6 +12,9 @@ type Item = Record<string, AttributeValue>;
 type Names = Record<string, string> | undefined;
 type Values = Record<string, AttributeValue> | undefined;
 
+/** Items a simulated Scan reads per page. */
+const SCAN_PAGE = 10;
+
 export class SimulatedDynamoDb implements SimulatedService {
   readonly name = 'dynamodb';
   readonly tables = new Map<string, Map<string, Item>>();
@@ -21,6 +24,7 @@ export class SimulatedDynamoDb implements SimulatedService {
     DeleteItem: this.deleteItem.bind(this),
     UpdateItem: this.updateItem.bind(this),
     GetItem: this.getItem.bind(this),
+    Scan: this.scan.bind(this),
   };
 
   /** `runStateTable`: the runbook's own table, as the synthesized definitions name it. */
@@ -110,6 +114,44 @@ export class SimulatedDynamoDb implements SimulatedService {
     return {};
   }
 
+  /**
+   * Scan in key order, SCAN_PAGE items read per page (AWS reads up to 1 MB: smaller pages here, so
+   * every caller's paging is exercised), the filter applied after the read as on AWS: a page can
+   * come back with fewer items than it read, or none, and still a LastEvaluatedKey.
+   */
+  scan(input: {
+    TableName?: string;
+    FilterExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+    ExclusiveStartKey?: Item;
+  }) {
+    const keys = [...this.table(input.TableName).keys()].sort();
+    const after = input.ExclusiveStartKey?.pk?.S;
+    const start = after === undefined ? 0 : keys.findIndex((k) => k > after);
+    const read = start < 0 ? [] : keys.slice(start, start + SCAN_PAGE);
+    const items = read
+      .map((k) => this.table(input.TableName).get(k) as Item)
+      .filter(
+        (item) =>
+          !input.FilterExpression ||
+          evaluate(
+            input.FilterExpression,
+            item,
+            input.ExpressionAttributeNames,
+            input.ExpressionAttributeValues,
+          ),
+      )
+      .map((item) => structuredClone(item));
+    const last = read.length === SCAN_PAGE && start + SCAN_PAGE < keys.length ? read.at(-1) : undefined;
+    return {
+      Items: items,
+      Count: items.length,
+      ScannedCount: read.length,
+      ...(last && { LastEvaluatedKey: { pk: { S: last } } }),
+    };
+  }
+
   getItem(input: { TableName?: string; Key?: Item }) {
     const item = this.table(input.TableName).get(input.Key?.pk?.S ?? '');
     return item ? { Item: structuredClone(item) } : {};
@@ -186,6 +228,12 @@ function evaluate(expression: string, item: Item | undefined, names: Names, valu
 
 function atomHolds(atom: string, item: Item | undefined, names: Names, values: Values): boolean {
   const name = (token: string) => (token.startsWith('#') ? (names?.[token] ?? token) : token);
+  const prefix = /^begins_with\((\S+),\s*(:\S+)\)$/.exec(atom);
+  if (prefix) {
+    const value = item?.[name(prefix[1] as string)]?.S;
+    const wanted = values?.[prefix[2] as string]?.S;
+    return value !== undefined && wanted !== undefined && value.startsWith(wanted);
+  }
   const fn = /^attribute_(not_)?exists\((.+)\)$/.exec(atom);
   if (fn) {
     const exists = item?.[name(fn[2] as string)] !== undefined;
