@@ -1,4 +1,4 @@
-// The stack: the run-state table, the notifications topic, the approval API, and a state machine for every procedure
+// The stack: the run-state table, the notifications topic, the approval service, and a state machine for every procedure
 // of the registry, with the workers its definition uses. Everything environment-specific comes from
 // the config; nothing here names a procedure.
 import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { PROCEDURES } from '../statemachines/registry.ts';
 import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import type { Worker } from '../tasks/worker.ts';
 import { type Config, catalogueOf } from './config.ts';
-import { ApprovalApi } from './constructs/approval-api.ts';
+import { ApprovalService } from './constructs/approval-service.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
 import { Workers } from './constructs/workers.ts';
@@ -47,8 +47,8 @@ export class RunbookStack extends Stack {
     const notifications = new Notifications(this, 'Notifications', config.notifications);
     const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic });
     this.workers = workers;
-    // Where people decide the approval requests the machines' gates record.
-    new ApprovalApi(this, 'Approvals', { workers });
+    // Where people decide the approval requests the machines' gates record, and are reminded of them.
+    new ApprovalService(this, 'Approvals', { workers, table, topic: notifications.topic });
 
     const catalogue = catalogueOf(config);
     // A machine is built when first needed: in registry order, or earlier when another runs it nestedIn.

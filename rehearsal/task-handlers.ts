@@ -6,6 +6,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Refused, submitDecision } from '../tasks/approvals/decisions.ts';
+import { remindApprovals } from '../tasks/approvals/remind-approvals.ts';
 import { fromItem } from '../tasks/approvals/request.ts';
 import type { Clients } from '../tasks/clients.ts';
 import { approvalKey } from '../tasks/run-state.ts';
@@ -18,6 +19,8 @@ import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from 
 
 /** A Lambda invocation's modelled duration, in simulated seconds. */
 const STEP_SECONDS = 1;
+/** How often the reminder schedule runs (infra/constructs/approval-service.ts). */
+const REMINDER_SECONDS = 300;
 /** How long the simulated person takes to decide an approval. */
 const DECISION_SECONDS = 180;
 
@@ -141,6 +144,26 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     note(`requested ${approvalId}: ${stored.summary.change}, expires ${stored.expiresAt}`);
 
     const timeout = Number(payload.timeoutSeconds);
+    // While the gate waits, the reminder schedule runs every REMINDER_SECONDS, as on AWS.
+    const wait = async (seconds: number) => {
+      let left = seconds;
+      while (left > 0) {
+        const step = Math.min(
+          left,
+          REMINDER_SECONDS - (ctx.account.clock.elapsedSeconds() % REMINDER_SECONDS),
+        );
+        ctx.account.clock.advance(step);
+        left -= step;
+        if (ctx.account.clock.elapsedSeconds() % REMINDER_SECONDS !== 0) continue;
+        const sent = await invoke(
+          remindApprovals,
+          { table, topicArn: ctx.definitions.topicArn, now: ctx.account.clock.iso() },
+          ctx.clients,
+        );
+        if (sent.paged > 0) note('still pending near its expiry: the on-call was paged');
+        else if (sent.reminded > 0) note('still pending: announced again');
+      }
+    };
     const decision = await ctx.decide({
       ...stored.summary,
       approvalId,
@@ -150,7 +173,7 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     });
     if (typeof decision === 'object' && 'sendTaskSuccess' in decision) {
       // A faulty approval service: whatever it sends, straight to Step Functions.
-      ctx.account.clock.advance(Math.min(DECISION_SECONDS, timeout - 1));
+      await wait(Math.min(DECISION_SECONDS, timeout - 1));
       await ctx.clients.sfn.send(
         new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(decision.sendTaskSuccess) }),
       );
@@ -167,7 +190,7 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
       // Once the run was resumed, what follows is a double submit: at once, not holding the run up.
       const elapsed = ctx.account.clock.elapsedSeconds() - started;
       if (!sfn.answered(token))
-        ctx.account.clock.advance(
+        await wait(
           attempt.late
             ? Math.max(0, timeout - elapsed) + 1
             : Math.max(0, Math.min(DECISION_SECONDS, timeout - 1 - elapsed)),
@@ -194,7 +217,7 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     }
     const answer = sfn.collect(token);
     if (!answer) {
-      ctx.account.clock.advance(Math.max(0, timeout - (ctx.account.clock.elapsedSeconds() - started)));
+      await wait(Math.max(0, timeout - (ctx.account.clock.elapsedSeconds() - started)));
       note(`no decision within ${timeout} s`);
     }
     ctx.checkTimeout();

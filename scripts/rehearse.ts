@@ -216,7 +216,8 @@ function printSummary(
       `  ${s.cluster}/${s.service}: ${short(s.taskDefinition)}, ${s.runningCount}/${s.desiredCount} running`,
     );
   for (const s of result.account.dbSnapshots) out(`  snapshot ${s.id} of ${s.dbInstance}: ${s.status}`);
-  for (const n of result.account.notifications) out(`  notice ${printable(n.subject)}`);
+  for (const n of result.account.notifications)
+    out(`  notice ${printable(n.subject)}${n.severity === 'page' ? ' (pages the on-call)' : ''}`);
 }
 
 const short = (arn: string | null) => (arn ?? 'none').split('/').pop();

@@ -222,6 +222,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       'now.$': '$$.State.EnteredTime',
       'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
       'rule.$': '$.request.approvalRule',
+      'reminders.$': '$.request.approvalReminders',
       summary: {
         'procedure.$': '$.request.procedure',
         'environment.$': '$.request.environment',

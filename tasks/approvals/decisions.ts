@@ -1,18 +1,11 @@
 // The approval service's operations over the approvals table and Step Functions: list what a caller
 // may decide, read one request, and decide one. The decision API (approval-api.ts) serves them on AWS; the
 // rehearsal calls the same functions with the simulated account's clients.
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { aws, rethrowAws } from '../errors.ts';
-import { approvalKey } from '../run-state.ts';
+import { aws } from '../errors.ts';
 import type { Identity } from './identity.ts';
-import { type ApprovalRequest, fromItem, toItem } from './request.ts';
+import type { ApprovalRequest } from './request.ts';
 import {
   type Attempt,
   approvedOutput,
@@ -21,6 +14,7 @@ import {
   rejectedFailure,
   standing,
 } from './rules.ts';
+import { readRequest, scanPending, writeRequest } from './store.ts';
 
 export interface DecisionClients {
   readonly dynamodb: DynamoDBClient;
@@ -57,49 +51,6 @@ export interface Outcome {
 /** Writes made between our read and our write are retried on the newer version this many times. */
 const WRITE_ATTEMPTS = 3;
 
-async function read(
-  dynamodb: DynamoDBClient,
-  table: string,
-  approvalId: string,
-): Promise<{ request: ApprovalRequest; token: string } | null> {
-  const found = await aws('DynamoDB GetItem (approval)', () =>
-    dynamodb.send(
-      new GetItemCommand({
-        TableName: table,
-        Key: { pk: { S: approvalKey(approvalId) } },
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  if (!found.Item) return null;
-  return { request: fromItem(found.Item), token: found.Item.taskToken?.S ?? '' };
-}
-
-/** Writes the request over the version it was read at; false if someone wrote in between. */
-async function write(
-  dynamodb: DynamoDBClient,
-  table: string,
-  request: ApprovalRequest,
-  token: string,
-  readVersion: number,
-): Promise<boolean> {
-  try {
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { ...toItem(request), taskToken: { S: token } },
-        ConditionExpression: '#version = :read',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':read': { N: String(readVersion) } },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    rethrowAws(error, 'DynamoDB PutItem (approval)');
-  }
-}
-
 /** One request as the caller sees it; reading never decides. */
 export async function getRequest(
   { dynamodb }: DecisionClients,
@@ -108,7 +59,7 @@ export async function getRequest(
   caller: Identity,
   now: string,
 ): Promise<RequestView> {
-  const found = await read(dynamodb, table, approvalId);
+  const found = await readRequest(dynamodb, table, approvalId);
   if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
   return { request: found.request, mayDecide: open(found.request, caller, now) };
 }
@@ -116,36 +67,14 @@ export async function getRequest(
 const open = (request: ApprovalRequest, caller: Identity, now: string) =>
   standing(request, caller, now) === null;
 
-/** The pending requests this caller may decide now, oldest first (every page of the table is read). */
+/** The pending requests this caller may decide now, oldest first. */
 export async function listPending(
   { dynamodb }: DecisionClients,
   table: string,
   caller: Identity,
   now: string,
 ): Promise<ApprovalRequest[]> {
-  const found: ApprovalRequest[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const exclusiveStart = start;
-    const page = await aws('DynamoDB Scan (approvals)', () =>
-      dynamodb.send(
-        new ScanCommand({
-          TableName: table,
-          FilterExpression: 'begins_with(pk, :approval) AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':approval': { S: approvalKey('') }, ':pending': { S: 'pending' } },
-          ConsistentRead: true,
-          ...(exclusiveStart && { ExclusiveStartKey: exclusiveStart }),
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) {
-      const request = fromItem(item);
-      if (open(request, caller, now)) found.push(request);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return found.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  return (await scanPending(dynamodb, table)).map((p) => p.request).filter((r) => open(r, caller, now));
 }
 
 /**
@@ -160,10 +89,10 @@ export async function submitDecision(
   attempt: Attempt,
 ): Promise<Outcome> {
   for (let i = 0; i < WRITE_ATTEMPTS; i++) {
-    const found = await read(clients.dynamodb, table, approvalId);
+    const found = await readRequest(clients.dynamodb, table, approvalId);
     if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
     const verdict = decide(found.request, attempt);
-    if (!(await write(clients.dynamodb, table, verdict.request, found.token, found.request.version)))
+    if (!(await writeRequest(clients.dynamodb, table, verdict.request, found.token, found.request.version)))
       continue;
     if (verdict.kind === 'refused') throw new Refused(verdict.code, verdict.message);
     const delivered =
@@ -188,7 +117,7 @@ async function resume(clients: DecisionClients, table: string, request: Approval
     return true;
   } catch (error) {
     if (!gone(error)) throw error;
-    const again = await read(clients.dynamodb, table, request.approvalId);
+    const again = await readRequest(clients.dynamodb, table, request.approvalId);
     if (!again || again.token === token) return false;
     try {
       await aws('Step Functions SendTask (approval)', () => send(again.token));

@@ -14,6 +14,7 @@ import {
   ApprovalSummarySchema,
   approvalIdOf,
   fromItem,
+  ReminderPolicySchema,
   summaryHashOf,
   toItem,
 } from './request.ts';
@@ -35,9 +36,10 @@ export const requestApproval = defineWorker({
     timeoutSeconds: z.number().int().min(1),
     summary: ApprovalSummarySchema,
     rule: ApprovalRuleSchema,
+    reminders: ReminderPolicySchema.default({ remindAt: null, pageAt: null }),
   }),
   run: async (
-    { table, topicArn, token, executionId, gate, now, timeoutSeconds, summary, rule },
+    { table, topicArn, token, executionId, gate, now, timeoutSeconds, summary, rule, reminders },
     { dynamodb, sns },
   ) => {
     const approvalId = approvalIdOf(executionId, gate);
@@ -57,7 +59,7 @@ export const requestApproval = defineWorker({
     const request: ApprovalRequest =
       earlier?.status === 'pending'
         ? { ...earlier, version: earlier.version + 1 }
-        : opened({ approvalId, executionId, gate, now, timeoutSeconds, summary, rule, earlier });
+        : opened({ approvalId, executionId, gate, now, timeoutSeconds, summary, rule, reminders, earlier });
     await aws('DynamoDB PutItem (approval)', () =>
       dynamodb
         .send(
@@ -114,9 +116,12 @@ function opened(a: {
   timeoutSeconds: number;
   summary: ApprovalRequest['summary'];
   rule: ApprovalRequest['rule'];
+  reminders: { remindAt: number | null; pageAt: number | null };
   earlier: ApprovalRequest | null;
 }): ApprovalRequest {
-  const expiresAt = new Date(Date.parse(a.now) + a.timeoutSeconds * 1000).toISOString();
+  const at = (fraction: number) =>
+    new Date(Date.parse(a.now) + a.timeoutSeconds * 1000 * fraction).toISOString();
+  const expiresAt = at(1);
   const hashed = { approvalId: a.approvalId, summary: a.summary, rule: a.rule, expiresAt };
   return {
     ...hashed,
@@ -127,6 +132,12 @@ function opened(a: {
     requestedAt: a.now,
     decisions: [],
     refusals: a.earlier?.refusals ?? [],
+    reminders: {
+      remindAt: a.reminders.remindAt === null ? null : at(a.reminders.remindAt),
+      pageAt: a.reminders.pageAt === null ? null : at(a.reminders.pageAt),
+      reminded: false,
+      paged: false,
+    },
     version: (a.earlier?.version ?? -1) + 1,
   };
 }

@@ -56,6 +56,21 @@ export const RefusalSchema = z.object({
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
 
+/** When a pending request is announced again, and the on-call paged; and whether each was done. */
+export const RemindersSchema = z.object({
+  remindAt: z.string().nullable(),
+  pageAt: z.string().nullable(),
+  reminded: z.boolean(),
+  paged: z.boolean(),
+});
+export type Reminders = z.infer<typeof RemindersSchema>;
+
+/** The fractions of the wait they come at (the environment's policy). */
+export const ReminderPolicySchema = z.object({
+  remindAt: z.number().gt(0).lt(1).nullable(),
+  pageAt: z.number().gt(0).lt(1).nullable(),
+});
+
 export const STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -73,6 +88,7 @@ export const ApprovalRequestSchema = z.object({
   expiresAt: z.string(),
   decisions: z.array(DecisionSchema),
   refusals: z.array(RefusalSchema),
+  reminders: RemindersSchema,
   /** Incremented by every write: a decision is written only over the version it was made on. */
   version: z.number().int(),
 });
@@ -99,7 +115,7 @@ export const summaryHashOf = (r: Pick<ApprovalRequest, 'approvalId' | 'summary' 
     .update(canonical({ approvalId: r.approvalId, summary: r.summary, rule: r.rule, expiresAt: r.expiresAt }))
     .digest('hex');
 
-const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals'] as const;
+const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals', 'reminders'] as const;
 const STRING_FIELDS = [
   'approvalId',
   'executionId',

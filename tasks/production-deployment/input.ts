@@ -1,6 +1,6 @@
 // production-deployment's input as a person or CI writes it, and the request its first step resolves.
 import { z } from 'zod';
-import { ApprovalRuleSchema } from '../approvals/request.ts';
+import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
 import {
   ImagePolicySchema,
   ServiceRefSchema,
@@ -78,6 +78,8 @@ export const DeploymentRequestSchema = z.strictObject({
   approvalTimeoutSeconds: z.number().int(),
   /** Who may decide its approval (null where none is required). */
   approvalRule: ApprovalRuleSchema.nullable(),
+  /** When a pending approval is announced again, and the on-call paged (fractions of the wait). */
+  approvalReminders: ReminderPolicySchema,
   bakeSeconds: z.number().int(),
   imagePolicy: ImagePolicySchema,
   /** What the run deploys, in words: "image …" or "task definition …". */

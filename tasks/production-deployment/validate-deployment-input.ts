@@ -82,6 +82,7 @@ export function resolveDeployment(
     approvalRequired: policy.approvalRequired,
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
     approvalRule: policy.approvalRequired ? approvalRuleFor(catalogue, env, 'production-deployment') : null,
+    approvalReminders: policy.approvalReminders,
     bakeSeconds: policy.bakeMinutes * 60,
     change: req.image !== undefined ? `image ${req.image}` : `task definition ${req.taskDefinition}`,
     imagePolicy,

@@ -37,6 +37,20 @@ export const PolicySchema = z.strictObject({
     .min(1)
     .max(24 * 60)
     .default(60),
+  /**
+   * When, as fractions of the approval wait, a pending request is announced again (remindAt) and the
+   * on-call paged (pageAt); null turns one off.
+   */
+  approvalReminders: z
+    .strictObject({
+      remindAt: z.number().gt(0).lt(1).nullable(),
+      pageAt: z.number().gt(0).lt(1).nullable(),
+    })
+    .refine((r) => r.remindAt === null || r.pageAt === null || r.remindAt < r.pageAt, {
+      message: 'remindAt must come before pageAt',
+      path: ['pageAt'],
+    })
+    .default({ remindAt: 0.5, pageAt: 0.9 }),
   /** Take a database snapshot (and wait until it is available) before the service is touched. */
   snapshotRequired: z.boolean(),
   /** Only images pinned by digest (a tag can move between approval and deploy). */

@@ -55,6 +55,7 @@ async function seed(run: string) {
     requestedAt: new Date().toISOString(),
     decisions: [],
     refusals: [],
+    reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
     version: 0,
   };
   const token = `token-${run}`;

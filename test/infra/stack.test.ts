@@ -202,7 +202,7 @@ describe('abandoned runs', () => {
     const rules = Object.values(resources('AWS::Events::Rule'));
     const machineIds = Object.keys(resources('AWS::StepFunctions::StateMachine'));
     // When the one for abandoned runs is found
-    const rule = rules.find((r) => JSON.stringify(props(r).EventPattern).includes('TIMED_OUT'));
+    const rule = rules.find((r) => (JSON.stringify(props(r).EventPattern) ?? '').includes('TIMED_OUT'));
     expect(rule).toBeDefined();
     const pattern = props(rule as never).EventPattern as {
       source: string[];
@@ -226,6 +226,21 @@ describe('abandoned runs', () => {
       '$.detail.stateMachineArn',
       '$.detail.status',
     ]);
+  });
+});
+
+describe('approval reminders', () => {
+  it('run every five minutes with the table, the topic and the time of the schedule', () => {
+    const rules = Object.values(resources('AWS::Events::Rule')).filter((r) => props(r).ScheduleExpression);
+    expect(rules.map((r) => props(r).ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    const targets = props(rules[0] as Resource).Targets as {
+      Arn: unknown;
+      Input?: string;
+      InputTransformer?: { InputPathsMap: Record<string, string>; InputTemplate: string };
+    }[];
+    expect(targets).toHaveLength(1);
+    expect(render(targets[0]?.Arn)).toMatch(/Workersremindapprovals/);
+    expect(Object.values(targets[0]?.InputTransformer?.InputPathsMap ?? {})).toEqual(['$.time']);
   });
 });
 

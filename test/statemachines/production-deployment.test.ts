@@ -458,6 +458,26 @@ describe('production-deployment stops before changing the service', () => {
     expect(result.cause).toContain('3600 seconds');
   });
 
+  it('a pending approval is announced again past half its wait, and pages the on-call near its end, once each', async () => {
+    // When nobody decides for the whole hour
+    const result = await run('production-deployment', input, { approver: 'expire' });
+    // Then, within five minutes of 30 and 54 minutes (the schedule's period), one reminder and one page
+    const reminders = result.account.notifications.filter((n) => n.event === 'approval-reminder');
+    expect(reminders.map((n) => n.severity)).toEqual(['warning', 'page']);
+    const notes = result.events.filter((e) => e.kind === 'approval');
+    const requested = notes.find((e) => e.detail?.startsWith('requested'))?.at ?? 0;
+    const when = (text: string) => (notes.find((e) => e.detail?.includes(text))?.at ?? 0) - requested;
+    expect(when('announced again')).toBeGreaterThanOrEqual(30 * 60);
+    expect(when('announced again')).toBeLessThan(35 * 60);
+    expect(when('the on-call was paged')).toBeGreaterThanOrEqual(54 * 60);
+    expect(when('the on-call was paged')).toBeLessThan(59 * 60);
+  });
+
+  it('an approval decided in time sends no reminder', async () => {
+    const result = await run('production-deployment', input, { approver: 'approve' });
+    expect(result.account.notifications.filter((n) => n.event === 'approval-reminder')).toEqual([]);
+  });
+
   it.each([
     [
       { ...input, image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest' },

@@ -41,6 +41,7 @@ const request: ApprovalRequest = {
   requestedAt: '2026-11-30T08:00:00.000Z',
   decisions: [],
   refusals: [],
+  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
   version: 1,
 };
 const TOKEN = 'secret-task-token';

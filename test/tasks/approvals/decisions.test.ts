@@ -56,6 +56,7 @@ const request: ApprovalRequest = {
   requestedAt: '2026-11-30T08:00:00.000Z',
   decisions: [],
   refusals: [],
+  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
   version: 1,
 };
 const now = '2026-11-30T08:10:00.000Z';

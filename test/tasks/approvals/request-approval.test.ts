@@ -56,6 +56,7 @@ const event = {
   timeoutSeconds: 3600,
   summary,
   rule,
+  reminders: { remindAt: 0.5, pageAt: 0.9 },
 };
 const expiresAt = '2026-11-30T09:00:00.000Z';
 const hashed = { approvalId, summary, rule, expiresAt };
@@ -68,6 +69,12 @@ const recorded: ApprovalRequest = {
   requestedAt: '2026-11-30T08:00:00.000Z',
   decisions: [],
   refusals: [],
+  reminders: {
+    remindAt: '2026-11-30T08:30:00.000Z',
+    pageAt: '2026-11-30T08:54:00.000Z',
+    reminded: false,
+    paged: false,
+  },
   version: 0,
 };
 const bob = {
@@ -221,6 +228,12 @@ describe('request-approval', () => {
       requestedAt: '2026-11-30T08:30:00.000Z',
       decisions: [],
       refusals: [refusal],
+      reminders: {
+        remindAt: '2026-11-30T09:00:00.000Z',
+        pageAt: '2026-11-30T09:24:00.000Z',
+        reminded: false,
+        paged: false,
+      },
       version: 3,
     };
     expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
@@ -303,6 +316,18 @@ describe('request-approval', () => {
     const subject = snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject;
     expect(subject).toHaveLength(100);
     expect(subject).toMatch(/^Approval needed: svc-x+$/);
+  });
+
+  it('sets no reminder where the policy turns them off', async () => {
+    // When
+    await invoke(requestApproval, { ...event, reminders: { remindAt: null, pageAt: null } }, clients);
+
+    // Then
+    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({
+        reminders: { S: '{"remindAt":null,"pageAt":null,"reminded":false,"paged":false}' },
+      }),
+    });
   });
 
   it('refuses a rule without approvers as InvalidInput naming the field, touching nothing', async () => {

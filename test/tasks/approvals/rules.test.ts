@@ -49,6 +49,7 @@ const request: ApprovalRequest = {
   requestedAt: '2026-11-30T08:00:00.000Z',
   decisions: [],
   refusals: [],
+  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
   version: 4,
 };
 const now = '2026-11-30T08:10:00.000Z';

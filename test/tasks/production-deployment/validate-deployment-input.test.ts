@@ -17,6 +17,7 @@ const catalogue: Catalogue = {
       policy: {
         approvalRequired: true,
         approvalTimeoutMinutes: 60,
+        approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
         snapshotRequired: true,
         digestPinnedImages: true,
         changeRequestRequired: false,
@@ -189,6 +190,7 @@ describe('validate-deployment-input', () => {
       maintenancePage: null,
       approvalRequired: true,
       approvalTimeoutSeconds: 3600,
+      approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
       approvalRule: {
         approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
         required: 1,

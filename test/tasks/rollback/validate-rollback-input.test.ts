@@ -15,6 +15,7 @@ const catalogue: Catalogue = {
       policy: {
         approvalRequired: true,
         approvalTimeoutMinutes: 60,
+        approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
         snapshotRequired: true,
         digestPinnedImages: true,
         changeRequestRequired: false,

@@ -47,6 +47,7 @@ describe('CatalogueSchema', () => {
     expect(parsed.environments.prod?.policy).toEqual({
       approvalRequired: true,
       approvalTimeoutMinutes: 60,
+      approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
       snapshotRequired: false,
       digestPinnedImages: true,
       changeRequestRequired: false,
@@ -55,6 +56,9 @@ describe('CatalogueSchema', () => {
       bakeWithoutAlarms: false,
     });
     expect(parsed.environments.prod?.approvers).toEqual([]);
+    expect(parsed.environments.prod?.requiredApprovals).toBe(1);
+    expect(parsed.environments.prod?.procedureApprovals).toEqual({});
+    expect(parsed.ciPrincipals).toEqual([]);
     expect(parsed.environments.prod?.services.app).toMatchObject({ alarms: [], taskRoleArns: [] });
   });
 

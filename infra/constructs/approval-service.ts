@@ -1,20 +1,32 @@
-// The approval service's decision API: API Gateway (REST) in front of the approval-api function, every
-// route authorized with AWS IAM (SigV4), so the approver is whoever AWS authenticated. Only principals
+// The approval service: its decision API, API Gateway (REST) in front of the approval-api function,
+// every route authorized with AWS IAM (SigV4), so the approver is whoever AWS authenticated; and the
+// schedule that reminds people of pending requests (remind-approvals). Only principals
 // of this account may call it (resource policy), and only those whose own policy allows
 // execute-api:Invoke on it (an approvers' SSO permission set, say); the approver patterns of the
 // config then decide who may decide what. Access and execution logs, never request bodies.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { approvalApi } from '../../tasks/approvals/approval-api.ts';
+import { remindApprovals } from '../../tasks/approvals/remind-approvals.ts';
 import type { Workers } from './workers.ts';
 
-export class ApprovalApi extends Construct {
+export interface ApprovalServiceProps {
+  readonly workers: Workers;
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+}
+
+export class ApprovalService extends Construct {
   readonly api: apigw.RestApi;
 
-  constructor(scope: Construct, id: string, { workers }: { readonly workers: Workers }) {
+  constructor(scope: Construct, id: string, { workers, table, topic }: ApprovalServiceProps) {
     super(scope, id);
     const fn = workers.fn(approvalApi);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -76,6 +88,23 @@ export class ApprovalApi extends Construct {
       requestModels: { 'application/json': decision },
     });
     // The RestApi's own output (ApprovalsApiEndpoint...) is its URL: `runbook approve` reads it.
+
+    // Reminders within five minutes of when each request's policy asks for them.
+    new events.Rule(this, 'Reminders', {
+      description: 'Reminds of pending approval requests, and pages near their expiry.',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new eventTargets.LambdaFunction(workers.fn(remindApprovals), {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+          event: events.RuleTargetInput.fromObject({
+            table: table.tableName,
+            topicArn: topic.topicArn,
+            now: events.EventField.time,
+          }),
+        }),
+      ],
+    });
 
     const ack = (finding: string, reason: string) =>
       Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });

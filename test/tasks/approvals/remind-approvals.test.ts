@@ -1,0 +1,135 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { remindApprovals } from '../../../tasks/approvals/remind-approvals.ts';
+import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
+
+const dynamodbMock = mockClient(DynamoDBClient);
+const snsMock = mockClient(SNSClient);
+const clients = testClients();
+const table = 'runbook-state';
+const topicArn = 'arn:aws:sns:us-east-1:123456789012:runbook';
+
+const hashed = {
+  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
+  summary: {
+    procedure: 'production-deployment',
+    environment: 'prod',
+    target: 'app',
+    change: 'image app@sha256:abc',
+    from: 'app:41',
+    changeRequest: null,
+    reason: null,
+    requestedBy: 'alice',
+    snapshot: null,
+  },
+  rule: { approvers: ['arn:aws:sts::123456789012:assumed-role/Approver/*'], required: 2, neverApprovers: [] },
+  expiresAt: '2026-11-30T09:00:00.000Z',
+};
+const request: ApprovalRequest = {
+  ...hashed,
+  executionId: 'arn:aws:states:us-east-1:123456789012:execution:m:run-1',
+  gate: 'Wait For Approval',
+  status: 'pending',
+  summaryHash: summaryHashOf(hashed),
+  requestedAt: '2026-11-30T08:00:00.000Z',
+  decisions: [],
+  refusals: [],
+  reminders: {
+    remindAt: '2026-11-30T08:30:00.000Z',
+    pageAt: '2026-11-30T08:54:00.000Z',
+    reminded: false,
+    paged: false,
+  },
+  version: 2,
+};
+const stored = (r: ApprovalRequest) => ({ ...toItem(r), taskToken: { S: 'token-1' } });
+const at = (now: string) => invoke(remindApprovals, { table, topicArn, now }, clients);
+
+describe('remind-approvals', () => {
+  beforeEach(() => {
+    dynamodbMock.reset();
+    snsMock.reset();
+    dynamodbMock.on(ScanCommand).resolves({ Items: [stored(request)] });
+    dynamodbMock.on(PutItemCommand).resolves({});
+    snsMock.on(PublishCommand).resolves({});
+  });
+
+  it('announces a request again once past its remindAt, and marks it over the version it read', async () => {
+    // When
+    const result = await at('2026-11-30T08:31:00.000Z');
+
+    // Then
+    expect(result).toEqual({ reminded: 1, paged: 0 });
+    expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+      TopicArn: topicArn,
+      Subject: 'Approval still pending: app in prod (expires in 29 min)',
+      MessageAttributes: {
+        event: { DataType: 'String', StringValue: 'approval-reminder' },
+        severity: { DataType: 'String', StringValue: 'warning' },
+      },
+      Message: expect.stringContaining(`0 of 2 approvals so far.\nApproval id: ${request.approvalId}`),
+    });
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
+      TableName: table,
+      Item: stored({ ...request, reminders: { ...request.reminders, reminded: true }, version: 3 }),
+      ConditionExpression: '#version = :read',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':read': { N: '2' } },
+    });
+  });
+
+  it('pages the on-call once past its pageAt, even if the reminder never went out', async () => {
+    const result = await at('2026-11-30T08:55:00.000Z');
+    expect(result).toEqual({ reminded: 0, paged: 1 });
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      MessageAttributes: expect.objectContaining({ severity: { DataType: 'String', StringValue: 'page' } }),
+    });
+    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({
+        reminders: { S: JSON.stringify({ ...request.reminders, reminded: true, paged: true }) },
+      }),
+    });
+  });
+
+  it.each([
+    ['before its remindAt', request, '2026-11-30T08:29:59.000Z'],
+    [
+      'already reminded, before its pageAt',
+      { ...request, reminders: { ...request.reminders, reminded: true } },
+      '2026-11-30T08:40:00.000Z',
+    ],
+    [
+      'already paged',
+      { ...request, reminders: { ...request.reminders, reminded: true, paged: true } },
+      '2026-11-30T08:58:00.000Z',
+    ],
+    ['expired', request, '2026-11-30T09:00:00.000Z'],
+    [
+      'with reminders turned off',
+      { ...request, reminders: { remindAt: null, pageAt: null, reminded: false, paged: false } },
+      '2026-11-30T08:58:00.000Z',
+    ],
+  ])('does nothing for a request %s', async (_what, r, now) => {
+    dynamodbMock.on(ScanCommand).resolves({ Items: [stored(r)] });
+    expect(await at(now)).toEqual({ reminded: 0, paged: 0 });
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('keeps going when a decision was written meanwhile: the notice went out, the mark did not', async () => {
+    dynamodbMock
+      .on(PutItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    expect(await at('2026-11-30T08:31:00.000Z')).toEqual({ reminded: 1, paged: 0 });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+});
