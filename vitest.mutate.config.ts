@@ -3,4 +3,5 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
-export default defineConfig({ test: { ...base.test, include: ['test/tasks/**/*.test.ts'] } });
+// One worker per Stryker test runner: Stryker runs `concurrency` of them side by side.
+export default defineConfig({ test: { ...base.test, include: ['test/tasks/**/*.test.ts'], maxWorkers: 1 } });

@@ -26,9 +26,10 @@ export function attemptsOf(
 
 /**
  * The simulated identity of a decider: an ARN the first approver pattern matches with its `*` filled
- * in (the person as the session name), or, for a non-approver, a developer role no pattern names.
+ * in (the person as the session name; for the starter, the person who started the run), or, for a
+ * non-approver, a developer role no pattern names.
  */
-export function simulatedIdentity(decider: Decider, request: StoredRequest): Identity {
+export function simulatedIdentity(decider: Decider, request: StoredRequest, startedBy: string): Identity {
   const person =
     typeof decider === 'object'
       ? decider.person
@@ -36,9 +37,11 @@ export function simulatedIdentity(decider: Decider, request: StoredRequest): Ide
         ? 'approver-2'
         : decider === 'requester'
           ? (request.summary.requestedBy ?? 'requester')
-          : decider === 'non-approver'
-            ? 'outsider'
-            : 'approver-1';
+          : decider === 'starter'
+            ? (identityOf(startedBy)?.person ?? 'starter')
+            : decider === 'non-approver'
+              ? 'outsider'
+              : 'approver-1';
   const approver = fill(request.rule.approvers[0] ?? '', person);
   const account = identityOf(approver)?.account ?? '000000000000';
   const arn =

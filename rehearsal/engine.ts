@@ -87,7 +87,19 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const decide = async (request: ApprovalRequest): Promise<Decision> =>
     typeof options.approver === 'function' ? options.approver(request) : options.approver;
 
-  async function execute(procedure: string, input: unknown, depth: number): Promise<ExecutionOutcome> {
+  /**
+   * Who starts the rehearsed run, as CloudTrail records it: the person the input names as
+   * requestedBy (else an operator), signed in through IAM Identity Center.
+   */
+  const requestedBy = (options.input as { requestedBy?: unknown } | null)?.requestedBy;
+  const operator = `arn:aws:sts::${config.account}:assumed-role/AWSReservedSSO_Operator_rehearsal/${typeof requestedBy === 'string' && /^[\w+=,.@-]{1,64}$/.test(requestedBy) ? requestedBy : 'operator'}`;
+
+  async function execute(
+    procedure: string,
+    input: unknown,
+    depth: number,
+    startedBy: string,
+  ): Promise<ExecutionOutcome> {
     const definition = definitions.machines[procedure];
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
     const { machine, waits, asl } = prepared(definition.asl);
@@ -95,6 +107,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const name = `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
     const executionArn = `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
+    account
+      .service('cloudtrail')
+      .record('StartExecution', startedBy, { executionArn, startDate: account.clock.iso() });
     const timeoutSeconds = asl.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
     let timedOut = false;
     let run: ReturnType<StateMachine['run']> | undefined;
@@ -113,7 +128,15 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       depth,
       emit,
       decide,
-      runChild: (child, childInput) => execute(child, childInput, depth + 1),
+      startedBy,
+      // A nested run is started by the parent's state machine role.
+      runChild: (child, childInput) =>
+        execute(
+          child,
+          childInput,
+          depth + 1,
+          `arn:aws:sts::${config.account}:assumed-role/${definition.name}-role/${name}`,
+        ),
       checkTimeout,
     });
     // The engine would really wait between retries; the clock moves by the interval instead (below).
@@ -224,7 +247,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     };
   }
 
-  const result = await execute(options.procedure, options.input, 0);
+  const result = await execute(options.procedure, options.input, 0, operator);
   return {
     procedure: options.procedure,
     scenario,

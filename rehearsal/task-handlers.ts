@@ -22,7 +22,7 @@ const STEP_SECONDS = 1;
 /** How often the reminder schedule runs (infra/constructs/approval-service.ts). */
 const REMINDER_SECONDS = 300;
 /** How long the simulated person takes to decide an approval. */
-const DECISION_SECONDS = 180;
+const DECISION_SECONDS = 20 * 60;
 
 export interface HandlerContext {
   readonly account: SimulatedAccount;
@@ -32,6 +32,8 @@ export interface HandlerContext {
   readonly depth: number;
   emit(event: TimelineEvent): void;
   decide(request: ApprovalRequest): Promise<Decision>;
+  /** Who started this execution (the ARN CloudTrail records). */
+  readonly startedBy: string;
   runChild(procedure: string, input: unknown): Promise<ExecutionOutcome>;
   /** Ends the execution as TIMED_OUT once the simulated clock passes its timeout. */
   checkTimeout(): void;
@@ -193,9 +195,11 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         await wait(
           attempt.late
             ? Math.max(0, timeout - elapsed) + 1
-            : Math.max(0, Math.min(DECISION_SECONDS, timeout - 1 - elapsed)),
+            : attempt.afterMinutes !== undefined
+              ? Math.max(0, attempt.afterMinutes * 60 - elapsed)
+              : Math.max(0, Math.min(DECISION_SECONDS, timeout - 1 - elapsed)),
         );
-      const caller = simulatedIdentity(attempt.as, stored);
+      const caller = simulatedIdentity(attempt.as, stored, ctx.startedBy);
       try {
         const outcome = await submitDecision(ctx.clients, table, approvalId, {
           caller,

@@ -2,7 +2,7 @@
 // called with the caller's own AWS credentials (environment, profile, SSO), every request signed with
 // SigV4. The approver is whoever those credentials are; the API decides what they may do.
 // Exit codes: 0 done, 1 the API could not be reached or the run no longer waits, 2 usage, and each
-// refusal its own (tasks/approvals/rules.ts: 10 not an approver ... 17 reason required).
+// refusal its own (tasks/approvals/rules.ts: 10 not an approver ... 18 starter not known yet).
 import { createHash, createHmac } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';

@@ -1,7 +1,7 @@
 // The `runbook` CLI: `procedures` (the catalogue), `rehearse` (a procedure on the simulated account,
 // no AWS needed), and `approvals` / `approve` / `reject` (the decision API, with your own AWS
 // credentials). Exit codes: 0 the run succeeded (or the decision was made), 1 it did not, 2 the CLI
-// could not start it, 10-17 a refused decision (scripts/approvals.ts), 130 interrupted (Ctrl-C),
+// could not start it, 10-18 a refused decision (scripts/approvals.ts), 130 interrupted (Ctrl-C),
 // 141 the reader of its output went away (a closed pipe).
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -9,7 +9,6 @@ import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
-import { ApiError, decideApproval, listApprovals } from './approvals.ts';
 import { printCatalogue, procedureCatalogue } from './procedures.ts';
 import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
@@ -55,6 +54,8 @@ program
   .option('--json', 'print one JSON object: { procedures: [...] }', false)
   .action((options: { json: boolean }) => {
     const out = (line: string) => process.stdout.write(`${line}\n`);
+    // Loaded only by the commands that call AWS: the rehearsal starts without the signer and its SDKs.
+    const approvals = () => import('./approvals.ts');
     if (options.json) out(JSON.stringify(procedureCatalogue(), null, 2));
     else printCatalogue(out, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
   });
@@ -98,6 +99,8 @@ const apiOptions = (command: Command) =>
     )
     .option('--profile <name>', 'the AWS profile to sign with (default: the usual credential chain)');
 const out = (line: string) => process.stdout.write(`${line}\n`);
+// Loaded only by the commands that call AWS: the rehearsal starts without the signer and its SDKs.
+const approvals = () => import('./approvals.ts');
 
 apiOptions(
   program
@@ -105,6 +108,7 @@ apiOptions(
     .description('List the approval requests you may decide now (signed with your AWS credentials).')
     .option('--json', 'print one JSON object: { approvals: [...] }', false),
 ).action(async (options: { api?: string; profile?: string; json: boolean }) => {
+  const { listApprovals } = await approvals();
   await listApprovals(options, loadConfig(program.opts().config), out);
 });
 
@@ -134,6 +138,7 @@ for (const decision of ['approve', 'reject'] as const) {
           profile?: string;
         },
       ) => {
+        const { decideApproval } = await approvals();
         process.exitCode = await decideApproval(
           id,
           { ...options, decision, comment: options.comment ?? options.reason },
@@ -147,9 +152,9 @@ for (const decision of ['approve', 'reject'] as const) {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ApiError) {
+  if (error instanceof Error && error.name === 'ApiError' && 'exitCode' in error) {
     process.stderr.write(`runbook: ${error.message}\n`);
-    process.exit(error.exitCode);
+    process.exit(Number(error.exitCode));
   }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);

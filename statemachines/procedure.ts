@@ -45,6 +45,8 @@ export type Decider =
   | 'second-approver'
   /** Whoever the input names as requestedBy, signed in as an approver would be. */
   | 'requester'
+  /** The person who started the run (as CloudTrail records it), signed in as an approver would be. */
+  | 'starter'
   /** Someone no approver pattern names. */
   | 'non-approver'
   /** A person who names themselves (the interactive prompt). */
@@ -58,6 +60,8 @@ export interface ApprovalAttempt {
   readonly comment?: string;
   /** Made after the request expired. */
   readonly late?: boolean;
+  /** Made this many minutes after the request (default: 20 after the last attempt). */
+  readonly afterMinutes?: number;
 }
 
 /**

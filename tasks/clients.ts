@@ -1,5 +1,6 @@
 // The AWS clients a worker may use, built once per Lambda container (lazily: only those a worker touches).
 // Workers receive them as an argument; the rehearsal passes clients backed by the simulated account.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -16,6 +17,7 @@ export interface Clients {
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
   readonly sfn: SFNClient;
+  readonly cloudtrail: CloudTrailClient;
 }
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
@@ -29,6 +31,7 @@ export function createClients(config: ClientConfig = {}): Clients {
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sfn: SFNClient | undefined;
+  let cloudtrail: CloudTrailClient | undefined;
   return {
     get ecs() {
       ecs ??= new ECSClient(config);
@@ -57,6 +60,10 @@ export function createClients(config: ClientConfig = {}): Clients {
     get sfn() {
       sfn ??= new SFNClient(config);
       return sfn;
+    },
+    get cloudtrail() {
+      cloudtrail ??= new CloudTrailClient(config);
+      return cloudtrail;
     },
   };
 }

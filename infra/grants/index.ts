@@ -1,5 +1,6 @@
 // A worker's permissions: the IAM actions it declares, each granted by the module of its AWS service.
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { grantCloudTrail } from './cloudtrail.ts';
 import { grantCloudWatch } from './cloudwatch.ts';
 import { grantDynamoDb } from './dynamodb.ts';
 import { grantEcs } from './ecs.ts';
@@ -21,6 +22,7 @@ const BY_SERVICE: Record<string, Grant> = {
   rds: grantRds,
   iam: grantIam,
   states: grantStates,
+  cloudtrail: grantCloudTrail,
 };
 
 export function grantActions(fn: lambda.Function, actions: readonly string[], context: GrantContext): void {

@@ -3,6 +3,7 @@
 // clients.ts), applies the scenario's throttling, and records every change made to the environment.
 import type { Config } from '../../infra/config.ts';
 import { SimulatedClock } from './clock.ts';
+import { SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
 import { SimulatedDynamoDb } from './dynamodb.ts';
 import { type EcsFaults, SimulatedEcs } from './ecs.ts';
@@ -71,6 +72,7 @@ function simulatedServices({ config, faults, table }: AccountOptions, clock: Sim
     new SimulatedDynamoDb(table),
     new SimulatedSns(clock),
     new SimulatedSfn(),
+    new SimulatedCloudTrail(clock),
   ] as const;
 }
 

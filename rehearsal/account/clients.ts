@@ -1,6 +1,7 @@
 // Real AWS SDK v3 clients whose requests the simulated account answers: a middleware at the start of
 // each client's stack hands the command to the account instead of sending it, so workers run the
 // exact code they run on Lambda, with the same command objects and response shapes.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -42,5 +43,6 @@ export function simulatedClients(account: SimulatedAccount, region: string): Cli
     sns: served(new SNSClient(config), 'sns', account),
     dynamodb: served(new DynamoDBClient(config), 'dynamodb', account),
     sfn: served(new SFNClient(config), 'sfn', account),
+    cloudtrail: served(new CloudTrailClient(config), 'cloudtrail', account),
   };
 }

@@ -19,6 +19,8 @@ import { productionDeploymentDefinition } from './definition.ts';
 import { deploymentBudget } from './timing.ts';
 
 const rolledBack = { status: 'FAILED', error: DeploymentRolledBack } as const;
+/** The example, without saying who asks. */
+const { requestedBy: _, ...unnamed } = example;
 
 export const productionDeployment: ProcedureSpec = {
   name: 'production-deployment',
@@ -136,6 +138,20 @@ export const productionDeployment: ProcedureSpec = {
       approval: {
         attempts: [
           { as: 'requester', decision: 'approve' },
+          { as: 'approver', decision: 'approve' },
+        ],
+      },
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'starter-approves',
+      description:
+        'A run started without naming its requester; the person who started it tries to approve it and is refused, because CloudTrail says who started it; then an approver approves.',
+      faults: 'happy',
+      input: unnamed,
+      approval: {
+        attempts: [
+          { as: 'starter', decision: 'approve' },
           { as: 'approver', decision: 'approve' },
         ],
       },

@@ -53,6 +53,7 @@ const shown = (r: ApprovalRequest, mayDecide?: boolean) => ({
   expiresAt: r.expiresAt,
   executionId: r.executionId,
   decisions: r.decisions,
+  startedBy: r.startedBy,
   refusals: r.refusals.length,
   ...(mayDecide !== undefined && { mayDecide }),
 });
@@ -61,6 +62,7 @@ export const approvalApi = defineWorker({
   name: 'approval-api',
   entry: import.meta.url,
   actions: [
+    'cloudtrail:LookupEvents',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Scan',

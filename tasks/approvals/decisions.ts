@@ -1,6 +1,7 @@
 // The approval service's operations over the approvals table and Step Functions: list what a caller
 // may decide, read one request, and decide one. The decision API (approval-api.ts) serves them on AWS; the
 // rehearsal calls the same functions with the simulated account's clients.
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { aws } from '../errors.ts';
@@ -14,11 +15,13 @@ import {
   rejectedFailure,
   standing,
 } from './rules.ts';
+import { startedBy } from './starter.ts';
 import { readRequest, scanPending, writeRequest } from './store.ts';
 
 export interface DecisionClients {
   readonly dynamodb: DynamoDBClient;
   readonly sfn: SFNClient;
+  readonly cloudtrail: CloudTrailClient;
 }
 
 /** A request as a caller sees it: never the task token. */
@@ -91,7 +94,19 @@ export async function submitDecision(
   for (let i = 0; i < WRITE_ATTEMPTS; i++) {
     const found = await readRequest(clients.dynamodb, table, approvalId);
     if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
-    const verdict = decide(found.request, attempt);
+    // Who started the run, once CloudTrail has it: kept on the request, so it is looked up once.
+    const request =
+      found.request.startedBy === null
+        ? {
+            ...found.request,
+            startedBy: await startedBy(
+              clients.cloudtrail,
+              found.request.executionId,
+              found.request.requestedAt,
+            ),
+          }
+        : found.request;
+    const verdict = decide(request, attempt);
     if (!(await writeRequest(clients.dynamodb, table, verdict.request, found.token, found.request.version)))
       continue;
     if (verdict.kind === 'refused') throw new Refused(verdict.code, verdict.message);

@@ -138,6 +138,7 @@ function opened(a: {
       reminded: false,
       paged: false,
     },
+    startedBy: null,
     version: (a.earlier?.version ?? -1) + 1,
   };
 }

@@ -89,6 +89,8 @@ export const ApprovalRequestSchema = z.object({
   decisions: z.array(DecisionSchema),
   refusals: z.array(RefusalSchema),
   reminders: RemindersSchema,
+  /** Who started the execution, as CloudTrail recorded it: null until it is known. */
+  startedBy: z.string().nullable(),
   /** Incremented by every write: a decision is written only over the version it was made on. */
   version: z.number().int(),
 });
@@ -115,7 +117,7 @@ export const summaryHashOf = (r: Pick<ApprovalRequest, 'approvalId' | 'summary' 
     .update(canonical({ approvalId: r.approvalId, summary: r.summary, rule: r.rule, expiresAt: r.expiresAt }))
     .digest('hex');
 
-const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals', 'reminders'] as const;
+const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals', 'reminders', 'startedBy'] as const;
 const STRING_FIELDS = [
   'approvalId',
   'executionId',

@@ -1,6 +1,6 @@
 // The decision rules of the approval service, as one pure function: the same rules decide on AWS (the
 // decision API) and in the rehearsal (simulated identities against the simulated table).
-import { type Identity, matchesPattern, samePerson } from './identity.ts';
+import { type Identity, identityOf, matchesPattern, samePerson } from './identity.ts';
 import { type ApprovalRequest, type Decision, MAX_REFUSALS, type Refusal } from './request.ts';
 
 /** Every way a decision is refused: the HTTP status of the decision API and the CLI's exit code. */
@@ -13,6 +13,7 @@ export const REFUSALS = {
   UnknownRequest: { http: 404, exit: 15 },
   SummaryChanged: { http: 409, exit: 16 },
   ReasonRequired: { http: 400, exit: 17 },
+  StarterUnknown: { http: 409, exit: 18 },
 } as const;
 export type RefusalCode = keyof typeof REFUSALS;
 
@@ -47,11 +48,25 @@ export const mayDecide = (request: ApprovalRequest, caller: Identity) =>
   request.rule.approvers.some((p) => matchesPattern(p, caller)) &&
   !request.rule.neverApprovers.some((p) => matchesPattern(p, caller));
 
-/** Whether the caller is who asked for the change (as the input claimed it). */
-export const isRequester = (request: ApprovalRequest, caller: Identity) => {
+/** A person's own identity: an IAM user, or an IAM Identity Center session (its name is the person). */
+const personal = (i: Identity) =>
+  i.kind === 'user' || (i.kind === 'assumed-role' && i.principal.startsWith('AWSReservedSSO_'));
+
+/**
+ * How the caller is who asked for the change, if they are: whoever the input claims, or who started
+ * the run (verified, from CloudTrail), also as the same person under another of their roles.
+ */
+export function asRequester(request: ApprovalRequest, caller: Identity): 'claimed' | 'started' | null {
   const claimed = request.summary.requestedBy;
-  return claimed !== null && (samePerson(claimed, caller.person) || samePerson(claimed, caller.arn));
-};
+  if (claimed !== null && (samePerson(claimed, caller.person) || samePerson(claimed, caller.arn)))
+    return 'claimed';
+  const starter = request.startedBy === null ? null : identityOf(request.startedBy);
+  if (starter === null) return null;
+  const same =
+    starter.arn === caller.arn ||
+    (personal(starter) && personal(caller) && samePerson(starter.person, caller.person));
+  return same ? 'started' : null;
+}
 
 type Why = { code: RefusalCode; message: string } | null;
 
@@ -64,10 +79,17 @@ export function standing(request: ApprovalRequest, caller: Identity, now: string
     return { code: 'RequestExpired', message: `approval ${id} expired at ${request.expiresAt}` };
   if (!mayDecide(request, caller))
     return { code: 'NotAnApprover', message: `${caller.arn} may not decide approval ${id}` };
-  if (isRequester(request, caller))
+  const own = asRequester(request, caller);
+  if (own)
     return {
       code: 'OwnRequest',
-      message: `${caller.person} requested this change and may not decide it (approval ${id})`,
+      message: `${caller.person} ${own === 'claimed' ? 'requested this change' : 'started this run'} and may not decide it (approval ${id})`,
+    };
+  // Until CloudTrail says who started the run, nobody can tell the requester from an approver.
+  if (request.startedBy === null)
+    return {
+      code: 'StarterUnknown',
+      message: `who started ${request.executionId} is not in CloudTrail yet (it delivers within minutes): decide again shortly (approval ${id})`,
     };
   if (request.decisions.some((d) => d.arn === caller.arn || samePerson(d.person, caller.person)))
     return { code: 'AlreadyDecided', message: `${caller.person} has already decided approval ${id}` };
@@ -136,6 +158,7 @@ export function approvedOutput(request: ApprovalRequest) {
     decidedAt: last?.at ?? '',
     summaryHash: request.summaryHash,
     requestedAt: request.requestedAt,
+    startedBy: request.startedBy,
   };
 }
 

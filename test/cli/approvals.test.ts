@@ -56,6 +56,7 @@ async function seed(run: string) {
     decisions: [],
     refusals: [],
     reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
+    startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
     version: 0,
   };
   const token = `token-${run}`;

@@ -143,7 +143,6 @@ describe('runbook rehearse (CLI subprocess)', () => {
     const started = {
       happy: runbook('rehearse', 'production-deployment', '--json'),
       crashLoop: runbook('rehearse', 'production-deployment', '--scenario', 'crash-loop', '--json'),
-      rejected: runbook('rehearse', 'production-deployment', '--approve', 'reject', '--json'),
       invalidInput: runbook('rehearse', 'production-deployment', '--input', INVALID_INPUT, '--json'),
       unknownScenario: runbook(
         'rehearse',
@@ -224,21 +223,6 @@ describe('runbook rehearse (CLI subprocess)', () => {
     expect(service?.desiredCount).toBeGreaterThan(0);
     expect(service?.runningCount).toBe(service?.desiredCount);
     // And no lock is left behind
-    expect(o.account.locks).toEqual([]);
-  });
-
-  it('changes nothing when the approval is rejected', () => {
-    // Given approvals decided as "reject"
-    // When `rehearse production-deployment --approve reject --json` runs
-    const run = runs.rejected;
-    // Then the run fails with ApprovalRejected
-    expect(run.code, said(run)).toBe(1);
-    const o = outcome(run);
-    expect(o).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
-    expect(o.account.approvals.map((a) => a.status)).toEqual(['rejected']);
-    // And nothing in the environment was changed
-    expect(o.changes).toEqual([]);
-    expect(appService(o)?.taskDefinition).toBe(BASELINE);
     expect(o.account.locks).toEqual([]);
   });
 

@@ -315,6 +315,23 @@ describe('production-deployment stops before changing the service', () => {
     },
   );
 
+  it('counts no decision before CloudTrail says who started the run (delivered 15 minutes after the start)', async () => {
+    // When an approver decides five minutes in, and again at twenty
+    const result = await run('production-deployment', input, {
+      approver: {
+        attempts: [
+          { as: 'approver', decision: 'approve', afterMinutes: 5 },
+          { as: 'approver', decision: 'approve', afterMinutes: 20 },
+        ],
+      },
+    });
+    // Then the first is refused as too early, the second counts
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.account.approvals).toEqual([
+      expect.objectContaining({ status: 'approved', refusals: [expect.stringMatching(/^StarterUnknown: /)] }),
+    ]);
+  });
+
   describe('with two approvals required (M of N)', () => {
     const twoOf = {
       ...config,

@@ -17,6 +17,7 @@ const PREFIX: Record<string, string> = {
   sns: 'sns',
   dynamodb: 'dynamodb',
   sfn: 'states',
+  cloudtrail: 'cloudtrail',
 };
 /** Actions a command needs besides its own (the Service Authorization Reference's dependent actions). */
 const DEPENDENT: Record<string, string[]> = {

@@ -1,3 +1,4 @@
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -16,6 +17,7 @@ import { awsError, testClients, throttled } from '../support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const sfnMock = mockClient(SFNClient);
+const cloudtrailMock = mockClient(CloudTrailClient);
 const clients = testClients();
 const table = 'runbook-state';
 
@@ -57,6 +59,7 @@ const request: ApprovalRequest = {
   decisions: [],
   refusals: [],
   reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
+  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 1,
 };
 const now = '2026-11-30T08:10:00.000Z';
@@ -74,6 +77,7 @@ describe('the approval service', () => {
   beforeEach(() => {
     dynamodbMock.reset();
     sfnMock.reset();
+    cloudtrailMock.reset();
     dynamodbMock.on(GetItemCommand).resolves({ Item: item(request) });
     dynamodbMock.on(PutItemCommand).resolves({});
     sfnMock.on(SendTaskSuccessCommand).resolves({});
@@ -309,5 +313,44 @@ describe('the approval service', () => {
     expect(dynamodbMock).toHaveReceivedNthCommandWith(ScanCommand, 2, {
       ExclusiveStartKey: { pk: { S: 'approval#own' } },
     });
+  });
+
+  it('looks up who started the run in CloudTrail once, keeping it on the request, and refuses that person', async () => {
+    // Given a request whose starter is not known yet, started by bob under another permission set
+    dynamodbMock.on(GetItemCommand).resolves({ Item: item({ ...request, startedBy: null }) });
+    const bobStarted = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_ff00/bob';
+    cloudtrailMock.on(LookupEventsCommand).resolves({
+      Events: [
+        {
+          CloudTrailEvent: JSON.stringify({
+            userIdentity: { arn: bobStarted },
+            responseElements: { executionArn: request.executionId },
+          }),
+        },
+      ],
+    });
+
+    // When bob approves
+    const decided = submitDecision(clients, table, request.approvalId, attempt);
+
+    // Then he is refused, and the request now says who started it
+    await expect(decided).rejects.toMatchObject({ code: 'OwnRequest' });
+    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({ startedBy: { S: JSON.stringify(bobStarted) } }),
+    });
+  });
+
+  it('refuses with StarterUnknown while CloudTrail has no record of the start, resuming nothing', async () => {
+    dynamodbMock.on(GetItemCommand).resolves({ Item: item({ ...request, startedBy: null }) });
+    cloudtrailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    await expect(submitDecision(clients, table, request.approvalId, attempt)).rejects.toMatchObject({
+      code: 'StarterUnknown',
+    });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('does not ask CloudTrail again once the starter is known', async () => {
+    await submitDecision(clients, table, request.approvalId, attempt);
+    expect(cloudtrailMock).not.toHaveReceivedAnyCommand();
   });
 });

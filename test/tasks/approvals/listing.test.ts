@@ -35,6 +35,7 @@ const request: ApprovalRequest = {
   decisions: [],
   refusals: [],
   reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
+  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 0,
 };
 

@@ -49,6 +49,7 @@ const request: ApprovalRequest = {
     reminded: false,
     paged: false,
   },
+  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 2,
 };
 const stored = (r: ApprovalRequest) => ({ ...toItem(r), taskToken: { S: 'token-1' } });

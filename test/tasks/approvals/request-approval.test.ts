@@ -75,6 +75,7 @@ const recorded: ApprovalRequest = {
     reminded: false,
     paged: false,
   },
+  startedBy: null,
   version: 0,
 };
 const bob = {
@@ -234,6 +235,7 @@ describe('request-approval', () => {
         reminded: false,
         paged: false,
       },
+      startedBy: null,
       version: 3,
     };
     expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {

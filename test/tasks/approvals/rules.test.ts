@@ -50,6 +50,7 @@ const request: ApprovalRequest = {
   decisions: [],
   refusals: [],
   reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
+  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 4,
 };
 const now = '2026-11-30T08:10:00.000Z';
@@ -94,6 +95,7 @@ describe('approval rules', () => {
       decidedAt: now,
       summaryHash: request.summaryHash,
       requestedAt: request.requestedAt,
+      startedBy: request.startedBy,
     });
   });
 
@@ -246,5 +248,42 @@ describe('approval rules', () => {
       { ...hashed, approvalId: 'other' },
     ])
       expect(summaryHashOf(changed)).not.toBe(request.summaryHash);
+  });
+
+  describe('who started the run (CloudTrail)', () => {
+    const startedBy = (arn: string | null) => ({
+      ...request,
+      summary: { ...request.summary, requestedBy: null },
+      startedBy: arn,
+    });
+
+    it('refuses the person who started the run, under any of their IAM Identity Center roles', () => {
+      const byBob = startedBy('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_ff00/bob');
+      expect(decide(byBob, approve(bob))).toMatchObject({
+        code: 'OwnRequest',
+        message: expect.stringContaining('bob started this run'),
+      });
+      expect(decide(byBob, approve(carol))).toMatchObject({ kind: 'recorded' });
+    });
+
+    it('refuses the very session that started it, and only it, where the role is not a person’s', () => {
+      const ciSession = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/bob';
+      expect(decide(startedBy(ciSession), approve(bob))).toMatchObject({ code: 'OwnRequest' });
+      // A CI role's session name is whatever the caller chose: it names nobody.
+      const pipeline = startedBy('arn:aws:sts::123456789012:assumed-role/github-actions-deploy/bob');
+      expect(decide(pipeline, approve(bob))).toMatchObject({ kind: 'recorded' });
+    });
+
+    it('refuses every decision while CloudTrail has not said who started the run', () => {
+      expect(decide(startedBy(null), approve(bob))).toMatchObject({
+        kind: 'refused',
+        code: 'StarterUnknown',
+        message: expect.stringContaining('is not in CloudTrail yet'),
+      });
+      // The requester the input names is refused as such even before.
+      expect(decide({ ...request, startedBy: null }, approve(sso('alice')))).toMatchObject({
+        code: 'OwnRequest',
+      });
+    });
   });
 });
