@@ -41,6 +41,8 @@ export class RunbookStack extends Stack {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Encrypted with the account's AWS managed key, so each use of the key is in CloudTrail.
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: 'ttl',
       removalPolicy: RemovalPolicy.RETAIN,
     });

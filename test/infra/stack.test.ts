@@ -290,7 +290,7 @@ describe('notifications topic and run-state table', () => {
     expect(denyWithoutTls).toHaveLength(1);
   });
 
-  it('the table has point-in-time recovery and expires items by the ttl attribute', () => {
+  it('the table has point-in-time recovery, is encrypted with a KMS key and expires items by the ttl attribute', () => {
     // Given the one DynamoDB table (a TableV2, i.e. AWS::DynamoDB::GlobalTable, or a plain Table)
     const tables = { ...resources('AWS::DynamoDB::GlobalTable'), ...resources('AWS::DynamoDB::Table') };
     expect(Object.keys(tables)).toHaveLength(1);
@@ -307,6 +307,7 @@ describe('notifications topic and run-state table', () => {
     expect(pitr.length).toBeGreaterThan(0);
     for (const spec of pitr) expect(spec).toMatchObject({ PointInTimeRecoveryEnabled: true });
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(p.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
   });
 });
 
