@@ -137,9 +137,14 @@ async function call(
   const message = printable(String(answer.message ?? answer.Message ?? text));
   if (Object.hasOwn(REFUSALS, code))
     throw new ApiError(`refused (${code}): ${message}`, REFUSALS[code as RefusalCode].exit);
-  // API Gateway itself refused the signature or the caller's permission to invoke the API.
-  if (response.status === 403)
-    throw new ApiError(`AWS refused the call: ${message}`, REFUSALS.NotAnApprover.exit);
+  // API Gateway itself refused: the caller may not invoke the API (not an approver), or the call's
+  // credentials, signature or URL are wrong (a problem of this machine, exit 1).
+  if (response.status === 403) {
+    const type = (response.headers.get('x-amzn-errortype') ?? '').split(':')[0] ?? '';
+    if (type === 'AccessDeniedException')
+      throw new ApiError(`AWS refused the call: ${message}`, REFUSALS.NotAnApprover.exit);
+    throw new ApiError(`AWS refused the call (${printable(type || 'no error type')}): ${message}`, 1);
+  }
   if (response.status === 400) throw new UsageError(message);
   throw new ApiError(`the approvals API answered ${response.status}: ${message}`, 1);
 }
@@ -195,6 +200,8 @@ export async function decideApproval(
     throw new UsageError('--reason: a rejection needs a reason');
   const request = (await call(options, config, 'GET', `approvals/${id}`)) as Shown;
   out(shownRequest(request));
+  if (options.hash !== undefined && !/^[0-9a-fA-F]{12,64}$/.test(options.hash))
+    throw new UsageError('--hash: the summary hash the notice showed, at least its first 12 hex digits');
   if (options.hash !== undefined && !request.summaryHash.startsWith(options.hash.toLowerCase()))
     throw new ApiError(
       `refused (SummaryChanged): approval ${id} is not what you saw (summary ${printable(options.hash)}, now ${request.summaryHash.slice(0, 12)}): read it again`,

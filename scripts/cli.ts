@@ -54,8 +54,6 @@ program
   .option('--json', 'print one JSON object: { procedures: [...] }', false)
   .action((options: { json: boolean }) => {
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    // Loaded only by the commands that call AWS: the rehearsal starts without the signer and its SDKs.
-    const approvals = () => import('./approvals.ts');
     if (options.json) out(JSON.stringify(procedureCatalogue(), null, 2));
     else printCatalogue(out, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
   });

@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { requestApproval } from '../../tasks/approvals/request-approval.ts';
+import { verifyApproval } from '../../tasks/approvals/verify-approval.ts';
 import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
 import { checkSnapshot } from '../../tasks/check-snapshot.ts';
 import { createSnapshot as createSnapshotWorker } from '../../tasks/create-snapshot.ts';
@@ -31,6 +32,9 @@ import { rollback } from '../rollback/procedure.ts';
 import { rollbackTimeoutSeconds } from '../rollback/timing.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
 import { rollOut, switchMaintenancePage } from '../service-steps.ts';
+
+/** The approval gate's state name: its request's id derives from it. */
+const GATE = 'Wait For Approval';
 
 export function productionDeploymentDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure } = deps;
@@ -206,8 +210,8 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     resultPath: '$.failure',
   });
   approvalExpired.next(releaseAndFail);
-  const approval = new tasks.LambdaInvoke(scope, 'Wait For Approval', {
-    stateName: 'Wait For Approval',
+  const approval = new tasks.LambdaInvoke(scope, GATE, {
+    stateName: GATE,
     comment:
       'Records the request under an opaque id (the task token stays server-side), announces it, and waits for a decision.',
     lambdaFunction: deps.worker(requestApproval),
@@ -429,6 +433,20 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
   });
   confirm.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
   confirm.next(snapshotGate);
+  // Only what the approval service's rules decided counts: a forged SendTaskSuccess does not.
+  const verify = invokeWorker(scope, 'Verify Approval', deps, verifyApproval, {
+    comment: 'The approval the run resumed with is the one the approval service recorded for this gate.',
+    payload: {
+      table: deps.table,
+      'executionId.$': '$$.Execution.Id',
+      gate: GATE,
+      'approval.$': '$.approval',
+    },
+    resultPath: '$.approvalVerified',
+    retry: 'read',
+  });
+  verify.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
+  verify.next(confirm);
   const approved = new sfn.Choice(scope, 'Approved?', { stateName: 'Approved?' })
     .when(
       sfn.Condition.and(
@@ -440,7 +458,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
         sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\t*')),
         sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\n*')),
       ),
-      confirm,
+      verify,
     )
     .otherwise(notApproved);
   const decided = new sfn.Choice(scope, 'Decision Complete?', { stateName: 'Decision Complete?' })

@@ -158,6 +158,21 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
+      name: 'forged-approval',
+      description:
+        'Someone resumes the gate with SendTaskSuccess and a well-formed "approved", bypassing the approval service; the run checks the request it recorded and changes nothing.',
+      faults: 'happy',
+      approval: {
+        sendTaskSuccess: {
+          decision: 'approved',
+          approver: 'mallory',
+          approvalId: '0'.repeat(20),
+          summaryHash: '0'.repeat(64),
+        },
+      },
+      expect: { status: 'FAILED', error: ApprovalRejected },
+    },
+    {
       name: 'non-approver',
       description:
         'Someone no approver pattern names tries to approve, is refused, and nobody else decides: the request expires.',

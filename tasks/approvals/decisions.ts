@@ -95,8 +95,9 @@ export async function submitDecision(
     const found = await readRequest(clients.dynamodb, table, approvalId);
     if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
     // Who started the run, once CloudTrail has it: kept on the request, so it is looked up once.
+    // Asked only for an attempt that nothing else refuses: anyone's call must not spend the lookups.
     const request =
-      found.request.startedBy === null
+      found.request.startedBy === null && standing(found.request, attempt.caller, attempt.now) === null
         ? {
             ...found.request,
             startedBy: await startedBy(
@@ -133,7 +134,11 @@ async function resume(clients: DecisionClients, table: string, request: Approval
   } catch (error) {
     if (!gone(error)) throw error;
     const again = await readRequest(clients.dynamodb, table, request.approvalId);
-    if (!again || again.token === token) return false;
+    // A newer token only of the same closed request: one the gate opened again is decided anew.
+    const same =
+      again?.request.status === request.status &&
+      JSON.stringify(again.request.decisions) === JSON.stringify(request.decisions);
+    if (!again || again.token === token || !same) return false;
     try {
       await aws('Step Functions SendTask (approval)', () => send(again.token));
       return true;

@@ -138,7 +138,8 @@ function opened(a: {
       reminded: false,
       paged: false,
     },
-    startedBy: null,
+    // Who started the run does not change when its gate asks again.
+    startedBy: a.earlier?.startedBy ?? null,
     version: (a.earlier?.version ?? -1) + 1,
   };
 }

@@ -85,21 +85,33 @@ export function standing(request: ApprovalRequest, caller: Identity, now: string
       code: 'OwnRequest',
       message: `${caller.person} ${own === 'claimed' ? 'requested this change' : 'started this run'} and may not decide it (approval ${id})`,
     };
-  // Until CloudTrail says who started the run, nobody can tell the requester from an approver.
-  if (request.startedBy === null)
-    return {
-      code: 'StarterUnknown',
-      message: `who started ${request.executionId} is not in CloudTrail yet (it delivers within minutes): decide again shortly (approval ${id})`,
-    };
-  if (request.decisions.some((d) => d.arn === caller.arn || samePerson(d.person, caller.person)))
+  if (request.decisions.some((d) => voter(d) === voter(caller)))
     return { code: 'AlreadyDecided', message: `${caller.person} has already decided approval ${id}` };
   return null;
+}
+
+/**
+ * Who casts a vote: a person (an IAM user, or an IAM Identity Center session, whose name AWS sets),
+ * else the role itself, whatever session name its caller chose: one role, one vote.
+ */
+function voter(who: { arn: string }): string {
+  const identity = identityOf(who.arn);
+  if (!identity) return who.arn;
+  return personal(identity)
+    ? `person:${identity.person.toLowerCase()}`
+    : `role:${identity.account}:${identity.principal}`;
 }
 
 /** Why an attempt is refused, in the order a person would want to hear it; null if it is not. */
 function refusal(request: ApprovalRequest, a: Attempt): Why {
   const why = standing(request, a.caller, a.now);
   if (why) return why;
+  // Until CloudTrail says who started the run, nobody can tell the requester from an approver.
+  if (request.startedBy === null)
+    return {
+      code: 'StarterUnknown',
+      message: `who started ${request.executionId} is not in CloudTrail yet (it delivers within minutes): decide again shortly (approval ${request.approvalId})`,
+    };
   if (a.summaryHash !== request.summaryHash)
     return {
       code: 'SummaryChanged',
@@ -115,13 +127,11 @@ export function decide(request: ApprovalRequest, a: Attempt): Verdict {
   const refused = refusal(request, a);
   if (refused) {
     const entry: Refusal = { arn: a.caller.arn, at: a.now, ...refused };
-    const expired = refused.code === 'RequestExpired';
     return {
       kind: 'refused',
       ...refused,
       request: {
         ...request,
-        status: expired ? 'expired' : request.status,
         refusals: [...request.refusals, entry].slice(-MAX_REFUSALS),
         version: request.version + 1,
       },

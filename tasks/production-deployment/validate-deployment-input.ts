@@ -84,7 +84,14 @@ export function resolveDeployment(
     approvalRule: policy.approvalRequired ? approvalRuleFor(catalogue, env, 'production-deployment') : null,
     approvalReminders: policy.approvalReminders,
     bakeSeconds: policy.bakeMinutes * 60,
-    change: req.image !== undefined ? `image ${req.image}` : `task definition ${req.taskDefinition}`,
+    // Everything the run changes, as the approver reads it (and the summary hash covers it).
+    change: [
+      req.image !== undefined ? `image ${req.image}` : `task definition ${req.taskDefinition}`,
+      req.desiredCount !== undefined && `desired count ${req.desiredCount}`,
+      maintenance && 'maintenance page on during the rollout',
+    ]
+      .filter(Boolean)
+      .join('; '),
     imagePolicy,
     taskRoleArns: svc.taskRoleArns,
     changeRequest: req.changeRequest ?? null,

@@ -105,10 +105,15 @@ export async function startStandIn(config: Config, callers: Record<string, Calle
       res.end(JSON.stringify(value));
     };
     const caller = await callerOf(req, body, callers, config.region);
-    if (!caller)
+    if (!caller) {
+      res.setHeader(
+        'x-amzn-ErrorType',
+        'InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+      );
       return send(403, {
         Message: 'The request signature we calculated does not match the signature you provided.',
       });
+    }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const route = ROUTES.find(([re]) => re.test(path));
     if (!route) return send(403, { message: 'Missing Authentication Token' });

@@ -177,9 +177,9 @@ describe('runbook approve / reject / approvals', () => {
     });
     // a bad signature never reaches the function
     expect(badSignature.error).toMatchObject({
-      exitCode: 10,
+      exitCode: 1,
       message: expect.stringContaining(
-        'AWS refused the call: The request signature we calculated does not match',
+        'AWS refused the call (InvalidSignatureException): The request signature we calculated does not match',
       ),
     });
     expect(unknown.error).toMatchObject({

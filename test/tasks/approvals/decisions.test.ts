@@ -72,6 +72,12 @@ const attempt = {
   now,
 };
 const key = { pk: { S: `approval#${request.approvalId}` } };
+const approvedByBob: ApprovalRequest = {
+  ...request,
+  status: 'approved',
+  version: 2,
+  decisions: [{ decision: 'approve', arn: bob.arn, person: 'bob', at: now, comment: null }],
+};
 
 describe('the approval service', () => {
   beforeEach(() => {
@@ -221,7 +227,7 @@ describe('the approval service', () => {
     dynamodbMock
       .on(GetItemCommand)
       .resolvesOnce({ Item: item(request, 'token-1') })
-      .resolves({ Item: item({ ...request, version: 3 }, 'token-2') });
+      .resolves({ Item: item(approvedByBob, 'token-2') });
     sfnMock
       .on(SendTaskSuccessCommand, { taskToken: 'token-1' })
       .rejects(awsError('InvalidToken', 'Invalid Token'));
@@ -232,6 +238,24 @@ describe('the approval service', () => {
     // Then
     expect(outcome.delivered).toBe(true);
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2' });
+  });
+
+  it('never sends a decision to the token of a request the gate opened again (decided anew)', async () => {
+    // Given the gate, retried, opened the request again with a new token and no decisions
+    dynamodbMock
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: item(request, 'token-1') })
+      .resolves({ Item: item({ ...request, version: 3 }, 'token-2') });
+    sfnMock
+      .on(SendTaskSuccessCommand, { taskToken: 'token-1' })
+      .rejects(awsError('InvalidToken', 'Invalid Token'));
+
+    // When
+    const outcome = await submitDecision(clients, table, request.approvalId, attempt);
+
+    // Then
+    expect(outcome.delivered).toBe(false);
+    expect(sfnMock).not.toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2' });
   });
 
   it('reports the decision undelivered when the run no longer waits (its token is gone and not replaced)', async () => {

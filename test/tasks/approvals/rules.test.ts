@@ -164,7 +164,7 @@ describe('approval rules', () => {
       expect(verdict).toMatchObject({ kind: 'refused', code, message: expect.stringContaining(message) });
       expect(verdict.request).toEqual({
         ...request,
-        status: code === 'RequestExpired' ? 'expired' : 'pending',
+        status: 'pending',
         version: 5,
         refusals: [
           { arn: caller.arn, at: 'now' in over ? over.now : now, code, message: expect.any(String) },
@@ -248,6 +248,30 @@ describe('approval rules', () => {
       { ...hashed, approvalId: 'other' },
     ])
       expect(summaryHashOf(changed)).not.toBe(request.summaryHash);
+  });
+
+  it('gives a role that is not a person one vote, whatever session names its callers choose', () => {
+    // Given a pattern that admits any session of a shared role, and two approvals required
+    const shared = {
+      ...request,
+      rule: {
+        ...request.rule,
+        approvers: ['arn:aws:sts::123456789012:assumed-role/ProdApprover/*'],
+        required: 2,
+      },
+    };
+    const as = (session: string) => who(`arn:aws:sts::123456789012:assumed-role/ProdApprover/${session}`);
+    const first = decide(shared, approve(as('bob')));
+    expect(first).toMatchObject({ kind: 'recorded', remaining: 1 });
+    // When the same role approves again under another session name / Then it is the same voter
+    expect(decide(first.request, approve(as('bob-2')))).toMatchObject({
+      kind: 'refused',
+      code: 'AlreadyDecided',
+    });
+  });
+
+  it('lets a person who is not the starter read and list a request before CloudTrail has the starter', () => {
+    expect(standing({ ...request, startedBy: null }, bob, now)).toBeNull();
   });
 
   describe('who started the run (CloudTrail)', () => {

@@ -197,7 +197,7 @@ describe('validate-deployment-input', () => {
         neverApprovers: [],
       },
       bakeSeconds: 1800,
-      change: `image ${digest}`,
+      change: `image ${digest}; desired count 4`,
       imagePolicy: {
         digestPinned: true,
         allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
