@@ -223,6 +223,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       token: sfn.JsonPath.taskToken,
       'executionId.$': '$$.Execution.Id',
       'gate.$': '$$.State.Name',
+      'runStartedAt.$': '$$.Execution.StartTime',
       'now.$': '$$.State.EnteredTime',
       'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
       'rule.$': '$.request.approvalRule',

@@ -53,13 +53,17 @@ export function isApproverPattern(pattern: string): boolean {
   return USER.test(probe) || SESSION.test(probe);
 }
 
-/** Whether an ARN pattern names this caller: `*` matches within one segment, never across a `/` or `:`. */
-export function matchesPattern(pattern: string, identity: Identity): boolean {
+/**
+ * Whether an ARN pattern names this caller: `*` matches within one segment, never across a `/` or
+ * `:`. Case-sensitive as IAM compares ARNs, unless `anyCase` (for patterns that refuse: IAM names
+ * are unique whatever their case, so a refusal must not miss `GitHub-Deploy` for `github-deploy`).
+ */
+export function matchesPattern(pattern: string, identity: Identity, anyCase = false): boolean {
   const source = pattern
     .split('*')
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('[^/:]*');
-  return new RegExp(`^${source}$`).test(identity.arn);
+  return new RegExp(`^${source}$`, anyCase ? 'i' : '').test(identity.arn);
 }
 
 /** The same person, however their name is cased (session names are case-insensitive in IAM). */

@@ -32,6 +32,8 @@ export const requestApproval = defineWorker({
     executionId: z.string().min(1),
     /** The gate's state name: one request per gate of an execution. */
     gate: z.string().min(1),
+    /** When the execution started. */
+    runStartedAt: z.string().min(1),
     now: z.string().min(1),
     timeoutSeconds: z.number().int().min(1),
     summary: ApprovalSummarySchema,
@@ -39,7 +41,19 @@ export const requestApproval = defineWorker({
     reminders: ReminderPolicySchema.default({ remindAt: null, pageAt: null }),
   }),
   run: async (
-    { table, topicArn, token, executionId, gate, now, timeoutSeconds, summary, rule, reminders },
+    {
+      table,
+      topicArn,
+      token,
+      executionId,
+      gate,
+      runStartedAt,
+      now,
+      timeoutSeconds,
+      summary,
+      rule,
+      reminders,
+    },
     { dynamodb, sns },
   ) => {
     const approvalId = approvalIdOf(executionId, gate);
@@ -59,7 +73,18 @@ export const requestApproval = defineWorker({
     const request: ApprovalRequest =
       earlier?.status === 'pending'
         ? { ...earlier, version: earlier.version + 1 }
-        : opened({ approvalId, executionId, gate, now, timeoutSeconds, summary, rule, reminders, earlier });
+        : opened({
+            approvalId,
+            executionId,
+            gate,
+            runStartedAt,
+            now,
+            timeoutSeconds,
+            summary,
+            rule,
+            reminders,
+            earlier,
+          });
     await aws('DynamoDB PutItem (approval)', () =>
       dynamodb
         .send(
@@ -112,6 +137,7 @@ function opened(a: {
   approvalId: string;
   executionId: string;
   gate: string;
+  runStartedAt: string;
   now: string;
   timeoutSeconds: number;
   summary: ApprovalRequest['summary'];
@@ -127,6 +153,7 @@ function opened(a: {
     ...hashed,
     executionId: a.executionId,
     gate: a.gate,
+    runStartedAt: a.runStartedAt,
     status: 'pending',
     summaryHash: summaryHashOf(hashed),
     requestedAt: a.now,

@@ -89,6 +89,8 @@ export const ApprovalRequestSchema = z.object({
   decisions: z.array(DecisionSchema),
   refusals: z.array(RefusalSchema),
   reminders: RemindersSchema,
+  /** When the execution started ($$.Execution.StartTime): where CloudTrail has its start. */
+  runStartedAt: z.string(),
   /** Who started the execution, as CloudTrail recorded it: null until it is known. */
   startedBy: z.string().nullable(),
   /** Incremented by every write: a decision is written only over the version it was made on. */
@@ -120,6 +122,7 @@ export const summaryHashOf = (r: Pick<ApprovalRequest, 'approvalId' | 'summary' 
 const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals', 'reminders', 'startedBy'] as const;
 const STRING_FIELDS = [
   'approvalId',
+  'runStartedAt',
   'executionId',
   'gate',
   'status',

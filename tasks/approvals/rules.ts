@@ -46,7 +46,7 @@ export type Verdict =
 /** Whether an approver pattern of the request names the caller and no never-approver pattern does. */
 export const mayDecide = (request: ApprovalRequest, caller: Identity) =>
   request.rule.approvers.some((p) => matchesPattern(p, caller)) &&
-  !request.rule.neverApprovers.some((p) => matchesPattern(p, caller));
+  !request.rule.neverApprovers.some((p) => matchesPattern(p, caller, true));
 
 /** A person's own identity: an IAM user, or an IAM Identity Center session (its name is the person). */
 const personal = (i: Identity) =>

@@ -11,11 +11,11 @@ const MAX_PAGES = 5;
 export async function startedBy(
   cloudtrail: CloudTrailClient,
   executionId: string,
-  requestedAt: string,
+  runStartedAt: string,
 ): Promise<string | null> {
-  // The gate asks within minutes of the start; the hour before the request covers a slow preflight.
-  const end = new Date(Date.parse(requestedAt) + 60_000);
-  const start = new Date(Date.parse(requestedAt) - 3600_000);
+  // The minute around the execution's own start: few other starts to page through, even in a busy account.
+  const start = new Date(Date.parse(runStartedAt) - 60_000);
+  const end = new Date(Date.parse(runStartedAt) + 60_000);
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const found = await cloudtrail

@@ -50,6 +50,7 @@ async function seed(run: string) {
     ...hashed,
     executionId,
     gate: 'Wait For Approval',
+    runStartedAt: '2026-11-30T07:58:00.000Z',
     status: 'pending' as const,
     summaryHash: summaryHashOf(hashed),
     requestedAt: new Date().toISOString(),

@@ -36,6 +36,7 @@ const request: ApprovalRequest = {
   ...hashed,
   executionId: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
   gate: 'Wait For Approval',
+  runStartedAt: '2026-11-30T07:58:00.000Z',
   status: 'pending',
   summaryHash: summaryHashOf(hashed),
   requestedAt: '2026-11-30T08:00:00.000Z',

@@ -64,7 +64,11 @@ describe('approval identities', () => {
     expect(
       matchesPattern('arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_ProdApprover_*/*', alice),
     ).toBe(false);
-    // Case matters: IAM matches ARNs as written.
+    // A refusing pattern matches in any case (IAM names are unique whatever their case).
+    expect(
+      matchesPattern('arn:aws:sts::123456789012:assumed-role/awsreservedsso_prodapprover_*/*', alice, true),
+    ).toBe(true);
+    // Case matters otherwise: IAM matches ARNs as written.
     expect(
       matchesPattern('arn:aws:sts::123456789012:assumed-role/awsreservedsso_prodapprover_*/*', alice),
     ).toBe(false);

@@ -18,7 +18,7 @@ describe('startedBy', () => {
     cloudtrailMock.reset();
   });
 
-  it('finds the StartExecution of the run in the hour before its request, across pages', async () => {
+  it('finds the StartExecution of the run in the minute around its start, across pages', async () => {
     // Given
     cloudtrailMock
       .on(LookupEventsCommand)
@@ -29,7 +29,7 @@ describe('startedBy', () => {
     await expect(startedBy(cloudtrail, execution, '2026-11-30T08:00:00.000Z')).resolves.toBe(DANA);
     expect(cloudtrailMock).toHaveReceivedNthCommandWith(LookupEventsCommand, 1, {
       LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'StartExecution' }],
-      StartTime: new Date('2026-11-30T07:00:00.000Z'),
+      StartTime: new Date('2026-11-30T07:59:00.000Z'),
       EndTime: new Date('2026-11-30T08:01:00.000Z'),
       MaxResults: 50,
     });

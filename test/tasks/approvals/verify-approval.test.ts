@@ -48,6 +48,7 @@ const approved: ApprovalRequest = {
   ...hashed,
   executionId,
   gate,
+  runStartedAt: '2026-11-30T07:58:00.000Z',
   status: 'approved',
   summaryHash: summaryHashOf(hashed),
   requestedAt: '2026-11-30T08:00:00.000Z',
