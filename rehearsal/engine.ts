@@ -107,6 +107,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const name = `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
     const executionArn = `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
+    account.service('sfn').execution(executionArn, 'RUNNING');
     account
       .service('cloudtrail')
       .record('StartExecution', startedBy, { executionArn, startDate: account.clock.iso() });
@@ -227,6 +228,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       }
     }
     await consume.catch(() => {});
+    account.service('sfn').execution(executionArn, status);
     emit({
       at: account.clock.elapsedSeconds(),
       depth,

@@ -1,15 +1,37 @@
 // Step Functions: answering the task tokens of approval gates (SendTaskSuccess / SendTaskFailure),
-// for the approval service's function only. A token of a service-integration Task
+// for the approval service's function only; and reading whether a run still runs (DescribeExecution),
+// on the executions of the registry's machines only. A token of a service-integration Task
 // (lambda:invoke.waitForTaskToken) belongs to no resource IAM can name: the Service Authorization
 // Reference scopes these actions to activities only, so they are allowed on '*'. What the function
 // may answer is bounded by the tokens it can read: those the gates wrote into the run-state table.
-import { acknowledge, allow, type Grant, unknownAction } from './grant.ts';
+import { Stack } from 'aws-cdk-lib';
+import { stateMachineName } from '../../statemachines/procedure.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
+import { acknowledge, allow, arn, type Grant, unknownAction } from './grant.ts';
 
 const TASK_RESPONSES = new Set(['states:SendTaskSuccess', 'states:SendTaskFailure']);
 
 export const grantStates: Grant = (fn, actions) => {
-  for (const action of actions) if (!TASK_RESPONSES.has(action)) unknownAction(fn, action);
-  allow(fn, actions, ['*']);
+  for (const action of actions)
+    if (!TASK_RESPONSES.has(action) && action !== 'states:DescribeExecution') unknownAction(fn, action);
+  if (actions.includes('states:DescribeExecution')) {
+    const { region, account } = Stack.of(fn);
+    const executions = PROCEDURES.map((p) => `execution:${stateMachineName(p)}:*`);
+    allow(
+      fn,
+      ['states:DescribeExecution'],
+      executions.map((e) => arn(fn, 'states', e)),
+    );
+    for (const e of executions)
+      acknowledge(
+        fn,
+        `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:${e}]`,
+        "Any execution of the runbook's machines, by its generated name: the reminders ask whether a request's run still waits.",
+      );
+  }
+  const responses = actions.filter((a) => TASK_RESPONSES.has(a));
+  if (responses.length === 0) return;
+  allow(fn, responses, ['*']);
   acknowledge(
     fn,
     'IAM5[Resource::*]',

@@ -1,4 +1,5 @@
-// Simulated Step Functions callbacks: the task tokens of the Tasks that wait for one
+// Simulated Step Functions: how the rehearsal's executions stand (DescribeExecution), and callbacks:
+// the task tokens of the Tasks that wait for one
 // (.waitForTaskToken), and what SendTaskSuccess / SendTaskFailure sent with them. As on AWS, a token
 // is answered once, and only while its Task waits: afterwards (or for a token never issued) the call
 // fails with TaskTimedOut / InvalidToken, and nothing is delivered.
@@ -14,7 +15,16 @@ export class SimulatedSfn implements SimulatedService {
   /** Tokens by state: waiting (undefined answer), answered, or retired (the Task no longer waits). */
   private readonly tokens = new Map<string, Callback | 'waiting' | 'retired'>();
 
+  /** The rehearsal's executions, by ARN, and how they stand. */
+  private readonly executions = new Map<string, string>();
+
   readonly commands = {
+    DescribeExecution: (input: { executionArn?: string }) => {
+      const status = this.executions.get(input.executionArn ?? '');
+      if (!status)
+        throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
+      return { executionArn: input.executionArn, status };
+    },
     SendTaskSuccess: (input: { taskToken?: string; output?: string }) => {
       this.answer(input.taskToken, { kind: 'success', output: JSON.parse(input.output ?? 'null') });
       return {};
@@ -24,6 +34,11 @@ export class SimulatedSfn implements SimulatedService {
       return {};
     },
   };
+
+  /** An execution starts (RUNNING) or ends (SUCCEEDED, FAILED, TIMED_OUT, ABORTED). */
+  execution(executionArn: string, status: string): void {
+    this.executions.set(executionArn, status);
+  }
 
   /** A Task starts waiting for this token. */
   issue(token: string): void {

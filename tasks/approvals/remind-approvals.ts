@@ -1,8 +1,11 @@
 // Reminders of pending approval requests, run every few minutes by a schedule (and by the rehearsal on
 // its clock): past a request's remindAt it is announced again, past its pageAt the on-call is paged,
 // each once. The notice comes first and the mark after: a lost write means a second notice, never a
-// missing one.
+// missing one. A request whose run no longer runs (stopped, timed out) is closed instead: nobody is
+// paged about a run that stopped waiting.
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { aws } from '../errors.ts';
 import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import { scanPending, writeRequest } from './store.ts';
@@ -10,18 +13,39 @@ import { scanPending, writeRequest } from './store.ts';
 export const remindApprovals = defineWorker({
   name: 'remind-approvals',
   entry: import.meta.url,
-  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'sns:Publish'],
+  actions: [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Scan',
+    'sns:Publish',
+    'states:DescribeExecution',
+  ],
   input: z.object({ table: z.string().min(1), topicArn: z.string().min(1), now: z.string().min(1) }),
-  run: async ({ table, topicArn, now }, { dynamodb, sns }) => {
+  run: async ({ table, topicArn, now }, { dynamodb, sns, sfn }) => {
     const at = Date.parse(now);
     const due = (when: string | null, done: boolean) => when !== null && !done && at >= Date.parse(when);
     let reminded = 0;
     let paged = 0;
+    let closed = 0;
     for (const { request, token } of await scanPending(dynamodb, table)) {
       const { reminders, summary } = request;
       if (at >= Date.parse(request.expiresAt)) continue;
       const page = due(reminders.pageAt, reminders.paged);
       if (!page && !due(reminders.remindAt, reminders.reminded)) continue;
+      const run = await aws('Step Functions DescribeExecution', () =>
+        sfn.send(new DescribeExecutionCommand({ executionArn: request.executionId })),
+      );
+      if (run.status !== 'RUNNING') {
+        await writeRequest(
+          dynamodb,
+          table,
+          { ...request, status: 'expired', version: request.version + 1 },
+          token,
+          request.version,
+        );
+        closed++;
+        continue;
+      }
       const minutes = Math.max(1, Math.round((Date.parse(request.expiresAt) - at) / 60_000));
       const approvals = request.decisions.filter((d) => d.decision === 'approve').length;
       await publish(sns, {
@@ -47,9 +71,9 @@ export const remindApprovals = defineWorker({
       if (page) paged++;
       else reminded++;
     }
-    return { reminded, paged };
+    return { reminded, paged, closed };
   },
-  summarize: (r) => `${r.reminded} reminded, ${r.paged} paged`,
+  summarize: (r) => `${r.reminded} reminded, ${r.paged} paged, ${r.closed} closed (their runs ended)`,
 });
 
 export const handler = lambdaHandler(remindApprovals);

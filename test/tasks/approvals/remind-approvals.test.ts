@@ -4,6 +4,7 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { testClients } from '../support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const snsMock = mockClient(SNSClient);
+const sfnMock = mockClient(SFNClient);
 const clients = testClients();
 const table = 'runbook-state';
 const topicArn = 'arn:aws:sns:us-east-1:123456789012:runbook';
@@ -63,6 +65,8 @@ describe('remind-approvals', () => {
     dynamodbMock.on(ScanCommand).resolves({ Items: [stored(request)] });
     dynamodbMock.on(PutItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({});
+    sfnMock.reset();
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   });
 
   it('announces a request again once past its remindAt, and marks it over the version it read', async () => {
@@ -70,7 +74,10 @@ describe('remind-approvals', () => {
     const result = await at('2026-11-30T08:31:00.000Z');
 
     // Then
-    expect(result).toEqual({ reminded: 1, paged: 0 });
+    expect(result).toEqual({ reminded: 1, paged: 0, closed: 0 });
+    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, {
+      executionArn: request.executionId,
+    });
     expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
       TopicArn: topicArn,
       Subject: 'Approval still pending: app in prod (expires in 29 min)',
@@ -91,7 +98,7 @@ describe('remind-approvals', () => {
 
   it('pages the on-call once past its pageAt, even if the reminder never went out', async () => {
     const result = await at('2026-11-30T08:55:00.000Z');
-    expect(result).toEqual({ reminded: 0, paged: 1 });
+    expect(result).toEqual({ reminded: 0, paged: 1, closed: 0 });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       MessageAttributes: expect.objectContaining({ severity: { DataType: 'String', StringValue: 'page' } }),
     });
@@ -122,7 +129,7 @@ describe('remind-approvals', () => {
     ],
   ])('does nothing for a request %s', async (_what, r, now) => {
     dynamodbMock.on(ScanCommand).resolves({ Items: [stored(r)] });
-    expect(await at(now)).toEqual({ reminded: 0, paged: 0 });
+    expect(await at(now)).toEqual({ reminded: 0, paged: 0, closed: 0 });
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
   });
@@ -131,7 +138,19 @@ describe('remind-approvals', () => {
     dynamodbMock
       .on(PutItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    expect(await at('2026-11-30T08:31:00.000Z')).toEqual({ reminded: 1, paged: 0 });
+    expect(await at('2026-11-30T08:31:00.000Z')).toEqual({ reminded: 1, paged: 0, closed: 0 });
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
+
+  it.each(['ABORTED', 'TIMED_OUT', 'FAILED'])(
+    'closes instead of reminding when the run is %s: nobody is paged about it',
+    async (status) => {
+      sfnMock.on(DescribeExecutionCommand).resolves({ status: status as never });
+      expect(await at('2026-11-30T08:55:00.000Z')).toEqual({ reminded: 0, paged: 0, closed: 1 });
+      expect(snsMock).not.toHaveReceivedAnyCommand();
+      expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
+        Item: expect.objectContaining({ status: { S: 'expired' } }),
+      });
+    },
+  );
 });
