@@ -234,6 +234,20 @@ describe('approval rules', () => {
     for (const exit of exits) expect(exit).toBeGreaterThan(3);
   });
 
+  it('hashes the same content the same way whatever the order of its keys, at every level', () => {
+    // Given the same summary and rule, every object's keys in reverse order
+    const reverse = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).reverse()) as T;
+    const shuffled = { ...reverse(hashed), summary: reverse(hashed.summary), rule: reverse(hashed.rule) };
+    // When / Then the hash is the same, and a 64-hex-digit SHA-256
+    expect(summaryHashOf(shuffled)).toBe(summaryHashOf(hashed));
+    expect(summaryHashOf(hashed)).toMatch(/^[0-9a-f]{64}$/);
+    // And arrays keep their order: the approvers are not sorted into another rule
+    const two = { ...hashed, rule: { ...hashed.rule, approvers: ['b', 'a'] } };
+    expect(summaryHashOf(two)).not.toBe(
+      summaryHashOf({ ...two, rule: { ...two.rule, approvers: ['a', 'b'] } }),
+    );
+  });
+
   it('hashes what is approved, and nothing else, the same way every time', () => {
     const reordered = {
       expiresAt: hashed.expiresAt,
