@@ -3,13 +3,11 @@
 // runs its worker with the simulated clients; the approval gate (.waitForTaskToken) records the
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { Refused, submitDecision } from '../tasks/approvals/decisions.ts';
 import { remindApprovals } from '../tasks/approvals/remind-approvals.ts';
-import { fromItem } from '../tasks/approvals/request.ts';
+import { readRequest } from '../tasks/approvals/store.ts';
 import type { Clients } from '../tasks/clients.ts';
-import { approvalKey } from '../tasks/run-state.ts';
 import { invoke, type Worker } from '../tasks/worker.ts';
 import type { SimulatedAccount } from './account/account.ts';
 import { attemptsOf, simulatedIdentity } from './approvals.ts';
@@ -133,7 +131,9 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     sfn.issue(token);
     const { approvalId } = (await runWorker(worker, payload, ctx)) as { approvalId: string };
     const table = ctx.definitions.table;
-    const stored = await readRequest(ctx, table, approvalId);
+    const found = await readRequest(ctx.clients.dynamodb, table, approvalId);
+    if (!found) throw new Error(`the approval gate recorded no request ${approvalId}`);
+    const stored = found.request;
     const note = (detail: string) =>
       ctx.emit({
         at: ctx.account.clock.elapsedSeconds(),
@@ -230,18 +230,6 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     if (answer.kind === 'failure') throw namedError(answer.error, answer.cause);
     return answer.output;
   };
-}
-
-async function readRequest(ctx: HandlerContext, table: string, approvalId: string) {
-  const found = await ctx.clients.dynamodb.send(
-    new GetItemCommand({
-      TableName: table,
-      Key: { pk: { S: approvalKey(approvalId) } },
-      ConsistentRead: true,
-    }),
-  );
-  if (!found.Item) throw new Error(`the approval gate recorded no request ${approvalId}`);
-  return fromItem(found.Item);
 }
 
 /** startExecution.sync:2: the child's output parsed, or States.TaskFailed with the child's error and cause. */

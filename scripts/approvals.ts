@@ -14,7 +14,7 @@ import { REFUSALS, type RefusalCode } from '../tasks/approvals/rules.ts';
 import { printable } from '../tasks/printable.ts';
 import { UsageError } from './rehearse.ts';
 
-/** SHA-256 and HMAC-SHA-256 for the signer, from node:crypto. */
+/** SHA-256 and HMAC-SHA-256 for the SigV4 signer, from node:crypto. */
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: Bytes): string | Uint8Array =>
   typeof data === 'string'
@@ -22,7 +22,7 @@ const bytes = (data: Bytes): string | Uint8Array =>
     : ArrayBuffer.isView(data)
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
       : new Uint8Array(data);
-class Sha256 {
+export class Sha256 {
   private readonly hash;
   constructor(secret?: Bytes) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));

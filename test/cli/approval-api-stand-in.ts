@@ -2,13 +2,13 @@
 // does in front of the approval-api function (checks the SigV4 signature against known credentials,
 // refuses a bad one with 403, passes the caller's ARN as requestContext.identity.userArn) and runs
 // the real function against a simulated account's table and Step Functions.
-import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Config } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
 import { simulatedClients } from '../../rehearsal/account/clients.ts';
+import { Sha256 } from '../../scripts/approvals.ts';
 import { approvalApi } from '../../tasks/approvals/approval-api.ts';
 import { invoke } from '../../tasks/worker.ts';
 
@@ -17,26 +17,6 @@ export const TABLE = 'runbook-state';
 export interface Caller {
   readonly secret: string;
   readonly arn: string;
-}
-
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Bytes) =>
-  typeof d === 'string'
-    ? d
-    : ArrayBuffer.isView(d)
-      ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
-      : new Uint8Array(d);
-class Sha256 {
-  private readonly h;
-  constructor(secret?: Bytes) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(d: Bytes) {
-    this.h.update(bytes(d));
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest());
-  }
 }
 
 const ROUTES: [RegExp, string][] = [

@@ -3,49 +3,17 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { approvalApi } from '../../../tasks/approvals/approval-api.ts';
-import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { toItem } from '../../../tasks/approvals/request.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
+import { approvalRequest } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const sfnMock = mockClient(SFNClient);
 const clients = testClients();
 
 const BOB = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/bob';
-const hashed = {
-  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
-  summary: {
-    procedure: 'production-deployment',
-    environment: 'prod',
-    target: 'app',
-    change: 'image app@sha256:abc',
-    from: 'app:41',
-    changeRequest: 'CHG-1',
-    reason: 'release',
-    requestedBy: 'alice',
-    snapshot: null,
-  },
-  rule: {
-    approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_*/*'],
-    required: 1,
-    neverApprovers: [],
-  },
-  expiresAt: '2999-01-01T00:00:00.000Z',
-};
-const request: ApprovalRequest = {
-  ...hashed,
-  executionId: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
-  gate: 'Wait For Approval',
-  runStartedAt: '2026-11-30T07:58:00.000Z',
-  status: 'pending',
-  summaryHash: summaryHashOf(hashed),
-  requestedAt: '2026-11-30T08:00:00.000Z',
-  decisions: [],
-  refusals: [],
-  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
-  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
-  version: 1,
-};
+const request = approvalRequest({ expiresAt: '2999-01-01T00:00:00.000Z' });
 const TOKEN = 'secret-task-token';
 const event = (method: string, resource: string, over: Record<string, unknown> = {}) => ({
   httpMethod: method,

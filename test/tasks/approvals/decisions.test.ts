@@ -11,9 +11,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getRequest, listPending, Refused, submitDecision } from '../../../tasks/approvals/decisions.ts';
 import { type Identity, identityOf } from '../../../tasks/approvals/identity.ts';
-import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { type ApprovalRequest, toItem } from '../../../tasks/approvals/request.ts';
 import { approvedOutput } from '../../../tasks/approvals/rules.ts';
 import { awsError, testClients, throttled } from '../support.ts';
+import { approvalRequest } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const sfnMock = mockClient(SFNClient);
@@ -29,40 +30,7 @@ const who = (person: string): Identity => {
   return identity;
 };
 const bob = who('bob');
-const hashed = {
-  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
-  summary: {
-    procedure: 'production-deployment',
-    environment: 'prod',
-    target: 'app',
-    change: 'image app@sha256:abc',
-    from: 'app:41',
-    changeRequest: 'CHG-1',
-    reason: 'release',
-    requestedBy: 'alice',
-    snapshot: null,
-  },
-  rule: {
-    approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_*/*'],
-    required: 1,
-    neverApprovers: [],
-  },
-  expiresAt: '2026-11-30T09:00:00.000Z',
-};
-const request: ApprovalRequest = {
-  ...hashed,
-  executionId: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
-  gate: 'Wait For Approval',
-  runStartedAt: '2026-11-30T07:58:00.000Z',
-  status: 'pending',
-  summaryHash: summaryHashOf(hashed),
-  requestedAt: '2026-11-30T08:00:00.000Z',
-  decisions: [],
-  refusals: [],
-  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
-  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
-  version: 1,
-};
+const request = approvalRequest();
 const now = '2026-11-30T08:10:00.000Z';
 const item = (r: ApprovalRequest, token = 'token-1') => ({ ...toItem(r), taskToken: { S: token } });
 const attempt = {

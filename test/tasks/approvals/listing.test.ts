@@ -6,39 +6,17 @@ import { SimulatedAccount } from '../../../rehearsal/account/account.ts';
 import { simulatedClients } from '../../../rehearsal/account/clients.ts';
 import { listPending } from '../../../tasks/approvals/decisions.ts';
 import { identityOf } from '../../../tasks/approvals/identity.ts';
-import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { type ApprovalRequest, toItem } from '../../../tasks/approvals/request.ts';
+import { approvalRequest } from './fixture.ts';
 
 const table = 'runbook-state';
-const hashed = {
+const request = approvalRequest({
   approvalId: 'x',
-  summary: {
-    procedure: 'production-deployment',
-    environment: 'prod',
-    target: 'app',
-    change: 'image app@sha256:abc',
-    from: 'app:41',
-    changeRequest: null,
-    reason: null,
-    requestedBy: 'alice',
-    snapshot: null,
-  },
-  rule: { approvers: ['arn:aws:sts::123456789012:assumed-role/Approver/*'], required: 1, neverApprovers: [] },
-  expiresAt: '2026-11-30T09:00:00.000Z',
-};
-const request: ApprovalRequest = {
-  ...hashed,
+  summary: { changeRequest: null, reason: null },
+  rule: { approvers: ['arn:aws:sts::123456789012:assumed-role/Approver/*'] },
   executionId: 'arn:aws:states:us-east-1:123456789012:execution:m:run-1',
-  gate: 'Wait For Approval',
-  runStartedAt: '2026-11-30T07:58:00.000Z',
-  status: 'pending',
-  summaryHash: summaryHashOf(hashed),
-  requestedAt: '2026-11-30T08:00:00.000Z',
-  decisions: [],
-  refusals: [],
-  reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
-  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 0,
-};
+});
 
 describe('listing approvals on the simulated account', () => {
   it('lists every pending request across Scan pages that the filter leaves short or empty', async () => {

@@ -9,9 +9,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { remindApprovals } from '../../../tasks/approvals/remind-approvals.ts';
-import { type ApprovalRequest, summaryHashOf, toItem } from '../../../tasks/approvals/request.ts';
+import { type ApprovalRequest, toItem } from '../../../tasks/approvals/request.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
+import { approvalRequest } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const snsMock = mockClient(SNSClient);
@@ -20,41 +21,18 @@ const clients = testClients();
 const table = 'runbook-state';
 const topicArn = 'arn:aws:sns:us-east-1:123456789012:runbook';
 
-const hashed = {
-  approvalId: 'a1b2c3d4e5f6a7b8c9d0',
-  summary: {
-    procedure: 'production-deployment',
-    environment: 'prod',
-    target: 'app',
-    change: 'image app@sha256:abc',
-    from: 'app:41',
-    changeRequest: null,
-    reason: null,
-    requestedBy: 'alice',
-    snapshot: null,
-  },
-  rule: { approvers: ['arn:aws:sts::123456789012:assumed-role/Approver/*'], required: 2, neverApprovers: [] },
-  expiresAt: '2026-11-30T09:00:00.000Z',
-};
-const request: ApprovalRequest = {
-  ...hashed,
+const request = approvalRequest({
+  summary: { changeRequest: null, reason: null },
+  rule: { approvers: ['arn:aws:sts::123456789012:assumed-role/Approver/*'], required: 2 },
   executionId: 'arn:aws:states:us-east-1:123456789012:execution:m:run-1',
-  gate: 'Wait For Approval',
-  runStartedAt: '2026-11-30T07:58:00.000Z',
-  status: 'pending',
-  summaryHash: summaryHashOf(hashed),
-  requestedAt: '2026-11-30T08:00:00.000Z',
-  decisions: [],
-  refusals: [],
   reminders: {
     remindAt: '2026-11-30T08:30:00.000Z',
     pageAt: '2026-11-30T08:54:00.000Z',
     reminded: false,
     paged: false,
   },
-  startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
   version: 2,
-};
+});
 const stored = (r: ApprovalRequest) => ({ ...toItem(r), taskToken: { S: 'token-1' } });
 const at = (now: string) => invoke(remindApprovals, { table, topicArn, now }, clients);
 
