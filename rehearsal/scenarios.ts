@@ -1,6 +1,7 @@
 // Named fault scenarios for the simulated account, each composed of the faults of the services it
 // touches (defined beside each service) and of the run-state fixtures. The baseline (what runs when
 // the rehearsal starts) is healthy; a service a scenario leaves out behaves as it should.
+import { approvalKey } from '../tasks/run-state.ts';
 import type { AccountFaults } from './account/account.ts';
 import { HEALTHY_TASKS, type TaskProfile } from './account/ecs.ts';
 import type { Fixtures } from './fixtures.ts';
@@ -88,9 +89,33 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   'lock-handover-fails': {
     ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing) },
     outage: {
+      // The lock's table writes, not the approval service's.
       calls: /^dynamodb:UpdateItem$/,
+      only: (input) =>
+        !(input.Key as { pk?: { S?: string } } | undefined)?.pk?.S?.startsWith(approvalKey('')),
       error: 'InternalServerError',
       message: 'Internal server error',
+    },
+  },
+  'approval-notice-fails': {
+    // SNS fails once, on the approval notice: after the gate recorded its request, before it returns.
+    outage: {
+      calls: /^sns:Publish$/,
+      only: (input) =>
+        (input.MessageAttributes as Record<string, { StringValue?: string }> | undefined)?.event
+          ?.StringValue === 'approval-needed',
+      times: 1,
+      error: 'InternalErrorException',
+      message: 'Internal error',
+    },
+  },
+  'decision-undelivered': {
+    // Step Functions does not take the first decision sent to it (after the approval service recorded it).
+    outage: {
+      calls: /^sfn:SendTask(Success|Failure)$/,
+      times: 1,
+      error: 'ServiceUnavailable',
+      message: 'Service unavailable',
     },
   },
   'lock-held': {

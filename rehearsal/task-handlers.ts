@@ -4,7 +4,7 @@
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { Refused, submitDecision } from '../tasks/approvals/decisions.ts';
+import { Refused, redeliver, submitDecision } from '../tasks/approvals/decisions.ts';
 import { remindApprovals } from '../tasks/approvals/remind-approvals.ts';
 import { readRequest } from '../tasks/approvals/store.ts';
 import type { Clients } from '../tasks/clients.ts';
@@ -122,14 +122,22 @@ function lambdaHandler(worker: Worker, ctx: HandlerContext): Handler {
  * the Task's timeout (States.Timeout).
  */
 function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext): Handler {
+  let tries = 0;
   return async (params: { Payload: Record<string, unknown> }) => {
     await settle();
-    // $$.State.Name, which the engine's static context cannot give either.
-    const payload: Record<string, unknown> = { ...params.Payload, gate: stateName };
-    const token = String(payload.token);
+    // As on AWS, each attempt of the Task waits for a token of its own (the engine's static context
+    // has one for the whole run); and $$.State.Name, which that context cannot give either.
+    tries++;
+    const token = `${String(params.Payload.token)}/${stateName}/attempt-${tries}`;
+    const payload: Record<string, unknown> = { ...params.Payload, token, gate: stateName };
     const sfn = ctx.account.service('sfn');
     sfn.issue(token);
-    const { approvalId } = (await runWorker(worker, payload, ctx)) as { approvalId: string };
+    const recorded = await runWorker(worker, payload, ctx).catch((error: unknown) => {
+      // A failed attempt's token is retired: a decision sent to it no longer reaches the run.
+      sfn.collect(token);
+      throw error;
+    });
+    const { approvalId } = recorded as { approvalId: string };
     const table = ctx.definitions.table;
     const found = await readRequest(ctx.clients.dynamodb, table, approvalId);
     if (!found) throw new Error(`the approval gate recorded no request ${approvalId}`);
@@ -146,10 +154,10 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
     note(`requested ${approvalId}: ${stored.summary.change}, expires ${stored.expiresAt}`);
 
     const timeout = Number(payload.timeoutSeconds);
-    // While the gate waits, the reminder schedule runs every REMINDER_SECONDS, as on AWS.
-    const wait = async (seconds: number) => {
+    // While the gate waits, the reminder and delivery schedule runs every REMINDER_SECONDS, as on AWS.
+    const wait = async (seconds: number, until: () => boolean = () => false) => {
       let left = seconds;
-      while (left > 0) {
+      while (left > 0 && !until()) {
         const step = Math.min(
           left,
           REMINDER_SECONDS - (ctx.account.clock.elapsedSeconds() % REMINDER_SECONDS),
@@ -164,6 +172,8 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         );
         if (sent.paged > 0) note('still pending near its expiry: the on-call was paged');
         else if (sent.reminded > 0) note('still pending: announced again');
+        const again = await redeliver(ctx.clients, table, ctx.account.clock.iso());
+        if (again.delivered > 0) note('the decision was sent again by the delivery schedule, and taken');
       }
     };
     const decision = await ctx.decide({
@@ -212,18 +222,20 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
           `${attempt.decision === 'approve' ? 'approved' : 'rejected'} by ${caller.person} (${caller.arn})` +
             (outcome.remaining > 0
               ? `; ${outcome.remaining} more approval${outcome.remaining === 1 ? '' : 's'} needed`
-              : ''),
+              : '') +
+            (outcome.delivery === 'failed' ? '; Step Functions did not take it (it is sent again)' : ''),
         );
       } catch (error) {
         if (!(error instanceof Refused)) throw error;
         note(`refused ${error.code}: ${error.message}`);
       }
     }
+    // Whatever reaches the token until the Task's timeout is its result (a decision sent again, too).
+    await wait(Math.max(0, timeout - (ctx.account.clock.elapsedSeconds() - started)), () =>
+      sfn.answered(token),
+    );
     const answer = sfn.collect(token);
-    if (!answer) {
-      await wait(Math.max(0, timeout - (ctx.account.clock.elapsedSeconds() - started)));
-      note(`no decision within ${timeout} s`);
-    }
+    if (!answer) note(`no decision within ${timeout} s`);
     ctx.checkTimeout();
     if (!answer)
       throw namedError('States.Timeout', `No decision on approval ${approvalId} within ${timeout} s.`);

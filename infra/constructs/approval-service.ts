@@ -1,6 +1,7 @@
 // The approval service: its decision API, API Gateway (REST) in front of the approval-api function,
 // every route authorized with AWS IAM (SigV4), so the approver is whoever AWS authenticated; and the
-// schedule that reminds people of pending requests (remind-approvals). Only principals
+// schedule that reminds people of pending requests (remind-approvals) and sends again decisions Step
+// Functions did not take (approval-api). Only principals
 // of this account may call it (resource policy), and only those whose own policy allows
 // execute-api:Invoke on it (an approvers' SSO permission set, say); the approver patterns of the
 // config then decide who may decide what. Access and execution logs, never request bodies.
@@ -89,9 +90,11 @@ export class ApprovalService extends Construct {
     });
     // The RestApi's own output (ApprovalsApiEndpoint...) is its URL: `runbook approve` reads it.
 
-    // Reminders within five minutes of when each request's policy asks for them.
+    // Reminders within five minutes of when each request's policy asks for them, and the delivery of
+    // decisions that did not reach their run.
     new events.Rule(this, 'Reminders', {
-      description: 'Reminds of pending approval requests, and pages near their expiry.',
+      description:
+        'Reminds of pending approval requests, pages near their expiry, and delivers decided outcomes again.',
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [
         new eventTargets.LambdaFunction(workers.fn(remindApprovals), {
@@ -102,6 +105,12 @@ export class ApprovalService extends Construct {
             topicArn: topic.topicArn,
             now: events.EventField.time,
           }),
+        }),
+        // Decided outcomes that Step Functions did not take are sent again by the one function that may.
+        new eventTargets.LambdaFunction(fn, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+          event: events.RuleTargetInput.fromObject({ redeliver: true, now: events.EventField.time }),
         }),
       ],
     });

@@ -32,10 +32,14 @@ export interface ThrottlingFaults {
   readonly forSeconds: number;
 }
 
-/** An AWS side that is down: every matching call fails with this error, for the whole rehearsal. */
+/** An AWS side that is down: every matching call fails with this error, for the whole rehearsal or its first `times` calls. */
 export interface OutageFaults {
   /** The calls that fail, matched against `service:Command`. */
   readonly calls: RegExp;
+  /** Of those, only the ones whose input this accepts. */
+  readonly only?: (input: Record<string, unknown>) => boolean;
+  /** Only this many of them fail; the service is back afterwards. @default every one */
+  readonly times?: number;
   readonly error: string;
   readonly message: string;
 }
@@ -95,6 +99,7 @@ export class SimulatedAccount {
   private readonly throttling: ThrottlingFaults | undefined;
   private readonly outage: OutageFaults | undefined;
   private nestedStartsToThrottle: number;
+  private outagesLeft: number;
 
   /** Whether Step Functions throttles this start of a nested execution (StepFunctions.ThrottlingException). */
   throttlesNestedStart(): boolean {
@@ -109,6 +114,7 @@ export class SimulatedAccount {
     this.throttling = options.faults.throttling;
     this.outage = options.faults.outage;
     this.nestedStartsToThrottle = options.faults.throttledNestedStarts ?? 0;
+    this.outagesLeft = options.faults.outage?.times ?? Number.POSITIVE_INFINITY;
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {
       for (const service of services) service.tick?.(t);
@@ -126,7 +132,10 @@ export class SimulatedAccount {
   handle(service: AwsService, command: string, input: Record<string, unknown>): unknown {
     const api = `${service}:${command}`;
     if (this.throttled(api)) throw awsError('ThrottlingException', 'Rate exceeded');
-    if (this.outage?.calls.test(api)) throw awsError(this.outage.error, this.outage.message);
+    if (this.outage?.calls.test(api) && (this.outage.only?.(input) ?? true) && this.outagesLeft > 0) {
+      this.outagesLeft--;
+      throw awsError(this.outage.error, this.outage.message);
+    }
     const unit: SimulatedService | undefined = this.services.find((s) => s.name === service);
     const answer = unit && Object.hasOwn(unit.commands, command) ? unit.commands[command] : undefined;
     if (!unit || !answer)

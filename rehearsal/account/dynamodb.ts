@@ -1,5 +1,5 @@
 // Simulated DynamoDB tables, with the condition and filter expressions the workers use (comparisons,
-// attribute_exists / attribute_not_exists, begins_with, AND / OR). Anything else is refused loudly. What the
+// attribute_exists / attribute_not_exists, begins_with, size(), AND / OR). Anything else is refused loudly. What the
 // account reports of them is the runbook's run-state table: its locks, known-good records, approvals.
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -75,7 +75,7 @@ export class SimulatedDynamoDb implements SimulatedService {
     return {};
   }
 
-  /** UpdateItem with `SET a = :v, b = :w` and/or `REMOVE c, d` on an existing item. */
+  /** UpdateItem with `SET a = :v, b = list_append(b, :w)` and/or `REMOVE c, d`. */
   updateItem(input: {
     TableName?: string;
     Key?: Item;
@@ -95,9 +95,23 @@ export class SimulatedDynamoDb implements SimulatedService {
       /\b(SET|REMOVE)\s+(.+?)(?=\s+\b(?:SET|REMOVE)\b|$)/gi,
     );
     for (const [, verb, body] of clauses) {
-      for (const part of (body ?? '').split(',').map((p) => p.trim())) {
+      // Commas between the clause's parts, not those inside list_append( , ).
+      for (const part of (body ?? '').split(/,(?![^(]*\))/).map((p) => p.trim())) {
         if (verb?.toUpperCase() === 'REMOVE') {
           delete item[name(part)];
+          continue;
+        }
+        const append = /^(\S+)\s*=\s*list_append\((\S+),\s*(:\S+)\)$/.exec(part);
+        if (append) {
+          const list = item[name(append[2] as string)]?.L;
+          const added = input.ExpressionAttributeValues?.[append[3] as string]?.L;
+          // As on AWS: list_append of an attribute the item does not have is an error, not an empty list.
+          if (!list || !added)
+            throw awsError(
+              'ValidationException',
+              'The provided expression refers to an attribute that does not exist in the item',
+            );
+          item[name(append[1] as string)] = { L: [...list, ...added] };
           continue;
         }
         const assignment = /^(\S+)\s*=\s*(:\S+)$/.exec(part);
@@ -214,9 +228,13 @@ export class SimulatedDynamoDb implements SimulatedService {
   }
 }
 
-/** A list kept as JSON text in an attribute (an approval's decisions, its refusals). */
+/** A list kept as JSON text in an attribute (an approval's decisions), or as a list of JSON texts (its refusals). */
 const jsonList = (value: AttributeValue | undefined): Record<string, string>[] =>
-  value?.S === undefined ? [] : (JSON.parse(value.S) as Record<string, string>[]);
+  value?.L !== undefined
+    ? value.L.map((x) => JSON.parse(x.S ?? 'null') as Record<string, string>)
+    : value?.S === undefined
+      ? []
+      : (JSON.parse(value.S) as Record<string, string>[]);
 
 function evaluate(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
   return expression
@@ -243,6 +261,11 @@ function atomHolds(atom: string, item: Item | undefined, names: Names, values: V
   if (!cmp)
     throw awsError('ValidationException', `the simulated account does not support the condition '${atom}'`);
   const operand = (token: string): string | number | undefined => {
+    const size = /^size\((\S+)\)$/.exec(token);
+    if (size) {
+      const of = item?.[name(size[1] as string)];
+      return of === undefined ? undefined : (of.L ?? of.S ?? of.SS ?? []).length;
+    }
     const value = token.startsWith(':') ? values?.[token] : item?.[name(token)];
     if (value === undefined) return undefined;
     if (value.N !== undefined) return Number(value.N);

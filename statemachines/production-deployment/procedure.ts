@@ -194,6 +194,18 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'FAILED', error: ApprovalRejected },
     },
     {
+      name: 'approval-notice-fails',
+      description:
+        'SNS fails once on the approval notice, after the gate recorded its request; the gate retries with a new token, the same request follows it, and the approval reaches the run.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'decision-undelivered',
+      description:
+        'Step Functions does not take the approval when it is made; the request stays decided, the delivery schedule sends it again, and the run resumes.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
       name: 'late-approval',
       description:
         'An approver approves only after the request expired; the decision is refused and the run ends ApprovalExpired.',

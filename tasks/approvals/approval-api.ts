@@ -5,10 +5,12 @@
 //   POST /approvals/{id}/decision    { "decision": "approve" | "reject", "summaryHash": "...", "comment": "..." }
 // Refusals answer with their HTTP status and { "error": <code>, "message": ... }; each one is also
 // recorded on the request (tasks/approvals/rules.ts), and logged without the task token.
+// The approval service's schedule also invokes it with { "redeliver": true, "now": ... }: decided
+// outcomes that Step Functions did not take are sent again. Only this function may resume a run.
 import { z } from 'zod';
 import { describeIssues } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import { getRequest, listPending, Refused, submitDecision } from './decisions.ts';
+import { getRequest, listPending, Refused, redeliver, submitDecision } from './decisions.ts';
 import { identityOf } from './identity.ts';
 import type { ApprovalRequest } from './request.ts';
 import { REFUSALS } from './rules.ts';
@@ -22,6 +24,9 @@ const ApiEventSchema = z.object({
   requestContext: z.object({ identity: z.object({ userArn: z.string().nullable().default(null) }) }),
 });
 
+/** The schedule's event: send again what was decided and did not reach its run. */
+const RedeliverEventSchema = z.strictObject({ redeliver: z.literal(true), now: z.string().min(1) });
+
 export const DecisionBodySchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   /** The hash of the summary the approver was shown. */
@@ -30,13 +35,14 @@ export const DecisionBodySchema = z.strictObject({
   comment: z.string().max(500).optional(),
 });
 
-interface Response {
+/** What API Gateway answers the caller. */
+export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
   readonly body: string;
 }
 
-const json = (statusCode: number, value: unknown): Response => ({
+const json = (statusCode: number, value: unknown): ApiResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
   body: JSON.stringify(value),
@@ -64,14 +70,15 @@ export const approvalApi = defineWorker({
   actions: [
     'cloudtrail:LookupEvents',
     'dynamodb:GetItem',
-    'dynamodb:PutItem',
     'dynamodb:Scan',
+    'dynamodb:UpdateItem',
     'states:SendTaskSuccess',
     'states:SendTaskFailure',
   ],
-  input: ApiEventSchema,
-  run: async (event, clients): Promise<Response> => {
+  input: z.union([RedeliverEventSchema, ApiEventSchema]),
+  run: async (event, clients): Promise<ApiResponse | { redelivered: Record<string, number> }> => {
     const table = process.env.RUNBOOK_TABLE ?? '';
+    if ('redeliver' in event) return { redelivered: await redeliver(clients, table, event.now) };
     const now = new Date().toISOString();
     const caller = identityOf(event.requestContext.identity.userArn ?? '');
     if (!caller)
@@ -106,7 +113,8 @@ export const approvalApi = defineWorker({
         return json(200, {
           ...shown(outcome.request),
           remaining: outcome.remaining,
-          delivered: outcome.delivered,
+          delivery: outcome.delivery,
+          redelivered: outcome.redelivered,
         });
       }
       return json(404, { error: 'NotFound', message: `no route ${route}` });
@@ -119,7 +127,10 @@ export const approvalApi = defineWorker({
       return json(REFUSALS[error.code].http, { error: error.code, message: error.message });
     }
   },
-  summarize: (r) => `HTTP ${r.statusCode}`,
+  summarize: (r) =>
+    'statusCode' in r
+      ? `HTTP ${r.statusCode}`
+      : `redelivered: ${r.redelivered.delivered} delivered, ${r.redelivered.ended} ended, ${r.redelivered.failed} failed`,
 });
 
 export const handler = lambdaHandler(approvalApi);

@@ -4,7 +4,6 @@
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { aws } from '../errors.ts';
 import type { Identity } from './identity.ts';
 import type { ApprovalRequest } from './request.ts';
 import {
@@ -16,7 +15,8 @@ import {
   standing,
 } from './rules.ts';
 import { startedBy } from './starter.ts';
-import { readRequest, scanPending, writeRequest } from './store.ts';
+import { appendRefusal, readRequest, writeRequest } from './store.ts';
+import { scanWaiting } from './waiting.ts';
 
 export interface DecisionClients {
   readonly dynamodb: DynamoDBClient;
@@ -47,8 +47,14 @@ export interface Outcome {
   readonly request: ApprovalRequest;
   /** Approvals still needed; 0 once the request is closed. */
   readonly remaining: number;
-  /** False when the run no longer waits for this request (it ended, or its token was replaced and not yet recorded). */
-  readonly delivered: boolean;
+  /**
+   * For a closed request, what became of its outcome: the run took it (`delivered`), the run no
+   * longer waited for it (`ended`), or Step Functions did not answer (`failed`: it is sent again
+   * by the next call or the delivery schedule). Null while more approvals are needed.
+   */
+  readonly delivery: 'delivered' | 'ended' | 'failed' | null;
+  /** True when this call only delivered an outcome decided before, which had not reached the run. */
+  readonly redelivered: boolean;
 }
 
 /** Writes made between our read and our write are retried on the newer version this many times. */
@@ -77,13 +83,17 @@ export async function listPending(
   caller: Identity,
   now: string,
 ): Promise<ApprovalRequest[]> {
-  return (await scanPending(dynamodb, table)).map((p) => p.request).filter((r) => open(r, caller, now));
+  return (await scanWaiting(dynamodb, table)).map((p) => p.request).filter((r) => open(r, caller, now));
 }
+
+/** Decided, and its outcome not yet taken by the run, nor known to be unwanted. */
+const undelivered = (r: ApprovalRequest) => r.status !== 'pending' && r.status !== 'expired' && !r.delivery;
 
 /**
  * Decides one request as the caller: refusals are recorded on the request and thrown as Refused; a
  * decision that closes the request resumes the run (SendTaskSuccess, or SendTaskFailure with
- * ApprovalRejected) with the newest token the gate recorded.
+ * ApprovalRejected) with the newest token the gate recorded. A request decided before whose outcome
+ * never reached the run (Step Functions did not answer) has that outcome sent again, whoever calls.
  */
 export async function submitDecision(
   clients: DecisionClients,
@@ -94,6 +104,13 @@ export async function submitDecision(
   for (let i = 0; i < WRITE_ATTEMPTS; i++) {
     const found = await readRequest(clients.dynamodb, table, approvalId);
     if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
+    if (undelivered(found.request))
+      return {
+        request: found.request,
+        remaining: 0,
+        delivery: await deliver(clients, table, found, attempt.now),
+        redelivered: true,
+      };
     // Who started the run, once CloudTrail has it: kept on the request, so it is looked up once.
     // Asked only for an attempt that nothing else refuses: anyone's call must not spend the lookups.
     const request =
@@ -108,43 +125,92 @@ export async function submitDecision(
           }
         : found.request;
     const verdict = decide(request, attempt);
+    if (verdict.kind === 'refused') {
+      if (request.startedBy !== found.request.startedBy)
+        await writeRequest(
+          clients.dynamodb,
+          table,
+          { ...request, version: request.version + 1 },
+          found.token,
+          found.request.version,
+        );
+      // Appended whatever the version: a flood of refused calls never makes a real decision retry.
+      await appendRefusal(clients.dynamodb, table, approvalId, verdict.refusal);
+      throw new Refused(verdict.code, verdict.message);
+    }
     if (!(await writeRequest(clients.dynamodb, table, verdict.request, found.token, found.request.version)))
       continue;
-    if (verdict.kind === 'refused') throw new Refused(verdict.code, verdict.message);
-    const delivered =
-      verdict.remaining === 0 ? await resume(clients, table, verdict.request, found.token) : true;
-    return { request: verdict.request, remaining: verdict.remaining, delivered };
+    const delivery =
+      verdict.remaining === 0
+        ? await deliver(clients, table, { request: verdict.request, token: found.token }, attempt.now)
+        : null;
+    return { request: verdict.request, remaining: verdict.remaining, delivery, redelivered: false };
   }
   throw new Error(`approval ${approvalId} kept changing while it was decided; try again`);
 }
 
-/** Sends the closed request's outcome to the run, following the gate to a newer token once if it retried. */
-async function resume(clients: DecisionClients, table: string, request: ApprovalRequest, token: string) {
+/** Sends every decided outcome that has not reached its run again (the delivery schedule); how many did. */
+export async function redeliver(clients: DecisionClients, table: string, now: string) {
+  const counts = { delivered: 0, ended: 0, failed: 0 };
+  for (const found of await scanWaiting(clients.dynamodb, table, { undelivered: true }))
+    if (undelivered(found.request)) counts[await deliver(clients, table, found, now)]++;
+  return counts;
+}
+
+const gone = (error: unknown) =>
+  ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes((error as Error).name);
+
+/**
+ * Sends a closed request's outcome to its run, following the gate to a newer token once if it
+ * retried, and records what became of it. When Step Functions does not answer, nothing is recorded:
+ * the request stays waiting for delivery. A lost record write means one more send later, which finds
+ * the token gone and records `ended`: the execution history keeps the truth.
+ */
+async function deliver(
+  clients: DecisionClients,
+  table: string,
+  found: { request: ApprovalRequest; token: string },
+  now: string,
+): Promise<'delivered' | 'ended' | 'failed'> {
+  const { request } = found;
   const send = (taskToken: string) =>
     request.status === 'approved'
       ? clients.sfn.send(
           new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(approvedOutput(request)) }),
         )
       : clients.sfn.send(new SendTaskFailureCommand({ taskToken, ...rejectedFailure(request) }));
-  const gone = (error: unknown) =>
-    ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes((error as Error).name);
-  try {
-    await aws('Step Functions SendTask (approval)', () => send(token));
-    return true;
-  } catch (error) {
-    if (!gone(error)) throw error;
-    const again = await readRequest(clients.dynamodb, table, request.approvalId);
-    // A newer token only of the same closed request: one the gate opened again is decided anew.
-    const same =
-      again?.request.status === request.status &&
-      JSON.stringify(again.request.decisions) === JSON.stringify(request.decisions);
-    if (!again || again.token === token || !same) return false;
+  const settle = async (on: { request: ApprovalRequest; token: string }, result: 'delivered' | 'ended') => {
+    const settled = { ...on.request, delivery: { at: now, result }, version: on.request.version + 1 };
+    await writeRequest(clients.dynamodb, table, settled, on.token, on.request.version);
+    return result;
+  };
+  const attempt = async (token: string): Promise<'delivered' | 'gone' | 'failed'> => {
     try {
-      await aws('Step Functions SendTask (approval)', () => send(again.token));
-      return true;
-    } catch (retry) {
-      if (gone(retry)) return false;
-      throw retry;
+      await send(token);
+      return 'delivered';
+    } catch (error) {
+      if (gone(error)) return 'gone';
+      // Never with the token: only what failed.
+      console.warn(
+        JSON.stringify({
+          undelivered: request.approvalId,
+          error: (error as Error).name,
+          message: (error as Error).message,
+        }),
+      );
+      return 'failed';
     }
-  }
+  };
+  const first = await attempt(found.token);
+  if (first !== 'gone') return first === 'failed' ? 'failed' : settle(found, first);
+  const again = await readRequest(clients.dynamodb, table, request.approvalId);
+  // A newer token only of the same closed request: one the gate opened again is decided anew.
+  const same =
+    again?.request.status === request.status &&
+    JSON.stringify(again.request.decisions) === JSON.stringify(request.decisions);
+  if (!again || !same) return 'ended';
+  if (again.token === found.token) return settle(again, 'ended');
+  const second = await attempt(again.token);
+  if (second === 'failed') return 'failed';
+  return settle(again, second === 'gone' ? 'ended' : 'delivered');
 }

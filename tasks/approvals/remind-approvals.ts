@@ -8,15 +8,16 @@ import { z } from 'zod';
 import { aws } from '../errors.ts';
 import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import { scanPending, writeRequest } from './store.ts';
+import { writeRequest } from './store.ts';
+import { scanWaiting } from './waiting.ts';
 
 export const remindApprovals = defineWorker({
   name: 'remind-approvals',
   entry: import.meta.url,
   actions: [
     'dynamodb:GetItem',
-    'dynamodb:PutItem',
     'dynamodb:Scan',
+    'dynamodb:UpdateItem',
     'sns:Publish',
     'states:DescribeExecution',
   ],
@@ -27,7 +28,7 @@ export const remindApprovals = defineWorker({
     let reminded = 0;
     let paged = 0;
     let closed = 0;
-    for (const { request, token } of await scanPending(dynamodb, table)) {
+    for (const { request, token } of await scanWaiting(dynamodb, table)) {
       const { reminders, summary } = request;
       if (at >= Date.parse(request.expiresAt)) continue;
       const page = due(reminders.pageAt, reminders.paged);

@@ -2,29 +2,28 @@
 // what to what, its hash, and who may decide) under an id stable for this gate of this execution,
 // keeps the task token server-side, and announces the request without it. A retry of the gate brings
 // a new token: the same request follows it, so the announced id stays the one to decide.
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { aws, TransientAwsError } from '../errors.ts';
 import { publish } from '../publish.ts';
-import { approvalKey } from '../run-state.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import {
   type ApprovalRequest,
   ApprovalRuleSchema,
   ApprovalSummarySchema,
   approvalIdOf,
-  fromItem,
   ReminderPolicySchema,
   summaryHashOf,
   toItem,
 } from './request.ts';
+import { readRequest, writeRequest } from './store.ts';
 
 export { type ApprovalSummary, ApprovalSummarySchema } from './request.ts';
 
 export const requestApproval = defineWorker({
   name: 'request-approval',
   entry: import.meta.url,
-  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'],
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'],
   input: z.object({
     table: z.string().min(1),
     topicArn: z.string().min(1),
@@ -57,16 +56,7 @@ export const requestApproval = defineWorker({
     { dynamodb, sns },
   ) => {
     const approvalId = approvalIdOf(executionId, gate);
-    const found = await aws('DynamoDB GetItem (approval)', () =>
-      dynamodb.send(
-        new GetItemCommand({
-          TableName: table,
-          Key: { pk: { S: approvalKey(approvalId) } },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const earlier = found.Item ? fromItem(found.Item) : null;
+    const earlier = (await readRequest(dynamodb, table, approvalId))?.request ?? null;
     // A pending request keeps its decisions, expiry and hash for the new token. A closed one (decided
     // while the gate's earlier attempt failed) opens again: an approval is never sent to a token it
     // was not given for, so approvers decide again.
@@ -85,29 +75,26 @@ export const requestApproval = defineWorker({
             reminders,
             earlier,
           });
-    await aws('DynamoDB PutItem (approval)', () =>
-      dynamodb
-        .send(
-          new PutItemCommand({
-            TableName: table,
-            Item: { ...toItem(request), taskToken: { S: token } },
-            // Over exactly what was read: a decision written in between makes this attempt fail and retry.
-            ...(earlier
-              ? {
-                  ConditionExpression: '#version = :read',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':read': { N: String(earlier.version) } },
-                }
-              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    const changed = () => new TransientAwsError(`approval ${approvalId} changed while the gate recorded it`);
+    if (earlier) {
+      // Over exactly what was read: a decision written in between makes this attempt fail and retry.
+      // Its refused attempts stay as they are (store.ts appends them).
+      if (!(await writeRequest(dynamodb, table, request, token, earlier.version))) throw changed();
+    } else
+      await aws('DynamoDB PutItem (approval)', () =>
+        dynamodb
+          .send(
+            new PutItemCommand({
+              TableName: table,
+              Item: { ...toItem(request), taskToken: { S: token } },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          )
+          .catch((error: Error) => {
+            if (error.name !== 'ConditionalCheckFailedException') throw error;
+            throw changed();
           }),
-        )
-        .catch((error: Error) => {
-          if (error.name !== 'ConditionalCheckFailedException') throw error;
-          throw new TransientAwsError(`approval ${approvalId} changed while the gate recorded it`, {
-            cause: error,
-          });
-        }),
-    );
+      );
 
     const { expiresAt, summaryHash } = request;
     const from = summary.fromDetail ? `${summary.from}, ${summary.fromDetail}` : summary.from;
@@ -167,6 +154,7 @@ function opened(a: {
     },
     // Who started the run does not change when its gate asks again.
     startedBy: a.earlier?.startedBy ?? null,
+    delivery: null,
     version: (a.earlier?.version ?? -1) + 1,
   };
 }

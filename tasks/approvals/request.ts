@@ -71,6 +71,9 @@ export const ReminderPolicySchema = z.object({
   pageAt: z.number().gt(0).lt(1).nullable(),
 });
 
+export const DeliverySchema = z.object({ at: z.string(), result: z.enum(['delivered', 'ended']) });
+export type Delivery = z.infer<typeof DeliverySchema>;
+
 export const STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -93,13 +96,18 @@ export const ApprovalRequestSchema = z.object({
   runStartedAt: z.string(),
   /** Who started the execution, as CloudTrail recorded it: null until it is known. */
   startedBy: z.string().nullable(),
+  /**
+   * What became of a closed request's outcome: the run took it, or the run no longer waited for it;
+   * null while it is pending, and while Step Functions has not answered (it is sent again).
+   */
+  delivery: DeliverySchema.nullable(),
   /** Incremented by every write: a decision is written only over the version it was made on. */
   version: z.number().int(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
-/** At most this many refused attempts are kept on a request (the oldest are dropped first). */
-export const MAX_REFUSALS = 50;
+/** At most this many refused attempts are kept on a request; later ones are only logged (the item stays far below 400 KB). */
+export const MAX_REFUSALS = 100;
 
 /** The stable id of a gate's request in an execution: a retry of the gate (a new token) keeps it. */
 export const approvalIdOf = (executionId: string, gate: string) =>
@@ -119,7 +127,7 @@ export const summaryHashOf = (r: Pick<ApprovalRequest, 'approvalId' | 'summary' 
     .update(canonical({ approvalId: r.approvalId, summary: r.summary, rule: r.rule, expiresAt: r.expiresAt }))
     .digest('hex');
 
-const JSON_FIELDS = ['summary', 'rule', 'decisions', 'refusals', 'reminders', 'startedBy'] as const;
+const JSON_FIELDS = ['summary', 'rule', 'decisions', 'reminders', 'startedBy'] as const;
 const STRING_FIELDS = [
   'approvalId',
   'runStartedAt',
@@ -145,6 +153,10 @@ export function toItem(r: ApprovalRequest): Record<string, AttributeValue> {
   };
   for (const f of STRING_FIELDS) item[f] = { S: r[f] };
   for (const f of JSON_FIELDS) item[f] = { S: JSON.stringify(r[f]) };
+  // A list of its own: a refused attempt is appended to it without rewriting the request (store.ts).
+  item.refusals = { L: r.refusals.map((x) => ({ S: JSON.stringify(x) })) };
+  // Only once there is one: what waits for delivery is what has none (store.ts scans for it).
+  if (r.delivery !== null) item.delivery = { S: JSON.stringify(r.delivery) };
   return item;
 }
 
@@ -153,5 +165,7 @@ export function fromItem(item: Record<string, AttributeValue>): ApprovalRequest 
   const plain: Record<string, unknown> = { version: Number(item.version?.N) };
   for (const f of STRING_FIELDS) plain[f] = item[f]?.S;
   for (const f of JSON_FIELDS) plain[f] = item[f]?.S === undefined ? undefined : JSON.parse(item[f].S);
+  plain.refusals = item.refusals?.L?.map((x) => (x.S === undefined ? undefined : JSON.parse(x.S)));
+  plain.delivery = item.delivery?.S === undefined ? null : JSON.parse(item.delivery.S);
   return ApprovalRequestSchema.parse(plain);
 }

@@ -1,7 +1,7 @@
 // The decision rules of the approval service, as one pure function: the same rules decide on AWS (the
 // decision API) and in the rehearsal (simulated identities against the simulated table).
 import { type Identity, identityOf, matchesPattern, samePerson } from './identity.ts';
-import { type ApprovalRequest, type Decision, MAX_REFUSALS, type Refusal } from './request.ts';
+import type { ApprovalRequest, Decision, Refusal } from './request.ts';
 
 /** Every way a decision is refused: the HTTP status of the decision API and the CLI's exit code. */
 export const REFUSALS = {
@@ -28,13 +28,13 @@ export interface Attempt {
   readonly now: string;
 }
 
-/** What a decision did: refused (recorded on the request), or recorded and, when final, what to send Step Functions. */
+/** What a decision did: refused (with the entry to record on the request), or recorded and, when final, what to send Step Functions. */
 export type Verdict =
   | {
       readonly kind: 'refused';
       readonly code: RefusalCode;
       readonly message: string;
-      readonly request: ApprovalRequest;
+      readonly refusal: Refusal;
     }
   | {
       readonly kind: 'recorded';
@@ -125,18 +125,7 @@ function refusal(request: ApprovalRequest, a: Attempt): Why {
 /** Applies one attempt to a request: the request as it must be written, and what it did. */
 export function decide(request: ApprovalRequest, a: Attempt): Verdict {
   const refused = refusal(request, a);
-  if (refused) {
-    const entry: Refusal = { arn: a.caller.arn, at: a.now, ...refused };
-    return {
-      kind: 'refused',
-      ...refused,
-      request: {
-        ...request,
-        refusals: [...request.refusals, entry].slice(-MAX_REFUSALS),
-        version: request.version + 1,
-      },
-    };
-  }
+  if (refused) return { kind: 'refused', ...refused, refusal: { arn: a.caller.arn, at: a.now, ...refused } };
   const decision: Decision = {
     decision: a.decision,
     arn: a.caller.arn,

@@ -1,15 +1,14 @@
-// The approvals table's requests: read one (with its task token), write one over the version it was
-// read at, and scan the pending ones. The gate's worker, the decision API and the reminders share it.
+// One request of the approvals table: read it (with its task token), write it over the version it was
+// read at, append a refused attempt to it. The gate's worker, the decision API and the reminders share it.
 import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { aws, rethrowAws } from '../errors.ts';
 import { approvalKey } from '../run-state.ts';
-import { type ApprovalRequest, fromItem, toItem } from './request.ts';
+import { type ApprovalRequest, fromItem, MAX_REFUSALS, type Refusal, toItem } from './request.ts';
 
 export async function readRequest(
   dynamodb: DynamoDBClient,
@@ -29,7 +28,11 @@ export async function readRequest(
   return { request: fromItem(found.Item), token: found.Item.taskToken?.S ?? '' };
 }
 
-/** Writes the request over the version it was read at; false if someone wrote in between. */
+/**
+ * Writes the request over the version it was read at; false if someone wrote in between. Its refused
+ * attempts are left as they are: appendRefusal adds to them without a version, so refused calls never
+ * make a real decision retry.
+ */
 export async function writeRequest(
   dynamodb: DynamoDBClient,
   table: string,
@@ -37,47 +40,62 @@ export async function writeRequest(
   token: string,
   readVersion: number,
 ): Promise<boolean> {
+  const item: Record<string, AttributeValue> = { ...toItem(request), taskToken: { S: token } };
+  const { pk, refusals: _appendedElsewhere, ...fields } = item;
+  const names = Object.keys(fields);
+  const set = names.map((_, i) => `#f${i} = :f${i}`).join(', ');
   try {
     await dynamodb.send(
-      new PutItemCommand({
+      new UpdateItemCommand({
         TableName: table,
-        Item: { ...toItem(request), taskToken: { S: token } },
+        Key: { pk: pk as AttributeValue },
+        UpdateExpression: request.delivery === null ? `SET ${set} REMOVE #delivered` : `SET ${set}`,
         ConditionExpression: '#version = :read',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':read': { N: String(readVersion) } },
+        ExpressionAttributeNames: {
+          '#version': 'version',
+          ...(request.delivery === null && { '#delivered': 'delivery' }),
+          ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        },
+        ExpressionAttributeValues: {
+          ':read': { N: String(readVersion) },
+          ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n] as AttributeValue])),
+        },
       }),
     );
     return true;
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    rethrowAws(error, 'DynamoDB PutItem (approval)');
+    rethrowAws(error, 'DynamoDB UpdateItem (approval)');
   }
 }
 
-/** Every pending request of the table with its task token (every page of the Scan is read). */
-export async function scanPending(
+/**
+ * Records a refused attempt on the request, whatever its version (an atomic append); false when the
+ * request is gone or already keeps MAX_REFUSALS of them (the decision API's log line is then the record).
+ */
+export async function appendRefusal(
   dynamodb: DynamoDBClient,
   table: string,
-): Promise<{ request: ApprovalRequest; token: string }[]> {
-  const found: { request: ApprovalRequest; token: string }[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const exclusiveStart = start;
-    const page = await aws('DynamoDB Scan (approvals)', () =>
-      dynamodb.send(
-        new ScanCommand({
-          TableName: table,
-          FilterExpression: 'begins_with(pk, :approval) AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':approval': { S: approvalKey('') }, ':pending': { S: 'pending' } },
-          ConsistentRead: true,
-          ...(exclusiveStart && { ExclusiveStartKey: exclusiveStart }),
-        }),
-      ),
+  approvalId: string,
+  refusal: Refusal,
+): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: approvalKey(approvalId) } },
+        UpdateExpression: 'SET #refusals = list_append(#refusals, :refusal)',
+        ConditionExpression: 'attribute_exists(pk) AND size(#refusals) < :max',
+        ExpressionAttributeNames: { '#refusals': 'refusals' },
+        ExpressionAttributeValues: {
+          ':refusal': { L: [{ S: JSON.stringify(refusal) }] },
+          ':max': { N: String(MAX_REFUSALS) },
+        },
+      }),
     );
-    for (const item of page.Items ?? [])
-      found.push({ request: fromItem(item), token: item.taskToken?.S ?? '' });
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return found.sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    rethrowAws(error, 'DynamoDB UpdateItem (approval refusal)');
+  }
 }

@@ -9,7 +9,7 @@ import type { Config } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
 import { simulatedClients } from '../../rehearsal/account/clients.ts';
 import { Sha256 } from '../../scripts/approvals.ts';
-import { approvalApi } from '../../tasks/approvals/approval-api.ts';
+import { type ApiResponse, approvalApi } from '../../tasks/approvals/approval-api.ts';
 import { invoke } from '../../tasks/worker.ts';
 
 export const TABLE = 'runbook-state';
@@ -98,7 +98,7 @@ export async function startStandIn(config: Config, callers: Record<string, Calle
     const route = ROUTES.find(([re]) => re.test(path));
     if (!route) return send(403, { message: 'Missing Authentication Token' });
     const id = route[0].exec(path)?.[1];
-    const answer = await invoke(
+    const answer = (await invoke(
       approvalApi,
       {
         httpMethod: req.method,
@@ -108,7 +108,7 @@ export async function startStandIn(config: Config, callers: Record<string, Calle
         requestContext: { identity: { userArn: caller.arn } },
       },
       clients,
-    );
+    )) as ApiResponse;
     res.writeHead(answer.statusCode, answer.headers);
     res.end(answer.body);
   };

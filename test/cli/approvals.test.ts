@@ -4,8 +4,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
+import { awsError } from '../../rehearsal/account/errors.ts';
 import { type DecideOptions, decideApproval, listApprovals } from '../../scripts/approvals.ts';
 import { approvalIdOf, summaryHashOf, toItem } from '../../tasks/approvals/request.ts';
 import { type Caller, startStandIn, TABLE } from './approval-api-stand-in.ts';
@@ -58,6 +59,7 @@ async function seed(run: string) {
     refusals: [],
     reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
     startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
+    delivery: null,
     version: 0,
   };
   const token = `token-${run}`;
@@ -200,5 +202,36 @@ describe('runbook approve / reject / approvals', () => {
       (r) => r.approvalId,
     );
     expect(ids.sort()).toEqual([b.id, d.id, e.id, f.id].sort());
+  });
+
+  it('says when Step Functions did not take a decision, and a later call delivers it without deciding again', async () => {
+    // Given a request, and Step Functions unavailable for the first decision sent to it
+    const g = await seed('r7');
+    const sfn = standIn.account.service('sfn');
+    vi.spyOn(sfn.commands, 'SendTaskSuccess').mockImplementationOnce(() => {
+      throw awsError('ServiceUnavailable', 'Service unavailable');
+    });
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const decide = (out: (line: string) => void) =>
+      decideApproval(g.id, { api: standIn.url, decision: 'approve', yes: true }, config, out);
+
+    // When bob approves, and then carol runs the same command
+    const first = await inProcess('AKIDBOB', decide);
+    const again = await inProcess('AKIDCAROL', decide);
+
+    // Then bob is told it is recorded and not yet taken (exit 1); carol's call sends bob's approval
+    expect(first.result).toBe(1);
+    expect(first.stdout).toContain('Approved as bob@company.com');
+    expect(first.stdout).toContain('Step Functions did not take it yet');
+    expect(again.result).toBe(0);
+    expect(again.stdout).toContain(
+      `Approval ${g.id} was already approved (by bob@company.com); the run had not received it, so it was sent again.`,
+    );
+    expect(again.stdout).toContain('The run resumes.');
+    expect(sfn.collect(g.token)).toMatchObject({
+      kind: 'success',
+      output: { approver: 'bob@company.com', approvers: [{ person: 'bob@company.com' }] },
+    });
+    vi.restoreAllMocks();
   });
 });

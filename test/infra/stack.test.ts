@@ -230,7 +230,7 @@ describe('abandoned runs', () => {
 });
 
 describe('approval reminders', () => {
-  it('run every five minutes with the table, the topic and the time of the schedule', () => {
+  it('run every five minutes with the table, the topic and the time of the schedule, and so does the delivery of decisions', () => {
     const rules = Object.values(resources('AWS::Events::Rule')).filter((r) => props(r).ScheduleExpression);
     expect(rules.map((r) => props(r).ScheduleExpression)).toEqual(['rate(5 minutes)']);
     const targets = props(rules[0] as Resource).Targets as {
@@ -238,9 +238,13 @@ describe('approval reminders', () => {
       Input?: string;
       InputTransformer?: { InputPathsMap: Record<string, string>; InputTemplate: string };
     }[];
-    expect(targets).toHaveLength(1);
+    expect(targets).toHaveLength(2);
     expect(render(targets[0]?.Arn)).toMatch(/Workersremindapprovals/);
     expect(Object.values(targets[0]?.InputTransformer?.InputPathsMap ?? {})).toEqual(['$.time']);
+    // The one function that may resume a run sends again what Step Functions did not take.
+    expect(render(targets[1]?.Arn)).toMatch(/Workersapprovalapi/);
+    expect(Object.values(targets[1]?.InputTransformer?.InputPathsMap ?? {})).toEqual(['$.time']);
+    expect(targets[1]?.InputTransformer?.InputTemplate).toMatch(/^\{"redeliver":true,"now":<[^>]+>\}$/);
   });
 });
 
@@ -398,8 +402,8 @@ describe('least privilege', () => {
     const dynamo = own.filter((s) => asArray(s.statement.Action).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap((s) => asArray(s.statement.Action)).sort()).toEqual([
       'dynamodb:GetItem',
-      'dynamodb:PutItem',
       'dynamodb:Scan',
+      'dynamodb:UpdateItem',
     ]);
     const table = onlyId('AWS::DynamoDB::GlobalTable');
     for (const s of dynamo)

@@ -1,8 +1,8 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { approvalApi } from '../../../tasks/approvals/approval-api.ts';
+import { type ApiResponse, approvalApi } from '../../../tasks/approvals/approval-api.ts';
 import { toItem } from '../../../tasks/approvals/request.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
@@ -23,6 +23,9 @@ const event = (method: string, resource: string, over: Record<string, unknown> =
   requestContext: { identity: { userArn: BOB } },
   ...over,
 });
+/** One call through API Gateway's proxy integration. */
+const call = async (e: Parameters<typeof approvalApi.run>[0], c: typeof clients) =>
+  (await invoke(approvalApi, e, c)) as ApiResponse;
 const body = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 
 describe('approval-api', () => {
@@ -30,7 +33,7 @@ describe('approval-api', () => {
     dynamodbMock.reset();
     sfnMock.reset();
     dynamodbMock.on(GetItemCommand).resolves({ Item: { ...toItem(request), taskToken: { S: TOKEN } } });
-    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(UpdateItemCommand).resolves({});
     dynamodbMock.on(ScanCommand).resolves({ Items: [{ ...toItem(request), taskToken: { S: TOKEN } }] });
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     process.env.RUNBOOK_TABLE = 'runbook-state';
@@ -45,18 +48,15 @@ describe('approval-api', () => {
     const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash, comment: 'ok' });
 
     // When
-    const response = await invoke(
-      approvalApi,
-      event('POST', '/approvals/{id}/decision', { body: sent }),
-      clients,
-    );
+    const response = await call(event('POST', '/approvals/{id}/decision', { body: sent }), clients);
 
     // Then
     expect(response.statusCode).toBe(200);
     expect(body(response)).toMatchObject({
       status: 'approved',
       remaining: 0,
-      delivered: true,
+      delivery: 'delivered',
+      redelivered: false,
       decisions: [{ arn: BOB, person: 'bob', comment: 'ok' }],
     });
     expect(response.body).not.toContain(TOKEN);
@@ -67,11 +67,7 @@ describe('approval-api', () => {
 
   it('refuses a body with an unknown field (an approver name, say), naming it, before reading anything', async () => {
     const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash, approver: 'carol' });
-    const response = await invoke(
-      approvalApi,
-      event('POST', '/approvals/{id}/decision', { body: sent }),
-      clients,
-    );
+    const response = await call(event('POST', '/approvals/{id}/decision', { body: sent }), clients);
     expect(response.statusCode).toBe(400);
     expect(body(response)).toEqual({ error: 'InvalidInput', message: expect.stringContaining('approver') });
     expect(dynamodbMock).not.toHaveReceivedAnyCommand();
@@ -82,11 +78,7 @@ describe('approval-api', () => {
     ['no hash', JSON.stringify({ decision: 'approve' }), 'summaryHash'],
     ['another decision', JSON.stringify({ decision: 'maybe', summaryHash: 'a'.repeat(64) }), 'decision'],
   ])('answers 400 to a body that is %s', async (_what, sent, named) => {
-    const response = await invoke(
-      approvalApi,
-      event('POST', '/approvals/{id}/decision', { body: sent }),
-      clients,
-    );
+    const response = await call(event('POST', '/approvals/{id}/decision', { body: sent }), clients);
     expect(response.statusCode).toBe(400);
     expect(String(body(response).message)).toContain(named);
   });
@@ -98,8 +90,7 @@ describe('approval-api', () => {
     const sent = JSON.stringify({ decision: 'approve', summaryHash: request.summaryHash });
 
     // When
-    const response = await invoke(
-      approvalApi,
+    const response = await call(
       event('POST', '/approvals/{id}/decision', {
         body: sent,
         requestContext: { identity: { userArn: alice } },
@@ -119,13 +110,13 @@ describe('approval-api', () => {
   it('answers 404 for an unknown request', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     dynamodbMock.on(GetItemCommand).resolves({});
-    const response = await invoke(approvalApi, event('GET', '/approvals/{id}'), clients);
+    const response = await call(event('GET', '/approvals/{id}'), clients);
     expect(response.statusCode).toBe(404);
     expect(body(response)).toMatchObject({ error: 'UnknownRequest' });
   });
 
   it('reads one request without deciding it, saying whether the caller may decide', async () => {
-    const response = await invoke(approvalApi, event('GET', '/approvals/{id}'), clients);
+    const response = await call(event('GET', '/approvals/{id}'), clients);
     expect(response.statusCode).toBe(200);
     expect(body(response)).toMatchObject({
       approvalId: request.approvalId,
@@ -134,11 +125,11 @@ describe('approval-api', () => {
       refusals: 0,
     });
     expect(response.body).not.toContain(TOKEN);
-    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
   it('lists the pending requests the caller may decide', async () => {
-    const response = await invoke(approvalApi, event('GET', '/approvals'), clients);
+    const response = await call(event('GET', '/approvals'), clients);
     expect(response.statusCode).toBe(200);
     expect(body(response)).toEqual({
       approvals: [expect.objectContaining({ approvalId: request.approvalId })],
@@ -150,8 +141,7 @@ describe('approval-api', () => {
     ['no caller (an unsigned request reaching the function)', null],
     ['a caller that is no user or session', 'arn:aws:iam::123456789012:role/Admin'],
   ])('refuses %s with 403', async (_what, userArn) => {
-    const response = await invoke(
-      approvalApi,
+    const response = await call(
       event('GET', '/approvals', { requestContext: { identity: { userArn } } }),
       clients,
     );
@@ -160,8 +150,31 @@ describe('approval-api', () => {
   });
 
   it('answers 404 for a route it does not serve', async () => {
-    const response = await invoke(approvalApi, event('DELETE', '/approvals/{id}'), clients);
+    const response = await call(event('DELETE', '/approvals/{id}'), clients);
     expect(response).toMatchObject({ statusCode: 404 });
     expect(body(response)).toEqual({ error: 'NotFound', message: 'no route DELETE /approvals/{id}' });
+  });
+
+  it('sends decided outcomes that did not reach their run again when its schedule invokes it', async () => {
+    // Given one approval recorded, not delivered
+    const approved = {
+      ...request,
+      status: 'approved' as const,
+      decisions: [
+        { decision: 'approve' as const, arn: BOB, person: 'bob', at: request.requestedAt, comment: null },
+      ],
+    };
+    dynamodbMock.on(ScanCommand).resolves({ Items: [{ ...toItem(approved), taskToken: { S: TOKEN } }] });
+
+    // When
+    const result = await invoke(approvalApi, { redeliver: true, now: '2026-11-30T08:20:00Z' }, clients);
+
+    // Then
+    expect(result).toEqual({ redelivered: { delivered: 1, ended: 0, failed: 0 } });
+    expect(sfnMock).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN,
+      output: expect.stringContaining('"approver":"bob"'),
+    });
+    expect(dynamodbMock).toHaveReceivedCommandWith(ScanCommand, { TableName: 'runbook-state' });
   });
 });

@@ -1,20 +1,28 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   ScanCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { getRequest, listPending, Refused, submitDecision } from '../../../tasks/approvals/decisions.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  getRequest,
+  listPending,
+  Refused,
+  redeliver,
+  submitDecision,
+} from '../../../tasks/approvals/decisions.ts';
 import { type Identity, identityOf } from '../../../tasks/approvals/identity.ts';
 import { type ApprovalRequest, toItem } from '../../../tasks/approvals/request.ts';
 import { approvedOutput } from '../../../tasks/approvals/rules.ts';
 import { awsError, testClients, throttled } from '../support.ts';
-import { approvalRequest } from './fixture.ts';
+import { approvalRequest, updatedItem, written } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const sfnMock = mockClient(SFNClient);
@@ -32,7 +40,10 @@ const who = (person: string): Identity => {
 const bob = who('bob');
 const request = approvalRequest();
 const now = '2026-11-30T08:10:00.000Z';
-const item = (r: ApprovalRequest, token = 'token-1') => ({ ...toItem(r), taskToken: { S: token } });
+const item = (r: ApprovalRequest, token = 'token-1'): Record<string, AttributeValue> => ({
+  ...toItem(r),
+  taskToken: { S: token },
+});
 const attempt = {
   caller: bob,
   decision: 'approve' as const,
@@ -41,6 +52,9 @@ const attempt = {
   now,
 };
 const key = { pk: { S: `approval#${request.approvalId}` } };
+/** The UpdateItem calls made, in order. */
+const updates = (): UpdateItemCommandInput[] =>
+  dynamodbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
 const approvedByBob: ApprovalRequest = {
   ...request,
   status: 'approved',
@@ -54,9 +68,12 @@ describe('the approval service', () => {
     sfnMock.reset();
     cloudtrailMock.reset();
     dynamodbMock.on(GetItemCommand).resolves({ Item: item(request) });
-    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(UpdateItemCommand).resolves({});
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     sfnMock.on(SendTaskFailureCommand).resolves({});
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
   });
 
   it('records an approval over the version it read and resumes the run with the decision as the gate’s output', async () => {
@@ -70,19 +87,26 @@ describe('the approval service', () => {
       version: 2,
       decisions: [{ decision: 'approve', arn: bob.arn, person: 'bob', at: now, comment: null }],
     };
-    expect(outcome).toEqual({ request: approved, remaining: 0, delivered: true });
+    expect(outcome).toEqual({ request: approved, remaining: 0, delivery: 'delivered', redelivered: false });
     expect(dynamodbMock).toHaveReceivedCommandWith(GetItemCommand, {
       TableName: table,
       Key: key,
       ConsistentRead: true,
     });
-    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
+    // The decision over the version read, then what became of it over the version written
+    expect(updates()).toHaveLength(2);
+    expect(updates()[0]).toMatchObject({
       TableName: table,
-      Item: item(approved),
+      Key: key,
       ConditionExpression: '#version = :read',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':read': { N: '1' } },
+      ExpressionAttributeValues: expect.objectContaining({ ':read': { N: '1' } }),
     });
+    expect(updates()[0]?.UpdateExpression).toMatch(/ REMOVE #delivered$/);
+    expect(updatedItem(updates()[0] ?? {})).toEqual(written(approved));
+    expect(updatedItem(updates()[1] ?? {})).toEqual(
+      written({ ...approved, delivery: { at: now, result: 'delivered' }, version: 3 }),
+    );
+    expect(updates()[1]?.ExpressionAttributeValues).toMatchObject({ ':read': { N: '2' } });
     expect(sfnMock).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
       taskToken: 'token-1',
       output: JSON.stringify(approvedOutput(approved)),
@@ -99,7 +123,8 @@ describe('the approval service', () => {
     const outcome = await submitDecision(clients, table, request.approvalId, attempt);
 
     // Then
-    expect(outcome).toMatchObject({ remaining: 1, delivered: true, request: { status: 'pending' } });
+    expect(outcome).toMatchObject({ remaining: 1, delivery: null, request: { status: 'pending' } });
+    expect(updates()).toHaveLength(1);
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
@@ -120,19 +145,44 @@ describe('the approval service', () => {
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
-  it('records a refused attempt and throws Refused with its code, resuming nothing', async () => {
+  it('records a refused attempt by appending it, whatever the version, and throws Refused with its code, resuming nothing', async () => {
     // When
     const decided = submitDecision(clients, table, request.approvalId, { ...attempt, caller: who('alice') });
 
     // Then
     await expect(decided).rejects.toMatchObject({ name: 'Refused', code: 'OwnRequest' });
-    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: expect.objectContaining({
-        refusals: { S: expect.stringContaining('"code":"OwnRequest"') },
-        status: { S: 'pending' },
-      }),
+    expect(updates()).toEqual([
+      {
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'SET #refusals = list_append(#refusals, :refusal)',
+        ConditionExpression: 'attribute_exists(pk) AND size(#refusals) < :max',
+        ExpressionAttributeNames: { '#refusals': 'refusals' },
+        ExpressionAttributeValues: {
+          ':refusal': { L: [{ S: expect.stringContaining('"code":"OwnRequest"') }] },
+          ':max': { N: '100' },
+        },
+      },
+    ]);
+    expect(JSON.parse(updates()[0]?.ExpressionAttributeValues?.[':refusal']?.L?.[0]?.S ?? '')).toEqual({
+      arn: who('alice').arn,
+      at: now,
+      code: 'OwnRequest',
+      message: expect.stringContaining('alice requested this change'),
     });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('throws Refused even when the request already keeps as many refusals as it may (the log is then the record)', async () => {
+    // Given
+    dynamodbMock
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+
+    // When / Then
+    await expect(
+      submitDecision(clients, table, request.approvalId, { ...attempt, caller: who('alice') }),
+    ).rejects.toMatchObject({ name: 'Refused', code: 'OwnRequest' });
   });
 
   it('refuses an unknown request without writing anything', async () => {
@@ -143,7 +193,7 @@ describe('the approval service', () => {
     await expect(submitDecision(clients, table, 'nope', attempt)).rejects.toEqual(
       new Refused('UnknownRequest', 'no approval nope'),
     );
-    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
   it('decides again on the newer version when someone wrote in between', async () => {
@@ -162,7 +212,7 @@ describe('the approval service', () => {
         Item: item({ ...request, rule: { ...request.rule, required: 2 }, decisions: [other], version: 2 }),
       });
     dynamodbMock
-      .on(PutItemCommand)
+      .on(UpdateItemCommand)
       .rejectsOnce(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
       .resolves({});
 
@@ -171,23 +221,21 @@ describe('the approval service', () => {
 
     // Then both approvals count, and the run resumes
     expect(outcome.request.decisions.map((d) => d.person)).toEqual(['carol', 'bob']);
-    expect(dynamodbMock).toHaveReceivedNthCommandWith(PutItemCommand, 2, {
-      ExpressionAttributeValues: { ':read': { N: '2' } },
-    });
+    expect(updates()[1]?.ExpressionAttributeValues).toMatchObject({ ':read': { N: '2' } });
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
   });
 
   it('gives up after three lost races, resuming nothing', async () => {
     // Given
     dynamodbMock
-      .on(PutItemCommand)
+      .on(UpdateItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
 
     // When / Then
     await expect(submitDecision(clients, table, request.approvalId, attempt)).rejects.toThrow(
       `approval ${request.approvalId} kept changing while it was decided; try again`,
     );
-    expect(dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, 3);
+    expect(dynamodbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 3);
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
@@ -204,9 +252,12 @@ describe('the approval service', () => {
     // When
     const outcome = await submitDecision(clients, table, request.approvalId, attempt);
 
-    // Then
-    expect(outcome.delivered).toBe(true);
+    // Then, marked over the newer version, with the token it was sent to
+    expect(outcome.delivery).toBe('delivered');
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2' });
+    expect(updatedItem(updates()[1] ?? {})).toEqual(
+      written({ ...approvedByBob, delivery: { at: now, result: 'delivered' }, version: 3 }, 'token-2'),
+    );
   });
 
   it('never sends a decision to the token of a request the gate opened again (decided anew)', async () => {
@@ -222,40 +273,147 @@ describe('the approval service', () => {
     // When
     const outcome = await submitDecision(clients, table, request.approvalId, attempt);
 
-    // Then
-    expect(outcome.delivered).toBe(false);
+    // Then: nothing recorded of a delivery to the request decided anew
+    expect(outcome.delivery).toBe('ended');
     expect(sfnMock).not.toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2' });
+    expect(updates()).toHaveLength(1);
   });
 
   it('reports the decision undelivered when the run no longer waits (its token is gone and not replaced)', async () => {
-    // Given
+    // Given (read again after the send: the decision just written, with the same token)
+    dynamodbMock
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: item(request) })
+      .resolves({ Item: item(approvedByBob) });
     sfnMock.on(SendTaskSuccessCommand).rejects(awsError('TaskTimedOut', 'Task Timed Out'));
 
     // When
     const outcome = await submitDecision(clients, table, request.approvalId, attempt);
 
-    // Then
-    expect(outcome).toMatchObject({ delivered: false, request: { status: 'approved' } });
+    // Then it is not sent again: the request records that the run had ended
+    expect(outcome).toMatchObject({ delivery: 'ended', request: { status: 'approved' } });
     expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(updatedItem(updates()[1] ?? {})).toMatchObject({
+      delivery: { S: JSON.stringify({ at: now, result: 'ended' }) },
+    });
   });
 
-  it('reports undelivered when the newer token is gone too, and keeps other Step Functions errors', async () => {
+  it('reports ended when the newer token is gone too', async () => {
     // Given
     dynamodbMock
       .on(GetItemCommand)
       .resolvesOnce({ Item: item(request, 'token-1') })
-      .resolves({ Item: item(request, 'token-2') });
+      .resolves({ Item: item(approvedByBob, 'token-2') });
     sfnMock.on(SendTaskSuccessCommand).rejects(awsError('TaskDoesNotExist', 'gone'));
 
     // When / Then
     await expect(submitDecision(clients, table, request.approvalId, attempt)).resolves.toMatchObject({
-      delivered: false,
+      delivery: 'ended',
     });
-    sfnMock.reset();
-    sfnMock.on(SendTaskSuccessCommand).rejects(awsError('AccessDeniedException', 'no'));
-    await expect(submitDecision(clients, table, request.approvalId, attempt)).rejects.toMatchObject({
-      name: 'AccessDeniedException',
+    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 2);
+  });
+
+  it.each([
+    ['unavailable', 'ServiceUnavailable'],
+    ['throttling', 'ThrottlingException'],
+    ['refusing the function', 'AccessDeniedException'],
+  ])(
+    'keeps a decision Step Functions did not take (%s) decided and waiting for delivery, logging no token',
+    async (_what, error) => {
+      // Given
+      sfnMock.on(SendTaskSuccessCommand).rejects(awsError(error, 'no'));
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+      // When
+      const outcome = await submitDecision(clients, table, request.approvalId, attempt);
+
+      // Then: recorded as approved, with no delivery, so the schedule sends it again
+      expect(outcome).toMatchObject({ delivery: 'failed', request: { status: 'approved', delivery: null } });
+      expect(updates()).toHaveLength(1);
+      expect(warn).toHaveBeenCalledWith(
+        JSON.stringify({ undelivered: request.approvalId, error, message: 'no' }),
+      );
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('token-1');
+    },
+  );
+
+  it('sends a decided outcome that never reached the run again when anyone calls, deciding nothing new', async () => {
+    // Given bob's approval, recorded but not taken by Step Functions
+    dynamodbMock.on(GetItemCommand).resolves({ Item: item(approvedByBob) });
+
+    // When carol calls
+    const outcome = await submitDecision(clients, table, request.approvalId, {
+      ...attempt,
+      caller: who('carol'),
     });
+
+    // Then bob's approval is what is sent, and the request records it reached the run
+    expect(outcome).toEqual({
+      request: approvedByBob,
+      remaining: 0,
+      delivery: 'delivered',
+      redelivered: true,
+    });
+    expect(sfnMock).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
+      taskToken: 'token-1',
+      output: JSON.stringify(approvedOutput(approvedByBob)),
+    });
+    expect(updates()).toHaveLength(1);
+    expect(updatedItem(updates()[0] ?? {})).toEqual(
+      written({ ...approvedByBob, delivery: { at: now, result: 'delivered' }, version: 3 }),
+    );
+  });
+
+  it('refuses a call on a closed request whose outcome reached the run', async () => {
+    dynamodbMock
+      .on(GetItemCommand)
+      .resolves({ Item: item({ ...approvedByBob, delivery: { at: now, result: 'delivered' } }) });
+    await expect(
+      submitDecision(clients, table, request.approvalId, { ...attempt, caller: who('carol') }),
+    ).rejects.toMatchObject({ code: 'RequestClosed' });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('sends again, on its schedule, every decided outcome that did not reach its run, and counts what became of each', async () => {
+    // Given a pending request, an approval not delivered, a rejection whose run ended, one not taken again
+    const rejected: ApprovalRequest = {
+      ...request,
+      approvalId: 'rejected',
+      status: 'rejected',
+      decisions: [{ decision: 'reject', arn: bob.arn, person: 'bob', at: now, comment: 'no' }],
+    };
+    const stuck = { ...approvedByBob, approvalId: 'stuck' };
+    dynamodbMock.on(ScanCommand).resolves({
+      Items: [item(request), item(approvedByBob), item(rejected, 'token-r'), item(stuck, 'token-s')],
+    });
+    dynamodbMock.on(GetItemCommand).resolves({ Item: item(rejected, 'token-r') });
+    sfnMock.on(SendTaskFailureCommand).rejects(awsError('TaskTimedOut', 'Task Timed Out'));
+    sfnMock
+      .on(SendTaskSuccessCommand, { taskToken: 'token-s' })
+      .rejects(awsError('ServiceUnavailable', 'no'));
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    // When
+    const counts = await redeliver(clients, table, now);
+
+    // Then
+    expect(counts).toEqual({ delivered: 1, ended: 1, failed: 1 });
+    expect(dynamodbMock).toHaveReceivedCommandWith(ScanCommand, {
+      FilterExpression:
+        'begins_with(pk, :approval) AND #status = :pending OR begins_with(pk, :approval) AND #status = :approved AND attribute_not_exists(delivery) OR begins_with(pk, :approval) AND #status = :rejected AND attribute_not_exists(delivery)',
+      ExpressionAttributeValues: {
+        ':approval': { S: 'approval#' },
+        ':pending': { S: 'pending' },
+        ':approved': { S: 'approved' },
+        ':rejected': { S: 'rejected' },
+      },
+    });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-r' });
+    expect(updates().map((u) => updatedItem(u).delivery?.S)).toEqual([
+      JSON.stringify({ at: now, result: 'delivered' }),
+      JSON.stringify({ at: now, result: 'ended' }),
+    ]);
   });
 
   it('surfaces throttling as TransientAwsError', async () => {
@@ -277,7 +435,7 @@ describe('the approval service', () => {
     // Then
     expect(asBob).toEqual({ request, mayDecide: true });
     expect(asAlice.mayDecide).toBe(false);
-    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
     dynamodbMock.on(GetItemCommand).resolves({});
     await expect(getRequest(clients, table, 'x', bob, now)).rejects.toMatchObject({ code: 'UnknownRequest' });
   });
@@ -326,11 +484,12 @@ describe('the approval service', () => {
     // When bob approves
     const decided = submitDecision(clients, table, request.approvalId, attempt);
 
-    // Then he is refused, and the request now says who started it
+    // Then he is refused, and the request now says who started it (over its version), his attempt appended
     await expect(decided).rejects.toMatchObject({ code: 'OwnRequest' });
-    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: expect.objectContaining({ startedBy: { S: JSON.stringify(bobStarted) } }),
-    });
+    expect(updatedItem(updates()[0] ?? {})).toEqual(
+      written({ ...request, startedBy: bobStarted, version: 2 }),
+    );
+    expect(updates()[1]?.UpdateExpression).toBe('SET #refusals = list_append(#refusals, :refusal)');
   });
 
   it('refuses with StarterUnknown while CloudTrail has no record of the start, resuming nothing', async () => {

@@ -1,8 +1,8 @@
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
-  PutItemCommand,
   ScanCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -12,7 +12,7 @@ import { remindApprovals } from '../../../tasks/approvals/remind-approvals.ts';
 import { type ApprovalRequest, toItem } from '../../../tasks/approvals/request.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
-import { approvalRequest } from './fixture.ts';
+import { approvalRequest, updatedItem, written } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const snsMock = mockClient(SNSClient);
@@ -34,6 +34,7 @@ const request = approvalRequest({
   version: 2,
 });
 const stored = (r: ApprovalRequest) => ({ ...toItem(r), taskToken: { S: 'token-1' } });
+const update = () => dynamodbMock.commandCalls(UpdateItemCommand)[0]?.args[0].input ?? {};
 const at = (now: string) => invoke(remindApprovals, { table, topicArn, now }, clients);
 
 describe('remind-approvals', () => {
@@ -41,7 +42,7 @@ describe('remind-approvals', () => {
     dynamodbMock.reset();
     snsMock.reset();
     dynamodbMock.on(ScanCommand).resolves({ Items: [stored(request)] });
-    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(UpdateItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({});
     sfnMock.reset();
     sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
@@ -65,13 +66,15 @@ describe('remind-approvals', () => {
       },
       Message: expect.stringContaining(`0 of 2 approvals so far.\nApproval id: ${request.approvalId}`),
     });
-    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
       TableName: table,
-      Item: stored({ ...request, reminders: { ...request.reminders, reminded: true }, version: 3 }),
+      Key: { pk: { S: `approval#${request.approvalId}` } },
       ConditionExpression: '#version = :read',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':read': { N: '2' } },
+      ExpressionAttributeValues: expect.objectContaining({ ':read': { N: '2' } }),
     });
+    expect(updatedItem(update())).toEqual(
+      written({ ...request, reminders: { ...request.reminders, reminded: true }, version: 3 }),
+    );
   });
 
   it('pages the on-call once past its pageAt, even if the reminder never went out', async () => {
@@ -80,10 +83,8 @@ describe('remind-approvals', () => {
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       MessageAttributes: expect.objectContaining({ severity: { DataType: 'String', StringValue: 'page' } }),
     });
-    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: expect.objectContaining({
-        reminders: { S: JSON.stringify({ ...request.reminders, reminded: true, paged: true }) },
-      }),
+    expect(updatedItem(update())).toMatchObject({
+      reminders: { S: JSON.stringify({ ...request.reminders, reminded: true, paged: true }) },
     });
   });
 
@@ -109,12 +110,12 @@ describe('remind-approvals', () => {
     dynamodbMock.on(ScanCommand).resolves({ Items: [stored(r)] });
     expect(await at(now)).toEqual({ reminded: 0, paged: 0, closed: 0 });
     expect(snsMock).not.toHaveReceivedAnyCommand();
-    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
   it('keeps going when a decision was written meanwhile: the notice went out, the mark did not', async () => {
     dynamodbMock
-      .on(PutItemCommand)
+      .on(UpdateItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
     expect(await at('2026-11-30T08:31:00.000Z')).toEqual({ reminded: 1, paged: 0, closed: 0 });
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
@@ -126,9 +127,7 @@ describe('remind-approvals', () => {
       sfnMock.on(DescribeExecutionCommand).resolves({ status: status as never });
       expect(await at('2026-11-30T08:55:00.000Z')).toEqual({ reminded: 0, paged: 0, closed: 1 });
       expect(snsMock).not.toHaveReceivedAnyCommand();
-      expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-        Item: expect.objectContaining({ status: { S: 'expired' } }),
-      });
+      expect(updatedItem(update())).toMatchObject({ status: { S: 'expired' } });
     },
   );
 });

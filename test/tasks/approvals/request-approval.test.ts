@@ -3,6 +3,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,6 +17,7 @@ import {
 import { requestApproval } from '../../../tasks/approvals/request-approval.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { awsError, testClients, throttled } from '../support.ts';
+import { updatedItem, written } from './fixture.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const snsMock = mockClient(SNSClient);
@@ -78,6 +80,7 @@ const recorded: ApprovalRequest = {
     paged: false,
   },
   startedBy: null,
+  delivery: null,
   version: 0,
 };
 const bob = {
@@ -88,12 +91,15 @@ const bob = {
   comment: null,
 };
 
+const updates = () => dynamodbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+
 describe('request-approval', () => {
   beforeEach(() => {
     dynamodbMock.reset();
     snsMock.reset();
     dynamodbMock.on(GetItemCommand).resolves({});
     dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(UpdateItemCommand).resolves({});
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   });
   afterEach(() => {
@@ -196,13 +202,30 @@ describe('request-approval', () => {
 
     // Then
     expect(result).toMatchObject({ approvalId, expiresAt, summaryHash: earlier.summaryHash });
-    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(PutItemCommand, {
+    // over the version read, leaving the refusals appended meanwhile as they are
+    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(dynamodbMock).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
       TableName: table,
-      Item: { ...toItem({ ...earlier, version: 4 }), taskToken: { S: 'new-token' } },
+      Key: { pk: { S: `approval#${approvalId}` } },
       ConditionExpression: '#version = :read',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':read': { N: '3' } },
+      ExpressionAttributeValues: expect.objectContaining({ ':read': { N: '3' } }),
     });
+    expect(updatedItem(updates()[0] ?? {})).toEqual(written({ ...earlier, version: 4 }, 'new-token'));
+  });
+
+  it('retries (TransientAwsError) when a decision was written between its read and its update of an earlier request, announcing nothing', async () => {
+    // Given
+    dynamodbMock.on(GetItemCommand).resolves({ Item: toItem({ ...recorded, version: 3 }) });
+    dynamodbMock
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+
+    // When / Then
+    await expect(invoke(requestApproval, { ...event, token: 'new-token' }, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: `approval ${approvalId} changed while the gate recorded it`,
+    });
+    expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 
   it('opens a closed request again when the gate asks again: a decision is never sent to a token it was not given for', async () => {
@@ -239,13 +262,13 @@ describe('request-approval', () => {
         paged: false,
       },
       startedBy: null,
+      delivery: null,
       version: 3,
     };
-    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: { ...toItem(reopened), taskToken: { S: 'new-token' } },
-      ConditionExpression: '#version = :read',
-      ExpressionAttributeValues: { ':read': { N: '2' } },
-    });
+    expect(updatedItem(updates()[0] ?? {})).toEqual(written(reopened, 'new-token'));
+    expect(updates()[0]?.ExpressionAttributeValues).toMatchObject({ ':read': { N: '2' } });
+    // a delivery of the earlier decision is no longer this request's
+    expect(updates()[0]?.UpdateExpression).toMatch(/ REMOVE #delivered$/);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Message: expect.stringContaining('Asked again: the earlier request was approved.'),
     });

@@ -56,6 +56,7 @@ const approved: ApprovalRequest = {
   refusals: [],
   reminders: { remindAt: null, pageAt: null, reminded: false, paged: false },
   startedBy: 'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/run-42',
+  delivery: null,
   version: 3,
 };
 const output = { decision: 'approved', approver: 'carol', approvalId, summaryHash: approved.summaryHash };
