@@ -79,13 +79,11 @@ describe('the decision API’s URL from the stack', () => {
   });
 
   it('is refused, saying why and to give --api, when the stack cannot be read', async () => {
-    cloudformation
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error(`Stack with id ${config.stackName} does not exist`), {
-          name: 'ValidationError',
-        }),
-      );
+    cloudformation.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error(`Stack with id ${config.stackName} does not exist`), {
+        name: 'ValidationError',
+      }),
+    );
     await expect(list()).rejects.toMatchObject({
       exitCode: 1,
       message: `cannot read the outputs of stack ${config.stackName}: Stack with id ${config.stackName} does not exist (or give --api)`,
