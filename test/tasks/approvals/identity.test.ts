@@ -32,7 +32,20 @@ describe('approval identities', () => {
   });
 
   it('reads the root user as root', () => {
-    expect(identityOf('arn:aws:iam::123456789012:root')).toMatchObject({ kind: 'root', person: 'root' });
+    expect(identityOf('arn:aws:iam::123456789012:root')).toEqual({
+      arn: 'arn:aws:iam::123456789012:root',
+      account: '123456789012',
+      kind: 'root',
+      principal: 'root',
+      person: 'root',
+    });
+  });
+
+  it('reads the ARNs of every partition', () => {
+    expect(identityOf('arn:aws-us-gov:sts::123456789012:assumed-role/Ops/bob')).toMatchObject({
+      person: 'bob',
+    });
+    expect(identityOf('arn:aws-us-gov:iam::123456789012:root')).toMatchObject({ kind: 'root' });
   });
 
   it.each([
@@ -41,6 +54,13 @@ describe('approval identities', () => {
     ['a session without a name', 'arn:aws:sts::123456789012:assumed-role/Admin/'],
     ['a short account', 'arn:aws:sts::12345:assumed-role/Admin/bob'],
     ['something else', 'alice@example.com'],
+    ['a session ARN inside other text', `x${SSO}`],
+    ['a session ARN with more after it', `${SSO}/more`],
+    ['a user ARN ending in a slash', 'arn:aws:iam::123456789012:user/bob/'],
+    ['a user ARN inside other text', 'see arn:aws:iam::123456789012:user/bob'],
+    ['a root ARN with more after it', 'arn:aws:iam::123456789012:rootkit'],
+    ['a root ARN inside other text', 'xarn:aws:iam::123456789012:root'],
+    ['a partition that is not one', 'arn:aws1:sts::123456789012:assumed-role/Ops/bob'],
   ])('knows no identity in %s', (_what, arn) => {
     expect(identityOf(arn)).toBeNull();
   });

@@ -188,7 +188,11 @@ describe('approval rules', () => {
     const first = decide({ ...request, rule: { ...request.rule, required: 2 } }, approve(bob));
     const again = decide(recorded(first), approve(who('arn:aws:iam::123456789012:user/bob')));
     const twice = decide(recorded(first), approve(bob));
-    expect(twice).toMatchObject({ kind: 'refused', code: 'AlreadyDecided' });
+    expect(twice).toMatchObject({
+      kind: 'refused',
+      code: 'AlreadyDecided',
+      message: `bob has already decided approval ${request.approvalId}`,
+    });
     // The IAM user bob is no approver here: refused before the double decision is looked at.
     expect(again).toMatchObject({ kind: 'refused', code: 'NotAnApprover' });
     const userToo = {
@@ -277,6 +281,45 @@ describe('approval rules', () => {
       kind: 'refused',
       code: 'AlreadyDecided',
     });
+    // And another role is another voter
+    const other = {
+      ...recorded(first),
+      rule: {
+        ...shared.rule,
+        approvers: [...shared.rule.approvers, 'arn:aws:sts::123456789012:assumed-role/ReleaseManager/*'],
+      },
+    };
+    expect(
+      decide(other, approve(who('arn:aws:sts::123456789012:assumed-role/ReleaseManager/bob-3'))),
+    ).toMatchObject({
+      kind: 'recorded',
+      remaining: 0,
+    });
+  });
+
+  it('names the last of three approvers as the one who completed the approval', () => {
+    const threeOf = { ...request, rule: { ...request.rule, required: 3 } };
+    const approved = [bob, carol, sso('dana')].reduce(
+      (r, caller) => recorded(decide(r, approve(caller, { summaryHash: r.summaryHash }))),
+      threeOf,
+    );
+    expect(approved.status).toBe('approved');
+    expect(approvedOutput(approved)).toMatchObject({
+      approver: 'dana',
+      approvers: [{ person: 'bob' }, { person: 'carol' }, { person: 'dana' }],
+    });
+  });
+
+  it('words an output and a failure without decisions plainly (a hand-edited table)', () => {
+    expect(approvedOutput(request)).toMatchObject({ approver: '', approvers: [], decidedAt: '' });
+    expect(rejectedFailure(request).cause).toBe(
+      `Rejected by unknown (unknown) at unknown: ; nothing was changed (approval ${request.approvalId}).`,
+    );
+  });
+
+  it('refuses a CI principal named in another case than its never-approver pattern', () => {
+    const shouting = who('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdApprover_ab12/GitHub-CI');
+    expect(decide(request, approve(shouting))).toMatchObject({ kind: 'refused', code: 'NotAnApprover' });
   });
 
   it('lets a person who is not the starter read and list a request before CloudTrail has the starter', () => {
@@ -305,6 +348,15 @@ describe('approval rules', () => {
       // A CI role's session name is whatever the caller chose: it names nobody.
       const pipeline = startedBy('arn:aws:sts::123456789012:assumed-role/github-actions-deploy/bob');
       expect(decide(pipeline, approve(bob))).toMatchObject({ kind: 'recorded' });
+      // A shared role's session that started the run may not decide it, though the role may approve.
+      const shared = 'arn:aws:sts::123456789012:assumed-role/ReleaseManager/run-7';
+      const byShared = {
+        ...startedBy(shared),
+        rule: { ...request.rule, approvers: ['arn:aws:sts::123456789012:assumed-role/ReleaseManager/*'] },
+      };
+      expect(decide(byShared, approve(who(shared), { summaryHash: byShared.summaryHash }))).toMatchObject({
+        code: 'OwnRequest',
+      });
     });
 
     it('refuses every decision while CloudTrail has not said who started the run', () => {

@@ -1,15 +1,18 @@
 // The approvals table's writes against the simulated account's DynamoDB, which evaluates the same
 // update and condition expressions AWS does: a refused attempt is appended without the request's
 // version, so refusals never make a decision lose its race, and a decision never drops a refusal.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../infra/config.ts';
 import { SimulatedAccount } from '../../../rehearsal/account/account.ts';
 import { simulatedClients } from '../../../rehearsal/account/clients.ts';
 import {
   type ApprovalRequest,
+  approvalIdOf,
   fromItem,
   MAX_REFUSALS,
   type Refusal,
+  summaryHashOf,
   toItem,
 } from '../../../tasks/approvals/request.ts';
 import { appendRefusal, readRequest, writeRequest } from '../../../tasks/approvals/store.ts';
@@ -103,6 +106,22 @@ describe('a stored request', () => {
     });
   });
 
+  it('carries flat copies for people and tools that list the table, and is kept 90 days past its expiry', () => {
+    expect(item).toMatchObject({
+      pk: { S: `approval#${request.approvalId}` },
+      target: { S: 'app' },
+      procedure: { S: 'production-deployment' },
+      environment: { S: 'prod' },
+      version: { N: '1' },
+      ttl: { N: String(Date.parse(request.expiresAt) / 1000 + 90 * 86400) },
+    });
+  });
+
+  it('takes a rule without never-approvers as having none', () => {
+    const { neverApprovers: _none, ...rule } = request.rule;
+    expect(fromItem({ ...item, rule: { S: JSON.stringify(rule) } }).rule.neverApprovers).toEqual([]);
+  });
+
   it.each([
     ['without a status', { status: undefined }],
     ['with an unknown status', { status: { S: 'maybe' } }],
@@ -118,10 +137,40 @@ describe('a stored request', () => {
     ],
     ['without its summary', { summary: undefined }],
     ['without its reminders', { reminders: undefined }],
-  ])('is refused %s (a hand-edited table)', (_what, change) => {
+    [
+      'with an empty never-approver pattern',
+      { rule: { S: '{"approvers":["a"],"required":1,"neverApprovers":[""]}' } },
+    ],
+  ])('is refused %s (a hand-edited table), naming the field', (_what, change) => {
     const edited = Object.fromEntries(
       Object.entries({ ...item, ...change }).filter(([, v]) => v !== undefined),
     ) as typeof item;
-    expect(() => fromItem(edited)).toThrow();
+    const field = Object.keys(change)[0] ?? '';
+    expect(() => fromItem(edited)).toThrow(
+      expect.objectContaining({ name: 'ZodError', message: expect.stringContaining(`"${field}"`) }),
+    );
+  });
+});
+
+describe('approval ids and summary hashes', () => {
+  it('gives each gate of each run an id of its own, the same on every attempt', () => {
+    const run = 'arn:aws:states:us-east-1:123456789012:execution:m:run-1';
+    const id = approvalIdOf(run, 'Wait For Approval');
+    expect(id).toMatch(/^[0-9a-f]{20}$/);
+    expect(approvalIdOf(run, 'Wait For Approval')).toBe(id);
+    expect(approvalIdOf(run, 'Second Gate')).not.toBe(id);
+    expect(approvalIdOf(`${run}-2`, 'Wait For Approval')).not.toBe(id);
+  });
+
+  it('hashes the id, summary, rule and expiry as SHA-256 of their canonical JSON', () => {
+    const { approvalId, summary, rule, expiresAt } = request;
+    const sorted = (o: object) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const text = JSON.stringify({
+      approvalId,
+      expiresAt,
+      rule: sorted(rule),
+      summary: sorted(summary),
+    });
+    expect(summaryHashOf(request)).toBe(createHash('sha256').update(text).digest('hex'));
   });
 });
