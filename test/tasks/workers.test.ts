@@ -112,6 +112,16 @@ describe('workers', () => {
       'check-alarms': [{ done: false, elapsedSeconds: 60 }, 'watched alarms quiet'],
       'find-known-good': [{ taskDefinition: td(40) }, 'known-good prod-app:40'],
       notify: [{ event: 'started', severity: 'info' }, 'started notice sent (info)'],
+      'request-approval': [
+        { approvalId: 'a1b2', expiresAt: '2026-11-30T09:00:00.000Z' },
+        'approval a1b2 requested, expires 2026-11-30T09:00:00.000Z',
+      ],
+      'verify-approval': [{ approvalId: 'a1b2', approvers: ['bob', 'carol'] }, 'approved by bob, carol'],
+      'remind-approvals': [
+        { reminded: 1, paged: 2, closed: 3 },
+        '1 reminded, 2 paged, 3 closed (their runs ended)',
+      ],
+      'approval-api': [{ statusCode: 409, headers: {}, body: '' }, 'HTTP 409'],
     };
     // When each is worded / Then the words are its own
     for (const [name, [output, words]] of Object.entries(cases)) {
@@ -123,5 +133,9 @@ describe('workers', () => {
       release?.summarize?.({ released: true } as never),
       release?.summarize?.({ released: false } as never),
     ]).toEqual(['released', 'not held by this run']);
+    const api = workers.find(([, , w]) => w.name === 'approval-api')?.[2];
+    expect(api?.summarize?.({ redelivered: { delivered: 1, ended: 2, failed: 3 } } as never)).toBe(
+      'redelivered: 1 delivered, 2 ended, 3 failed',
+    );
   });
 });

@@ -149,6 +149,53 @@ describe('approval-api', () => {
     expect(dynamodbMock).not.toHaveReceivedAnyCommand();
   });
 
+  it('answers JSON that is never cached, and names mayDecide only for the one request read', async () => {
+    const one = await call(event('GET', '/approvals/{id}'), clients);
+    const listed = await call(event('GET', '/approvals'), clients);
+    for (const r of [one, listed])
+      expect(r.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    expect(body(listed).approvals).toEqual([expect.not.objectContaining({ mayDecide: expect.anything() })]);
+  });
+
+  it('says why a caller that is no user or session is refused', async () => {
+    const response = await call(
+      event('GET', '/approvals', { requestContext: { identity: { userArn: null } } }),
+      clients,
+    );
+    expect(body(response)).toEqual({
+      error: 'NotAnApprover',
+      message: 'the caller is not an IAM user or role session',
+    });
+  });
+
+  it.each([
+    ['text before it', `x${'a'.repeat(64)}`],
+    ['text after it', `${'a'.repeat(64)}x`],
+    ['capitals', 'A'.repeat(64)],
+  ])('answers 400 to a summary hash with %s', async (_what, summaryHash) => {
+    const sent = JSON.stringify({ decision: 'approve', summaryHash });
+    const response = await call(event('POST', '/approvals/{id}/decision', { body: sent }), clients);
+    expect(response.statusCode).toBe(400);
+    expect(String(body(response).message)).toContain('must be the 64-hex-digit summary hash of the request');
+    expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers a rejection as a decision too', async () => {
+    const sent = JSON.stringify({ decision: 'reject', summaryHash: request.summaryHash, comment: 'freeze' });
+    const response = await call(event('POST', '/approvals/{id}/decision', { body: sent }), clients);
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toMatchObject({ status: 'rejected', decisions: [{ decision: 'reject' }] });
+  });
+
+  it('lets an AWS error that is no refusal fail the call (API Gateway answers 502), not a refusal', async () => {
+    dynamodbMock
+      .on(GetItemCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(call(event('GET', '/approvals/{id}'), clients)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+
   it('answers 404 for a route it does not serve', async () => {
     const response = await call(event('DELETE', '/approvals/{id}'), clients);
     expect(response).toMatchObject({ statusCode: 404 });

@@ -437,7 +437,9 @@ describe('the approval service', () => {
     expect(asAlice.mayDecide).toBe(false);
     expect(dynamodbMock).not.toHaveReceivedCommand(UpdateItemCommand);
     dynamodbMock.on(GetItemCommand).resolves({});
-    await expect(getRequest(clients, table, 'x', bob, now)).rejects.toMatchObject({ code: 'UnknownRequest' });
+    await expect(getRequest(clients, table, 'x', bob, now)).rejects.toEqual(
+      new Refused('UnknownRequest', 'no approval x'),
+    );
   });
 
   it('lists the pending requests the caller may decide, reading every page, oldest first', async () => {

@@ -77,6 +77,37 @@ describe('remind-approvals', () => {
     );
   });
 
+  it('reminds at the very second of its remindAt, counting the approvals so far, in words a person reads', async () => {
+    // Given a request one of two approvers approved, whose requester the input did not name
+    const half = {
+      ...request,
+      summary: { ...request.summary, requestedBy: null },
+      decisions: [
+        {
+          decision: 'approve' as const,
+          arn: 'arn:x',
+          person: 'bob',
+          at: '2026-11-30T08:10:00.000Z',
+          comment: null,
+        },
+      ],
+    };
+    dynamodbMock.on(ScanCommand).resolves({ Items: [stored(half)] });
+
+    // When
+    expect(await at('2026-11-30T08:30:00.000Z')).toEqual({ reminded: 1, paged: 0, closed: 0 });
+
+    // Then
+    expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message).toBe(
+      [
+        'production-deployment of app in prod still waits for approval; it expires at 2026-11-30T09:00:00.000Z (in 30 minutes) and the run then ends without changing anything.',
+        'Change: image app@sha256:abc. Requested by: unknown.',
+        '1 of 2 approvals so far.',
+        `Approval id: ${request.approvalId} (summary ${request.summaryHash.slice(0, 12)}). Decide: runbook approve ${request.approvalId}   or   runbook reject ${request.approvalId} --reason "..."`,
+      ].join('\n'),
+    );
+  });
+
   it('pages the on-call once past its pageAt, even if the reminder never went out', async () => {
     const result = await at('2026-11-30T08:55:00.000Z');
     expect(result).toEqual({ reminded: 0, paged: 1, closed: 0 });
@@ -127,7 +158,7 @@ describe('remind-approvals', () => {
       sfnMock.on(DescribeExecutionCommand).resolves({ status: status as never });
       expect(await at('2026-11-30T08:55:00.000Z')).toEqual({ reminded: 0, paged: 0, closed: 1 });
       expect(snsMock).not.toHaveReceivedAnyCommand();
-      expect(updatedItem(update())).toMatchObject({ status: { S: 'expired' } });
+      expect(updatedItem(update())).toEqual(written({ ...request, status: 'expired', version: 3 }));
     },
   );
 });

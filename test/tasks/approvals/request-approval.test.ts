@@ -211,6 +211,8 @@ describe('request-approval', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':read': { N: '3' } }),
     });
     expect(updatedItem(updates()[0] ?? {})).toEqual(written({ ...earlier, version: 4 }, 'new-token'));
+    // and announced as it was, not as asked again
+    expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message).not.toContain('Asked again');
   });
 
   it('retries (TransientAwsError) when a decision was written between its read and its update of an earlier request, announcing nothing', async () => {
@@ -344,6 +346,25 @@ describe('request-approval', () => {
     const subject = snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject;
     expect(subject).toHaveLength(100);
     expect(subject).toMatch(/^Approval needed: svc-x+$/);
+  });
+
+  it('sets no reminder where the gate gives no policy', async () => {
+    const { reminders: _none, ...withoutPolicy } = event;
+    await invoke(requestApproval, withoutPolicy, clients);
+    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({
+        reminders: { S: '{"remindAt":null,"pageAt":null,"reminded":false,"paged":false}' },
+      }),
+    });
+  });
+
+  it('surfaces a throttled write as TransientAwsError and announces nothing', async () => {
+    dynamodbMock.on(PutItemCommand).rejects(throttled());
+    await expect(invoke(requestApproval, event, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: 'DynamoDB PutItem (approval): ThrottlingException: Rate exceeded',
+    });
+    expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 
   it('sets no reminder where the policy turns them off', async () => {

@@ -47,4 +47,27 @@ describe('startedBy', () => {
     await expect(startedBy(cloudtrail, execution, '2026-11-30T08:00:00.000Z')).resolves.toBeNull();
     expect(cloudtrailMock).toHaveReceivedCommandTimes(LookupEventsCommand, 5);
   });
+
+  it('reads past the events of failed starts, which CloudTrail records without responseElements', async () => {
+    cloudtrailMock.on(LookupEventsCommand).resolves({
+      Events: [
+        { CloudTrailEvent: JSON.stringify({ userIdentity: { arn: 'x' }, responseElements: null }) },
+        event(execution, DANA),
+      ],
+    });
+    await expect(startedBy(cloudtrail, execution, '2026-11-30T08:00:00.000Z')).resolves.toBe(DANA);
+  });
+
+  it('knows nobody from an event of the run that names no caller', async () => {
+    cloudtrailMock.on(LookupEventsCommand).resolves({
+      Events: [{ CloudTrailEvent: JSON.stringify({ responseElements: { executionArn: execution } }) }],
+    });
+    await expect(startedBy(cloudtrail, execution, '2026-11-30T08:00:00.000Z')).resolves.toBeNull();
+  });
+
+  it('stops at the last page', async () => {
+    cloudtrailMock.on(LookupEventsCommand).resolves({ Events: [event('elsewhere', 'x')] });
+    await expect(startedBy(cloudtrail, execution, '2026-11-30T08:00:00.000Z')).resolves.toBeNull();
+    expect(cloudtrailMock).toHaveReceivedCommandTimes(LookupEventsCommand, 1);
+  });
 });

@@ -54,6 +54,14 @@ describe('the approvals table', () => {
     });
   });
 
+  it('reads a request without a token (a hand-edited table) as having none', async () => {
+    const account = new SimulatedAccount({ config: loadConfig(), faults: {}, table });
+    account.service('dynamodb').putItem({ TableName: table, Item: toItem(request) });
+    const dynamodb = simulatedClients(account, 'us-east-1').dynamodb;
+    expect(await readRequest(dynamodb, table, request.approvalId)).toEqual({ request, token: '' });
+    expect(await readRequest(dynamodb, table, 'unknown')).toBeNull();
+  });
+
   it('refuses a write over a version someone else wrote', async () => {
     const dynamodb = seeded();
     expect(await writeRequest(dynamodb, table, { ...request, version: 2 }, 'token-2', 1)).toBe(true);

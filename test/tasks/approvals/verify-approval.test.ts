@@ -96,6 +96,12 @@ describe('verify-approval', () => {
       output,
       'has 1 of 2 approvals',
     ],
+    [
+      'a record marked approved whose decisions hold a rejection (a hand-edited table)',
+      { ...approved, decisions: [vote('bob'), { ...vote('carol'), decision: 'reject' as const }] },
+      output,
+      'has 1 of 2 approvals',
+    ],
     ['another request named', approved, { ...output, approvalId: 'b'.repeat(20) }, 'names another request'],
     ['another summary named', approved, { ...output, summaryHash: 'f'.repeat(64) }, 'or summary'],
   ])('refuses %s as ApprovalRejected', async (_what, recorded, sent, why) => {
@@ -118,6 +124,7 @@ describe('verify-approval', () => {
     dynamodbMock.on(GetItemCommand).rejects(throttled());
     await expect(invoke(verifyApproval, event(), clients)).rejects.toMatchObject({
       name: 'TransientAwsError',
+      message: 'DynamoDB GetItem (approval): ThrottlingException: Rate exceeded',
     });
   });
 });
