@@ -216,30 +216,24 @@ export async function decideApproval(
     status: string;
     remaining: number;
     delivery: 'delivered' | 'ended' | 'failed' | null;
-    redelivered: boolean;
     decisions: { person: string; arn: string }[];
   };
   const me = answer.decisions.at(-1);
-  if (answer.redelivered)
-    // Nothing of this call was recorded: an earlier decision had not reached the run, and now was sent.
-    out(
-      `Approval ${id} was already ${answer.status} (by ${printable(me?.person ?? '?')}); the run had not received it, so it was sent again.`,
-    );
-  else {
-    const verb = options.decision === 'approve' ? 'Approved' : 'Rejected';
-    out(`${verb} as ${printable(me?.person ?? '?')} (${printable(me?.arn ?? '?')}).`);
-  }
+  const verb = options.decision === 'approve' ? 'Approved' : 'Rejected';
+  out(`${verb} as ${printable(me?.person ?? '?')} (${printable(me?.arn ?? '?')}).`);
   if (answer.remaining > 0) {
     out(`${answer.remaining} more approval${answer.remaining === 1 ? '' : 's'} needed.`);
     return 0;
   }
   if (answer.delivery === 'ended') {
-    out('Recorded, but the run no longer waits for this request (it ended or its wait expired).');
+    out(
+      'Recorded, but Step Functions no longer waits on this request: look at the run (it ended, or its wait expired).',
+    );
     return 1;
   }
   if (answer.delivery === 'failed') {
     out(
-      'Recorded, but Step Functions did not take it yet: the approval service sends it again within 5 minutes (or run this command again).',
+      'Recorded, but Step Functions did not take it yet: the approval service sends it again within 5 minutes.',
     );
     return 1;
   }

@@ -245,6 +245,9 @@ function evaluate(expression: string, item: Item | undefined, names: Names, valu
 }
 
 function atomHolds(atom: string, item: Item | undefined, names: Names, values: Values): boolean {
+  // Grouping with parentheses is not modelled: refused, never evaluated some other way.
+  if ((atom.startsWith('(') || atom.endsWith(')')) && !/^(begins_with|attribute_(not_)?exists)\(/.test(atom))
+    throw awsError('ValidationException', `the simulated account does not support parentheses in '${atom}'`);
   const name = (token: string) => (token.startsWith('#') ? (names?.[token] ?? token) : token);
   const prefix = /^begins_with\((\S+),\s*(:\S+)\)$/.exec(atom);
   if (prefix) {

@@ -60,6 +60,7 @@ const shown = (r: ApprovalRequest, mayDecide?: boolean) => ({
   executionId: r.executionId,
   decisions: r.decisions,
   startedBy: r.startedBy,
+  delivery: r.delivery,
   refusals: r.refusals.length,
   ...(mayDecide !== undefined && { mayDecide }),
 });
@@ -114,7 +115,6 @@ export const approvalApi = defineWorker({
           ...shown(outcome.request),
           remaining: outcome.remaining,
           delivery: outcome.delivery,
-          redelivered: outcome.redelivered,
         });
       }
       return json(404, { error: 'NotFound', message: `no route ${route}` });

@@ -53,8 +53,6 @@ export interface Outcome {
    * by the next call or the delivery schedule). Null while more approvals are needed.
    */
   readonly delivery: 'delivered' | 'ended' | 'failed' | null;
-  /** True when this call only delivered an outcome decided before, which had not reached the run. */
-  readonly redelivered: boolean;
 }
 
 /** Writes made between our read and our write are retried on the newer version this many times. */
@@ -104,13 +102,18 @@ export async function submitDecision(
   for (let i = 0; i < WRITE_ATTEMPTS; i++) {
     const found = await readRequest(clients.dynamodb, table, approvalId);
     if (!found) throw new Refused('UnknownRequest', `no approval ${approvalId}`);
-    if (undelivered(found.request))
-      return {
-        request: found.request,
-        remaining: 0,
-        delivery: await deliver(clients, table, found, attempt.now),
-        redelivered: true,
-      };
+    if (undelivered(found.request)) {
+      // Decided before, and not taken by the run: sent now, whoever calls; this call decides nothing.
+      const delivery = await deliver(clients, table, found, attempt.now);
+      const message = `approval ${approvalId} is already ${found.request.status}; its outcome had not reached the run, and was sent again (${delivery === 'failed' ? 'Step Functions did not take it yet' : delivery})`;
+      await appendRefusal(clients.dynamodb, table, approvalId, {
+        arn: attempt.caller.arn,
+        at: attempt.now,
+        code: 'RequestClosed',
+        message,
+      });
+      throw new Refused('RequestClosed', message);
+    }
     // Who started the run, once CloudTrail has it: kept on the request, so it is looked up once.
     // Asked only for an attempt that nothing else refuses: anyone's call must not spend the lookups.
     const request =
@@ -120,7 +123,7 @@ export async function submitDecision(
             startedBy: await startedBy(
               clients.cloudtrail,
               found.request.executionId,
-              found.request.requestedAt,
+              found.request.runStartedAt,
             ),
           }
         : found.request;
@@ -144,16 +147,27 @@ export async function submitDecision(
       verdict.remaining === 0
         ? await deliver(clients, table, { request: verdict.request, token: found.token }, attempt.now)
         : null;
-    return { request: verdict.request, remaining: verdict.remaining, delivery, redelivered: false };
+    return { request: verdict.request, remaining: verdict.remaining, delivery };
   }
   throw new Error(`approval ${approvalId} kept changing while it was decided; try again`);
 }
 
-/** Sends every decided outcome that has not reached its run again (the delivery schedule); how many did. */
+/**
+ * Sends every decided outcome that has not reached its run again (the delivery schedule); how many
+ * did what. One request's failure is counted and logged, and the others are still sent.
+ */
 export async function redeliver(clients: DecisionClients, table: string, now: string) {
   const counts = { delivered: 0, ended: 0, failed: 0 };
-  for (const found of await scanWaiting(clients.dynamodb, table, { undelivered: true }))
-    if (undelivered(found.request)) counts[await deliver(clients, table, found, now)]++;
+  for (const found of await scanWaiting(clients.dynamodb, table, { undelivered: true })) {
+    if (!undelivered(found.request)) continue;
+    const result = await deliver(clients, table, found, now).catch((error: Error) => {
+      console.warn(
+        JSON.stringify({ undelivered: found.request.approvalId, error: error.name, message: error.message }),
+      );
+      return 'failed' as const;
+    });
+    counts[result]++;
+  }
   return counts;
 }
 
@@ -161,10 +175,12 @@ const gone = (error: unknown) =>
   ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes((error as Error).name);
 
 /**
- * Sends a closed request's outcome to its run, following the gate to a newer token once if it
- * retried, and records what became of it. When Step Functions does not answer, nothing is recorded:
- * the request stays waiting for delivery. A lost record write means one more send later, which finds
- * the token gone and records `ended`: the execution history keeps the truth.
+ * Sends a closed request's outcome to its run and records what became of it. When Step Functions
+ * does not answer, nothing is recorded: the request stays waiting for delivery. When the token is
+ * gone, the run no longer waits on it (it ended, or another delivery got there first, whose record
+ * stands). The token is the one recorded with the decision: a decision is written only over the
+ * version it read, and a gate that asks again opens the request anew, so no newer token can be this
+ * decision's.
  */
 async function deliver(
   clients: DecisionClients,
@@ -172,24 +188,21 @@ async function deliver(
   found: { request: ApprovalRequest; token: string },
   now: string,
 ): Promise<'delivered' | 'ended' | 'failed'> {
-  const { request } = found;
-  const send = (taskToken: string) =>
-    request.status === 'approved'
-      ? clients.sfn.send(
-          new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(approvedOutput(request)) }),
-        )
-      : clients.sfn.send(new SendTaskFailureCommand({ taskToken, ...rejectedFailure(request) }));
+  const { request, token } = found;
   const settle = async (on: { request: ApprovalRequest; token: string }, result: 'delivered' | 'ended') => {
     const settled = { ...on.request, delivery: { at: now, result }, version: on.request.version + 1 };
     await writeRequest(clients.dynamodb, table, settled, on.token, on.request.version);
     return result;
   };
-  const attempt = async (token: string): Promise<'delivered' | 'gone' | 'failed'> => {
-    try {
-      await send(token);
-      return 'delivered';
-    } catch (error) {
-      if (gone(error)) return 'gone';
+  try {
+    await (request.status === 'approved'
+      ? clients.sfn.send(
+          new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(approvedOutput(request)) }),
+        )
+      : clients.sfn.send(new SendTaskFailureCommand({ taskToken: token, ...rejectedFailure(request) })));
+    return settle(found, 'delivered');
+  } catch (error) {
+    if (!gone(error)) {
       // Never with the token: only what failed.
       console.warn(
         JSON.stringify({
@@ -200,17 +213,10 @@ async function deliver(
       );
       return 'failed';
     }
-  };
-  const first = await attempt(found.token);
-  if (first !== 'gone') return first === 'failed' ? 'failed' : settle(found, first);
+  }
   const again = await readRequest(clients.dynamodb, table, request.approvalId);
-  // A newer token only of the same closed request: one the gate opened again is decided anew.
-  const same =
-    again?.request.status === request.status &&
-    JSON.stringify(again.request.decisions) === JSON.stringify(request.decisions);
-  if (!again || !same) return 'ended';
-  if (again.token === found.token) return settle(again, 'ended');
-  const second = await attempt(again.token);
-  if (second === 'failed') return 'failed';
-  return settle(again, second === 'gone' ? 'ended' : 'delivered');
+  if (again?.request.delivery) return again.request.delivery.result;
+  // Marked only while the request is still this decision's (not opened again by the gate).
+  if (!again || again.token !== token || again.request.status !== request.status) return 'ended';
+  return settle(again, 'ended');
 }

@@ -204,7 +204,7 @@ describe('runbook approve / reject / approvals', () => {
     expect(ids.sort()).toEqual([b.id, d.id, e.id, f.id].sort());
   });
 
-  it('says when Step Functions did not take a decision, and a later call delivers it without deciding again', async () => {
+  it('says when Step Functions did not take a decision, and a later call delivers it, deciding nothing', async () => {
     // Given a request, and Step Functions unavailable for the first decision sent to it
     const g = await seed('r7');
     const sfn = standIn.account.service('sfn');
@@ -219,15 +219,14 @@ describe('runbook approve / reject / approvals', () => {
     const first = await inProcess('AKIDBOB', decide);
     const again = await inProcess('AKIDCAROL', decide);
 
-    // Then bob is told it is recorded and not yet taken (exit 1); carol's call sends bob's approval
+    // Then bob is told it is recorded and not yet taken (exit 1); carol's call is refused, and sends bob's approval
     expect(first.result).toBe(1);
     expect(first.stdout).toContain('Approved as bob@company.com');
     expect(first.stdout).toContain('Step Functions did not take it yet');
-    expect(again.result).toBe(0);
-    expect(again.stdout).toContain(
-      `Approval ${g.id} was already approved (by bob@company.com); the run had not received it, so it was sent again.`,
-    );
-    expect(again.stdout).toContain('The run resumes.');
+    expect(again.error).toMatchObject({
+      exitCode: 13,
+      message: `refused (RequestClosed): approval ${g.id} is already approved; its outcome had not reached the run, and was sent again (delivered)`,
+    });
     expect(sfn.collect(g.token)).toMatchObject({
       kind: 'success',
       output: { approver: 'bob@company.com', approvers: [{ person: 'bob@company.com' }] },

@@ -332,6 +332,34 @@ describe('production-deployment stops before changing the service', () => {
     ]);
   });
 
+  it('approval-notice-fails: the retried gate waits on a token of its own, and the approval reaches that one', async () => {
+    // When the approval notice fails once, after the gate recorded its request
+    const result = await run('production-deployment', input, { scenario: 'approval-notice-fails' });
+
+    // Then the gate retried, one request followed it and was decided once, and the run deployed
+    expect(result.status).toBe('SUCCEEDED');
+    const gate = result.events.filter((e) => e.state === 'Wait For Approval');
+    expect(gate.filter((e) => e.kind === 'retried')).toHaveLength(1);
+    expect(result.account.approvals).toEqual([
+      expect.objectContaining({ status: 'approved', decisions: ['approve by approver-1'], refusals: [] }),
+    ]);
+    expect(changes(result)).toContain('ecs:UpdateService:app-service');
+  });
+
+  it('decision-undelivered: a decision Step Functions did not take stays decided and the schedule delivers it', async () => {
+    // When Step Functions fails the first SendTaskSuccess
+    const result = await run('production-deployment', input, { scenario: 'decision-undelivered' });
+
+    // Then the approval was recorded, said not taken, sent again by the schedule, and the run deployed
+    expect(result.status).toBe('SUCCEEDED');
+    const notes = result.events.filter((e) => e.kind === 'approval').map((e) => e.detail ?? '');
+    expect(notes.some((n) => n.includes('Step Functions did not take it (it is sent again)'))).toBe(true);
+    expect(notes).toContain('the decision was sent again by the delivery schedule, and taken');
+    expect(result.account.approvals).toEqual([
+      expect.objectContaining({ status: 'approved', decisions: ['approve by approver-1'] }),
+    ]);
+  });
+
   describe('with two approvals required (M of N)', () => {
     const twoOf = {
       ...config,

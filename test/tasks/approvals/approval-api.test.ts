@@ -56,7 +56,6 @@ describe('approval-api', () => {
       status: 'approved',
       remaining: 0,
       delivery: 'delivered',
-      redelivered: false,
       decisions: [{ arn: BOB, person: 'bob', comment: 'ok' }],
     });
     expect(response.body).not.toContain(TOKEN);

@@ -87,7 +87,7 @@ describe('the approval service', () => {
       version: 2,
       decisions: [{ decision: 'approve', arn: bob.arn, person: 'bob', at: now, comment: null }],
     };
-    expect(outcome).toEqual({ request: approved, remaining: 0, delivery: 'delivered', redelivered: false });
+    expect(outcome).toEqual({ request: approved, remaining: 0, delivery: 'delivered' });
     expect(dynamodbMock).toHaveReceivedCommandWith(GetItemCommand, {
       TableName: table,
       Key: key,
@@ -239,27 +239,6 @@ describe('the approval service', () => {
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
-  it('follows the gate to its newer token when the one it read was retired by a retry', async () => {
-    // Given
-    dynamodbMock
-      .on(GetItemCommand)
-      .resolvesOnce({ Item: item(request, 'token-1') })
-      .resolves({ Item: item(approvedByBob, 'token-2') });
-    sfnMock
-      .on(SendTaskSuccessCommand, { taskToken: 'token-1' })
-      .rejects(awsError('InvalidToken', 'Invalid Token'));
-
-    // When
-    const outcome = await submitDecision(clients, table, request.approvalId, attempt);
-
-    // Then, marked over the newer version, with the token it was sent to
-    expect(outcome.delivery).toBe('delivered');
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2' });
-    expect(updatedItem(updates()[1] ?? {})).toEqual(
-      written({ ...approvedByBob, delivery: { at: now, result: 'delivered' }, version: 3 }, 'token-2'),
-    );
-  });
-
   it('never sends a decision to the token of a request the gate opened again (decided anew)', async () => {
     // Given the gate, retried, opened the request again with a new token and no decisions
     dynamodbMock
@@ -298,19 +277,25 @@ describe('the approval service', () => {
     });
   });
 
-  it('reports ended when the newer token is gone too', async () => {
-    // Given
+  it('leaves the record of a delivery that got there first as it is, when its own send finds the token gone', async () => {
+    // Given another delivery (the schedule, say) recorded while this one sent
     dynamodbMock
       .on(GetItemCommand)
-      .resolvesOnce({ Item: item(request, 'token-1') })
-      .resolves({ Item: item(approvedByBob, 'token-2') });
-    sfnMock.on(SendTaskSuccessCommand).rejects(awsError('TaskDoesNotExist', 'gone'));
+      .resolvesOnce({ Item: item(request) })
+      .resolves({
+        Item: item({
+          ...approvedByBob,
+          delivery: { at: '2026-11-30T08:09:00.000Z', result: 'delivered' },
+          version: 3,
+        }),
+      });
+    sfnMock.on(SendTaskSuccessCommand).rejects(awsError('TaskTimedOut', 'Task Timed Out'));
 
     // When / Then
     await expect(submitDecision(clients, table, request.approvalId, attempt)).resolves.toMatchObject({
-      delivery: 'ended',
+      delivery: 'delivered',
     });
-    expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 2);
+    expect(updates()).toHaveLength(1);
   });
 
   it.each([
@@ -337,31 +322,34 @@ describe('the approval service', () => {
     },
   );
 
-  it('sends a decided outcome that never reached the run again when anyone calls, deciding nothing new', async () => {
+  it('sends a decided outcome that never reached the run again when anyone calls, refusing the call itself', async () => {
     // Given bob's approval, recorded but not taken by Step Functions
     dynamodbMock.on(GetItemCommand).resolves({ Item: item(approvedByBob) });
 
-    // When carol calls
-    const outcome = await submitDecision(clients, table, request.approvalId, {
+    // When carol calls, to reject
+    const decided = submitDecision(clients, table, request.approvalId, {
       ...attempt,
       caller: who('carol'),
+      decision: 'reject',
+      comment: 'no',
     });
 
-    // Then bob's approval is what is sent, and the request records it reached the run
-    expect(outcome).toEqual({
-      request: approvedByBob,
-      remaining: 0,
-      delivery: 'delivered',
-      redelivered: true,
-    });
+    // Then her call is refused and recorded, and bob's approval is what is sent, and marked
+    const message = `approval ${request.approvalId} is already approved; its outcome had not reached the run, and was sent again (delivered)`;
+    await expect(decided).rejects.toEqual(new Refused('RequestClosed', message));
     expect(sfnMock).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
       taskToken: 'token-1',
       output: JSON.stringify(approvedOutput(approvedByBob)),
     });
-    expect(updates()).toHaveLength(1);
     expect(updatedItem(updates()[0] ?? {})).toEqual(
       written({ ...approvedByBob, delivery: { at: now, result: 'delivered' }, version: 3 }),
     );
+    expect(JSON.parse(updates()[1]?.ExpressionAttributeValues?.[':refusal']?.L?.[0]?.S ?? '')).toEqual({
+      arn: who('carol').arn,
+      at: now,
+      code: 'RequestClosed',
+      message,
+    });
   });
 
   it('refuses a call on a closed request whose outcome reached the run', async () => {
@@ -488,6 +476,11 @@ describe('the approval service', () => {
 
     // Then he is refused, and the request now says who started it (over its version), his attempt appended
     await expect(decided).rejects.toMatchObject({ code: 'OwnRequest' });
+    // CloudTrail was asked about the minute around the run's start (not the request's)
+    expect(cloudtrailMock).toHaveReceivedCommandWith(LookupEventsCommand, {
+      StartTime: new Date(Date.parse(request.runStartedAt) - 60_000),
+      EndTime: new Date(Date.parse(request.runStartedAt) + 60_000),
+    });
     expect(updatedItem(updates()[0] ?? {})).toEqual(
       written({ ...request, startedBy: bobStarted, version: 2 }),
     );
