@@ -4,11 +4,13 @@
 import './polyfill.ts';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Config } from '../infra/config.ts';
+import type { Clients } from '../tasks/clients.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
 import { executionInputProblem, firstStepReserve } from './execution-input.ts';
 import { seedRunState } from './fixtures.ts';
+import { loadIamFacts } from './iam/requests.ts';
 import { localDefinition } from './local-definition.ts';
 import type { FaultScenario } from './scenarios.ts';
 import { taskHandlers } from './task-handlers.ts';
@@ -73,14 +75,28 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const { config, definitions, scenario, faults } = options;
   const refused = executionInputProblem(options.input, firstStepReserve(config));
   if (refused) throw new ExecutionInputRefused(refused);
+  await loadIamFacts();
   const account = new SimulatedAccount({
     config,
     faults,
     table: definitions.table,
+    topicKeys: definitions.topicKeys,
     ...(options.start && { start: options.start }),
   });
   seedRunState(account, config, definitions.table, faults.fixtures);
+  // The rehearsal's own clients (an administrator), and each worker's, authorized as its role.
   const clients = simulatedClients(account, config.region);
+  const workerClients = new Map<string, Clients>();
+  const clientsAs = (worker: string): Clients => {
+    const role = definitions.workerRoles[worker];
+    if (!role) throw new Error(`the synthesized stack has no role for the worker ${worker}`);
+    let found = workerClients.get(worker);
+    if (!found) {
+      found = simulatedClients(account, config.region, role);
+      workerClients.set(worker, found);
+    }
+    return found;
+  };
   const emit = options.onEvent ?? (() => {});
   let executions = 0;
 
@@ -121,9 +137,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       }
     };
 
+    const role = definitions.machineRoles[procedure];
+    if (!role) throw new Error(`the synthesized stack has no role for the state machine of ${procedure}`);
     const handlers = taskHandlers(asl, waits, {
       account,
       clients,
+      clientsAs,
+      role,
       definitions,
       executionArn,
       depth,
@@ -131,13 +151,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       decide,
       startedBy,
       // A nested run is started by the parent's state machine role.
-      runChild: (child, childInput) =>
-        execute(
-          child,
-          childInput,
-          depth + 1,
-          `arn:aws:sts::${config.account}:assumed-role/${definition.name}-role/${name}`,
-        ),
+      runChild: (child, childInput) => execute(child, childInput, depth + 1, role.arn),
       checkTimeout,
     });
     // The engine would really wait between retries; the clock moves by the interval instead (below).

@@ -4,6 +4,7 @@
 // request through its worker and is decided locally; startExecution.sync runs a child execution.
 
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { approvalApi } from '../tasks/approvals/approval-api.ts';
 import { Refused, redeliver, submitDecision } from '../tasks/approvals/decisions.ts';
 import { remindApprovals } from '../tasks/approvals/remind-approvals.ts';
 import { readRequest } from '../tasks/approvals/store.ts';
@@ -11,7 +12,9 @@ import type { Clients } from '../tasks/clients.ts';
 import { invoke, type Worker } from '../tasks/worker.ts';
 import type { SimulatedAccount } from './account/account.ts';
 import { attemptsOf, simulatedIdentity } from './approvals.ts';
-import type { Asl, Definitions } from './definitions.ts';
+import type { Asl, Definitions, Principal } from './definitions.ts';
+import { denied } from './iam/authorize.ts';
+import { integrationNeeds, type Need, requestsOf } from './iam/requests.ts';
 import { CLOCK_RESOURCE, type WaitSpec } from './local-definition.ts';
 import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from './types.ts';
 
@@ -24,7 +27,12 @@ const DECISION_SECONDS = 20 * 60;
 
 export interface HandlerContext {
   readonly account: SimulatedAccount;
+  /** The rehearsal's own clients: reading the account, and calls made by no role of the stack. */
   readonly clients: Clients;
+  /** The clients of a worker, by name: its calls authorized as its Lambda role. */
+  clientsAs(worker: string): Clients;
+  /** The state machine's role: its integrations (Lambda invokes, nested starts) are authorized as it. */
+  readonly role: Principal;
   readonly definitions: Definitions;
   readonly executionArn: string;
   readonly depth: number;
@@ -51,11 +59,12 @@ export function taskHandlers(
     const resource = String(state.Resource);
     const worker = workerOf(ctx.definitions, resource);
     if (resource === CLOCK_RESOURCE) handlers[name] = clockHandler(waits[name] ?? {}, ctx);
-    else if (worker) handlers[name] = lambdaHandler(worker, ctx);
+    else if (worker) handlers[name] = lambdaHandler(resource, worker, ctx);
     else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-      const gate = workerOf(ctx.definitions, String(state.Parameters?.FunctionName));
+      const functionArn = String(state.Parameters?.FunctionName);
+      const gate = workerOf(ctx.definitions, functionArn);
       if (!gate) throw new Error(`Task '${name}' waits for a token from an unknown function`);
-      handlers[name] = approvalHandler(name, gate, ctx);
+      handlers[name] = approvalHandler(name, functionArn, gate, ctx);
     } else if (resource.startsWith('arn:aws:states:::states:startExecution.sync'))
       handlers[name] = childExecutionHandler(ctx);
     else throw new Error(`the rehearsal has no local handler for Task '${name}' (${resource})`);
@@ -95,10 +104,24 @@ function clockHandler(wait: WaitSpec, ctx: HandlerContext): Handler {
   };
 }
 
+/**
+ * The state machine's role must be allowed what the integration does, or the Task fails as on AWS:
+ * `Lambda.AWSLambdaException` for an invoke, `StepFunctions.AWSStepFunctionsException` (the same
+ * SDK's naming; the pessimistic reading) for a nested start, with AWS's words as the cause.
+ */
+function authorizeIntegration(ctx: HandlerContext, needs: readonly Need[], error: string, service: string) {
+  const refusal = denied(ctx.role, requestsOf(needs, ctx.account.callEnv));
+  if (refusal)
+    throw namedError(
+      error,
+      `${refusal} (Service: ${service}; Status Code: 403; Error Code: AccessDeniedException)`,
+    );
+}
+
 /** Runs the worker as its Lambda handler would; the invocation takes STEP_SECONDS of simulated time. */
 async function runWorker(worker: Worker, payload: unknown, ctx: HandlerContext): Promise<unknown> {
   try {
-    return await invoke(worker, withNow(payload, ctx.account), ctx.clients);
+    return await invoke(worker, withNow(payload, ctx.account), ctx.clientsAs(worker.name));
   } catch (error) {
     throw lambdaError(error);
   } finally {
@@ -107,9 +130,10 @@ async function runWorker(worker: Worker, payload: unknown, ctx: HandlerContext):
   }
 }
 
-function lambdaHandler(worker: Worker, ctx: HandlerContext): Handler {
+function lambdaHandler(functionArn: string, worker: Worker, ctx: HandlerContext): Handler {
   return async (payload: unknown) => {
     await settle();
+    authorizeIntegration(ctx, integrationNeeds.invoke(functionArn), 'Lambda.AWSLambdaException', 'AWSLambda');
     return runWorker(worker, payload, ctx);
   };
 }
@@ -121,10 +145,19 @@ function lambdaHandler(worker: Worker, ctx: HandlerContext): Handler {
  * token is the Task's result: SendTaskSuccess, SendTaskFailure (ApprovalRejected), or nothing until
  * the Task's timeout (States.Timeout).
  */
-function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext): Handler {
+function approvalHandler(
+  stateName: string,
+  functionArn: string,
+  worker: Worker,
+  ctx: HandlerContext,
+): Handler {
   let tries = 0;
+  // The approval service's functions, as their roles: the reminders, and the decision API.
+  const reminders = ctx.clientsAs(remindApprovals.name);
+  const decisionApi = ctx.clientsAs(approvalApi.name);
   return async (params: { Payload: Record<string, unknown> }) => {
     await settle();
+    authorizeIntegration(ctx, integrationNeeds.invoke(functionArn), 'Lambda.AWSLambdaException', 'AWSLambda');
     // As on AWS, each attempt of the Task waits for a token of its own (the engine's static context
     // has one for the whole run); and $$.State.Name, which that context cannot give either.
     tries++;
@@ -168,11 +201,11 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         const sent = await invoke(
           remindApprovals,
           { table, topicArn: ctx.definitions.topicArn, now: ctx.account.clock.iso() },
-          ctx.clients,
+          reminders,
         );
         if (sent.paged > 0) note('still pending near its expiry: the on-call was paged');
         else if (sent.reminded > 0) note('still pending: announced again');
-        const again = await redeliver(ctx.clients, table, ctx.account.clock.iso());
+        const again = await redeliver(decisionApi, table, ctx.account.clock.iso());
         if (again.delivered > 0) note('the decision was sent again by the delivery schedule, and taken');
       }
     };
@@ -211,7 +244,7 @@ function approvalHandler(stateName: string, worker: Worker, ctx: HandlerContext)
         );
       const caller = simulatedIdentity(attempt.as, stored, ctx.startedBy);
       try {
-        const outcome = await submitDecision(ctx.clients, table, approvalId, {
+        const outcome = await submitDecision(decisionApi, table, approvalId, {
           caller,
           decision: attempt.decision,
           summaryHash: stored.summaryHash,
@@ -258,7 +291,13 @@ function childExecutionHandler(ctx: HandlerContext): Handler {
       );
     if (ctx.account.throttlesNestedStart())
       throw namedError('StepFunctions.ThrottlingException', 'Rate exceeded (StartExecution)');
+    const nested = (needs: Need[]) =>
+      authorizeIntegration(ctx, needs, 'StepFunctions.AWSStepFunctionsException', 'AWSStepFunctions');
+    nested(integrationNeeds.startNested(params.StateMachineArn));
     const result = await ctx.runChild(child, params.Input);
+    // Following the child is authorized on its own execution, here once it ended (on AWS, a missing
+    // grant fails the parent as soon as the child started, while the child runs on).
+    nested(integrationNeeds.followNested(result.executionArn));
     const described = {
       ExecutionArn: result.executionArn,
       StateMachineArn: params.StateMachineArn,

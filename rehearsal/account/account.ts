@@ -1,7 +1,11 @@
 // The simulated AWS account: a registry of simulated services (service.ts) on one simulated clock. It
 // answers the same SDK commands as AWS with the same response shapes, through real SDK clients (see
-// clients.ts), applies the scenario's throttling, and records every change made to the environment.
+// clients.ts), authorizes each call against the policies of the role making it, applies the
+// scenario's throttling, and records every change made to the environment.
 import type { Config } from '../../infra/config.ts';
+import type { Principal } from '../definitions.ts';
+import { ACCESS_DENIED, denied } from '../iam/authorize.ts';
+import { type CallEnv, needsOf, requestsOf } from '../iam/requests.ts';
 import { SimulatedClock } from './clock.ts';
 import { SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
@@ -60,6 +64,8 @@ export interface AccountOptions {
   readonly faults: AccountFaults;
   /** The runbook's run-state table, as the synthesized definitions name it. */
   readonly table: string;
+  /** The KMS key of each encrypted topic (publishing to one needs the key too). */
+  readonly topicKeys?: Readonly<Record<string, string>>;
   readonly start?: Date;
 }
 
@@ -108,6 +114,9 @@ export class SimulatedAccount {
     return true;
   }
 
+  /** What the account's calls are authorized in: its region and account, and what of its state ARNs name. */
+  readonly callEnv: CallEnv;
+
   constructor(options: AccountOptions) {
     this.clock = new SimulatedClock(options.start ?? new Date(Math.floor(Date.now() / 1000) * 1000));
     this.services = simulatedServices(options, this.clock);
@@ -115,6 +124,13 @@ export class SimulatedAccount {
     this.outage = options.faults.outage;
     this.nestedStartsToThrottle = options.faults.throttledNestedStarts ?? 0;
     this.outagesLeft = options.faults.outage?.times ?? Number.POSITIVE_INFINITY;
+    const topicKeys = options.topicKeys ?? {};
+    this.callEnv = {
+      region: options.config.region,
+      account: options.config.account,
+      nextRevision: (family) => this.service('ecs').nextRevision(family),
+      topicKey: (topicArn) => (Object.hasOwn(topicKeys, topicArn) ? topicKeys[topicArn] : undefined),
+    };
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {
       for (const service of services) service.tick?.(t);
@@ -128,9 +144,27 @@ export class SimulatedAccount {
     return found as Extract<Services[number], { name: N }>;
   }
 
-  /** Answers one SDK command. Called by the simulated clients' middleware. */
-  handle(service: AwsService, command: string, input: Record<string, unknown>): unknown {
+  /**
+   * Answers one SDK command. Called by the simulated clients' middleware, with the role the call is
+   * made as: authorized against its policies first, as AWS does. Without one, the caller is the
+   * rehearsal itself (reading or arranging the account, as an administrator would).
+   */
+  handle(
+    service: AwsService,
+    command: string,
+    input: Record<string, unknown>,
+    principal?: Principal,
+  ): unknown {
     const api = `${service}:${command}`;
+    if (principal) {
+      const requests = requestsOf(needsOf(service, command, input, this.callEnv), this.callEnv);
+      const refusal = denied(principal, requests);
+      if (refusal) {
+        // An encrypted topic's key refused: SNS answers with its own code.
+        const code = service === 'sns' && / kms:/.test(refusal) ? 'KMSAccessDenied' : ACCESS_DENIED[service];
+        throw awsError(code ?? 'AccessDeniedException', refusal);
+      }
+    }
     if (this.throttled(api)) throw awsError('ThrottlingException', 'Rate exceeded');
     if (this.outage?.calls.test(api) && (this.outage.only?.(input) ?? true) && this.outagesLeft > 0) {
       this.outagesLeft--;

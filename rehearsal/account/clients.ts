@@ -10,6 +10,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Clients } from '../../tasks/clients.ts';
+import type { Principal } from '../definitions.ts';
 import type { SimulatedAccount } from './account.ts';
 import type { AwsService } from './service.ts';
 
@@ -17,12 +18,17 @@ interface MiddlewareClient {
   middlewareStack: { add: (...args: never[]) => void };
 }
 
-function served<C extends MiddlewareClient>(client: C, service: AwsService, account: SimulatedAccount): C {
+function served<C extends MiddlewareClient>(
+  client: C,
+  service: AwsService,
+  account: SimulatedAccount,
+  principal: Principal | undefined,
+): C {
   const middleware =
     (_next: unknown, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
       const command = (context.commandName ?? '').replace(/Command$/, '');
-      const output = account.handle(service, command, structuredClone(args.input));
+      const output = account.handle(service, command, structuredClone(args.input), principal);
       return { output: { $metadata: { httpStatusCode: 200 }, ...(output as object) }, response: {} };
     };
   (client.middlewareStack.add as (m: unknown, o: unknown) => void)(middleware, {
@@ -33,16 +39,20 @@ function served<C extends MiddlewareClient>(client: C, service: AwsService, acco
   return client;
 }
 
-export function simulatedClients(account: SimulatedAccount, region: string): Clients {
+/**
+ * Clients whose calls the account answers as the principal (a role of the stack, authorized against
+ * its policies), or, without one, as the rehearsal itself: an administrator reading or arranging it.
+ */
+export function simulatedClients(account: SimulatedAccount, region: string, principal?: Principal): Clients {
   const config = { region, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
   return {
-    ecs: served(new ECSClient(config), 'ecs', account),
-    elb: served(new ElasticLoadBalancingV2Client(config), 'elb', account),
-    rds: served(new RDSClient(config), 'rds', account),
-    cloudwatch: served(new CloudWatchClient(config), 'cloudwatch', account),
-    sns: served(new SNSClient(config), 'sns', account),
-    dynamodb: served(new DynamoDBClient(config), 'dynamodb', account),
-    sfn: served(new SFNClient(config), 'sfn', account),
-    cloudtrail: served(new CloudTrailClient(config), 'cloudtrail', account),
+    ecs: served(new ECSClient(config), 'ecs', account, principal),
+    elb: served(new ElasticLoadBalancingV2Client(config), 'elb', account, principal),
+    rds: served(new RDSClient(config), 'rds', account, principal),
+    cloudwatch: served(new CloudWatchClient(config), 'cloudwatch', account, principal),
+    sns: served(new SNSClient(config), 'sns', account, principal),
+    dynamodb: served(new DynamoDBClient(config), 'dynamodb', account, principal),
+    sfn: served(new SFNClient(config), 'sfn', account, principal),
+    cloudtrail: served(new CloudTrailClient(config), 'cloudtrail', account, principal),
   };
 }

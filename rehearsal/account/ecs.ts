@@ -542,14 +542,20 @@ export class SimulatedEcs implements SimulatedService {
     };
   }
 
+  /** The revision the next RegisterTaskDefinition of the family makes. */
+  nextRevision(family: string): number {
+    return (
+      Math.max(
+        0,
+        ...[...this.taskDefinitions.values()].filter((t) => t.family === family).map((t) => t.revision),
+      ) + 1
+    );
+  }
+
   registerTaskDefinition(input: Partial<SimTaskDefinition> & { family?: string }) {
     if (!input.family || !input.containerDefinitions?.length)
       throw awsError('ClientException', 'family and containerDefinitions are required');
-    const revision =
-      Math.max(
-        0,
-        ...[...this.taskDefinitions.values()].filter((t) => t.family === input.family).map((t) => t.revision),
-      ) + 1;
+    const revision = this.nextRevision(input.family);
     const arn = this.addTaskDefinition(input.family, revision, structuredClone(input.containerDefinitions), {
       ...(input.taskRoleArn && { task: input.taskRoleArn }),
       ...(input.executionRoleArn && { execution: input.executionRoleArn }),

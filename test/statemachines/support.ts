@@ -29,7 +29,7 @@ export interface Run extends RehearsalResult {
 export async function run(
   procedure: string,
   input: unknown,
-  options: { scenario?: string; approver?: Approver; config?: Config } = {},
+  options: { scenario?: string; approver?: Approver; config?: Config; definitions?: Definitions } = {},
 ): Promise<Run> {
   const events: TimelineEvent[] = [];
   const scenario = options.scenario ?? 'happy';
@@ -37,7 +37,8 @@ export async function run(
   if (!faults) throw new Error(`no fault scenario ${scenario}`);
   const result = await rehearse({
     config: options.config ?? config,
-    definitions: options.config ? synthesizeDefinitions(options.config) : definitionsOnce(),
+    definitions:
+      options.definitions ?? (options.config ? synthesizeDefinitions(options.config) : definitionsOnce()),
     procedure,
     input,
     scenario,

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DEPENDENT } from '../../rehearsal/iam/requests.ts';
 import type { Worker } from '../../tasks/worker.ts';
 
 const TASKS = fileURLToPath(new URL('../../tasks/', import.meta.url));
@@ -19,14 +20,6 @@ const PREFIX: Record<string, string> = {
   sfn: 'states',
   cloudtrail: 'cloudtrail',
 };
-/** Actions a command needs besides its own (the Service Authorization Reference's dependent actions). */
-const DEPENDENT: Record<string, string[]> = {
-  // Passing the task and execution roles, and keeping the revision's tags.
-  'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
-  // The snapshot is created with tags.
-  'rds:CreateDBSnapshot': ['rds:AddTagsToResource'],
-};
-
 const modules = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? modules(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],

@@ -1,0 +1,208 @@
+// What the rehearsal authorizes for each simulated call: the action, the resource ARNs in the Service
+// Authorization Reference's formats, the condition keys the call carries, and what AWS checks besides.
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CallEnv,
+  DEPENDENT,
+  integrationNeeds,
+  loadIamFacts,
+  needsOf,
+  requestsOf,
+} from '../../rehearsal/iam/requests.ts';
+
+const env: CallEnv = {
+  region: 'us-east-1',
+  account: '123456789012',
+  nextRevision: (family) => (family === 'prod-app' ? 43 : 1),
+  topicKey: (topic) =>
+    topic.endsWith(':Encrypted') ? 'arn:aws:kms:us-east-1:123456789012:key/k-1' : undefined,
+};
+const of = (service: string, command: string, input: Record<string, unknown>) =>
+  requestsOf(needsOf(service, command, input, env), env);
+
+beforeAll(async () => {
+  await loadIamFacts();
+});
+
+describe('what IAM authorizes for a call', () => {
+  it('names the table of a DynamoDB call', () => {
+    expect(of('dynamodb', 'UpdateItem', { TableName: 'RunState' })).toEqual([
+      {
+        action: 'dynamodb:UpdateItem',
+        resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/RunState',
+        context: {},
+      },
+    ]);
+  });
+
+  it('names each ECS service described, with its cluster as ecs:cluster', () => {
+    expect(
+      of('ecs', 'DescribeServices', {
+        cluster: 'prod',
+        services: ['app', 'arn:aws:ecs:us-east-1:123456789012:service/prod/web'],
+      }),
+    ).toEqual([
+      {
+        action: 'ecs:DescribeServices',
+        resource: 'arn:aws:ecs:us-east-1:123456789012:service/prod/app',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
+      {
+        action: 'ecs:DescribeServices',
+        resource: 'arn:aws:ecs:us-east-1:123456789012:service/prod/web',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
+    ]);
+  });
+
+  it('authorizes ListTasks, which names no container instance, on * only (the pessimistic reading)', () => {
+    expect(of('ecs', 'ListTasks', { cluster: 'prod', serviceName: 'app' })).toEqual([
+      {
+        action: 'ecs:ListTasks',
+        resource: '*',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
+    ]);
+  });
+
+  it('asks, for a task definition registered with roles and tags, to pass each role to ECS tasks and to tag the new revision', () => {
+    const requests = of('ecs', 'RegisterTaskDefinition', {
+      family: 'prod-app',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/app-task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/service/ecs-execution',
+      tags: [{ key: 'team', value: 'platform' }],
+    });
+    const revision = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:43';
+    expect(requests).toEqual([
+      { action: 'ecs:RegisterTaskDefinition', resource: revision, context: {} },
+      {
+        action: 'iam:PassRole',
+        resource: 'arn:aws:iam::123456789012:role/app-task',
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      },
+      {
+        action: 'iam:PassRole',
+        resource: 'arn:aws:iam::123456789012:role/service/ecs-execution',
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      },
+      {
+        action: 'ecs:TagResource',
+        resource: revision,
+        context: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+      },
+    ]);
+    expect(of('ecs', 'RegisterTaskDefinition', { family: 'prod-app' })).toHaveLength(1);
+  });
+
+  it('names both the instance and the snapshot of CreateDBSnapshot, and asks to tag the snapshot when tags are given', () => {
+    expect(
+      of('rds', 'CreateDBSnapshot', {
+        DBInstanceIdentifier: 'db-1',
+        DBSnapshotIdentifier: 'pre-1',
+        Tags: [{ Key: 'a', Value: 'b' }],
+      }).map((r) => `${r.action} ${r.resource}`),
+    ).toEqual([
+      'rds:CreateDBSnapshot arn:aws:rds:us-east-1:123456789012:db:db-1',
+      'rds:CreateDBSnapshot arn:aws:rds:us-east-1:123456789012:snapshot:pre-1',
+      'rds:AddTagsToResource arn:aws:rds:us-east-1:123456789012:snapshot:pre-1',
+    ]);
+  });
+
+  it('asks for the key of an encrypted topic to publish to it', () => {
+    expect(
+      of('sns', 'Publish', { TopicArn: 'arn:aws:sns:us-east-1:123456789012:Encrypted' }).map(
+        (r) => `${r.action} ${r.resource}`,
+      ),
+    ).toEqual([
+      'sns:Publish arn:aws:sns:us-east-1:123456789012:Encrypted',
+      'kms:GenerateDataKey arn:aws:kms:us-east-1:123456789012:key/k-1',
+      'kms:Decrypt arn:aws:kms:us-east-1:123456789012:key/k-1',
+    ]);
+    expect(of('sns', 'Publish', { TopicArn: 'arn:aws:sns:us-east-1:123456789012:Plain' })).toHaveLength(1);
+  });
+
+  it('names each alarm described, or * for a listing by prefix', () => {
+    expect(of('cloudwatch', 'DescribeAlarms', { AlarmNames: ['a', 'b'] }).map((r) => r.resource)).toEqual([
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:a',
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:b',
+    ]);
+    expect(of('cloudwatch', 'DescribeAlarms', { AlarmNamePrefix: 'a' }).map((r) => r.resource)).toEqual([
+      '*',
+    ]);
+  });
+
+  it('authorizes a state machine’s integrations: the function it invokes, the machine it starts and the execution it follows', () => {
+    expect(
+      requestsOf(integrationNeeds.invoke('arn:aws:lambda:us-east-1:123456789012:function:Fn1'), env),
+    ).toEqual([
+      {
+        action: 'lambda:InvokeFunction',
+        resource: 'arn:aws:lambda:us-east-1:123456789012:function:Fn1',
+        context: {},
+      },
+    ]);
+    expect(
+      requestsOf(
+        integrationNeeds.startNested('arn:aws:states:us-east-1:123456789012:stateMachine:runbook-rollback'),
+        env,
+      ).map((r) => `${r.action} ${r.resource}`),
+    ).toEqual([
+      'states:StartExecution arn:aws:states:us-east-1:123456789012:stateMachine:runbook-rollback',
+      'events:PutTargets arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      'events:PutRule arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      'events:DescribeRule arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    ]);
+    expect(
+      requestsOf(
+        integrationNeeds.followNested(
+          'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:run-1',
+        ),
+        env,
+      ),
+    ).toEqual([
+      {
+        action: 'states:DescribeExecution',
+        resource: 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:run-1',
+        context: {},
+      },
+    ]);
+  });
+
+  it('asks only actions of its own or those AWS checks besides (DEPENDENT)', () => {
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['ecs', 'RegisterTaskDefinition', { family: 'f', taskRoleArn: 'arn:aws:iam::1:role/r', tags: [{}] }],
+      ['rds', 'CreateDBSnapshot', { DBInstanceIdentifier: 'd', DBSnapshotIdentifier: 's', Tags: [{}] }],
+    ];
+    for (const [service, command, input] of cases) {
+      const own = of(service, command, input)[0]?.action ?? '';
+      const besides = of(service, command, input)
+        .map((r) => r.action)
+        .filter((a) => a !== own);
+      expect(new Set(besides)).toEqual(new Set(DEPENDENT[own]));
+    }
+  });
+
+  it('refuses loudly what it does not know, rather than allow it', () => {
+    expect(() => needsOf('ecs', 'DeleteService', {}, env)).toThrow(
+      'the rehearsal does not know what IAM authorizes for ecs:DeleteService',
+    );
+    expect(() => requestsOf([{ action: 'ecs:LaunchRockets', on: '*' }], env)).toThrow(
+      'no Service Authorization Reference facts of ecs:LaunchRockets',
+    );
+    expect(() =>
+      requestsOf([{ action: 'ecs:UpdateService', on: { cluster: { ClusterName: 'c' } } }], env),
+    ).toThrow('ecs:UpdateService has no resource type cluster');
+    expect(() => requestsOf([{ action: 'ecs:UpdateService', on: '*' }], env)).toThrow(
+      'ecs:UpdateService has resource types',
+    );
+    expect(() =>
+      requestsOf(
+        [{ action: 'dynamodb:GetItem', on: { table: { TableName: 't' } }, context: { 'ecs:cluster': 'x' } }],
+        env,
+      ),
+    ).toThrow('dynamodb:GetItem carries no condition key ecs:cluster');
+    expect(() => requestsOf([{ action: 'dynamodb:GetItem', on: { table: {} } }], env)).toThrow(
+      /no value for \$\{TableName\}/,
+    );
+  });
+});

@@ -1,0 +1,82 @@
+// The rehearsal authorizes every call against the policies cdk synth produced for the role making
+// it: with one grant taken out of the synthesized stack, the run fails at the step that needs it,
+// as AWS would fail it, naming the action; and nothing that step would have changed is changed.
+import { describe, expect, it } from 'vitest';
+import type { Definitions, Principal } from '../../rehearsal/definitions.ts';
+import { changes, definitionsOnce, example, run } from './support.ts';
+
+const input = example('production-deployment');
+const actions = (s: Principal['statements'][number]) => [s.Action].flat();
+
+/** The synthesized definitions with one action taken out of one role's policies. */
+function without(action: string, role: { worker: string } | { machine: string }): Definitions {
+  const definitions = definitionsOnce();
+  const take = (p: Principal | undefined): Principal => {
+    if (!p) throw new Error(`no role ${JSON.stringify(role)}`);
+    const statements = p.statements
+      .map((s) => ({ ...s, Action: actions(s).filter((a) => a !== action) }))
+      .filter((s) => s.Action.length > 0);
+    expect(statements.flatMap(actions)).not.toContain(action);
+    expect(p.statements.flatMap(actions)).toContain(action);
+    return { ...p, statements };
+  };
+  return 'worker' in role
+    ? {
+        ...definitions,
+        workerRoles: {
+          ...definitions.workerRoles,
+          [role.worker]: take(definitions.workerRoles[role.worker]),
+        },
+      }
+    : {
+        ...definitions,
+        machineRoles: {
+          ...definitions.machineRoles,
+          [role.machine]: take(definitions.machineRoles[role.machine]),
+        },
+      };
+}
+
+describe('permissions in the rehearsal', () => {
+  it('fails a worker’s call its role is not allowed, as AWS answers it, before it changes anything', async () => {
+    // When the snapshot worker may not tag the snapshot it creates
+    const result = await run('production-deployment', input, {
+      definitions: without('rds:AddTagsToResource', { worker: 'create-snapshot' }),
+    });
+
+    // Then the run fails at Create Snapshot, saying what was refused, and nothing was changed
+    expect(result.status).toBe('FAILED');
+    expect(result.events.find((e) => e.kind === 'failed')?.state).toBe('Create Snapshot');
+    expect(result.error).toBe('AccessDenied');
+    expect(result.cause).toMatch(
+      /^User: arn:aws:sts::123456789012:assumed-role\/WorkerscreatesnapshotServiceRole\w+\/\w+ is not authorized to perform: rds:AddTagsToResource on resource: arn:aws:rds:us-east-1:123456789012:snapshot:pre-deploy-app-\S+ because no identity-based policy allows the rds:AddTagsToResource action$/,
+    );
+    expect(changes(result)).toEqual([]);
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('fails a Task whose function the state machine’s role may not invoke', async () => {
+    const result = await run('production-deployment', input, {
+      definitions: without('lambda:InvokeFunction', { machine: 'production-deployment' }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Lambda.AWSLambdaException');
+    expect(result.cause).toMatch(
+      /is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:Workersvalidatedeploymentinput\w+ because no identity-based policy allows the lambda:InvokeFunction action \(Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException\)/,
+    );
+    expect(changes(result)).toEqual([]);
+  });
+
+  it('fails the rollback’s start when the deployment’s role may not start it: the on-call is paged', async () => {
+    const result = await run('production-deployment', input, {
+      scenario: 'crash-loop',
+      definitions: without('states:StartExecution', { machine: 'production-deployment' }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RollbackFailed');
+    expect(result.cause).toMatch(
+      /StepFunctions.AWSStepFunctionsException: .* is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:runbook-rollback /,
+    );
+    expect(result.account.notifications.some((n) => n.severity === 'page')).toBe(true);
+  });
+});
