@@ -1,5 +1,6 @@
 // ECS: the configured services (and their maintenance pages), their clusters' tasks, and task
-// definitions, which support no resource-level permissions for Describe and Register.
+// definitions: DescribeTaskDefinition has no resource-level permissions, and RegisterTaskDefinition's
+// resource is the revision it creates, of a family the config does not name (the service's own).
 import { maintenancePageOf } from '../../tasks/catalogue.ts';
 import { acknowledge, allow, arn, type Grant, servicesOf, unique, unknownAction } from './grant.ts';
 
@@ -71,7 +72,7 @@ export const grantEcs: Grant = (fn, actions, { config }) => {
     acknowledge(
       fn,
       'IAM5[Resource::*]',
-      `${onTaskDefinitions.join(' and ')} support no resource-level permissions.`,
+      `${onTaskDefinitions.join(' and ')}: DescribeTaskDefinition has no resource-level permissions; RegisterTaskDefinition's resource is the new revision, of the family each service runs, which the config does not name.`,
     );
   }
 };
