@@ -19,9 +19,10 @@ export async function publish(sns: SNSClient, notice: Notice): Promise<void> {
     sns.send(
       new PublishCommand({
         TopicArn: notice.topicArn,
-        // SNS limits email subjects to 100 characters (and refuses control characters in them); text
-        // from input never carries a control character into a subject or a line of its own.
-        Subject: printable(notice.subject).slice(0, 100),
+        // SNS takes a subject of ASCII only, without line breaks or control characters, at most 100
+        // characters; text from input never carries a control character into a subject or a line of
+        // its own, and anything else not ASCII is shown as an escape.
+        Subject: subjectOf(notice.subject),
         Message: notice.lines
           .filter((line): line is string => Boolean(line))
           .map(printable)
@@ -34,3 +35,9 @@ export async function publish(sns: SNSClient, notice: Notice): Promise<void> {
     ),
   );
 }
+
+/** A subject SNS accepts: printable ASCII, at most 100 characters. */
+export const subjectOf = (text: string) =>
+  printable(text)
+    .replace(/[^\x20-\x7e]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`)
+    .slice(0, 100);

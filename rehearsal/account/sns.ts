@@ -1,6 +1,7 @@
 // Simulated SNS: the runbook's topic keeps every notice published to it, with the severity and event
-// attributes its subscriptions filter on.
+// attributes its subscriptions filter on. It refuses what SNS refuses of a subject and a message.
 import type { SimulatedClock } from './clock.ts';
+import { awsError } from './errors.ts';
 import type { SimulatedService } from './service.ts';
 
 export interface Notification {
@@ -25,6 +26,17 @@ export class SimulatedSns implements SimulatedService {
     Message?: string;
     MessageAttributes?: Record<string, { StringValue?: string }>;
   }) {
+    // As SNS checks them (Publish: a subject of ASCII without line breaks or control characters, at
+    // most 100 characters; a message of at most 256 KiB, not empty).
+    const subject = input.Subject;
+    if (
+      subject !== undefined &&
+      (subject.length === 0 || subject.length > 100 || /[^\x20-\x7e]/.test(subject))
+    )
+      throw awsError('InvalidParameterException', 'Invalid parameter: Subject');
+    const message = String(input.Message ?? '');
+    if (message.length === 0 || Buffer.byteLength(message) > 256 * 1024)
+      throw awsError('InvalidParameterException', 'Invalid parameter: Message');
     const attributes = input.MessageAttributes ?? {};
     this.notifications.push({
       subject: String(input.Subject ?? ''),
