@@ -112,7 +112,8 @@ function resolver(resources: Template['Resources'], config: Config) {
       throw new Error(`cannot resolve ${JSON.stringify(part)} for the rehearsal`);
     switch (type) {
       case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${region}:${account}:function:${id}`;
+        // Ref is the function's name (named after its logical id here), GetAtt Arn its ARN.
+        return getAtt ? `arn:aws:lambda:${region}:${account}:function:${id}` : id;
       case 'AWS::DynamoDB::GlobalTable':
       case 'AWS::DynamoDB::Table':
         // The simulated table is named after its logical id.
@@ -122,7 +123,8 @@ function resolver(resources: Template['Resources'], config: Config) {
       case 'AWS::StepFunctions::StateMachine':
         return `arn:aws:states:${region}:${account}:stateMachine:${machineName(id)}`;
       case 'AWS::KMS::Key':
-        return `arn:aws:kms:${region}:${account}:key/${id}`;
+        // Ref is the key's id, GetAtt Arn its ARN.
+        return getAtt ? `arn:aws:kms:${region}:${account}:key/${id}` : id;
       case 'AWS::IAM::Role':
         return getAtt ? `arn:aws:iam::${account}:role/${id}` : id;
       default:
@@ -170,6 +172,20 @@ export function definitionsFromTemplate(
     );
   for (const [id, resource] of Object.entries(resources)) {
     const props = resource.Properties ?? {};
+    // What the rehearsal does not evaluate is refused, never ignored.
+    if (
+      [
+        'AWS::IAM::ManagedPolicy',
+        'AWS::IAM::RolePolicy',
+        'AWS::IAM::UserPolicy',
+        'AWS::IAM::GroupPolicy',
+      ].includes(resource.Type)
+    )
+      throw new Error(
+        `the rehearsal does not evaluate ${resource.Type} (${id}); add it to rehearsal/definitions.ts`,
+      );
+    if (resource.Type === 'AWS::IAM::Role' && props.PermissionsBoundary !== undefined)
+      throw new Error(`the rehearsal does not evaluate the permissions boundary of ${id}`);
     if (resource.Type === 'AWS::IAM::Policy')
       for (const role of (props.Roles as unknown[] | undefined) ?? [])
         add(text(role), (props.PolicyDocument as { Statement: unknown[] }).Statement);

@@ -1,6 +1,7 @@
 // Points a service at a task definition and/or desired count, with the runbook's zero-downtime
-// settings (up to 200 %, never below 100 %). Used by deploy, rollback and the maintenance page.
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+// settings (up to 200 %, never below 100 %), keeping the rest of the service's deployment
+// configuration. Used by deploy, rollback and the maintenance page.
+import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { aws } from './errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from './worker.ts';
@@ -8,7 +9,7 @@ import { defineWorker, lambdaHandler, lastPart } from './worker.ts';
 export const updateService = defineWorker({
   name: 'update-service',
   entry: import.meta.url,
-  actions: ['ecs:UpdateService'],
+  actions: ['ecs:DescribeServices', 'ecs:UpdateService', 'iam:PassRole'],
   input: z
     .object({
       cluster: z.string().min(1),
@@ -21,6 +22,15 @@ export const updateService = defineWorker({
       'nothing to change: give taskDefinition or desiredCount',
     ),
   run: async ({ cluster, service, taskDefinition, desiredCount }, { ecs }) => {
+    // A deploymentConfiguration sent may replace the service's whole (nothing in the API promises to
+    // merge it): the current one goes back with only the two percentages changed, so the circuit
+    // breaker, its alarms and the strategy stay as the service has them.
+    const current =
+      taskDefinition === null
+        ? undefined
+        : await aws('ECS DescribeServices', () =>
+            ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
+          );
     const updated = await aws('ECS UpdateService', () =>
       ecs.send(
         new UpdateServiceCommand({
@@ -28,7 +38,11 @@ export const updateService = defineWorker({
           service,
           ...(taskDefinition !== null && {
             taskDefinition,
-            deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 },
+            deploymentConfiguration: {
+              ...current?.services?.[0]?.deploymentConfiguration,
+              maximumPercent: 200,
+              minimumHealthyPercent: 100,
+            },
           }),
           ...(desiredCount !== null && { desiredCount }),
         }),

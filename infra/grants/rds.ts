@@ -3,7 +3,8 @@
 import { acknowledge, allow, arn, type Grant, servicesOf, unique, unknownAction } from './grant.ts';
 
 export const grantRds: Grant = (fn, actions, { config }) => {
-  const databases = unique(servicesOf(config).flatMap((s) => (s.database ? [s.database] : [])));
+  // RDS authorizes an instance's ARN in lower case, whatever case it was created with.
+  const databases = unique(servicesOf(config).flatMap((s) => (s.database ? [s.database.toLowerCase()] : [])));
   if (databases.length === 0) return;
   const preDeploySnapshots = arn(fn, 'rds', 'snapshot:pre-deploy-*');
   for (const action of actions) {

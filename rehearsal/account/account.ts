@@ -130,6 +130,15 @@ export class SimulatedAccount {
       account: options.config.account,
       nextRevision: (family) => this.service('ecs').nextRevision(family),
       topicKey: (topicArn) => (Object.hasOwn(topicKeys, topicArn) ? topicKeys[topicArn] : undefined),
+      taskDefinitionRoles: (taskDefinition) => {
+        // One ECS does not know is refused by ECS itself, after authorization.
+        const found = [...this.service('ecs').taskDefinitions.values()].some(
+          (t) => t.arn === taskDefinition || taskDefinition.endsWith(`${t.family}:${t.revision}`),
+        );
+        if (!found) return [];
+        const td = this.service('ecs').resolveTaskDefinition(taskDefinition);
+        return [td.taskRoleArn, td.executionRoleArn].filter((r): r is string => Boolean(r));
+      },
     };
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {
@@ -161,8 +170,11 @@ export class SimulatedAccount {
       const refusal = denied(principal, requests);
       if (refusal) {
         // An encrypted topic's key refused: SNS answers with its own code.
-        const code = service === 'sns' && / kms:/.test(refusal) ? 'KMSAccessDenied' : ACCESS_DENIED[service];
-        throw awsError(code ?? 'AccessDeniedException', refusal);
+        const code =
+          service === 'sns' && / kms:/.test(refusal) ? 'KMSAccessDeniedException' : ACCESS_DENIED[service];
+        throw awsError(code ?? 'AccessDeniedException', refusal, {
+          $metadata: { httpStatusCode: 403, attempts: 1, totalRetryDelay: 0 },
+        });
       }
     }
     if (this.throttled(api)) throw awsError('ThrottlingException', 'Rate exceeded');

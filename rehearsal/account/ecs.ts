@@ -99,7 +99,16 @@ export interface SimService {
   desiredCount: number;
   deployments: SimDeployment[];
   targetGroupArn: string | null;
-  circuitBreakerRollback: boolean;
+  /** As DescribeServices returns it; an UpdateService that names one replaces it whole. */
+  deploymentConfiguration: DeploymentConfiguration;
+}
+
+/** The parts of ECS's DeploymentConfiguration the simulated service acts on (others are kept as sent). */
+export interface DeploymentConfiguration {
+  maximumPercent?: number;
+  minimumHealthyPercent?: number;
+  deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean };
+  [other: string]: unknown;
 }
 
 const HEALTH_CHECK_GRACE_SECONDS = 300;
@@ -256,7 +265,11 @@ export class SimulatedEcs implements SimulatedService {
       desiredCount,
       deployments: [],
       targetGroupArn,
-      circuitBreakerRollback: this.faults?.rollsBack === true,
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: this.faults?.rollsBack === true },
+      },
     };
     const deployment = this.newDeployment(service, taskDefinition);
     deployment.rolloutState = 'COMPLETED';
@@ -302,7 +315,9 @@ export class SimulatedEcs implements SimulatedService {
 
     const primary = service.deployments[0];
     if (!primary) return;
+    const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     if (
+      breaker?.enable === true &&
       primary.rolloutState === 'IN_PROGRESS' &&
       primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)
     ) {
@@ -310,7 +325,7 @@ export class SimulatedEcs implements SimulatedService {
       primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       this.failedDeployments++;
       const lastGood = service.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
-      if (service.circuitBreakerRollback && lastGood) {
+      if (breaker.rollback === true && lastGood) {
         const rollback = this.newDeployment(service, lastGood.taskDefinition);
         rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${lastGood.id}.`;
         primary.status = 'ACTIVE';
@@ -463,11 +478,7 @@ export class SimulatedEcs implements SimulatedService {
       taskDefinition: service.deployments[0]?.taskDefinition,
       deployments,
       healthCheckGracePeriodSeconds: service.targetGroupArn ? HEALTH_CHECK_GRACE_SECONDS : undefined,
-      deploymentConfiguration: {
-        maximumPercent: 200,
-        minimumHealthyPercent: 100,
-        deploymentCircuitBreaker: { enable: true, rollback: service.circuitBreakerRollback },
-      },
+      deploymentConfiguration: structuredClone(service.deploymentConfiguration),
     };
   }
 
@@ -477,8 +488,13 @@ export class SimulatedEcs implements SimulatedService {
     taskDefinition?: string;
     desiredCount?: number;
     forceNewDeployment?: boolean;
+    deploymentConfiguration?: DeploymentConfiguration;
   }) {
     const service = this.service(input.cluster, input.service);
+    // The pessimistic reading: a deploymentConfiguration sent replaces the service's whole, so
+    // whatever it leaves out (the circuit breaker, its alarms) is gone.
+    if (input.deploymentConfiguration)
+      service.deploymentConfiguration = structuredClone(input.deploymentConfiguration);
     if (input.desiredCount !== undefined) {
       if (input.desiredCount < 0) throw awsError('InvalidParameterException', 'desiredCount must be >= 0');
       service.desiredCount = input.desiredCount;
@@ -578,6 +594,10 @@ export class SimulatedEcs implements SimulatedService {
           images: this.resolveTaskDefinition(described?.taskDefinition ?? '').containerDefinitions.map(
             (c) => c.image ?? '',
           ),
+          circuitBreaker: {
+            enable: s.deploymentConfiguration.deploymentCircuitBreaker?.enable === true,
+            rollback: s.deploymentConfiguration.deploymentCircuitBreaker?.rollback === true,
+          },
         };
       }),
     };

@@ -25,5 +25,6 @@ export const ACCESS_DENIED: Readonly<Record<string, string>> = {
   elb: 'AccessDenied',
   rds: 'AccessDenied',
   cloudwatch: 'AccessDenied',
-  sns: 'AuthorizationError',
+  // The SDK's names of SNS's wire codes AuthorizationError and KMSAccessDenied.
+  sns: 'AuthorizationErrorException',
 };

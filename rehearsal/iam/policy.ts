@@ -60,14 +60,29 @@ export function evaluate(statements: readonly Statement[], request: AuthRequest)
 const list = (value: string | readonly string[]) => (typeof value === 'string' ? [value] : value);
 
 function matches(statement: Statement, request: AuthRequest): boolean {
-  return (
-    list(statement.Action).some((pattern) => glob(pattern, request.action, true)) &&
-    list(statement.Resource).some((pattern) => glob(pattern, request.resource, false)) &&
-    Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
-      Object.entries(keys).every(([key, values]) =>
-        conditionHolds(operator, request.context[key], [values].flat().map(String)),
-      ),
-    )
+  if (!list(statement.Action).some((pattern) => glob(pattern, request.action, true))) return false;
+  // A request the rehearsal can only name as `*` (the call names no resource): an Allow must be on
+  // `*`, and a Deny of the action applies whatever resources it names (the pessimistic reading).
+  const deny = statement.Effect === 'Deny';
+  if (
+    !(deny && request.resource === '*') &&
+    !list(statement.Resource).some((pattern) => glob(pattern, request.resource, false))
+  )
+    return false;
+  // Condition keys are matched in any case, as AWS matches them.
+  const context = new Map(Object.entries(request.context).map(([k, v]) => [k.toLowerCase(), v]));
+  return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, values]) => {
+      const value = context.get(key.toLowerCase());
+      // A Deny that needs a key the rehearsal does not supply would never apply here, and might on
+      // AWS (an absent key makes only a positive operator false).
+      const kind = operatorOf(operator);
+      if (deny && value === undefined && kind !== 'Null' && !kind.negated && !kind.ifExists)
+        throw new Error(
+          `the rehearsal does not supply the condition key ${key} of a Deny on ${request.action}`,
+        );
+      return conditionHolds(operator, value, [values].flat().map(String));
+    }),
   );
 }
 

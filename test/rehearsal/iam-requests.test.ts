@@ -16,6 +16,8 @@ const env: CallEnv = {
   nextRevision: (family) => (family === 'prod-app' ? 43 : 1),
   topicKey: (topic) =>
     topic.endsWith(':Encrypted') ? 'arn:aws:kms:us-east-1:123456789012:key/k-1' : undefined,
+  taskDefinitionRoles: (td) =>
+    td.endsWith('prod-app:42') ? ['arn:aws:iam::123456789012:role/app-task'] : [],
 };
 const of = (service: string, command: string, input: Record<string, unknown>) =>
   requestsOf(needsOf(service, command, input, env), env);
@@ -180,6 +182,81 @@ describe('what IAM authorizes for a call', () => {
         .filter((a) => a !== own);
       expect(new Set(besides)).toEqual(new Set(DEPENDENT[own]));
     }
+  });
+
+  it('asks, for a service pointed at a revision, to pass that revision’s roles, with the service’s cluster as ecs:cluster', () => {
+    expect(
+      of('ecs', 'UpdateService', { cluster: 'prod', service: 'app', taskDefinition: 'prod-app:42' }),
+    ).toEqual([
+      {
+        action: 'ecs:UpdateService',
+        resource: 'arn:aws:ecs:us-east-1:123456789012:service/prod/app',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
+      {
+        action: 'iam:PassRole',
+        resource: 'arn:aws:iam::123456789012:role/app-task',
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      },
+    ]);
+    expect(of('ecs', 'UpdateService', { cluster: 'prod', service: 'app', desiredCount: 0 })).toHaveLength(1);
+  });
+
+  it('takes resources named by ARN as given: another account’s role, another cluster’s service', () => {
+    expect(
+      of('ecs', 'RegisterTaskDefinition', { family: 'f', taskRoleArn: 'arn:aws:iam::999999999999:role/r' })[1]
+        ?.resource,
+    ).toBe('arn:aws:iam::999999999999:role/r');
+    expect(
+      of('ecs', 'DescribeServices', {
+        cluster: 'prod',
+        services: ['arn:aws:ecs:us-east-1:123456789012:service/dev/app'],
+      })[0]?.resource,
+    ).toBe('arn:aws:ecs:us-east-1:123456789012:service/dev/app');
+    expect(
+      of('ecs', 'DescribeTasks', {
+        cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod',
+        tasks: ['t-1'],
+      })[0],
+    ).toEqual({
+      action: 'ecs:DescribeTasks',
+      resource: 'arn:aws:ecs:us-east-1:123456789012:task/prod/t-1',
+      context: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod' },
+    });
+  });
+
+  it('names RDS resources in lower case, as RDS authorizes them', () => {
+    expect(of('rds', 'DescribeDBSnapshots', { DBSnapshotIdentifier: 'Pre-Deploy-1' })[0]?.resource).toBe(
+      'arn:aws:rds:us-east-1:123456789012:snapshot:pre-deploy-1',
+    );
+    expect(of('rds', 'DescribeDBSnapshots', { DBInstanceIdentifier: 'Prod-DB' })[0]?.resource).toBe(
+      'arn:aws:rds:us-east-1:123456789012:db:prod-db',
+    );
+  });
+
+  it('names the index of a Scan of one, and the execution of a DescribeExecution', () => {
+    expect(of('dynamodb', 'Scan', { TableName: 'T', IndexName: 'byStatus' })[0]?.resource).toBe(
+      'arn:aws:dynamodb:us-east-1:123456789012:table/T/index/byStatus',
+    );
+    expect(
+      of('sfn', 'DescribeExecution', {
+        executionArn: 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:run-1',
+      })[0]?.resource,
+    ).toBe('arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:run-1');
+    for (const [service, command] of [
+      ['sfn', 'SendTaskSuccess'],
+      ['sfn', 'SendTaskFailure'],
+      ['cloudtrail', 'LookupEvents'],
+      ['elb', 'DescribeTargetHealth'],
+      ['ecs', 'DescribeTaskDefinition'],
+    ] as const)
+      expect(of(service, command, {}).map((r) => r.resource)).toEqual(['*']);
+  });
+
+  it('refuses a call that names nothing to authorize', () => {
+    expect(() => of('ecs', 'DescribeServices', { cluster: 'prod', services: [] })).toThrow(
+      'ecs:DescribeServices names no resource to authorize',
+    );
   });
 
   it('refuses loudly what it does not know, rather than allow it', () => {

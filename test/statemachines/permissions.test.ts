@@ -79,4 +79,16 @@ describe('permissions in the rehearsal', () => {
     );
     expect(result.account.notifications.some((n) => n.severity === 'page')).toBe(true);
   });
+
+  it('asks for the topic’s key to publish to it: without it the notice is refused (KMSAccessDeniedException)', async () => {
+    const result = await run('production-deployment', input, {
+      definitions: without('kms:GenerateDataKey*', { worker: 'notify' }),
+    });
+    // The start notice is refused, which the run notes and goes on from
+    const notice = result.events.find((e) => e.state === 'Notify Start' && e.kind === 'failed');
+    expect(notice?.error).toBe('KMSAccessDeniedException');
+    expect(notice?.cause).toMatch(/is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:/);
+    expect(result.events.some((e) => e.state === 'Notify Start' && e.kind === 'caught')).toBe(true);
+    expect(result.account.notifications.map((n) => n.event)).not.toContain('started');
+  });
 });

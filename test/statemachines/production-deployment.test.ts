@@ -43,6 +43,8 @@ describe('production-deployment succeeds', () => {
         desiredCount: 3,
         runningCount: 3,
         rolloutState: 'COMPLETED',
+        // The deployment kept the service's circuit breaker (ECS may replace what UpdateService sends)
+        circuitBreaker: { enable: true, rollback: false },
       });
       expect(service(result, 'app-service').images[0]).toBe(input.image);
       expect(result.account.dbSnapshots).toEqual([

@@ -1,4 +1,4 @@
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { updateService } from '../../tasks/update-service.ts';
@@ -47,6 +47,45 @@ describe('update-service', () => {
     expect(ecsMock.commandCalls(UpdateServiceCommand)[0]?.args[0].input).not.toHaveProperty('desiredCount');
   });
 
+  it('sends the service’s own deployment configuration back with only the two percentages changed', async () => {
+    // Given a service with a circuit breaker, deployment alarms and a rolling strategy
+    const configuration = {
+      maximumPercent: 150,
+      minimumHealthyPercent: 50,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms: { alarmNames: ['app-5xx'], enable: true, rollback: false },
+      strategy: 'ROLLING' as const,
+    };
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ deploymentConfiguration: configuration }] });
+    ecsMock.on(UpdateServiceCommand).resolves({ service: { desiredCount: 2, deployments: [] } });
+
+    // When
+    await invoke(updateService, { cluster, service, taskDefinition: next }, clients);
+
+    // Then it read the service first, and kept everything but the percentages
+    expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeServicesCommand, {
+      cluster,
+      services: [service],
+    });
+    expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(UpdateServiceCommand, {
+      cluster,
+      service,
+      taskDefinition: next,
+      deploymentConfiguration: { ...configuration, maximumPercent: 200, minimumHealthyPercent: 100 },
+    });
+  });
+
+  it('surfaces a throttled read of the service as TransientAwsError, changing nothing', async () => {
+    ecsMock.on(DescribeServicesCommand).rejects(throttled());
+    await expect(
+      invoke(updateService, { cluster, service, taskDefinition: next }, clients),
+    ).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('ECS DescribeServices'),
+    });
+    expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
   it('changes only the desired count when no task definition is given (scaling)', async () => {
     // Given
     ecsMock.on(UpdateServiceCommand).resolves({ service: { desiredCount: 0, deployments: [] } });
@@ -58,6 +97,7 @@ describe('update-service', () => {
     expect(result).toEqual({ taskDefinition: null, desiredCount: 0, deploymentId: null });
     const sent = ecsMock.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input);
     expect(sent).toStrictEqual([{ cluster, service, desiredCount: 0 }]);
+    expect(ecsMock).not.toHaveReceivedCommand(DescribeServicesCommand);
   });
 
   it('sends task definition and desired count together when both are given', async () => {
