@@ -87,7 +87,9 @@ describe('permissions in the rehearsal', () => {
     // The start notice is refused, which the run notes and goes on from
     const notice = result.events.find((e) => e.state === 'Notify Start' && e.kind === 'failed');
     expect(notice?.error).toBe('KMSAccessDeniedException');
-    expect(notice?.cause).toMatch(/is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:/);
+    expect(notice?.cause).toMatch(
+      /is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:/,
+    );
     expect(result.events.some((e) => e.state === 'Notify Start' && e.kind === 'caught')).toBe(true);
     expect(result.account.notifications.map((n) => n.event)).not.toContain('started');
   });
