@@ -66,7 +66,21 @@ export interface SimTaskDefinition {
   cpu: string;
   memory: string;
   tags: { key: string; value: string }[];
+  /** Every other field it was registered with (volumes, runtimePlatform, ...), returned as given. */
+  other: Record<string, unknown>;
 }
+
+/** The fields of a task definition ECS sets itself: DescribeTaskDefinition returns them, RegisterTaskDefinition takes none. */
+const READ_ONLY = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+];
 
 interface SimDeployment {
   id: string;
@@ -206,6 +220,13 @@ export class SimulatedEcs implements SimulatedService {
             },
           ],
           { ...(taskRole && { task: taskRole }), ...(executionRole && { execution: executionRole }) },
+          // Fields a hand-picked copy would drop: a new revision must keep them all.
+          {
+            volumes: [{ name: 'scratch', host: {} }],
+            runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+            ephemeralStorage: { sizeInGiB: 30 },
+            enableFaultInjection: false,
+          },
         );
       const before = release(BASELINE_REVISION - 1);
       const baseline = release(BASELINE_REVISION);
@@ -230,6 +251,7 @@ export class SimulatedEcs implements SimulatedService {
     revision: number,
     containers: ContainerDefinition[],
     roles: { task?: string; execution?: string },
+    other: Record<string, unknown> = {},
   ) {
     const arn = `arn:aws:ecs:${this.region}:${this.account}:task-definition/${family}:${revision}`;
     this.taskDefinitions.set(arn, {
@@ -244,6 +266,7 @@ export class SimulatedEcs implements SimulatedService {
       cpu: '512',
       memory: '1024',
       tags: [{ key: 'team', value: 'platform' }],
+      other,
     });
     return arn;
   }
@@ -551,9 +574,18 @@ export class SimulatedEcs implements SimulatedService {
 
   describeTaskDefinition(input: { taskDefinition?: string }) {
     const td = this.resolveTaskDefinition(input.taskDefinition ?? '');
-    const { tags, ...rest } = td;
+    const { tags, other, arn: _arn, ...rest } = td;
     return {
-      taskDefinition: { ...structuredClone(rest), taskDefinitionArn: td.arn, status: 'ACTIVE' },
+      taskDefinition: {
+        ...structuredClone(other),
+        ...structuredClone(rest),
+        taskDefinitionArn: td.arn,
+        status: 'ACTIVE',
+        compatibilities: ['EC2', 'FARGATE'],
+        requiresAttributes: [],
+        registeredAt: new Date(this.startedAt),
+        registeredBy: `arn:aws:iam::${this.account}:role/rehearsal`,
+      },
       tags: structuredClone(tags),
     };
   }
@@ -568,14 +600,31 @@ export class SimulatedEcs implements SimulatedService {
     );
   }
 
-  registerTaskDefinition(input: Partial<SimTaskDefinition> & { family?: string }) {
+  registerTaskDefinition(input: Partial<SimTaskDefinition> & { family?: string } & Record<string, unknown>) {
     if (!input.family || !input.containerDefinitions?.length)
       throw awsError('ClientException', 'family and containerDefinitions are required');
     const revision = this.nextRevision(input.family);
-    const arn = this.addTaskDefinition(input.family, revision, structuredClone(input.containerDefinitions), {
-      ...(input.taskRoleArn && { task: input.taskRoleArn }),
-      ...(input.executionRoleArn && { execution: input.executionRoleArn }),
-    });
+    const {
+      family: _family,
+      containerDefinitions,
+      taskRoleArn,
+      executionRoleArn,
+      networkMode: _network,
+      requiresCompatibilities: _compat,
+      cpu: _cpu,
+      memory: _memory,
+      tags: _tags,
+      ...other
+    } = input;
+    // ECS sets these itself (the SDK would not even send them).
+    for (const field of READ_ONLY) delete other[field];
+    const arn = this.addTaskDefinition(
+      input.family,
+      revision,
+      structuredClone(containerDefinitions ?? []),
+      { ...(taskRoleArn && { task: taskRoleArn }), ...(executionRoleArn && { execution: executionRoleArn }) },
+      structuredClone(other),
+    );
     this.newReleases.add(arn);
     return this.describeTaskDefinition({ taskDefinition: arn });
   }

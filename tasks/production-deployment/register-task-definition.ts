@@ -20,27 +20,26 @@ export const registerTaskDefinition = defineWorker({
     if (!current.containerDefinitions.some((c) => c.name === containerName)) {
       throw new InvalidInput(`container '${containerName}' is not in task definition ${from}`);
     }
+    // Everything the revision has, but what ECS sets itself: the new revision differs only in the image.
+    const {
+      taskDefinitionArn: _arn,
+      revision: _revision,
+      status: _status,
+      requiresAttributes: _requires,
+      compatibilities: _compatibilities,
+      registeredAt: _registeredAt,
+      registeredBy: _registeredBy,
+      deregisteredAt: _deregisteredAt,
+      ...kept
+    } = current;
     const registered = await aws('ECS RegisterTaskDefinition', () =>
       ecs.send(
         new RegisterTaskDefinitionCommand({
+          ...kept,
           family: current.family,
-          taskRoleArn: current.taskRoleArn,
-          executionRoleArn: current.executionRoleArn,
-          networkMode: current.networkMode,
           containerDefinitions: current.containerDefinitions?.map((c) =>
             c.name === containerName ? { ...c, image } : c,
           ),
-          volumes: current.volumes,
-          placementConstraints: current.placementConstraints,
-          requiresCompatibilities: current.requiresCompatibilities,
-          cpu: current.cpu,
-          memory: current.memory,
-          pidMode: current.pidMode,
-          ipcMode: current.ipcMode,
-          proxyConfiguration: current.proxyConfiguration,
-          inferenceAccelerators: current.inferenceAccelerators,
-          ephemeralStorage: current.ephemeralStorage,
-          runtimePlatform: current.runtimePlatform,
           tags: described.tags && described.tags.length > 0 ? described.tags : undefined,
         }),
       ),

@@ -43,6 +43,11 @@ const current: TaskDefinition = {
   runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
   registeredAt: new Date('2026-11-01T00:00:00Z'),
   registeredBy: 'arn:aws:iam::123456789012:role/deployer',
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
+  compatibilities: ['EC2', 'FARGATE'],
+  deregisteredAt: undefined,
+  // A field a hand-picked copy would not know of: kept all the same.
+  enableFaultInjection: true,
 };
 const event = { from, containerName: 'app', image };
 
@@ -84,6 +89,7 @@ describe('register-task-definition', () => {
       memory: '1024',
       ephemeralStorage: { sizeInGiB: 30 },
       runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      enableFaultInjection: true,
       tags: [{ key: 'team', value: 'payments' }],
     });
   });
@@ -115,6 +121,7 @@ describe('register-task-definition', () => {
         'memory',
         'ephemeralStorage',
         'runtimePlatform',
+        'enableFaultInjection',
       ].sort(),
     );
   });
