@@ -118,6 +118,10 @@ export const SCENARIOS: Record<string, FaultScenario> = {
       message: 'Service unavailable',
     },
   },
+  'worker-timeout': {
+    // The deployment check's function times out once (a slow DescribeServices, say).
+    workerDies: { worker: 'check-deployment', error: 'Sandbox.Timedout', times: 1 },
+  },
   'lock-held': {
     fixtures: { lockHeld: true },
   },

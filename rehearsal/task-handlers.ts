@@ -118,11 +118,36 @@ function authorizeIntegration(ctx: HandlerContext, needs: readonly Need[], error
     );
 }
 
-/** Runs the worker as its Lambda handler would; the invocation takes STEP_SECONDS of simulated time. */
+/** The function's timeout (infra/constructs/workers.ts): how long a function that times out took. */
+const FUNCTION_TIMEOUT_SECONDS = 25;
+
+/**
+ * Runs the worker as its Lambda handler would; the invocation takes STEP_SECONDS of simulated time.
+ * A scenario's dying function makes its calls first (what it changed stays changed), then is
+ * reported as Lambda reports it, its result lost.
+ */
 async function runWorker(worker: Worker, payload: unknown, ctx: HandlerContext): Promise<unknown> {
   try {
-    return await invoke(worker, withNow(payload, ctx.account), ctx.clientsAs(worker.name));
+    const result = await invoke(worker, withNow(payload, ctx.account), ctx.clientsAs(worker.name));
+    const died = ctx.account.workerDies(worker.name);
+    if (died === 'Sandbox.Timedout') {
+      ctx.account.clock.advance(FUNCTION_TIMEOUT_SECONDS);
+      throw namedError(
+        died,
+        JSON.stringify({
+          errorType: died,
+          errorMessage: `Task timed out after ${FUNCTION_TIMEOUT_SECONDS}.00 seconds`,
+        }),
+      );
+    }
+    if (died)
+      throw namedError(
+        died,
+        JSON.stringify({ errorType: died, errorMessage: 'Runtime exited with error: signal: killed' }),
+      );
+    return result;
   } catch (error) {
+    if (error instanceof Error && /^(Sandbox\.Timedout|Runtime\.OutOfMemory)$/.test(error.name)) throw error;
     throw lambdaError(error);
   } finally {
     ctx.account.clock.advance(STEP_SECONDS);

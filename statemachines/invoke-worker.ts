@@ -1,5 +1,6 @@
 // One Task state that invokes a worker: a timeout, and retries with backoff and full jitter on
-// transient Lambda and AWS errors (and, for read-only steps, on Lambda.Unknown).
+// transient Lambda and AWS errors (and, for read-only steps, when the function died: timed out, out
+// of memory, Lambda.Unknown).
 
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -9,6 +10,13 @@ import { errorName, TransientAwsError } from '../tasks/errors.ts';
 import type { Worker } from '../tasks/worker.ts';
 import type { Deps } from './procedure.ts';
 import { TASK_TIMEOUT_SECONDS } from './timing.ts';
+
+/**
+ * How a function's own failure reaches Step Functions when the function could not answer: it timed
+ * out, ran out of memory, or died without an error type. Whatever it did before is unknown: a
+ * read-only step is retried, a mutating one never (the change may have happened).
+ */
+export const LAMBDA_DIED = ['Lambda.Unknown', 'Sandbox.Timedout', 'Runtime.OutOfMemory'];
 
 export const LAMBDA_TRANSIENT = [
   'Lambda.ServiceException',
@@ -20,8 +28,8 @@ export const LAMBDA_TRANSIENT = [
 
 /**
  * How a step may be retried:
- * - 'change': a mutating step; never retried on Lambda.Unknown (the change may have happened);
- * - 'read': a read-only step; also retried on Lambda.Unknown (out of memory, function timeout);
+ * - 'change': a mutating step; never retried when the function died (the change may have happened);
+ * - 'read': a read-only step; also retried when the function died (LAMBDA_DIED);
  * - 'poll': one round of a poll loop; fewer retries, because the next round checks again and
  *   every retried attempt costs history events in a loop that may run hundreds of rounds.
  */
@@ -63,7 +71,7 @@ export function addRetries(task: sfn.TaskStateBase, kind: RetryKind): void {
   });
   if (attempts.unknown > 0) {
     task.addRetry({
-      errors: ['Lambda.Unknown'],
+      errors: LAMBDA_DIED,
       interval: Duration.seconds(5),
       maxAttempts: attempts.unknown,
       backoffRate: 2,

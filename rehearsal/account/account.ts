@@ -57,6 +57,12 @@ export interface AccountFaults {
   readonly throttling?: ThrottlingFaults;
   /** Step Functions throttles this many StartExecution calls of nested executions before one goes through. */
   readonly throttledNestedStarts?: number;
+  /** A worker's function dies (after its calls were made) this many times: a timeout, say. */
+  readonly workerDies?: {
+    readonly worker: string;
+    readonly error: 'Sandbox.Timedout' | 'Runtime.OutOfMemory';
+    readonly times: number;
+  };
 }
 
 export interface AccountOptions {
@@ -105,7 +111,18 @@ export class SimulatedAccount {
   private readonly throttling: ThrottlingFaults | undefined;
   private readonly outage: OutageFaults | undefined;
   private nestedStartsToThrottle: number;
+  private readonly workerFault: AccountFaults['workerDies'];
   private outagesLeft: number;
+
+  private workerDeaths: number;
+
+  /** How this invocation of the worker dies, if the scenario says it does; null when it answers. */
+  workerDies(worker: string): 'Sandbox.Timedout' | 'Runtime.OutOfMemory' | null {
+    const fault = this.workerFault;
+    if (!fault || fault.worker !== worker || this.workerDeaths <= 0) return null;
+    this.workerDeaths--;
+    return fault.error;
+  }
 
   /** Whether Step Functions throttles this start of a nested execution (StepFunctions.ThrottlingException). */
   throttlesNestedStart(): boolean {
@@ -124,6 +141,8 @@ export class SimulatedAccount {
     this.outage = options.faults.outage;
     this.nestedStartsToThrottle = options.faults.throttledNestedStarts ?? 0;
     this.outagesLeft = options.faults.outage?.times ?? Number.POSITIVE_INFINITY;
+    this.workerFault = options.faults.workerDies;
+    this.workerDeaths = options.faults.workerDies?.times ?? 0;
     const topicKeys = options.topicKeys ?? {};
     this.callEnv = {
       region: options.config.region,

@@ -206,6 +206,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
+      name: 'worker-timeout',
+      description:
+        'The deployment check’s function times out once; a read-only step, it is retried, and the deployment goes on.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
       name: 'late-approval',
       description:
         'An approver approves only after the request expired; the decision is refused and the run ends ApprovalExpired.',

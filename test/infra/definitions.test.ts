@@ -231,7 +231,7 @@ describe('retries across both procedures', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('mutating tasks never retry Lambda.Unknown', () => {
+  it('mutating tasks never retry a function that died (Lambda.Unknown, Sandbox.Timedout, Runtime.OutOfMemory)', () => {
     // Given the mutating Tasks by name, and every Task invoking a worker that changes something
     const changingWorkers = ['update-service', 'register-task-definition', 'create-snapshot', 'acquire-lock'];
     const found = new Set<string>();
@@ -241,15 +241,17 @@ describe('retries across both procedures', () => {
       found.add(name);
       // When its retriers are read
       // Then none lists Lambda.Unknown (the change may have happened before the function died)
-      const unknown = retriers(s).filter((r) => r.ErrorEquals.includes('Lambda.Unknown'));
-      expect(unknown, `${procedure}: ${name}`).toEqual([]);
+      const died = retriers(s).filter((r) =>
+        ['Lambda.Unknown', 'Sandbox.Timedout', 'Runtime.OutOfMemory'].some((e) => r.ErrorEquals.includes(e)),
+      );
+      expect(died, `${procedure}: ${name}`).toEqual([]);
     }
     expect([...found]).toEqual(
       expect.arrayContaining([...MUTATING, 'Maintenance Page On', 'Maintenance Page Off']),
     );
   });
 
-  it('read-only polls retry Lambda.Unknown', () => {
+  it('read-only polls retry a function that died: Lambda.Unknown, a timeout, out of memory', () => {
     // Given the poll Tasks: by name, and every Task invoking a check worker (also the maintenance page's checks)
     const polls = allStates().filter(
       ({ name, s }) => READ_ONLY_POLLS.includes(name) || POLL_WORKERS.includes(String(workerOf(s))),
@@ -259,8 +261,13 @@ describe('retries across both procedures', () => {
     for (const { procedure, name, s } of polls) {
       // When the retriers are read
       const unknown = retriers(s).find((r) => r.ErrorEquals.includes('Lambda.Unknown'));
-      // Then one retries Lambda.Unknown, with full jitter
+      // Then one retries them all, with full jitter
       expect(unknown, `${procedure}: ${name}`).toBeDefined();
+      expect(unknown?.ErrorEquals, name).toEqual([
+        'Lambda.Unknown',
+        'Sandbox.Timedout',
+        'Runtime.OutOfMemory',
+      ]);
       expect(unknown?.MaxAttempts ?? 3, name).toBeGreaterThan(0);
       expect(unknown?.JitterStrategy, name).toBe('FULL');
     }

@@ -348,6 +348,15 @@ describe('production-deployment stops before changing the service', () => {
     expect(changes(result)).toContain('ecs:UpdateService:app-service');
   });
 
+  it('worker-timeout: a read-only step whose function timed out is retried, and the deployment goes on', async () => {
+    const result = await run('production-deployment', input, { scenario: 'worker-timeout' });
+    expect(result.status).toBe('SUCCEEDED');
+    const died = result.events.filter((e) => e.kind === 'failed' && e.error === 'Sandbox.Timedout');
+    expect(died).toHaveLength(1);
+    const retried = result.events.filter((e) => e.kind === 'retried' && e.state === died[0]?.state);
+    expect(retried).toHaveLength(1);
+  });
+
   it('decision-undelivered: a decision Step Functions did not take stays decided and the schedule delivers it', async () => {
     // When Step Functions fails the first SendTaskSuccess
     const result = await run('production-deployment', input, { scenario: 'decision-undelivered' });
