@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { visit } from 'jsonc-parser';
 import { z } from 'zod';
-import { stateMachineName } from '../statemachines/procedure.ts';
+import { DEFAULT_STACK_NAME, stateMachineName } from '../statemachines/procedure.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { DEFAULT_TIMING, MAX_POLL_ROUNDS, PollingSchema } from '../statemachines/timing.ts';
 import { type Catalogue, CatalogueSchema } from '../tasks/schemas/catalogue.ts';
@@ -17,7 +17,7 @@ export const ConfigSchema = CatalogueSchema.extend({
   stackName: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
-    .default('Runbook'),
+    .default(DEFAULT_STACK_NAME),
   notifications: z
     .strictObject({
       /** Everyone who hears about starts, approvals, successes, rollbacks and failures. */
@@ -29,12 +29,20 @@ export const ConfigSchema = CatalogueSchema.extend({
   polling: PollingSchema.default(DEFAULT_TIMING),
 }).superRefine((config, ctx) => {
   for (const procedure of PROCEDURES) {
+    // Step Functions names have at most 80 characters.
+    const name = stateMachineName(procedure, config.stackName);
+    if (name.length > 80)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stackName'],
+        message: `names the state machine ${name}, longer than the 80 characters Step Functions allows`,
+      });
     const { pollRounds } = procedure.budget({ timing: config.polling, catalogue: config });
     if (pollRounds > MAX_POLL_ROUNDS) {
       ctx.addIssue({
         code: 'custom',
         path: ['polling'],
-        message: `these budgets allow ${pollRounds} poll rounds in one run of ${stateMachineName(procedure)} (with the longest bake and approval of any environment); at most ${MAX_POLL_ROUNDS} keep its history below Step Functions' 25,000 events`,
+        message: `these budgets allow ${pollRounds} poll rounds in one run of ${stateMachineName(procedure, config.stackName)} (with the longest bake and approval of any environment); at most ${MAX_POLL_ROUNDS} keep its history below Step Functions' 25,000 events`,
       });
     }
   }

@@ -6,7 +6,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { type Deps, type ProcedureSpec, stateMachineName } from '../statemachines/procedure.ts';
+import {
+  type Deps,
+  machinePrefixOf,
+  type ProcedureSpec,
+  stateMachineName,
+} from '../statemachines/procedure.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import type { Worker } from '../tasks/worker.ts';
@@ -81,10 +86,12 @@ export class RunbookStack extends Stack {
         catalogue,
         timing: config.polling,
         maxRunSeconds: runSeconds,
-        parents: PROCEDURES.filter((p) => p.runs?.includes(procedure)).map(stateMachineName),
+        parents: PROCEDURES.filter((p) => p.runs?.includes(procedure)).map((p) =>
+          stateMachineName(p, config.stackName),
+        ),
       };
       const made = new RunbookStateMachine(this, constructId(procedure), {
-        stateMachineName: stateMachineName(procedure),
+        stateMachineName: stateMachineName(procedure, config.stackName),
         comment: procedure.summary,
         definition: (scope) => procedure.definition(scope, deps),
         timeout: Duration.seconds(runSeconds),
@@ -119,6 +126,7 @@ export class RunbookStack extends Stack {
             executionArn: events.EventField.fromPath('$.detail.executionArn'),
             stateMachineArn: events.EventField.fromPath('$.detail.stateMachineArn'),
             status: events.EventField.fromPath('$.detail.status'),
+            machinePrefix: machinePrefixOf(config.stackName),
           }),
         }),
       ],

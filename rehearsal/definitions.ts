@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../infra/build-app.ts';
 import type { Config } from '../infra/config.ts';
+import { machinePrefixOf } from '../statemachines/procedure.ts';
 import type { Worker } from '../tasks/worker.ts';
 import { checkStatement, type Statement } from './iam/policy.ts';
 
@@ -218,7 +219,8 @@ export function definitionsFromTemplate(
     const props = resource.Properties ?? {};
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       const name = machineName(id);
-      const procedure = name.replace(/^runbook-/, '');
+      const prefix = machinePrefixOf(config.stackName);
+      const procedure = name.startsWith(prefix) ? name.slice(prefix.length) : name;
       machines[procedure] = {
         arn: text({ Ref: id }),
         name,

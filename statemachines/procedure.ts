@@ -131,7 +131,15 @@ export interface ProcedureSpec {
   readonly page: string;
 }
 
-export const stateMachineName = (procedure: ProcedureSpec) => `runbook-${procedure.name}`;
+/** The stack name a config has unless it names another. */
+export const DEFAULT_STACK_NAME = 'Runbook';
+
+/** What every state machine of a stack is named with first: two stacks side by side never share a name. */
+export const machinePrefixOf = (stackName: string) => `${stackName.toLowerCase()}-`;
+
+/** The state machine of a procedure in a stack: `runbook-<name>` in the default one. */
+export const stateMachineName = (procedure: Pick<ProcedureSpec, 'name'>, stackName = DEFAULT_STACK_NAME) =>
+  `${machinePrefixOf(stackName)}${procedure.name}`;
 
 /** Where a procedure's scenario meets its faults. */
 export const faultsOf = (scenario: ScenarioSpec) => scenario.faults ?? scenario.name;

@@ -19,8 +19,13 @@ export const handleAbandonedRun = defineWorker({
     executionArn: z.string().min(1),
     stateMachineArn: z.string().min(1),
     status: z.enum(['TIMED_OUT', 'ABORTED', 'FAILED']),
+    /** What the stack's state machines are named with first (runbook- in the default stack). */
+    machinePrefix: z.string().default('runbook-'),
   }),
-  run: async ({ table, topicArn, executionArn, stateMachineArn, status }, { dynamodb, sns }) => {
+  run: async (
+    { table, topicArn, executionArn, stateMachineArn, status, machinePrefix },
+    { dynamodb, sns },
+  ) => {
     // The table holds a few items per service (locks, approvals, known-good records): a filtered
     // scan finds this run's locks without an index.
     const keys: string[] = [];
@@ -50,7 +55,8 @@ export const handleAbandonedRun = defineWorker({
 
     // Page first, then release: if the page cannot be sent, the retried invocation still finds the
     // lock, and pages then (a failed release after the page only means a second page).
-    const procedure = (stateMachineArn.split(':').pop() ?? stateMachineArn).replace(/^runbook-/, '');
+    const machine = stateMachineArn.split(':').pop() ?? stateMachineArn;
+    const procedure = machine.startsWith(machinePrefix) ? machine.slice(machinePrefix.length) : machine;
     const name = executionArn.split(':').pop() ?? executionArn;
     await publish(sns, {
       topicArn,
@@ -61,7 +67,7 @@ export const handleAbandonedRun = defineWorker({
         status === 'FAILED'
           ? `${procedure} run ${name} FAILED still holding its lock: either it failed where no Catch could act, or releasing the lock failed. Check whether it rolled back.`
           : `${procedure} run ${name} ended ${status}. Step Functions ran no Catch: no rollback and no notice happened.`,
-        'The service may be half-way through a change: check it, and start runbook-rollback if it needs one.',
+        `The service may be half-way through a change: check it, and start ${machinePrefix}rollback if it needs one.`,
         keys.length > 0 ? `Releasing its lock on ${keys.join(', ')}.` : 'It held no lock.',
         `Execution: ${executionArn}`,
       ],

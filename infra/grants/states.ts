@@ -11,12 +11,12 @@ import { acknowledge, allow, arn, type Grant, unknownAction } from './grant.ts';
 
 const TASK_RESPONSES = new Set(['states:SendTaskSuccess', 'states:SendTaskFailure']);
 
-export const grantStates: Grant = (fn, actions) => {
+export const grantStates: Grant = (fn, actions, { config }) => {
   for (const action of actions)
     if (!TASK_RESPONSES.has(action) && action !== 'states:DescribeExecution') unknownAction(fn, action);
   if (actions.includes('states:DescribeExecution')) {
     const { region, account } = Stack.of(fn);
-    const executions = PROCEDURES.map((p) => `execution:${stateMachineName(p)}:*`);
+    const executions = PROCEDURES.map((p) => `execution:${stateMachineName(p, config.stackName)}:*`);
     allow(
       fn,
       ['states:DescribeExecution'],

@@ -145,7 +145,7 @@ function readReport(dir: string): ValidationReport {
 }
 
 describe('state machines', () => {
-  it.each(PROCEDURES.map(stateMachineName))(
+  it.each(PROCEDURES.map((p) => stateMachineName(p)))(
     '%s is a STANDARD machine logging ALL with execution data, traced',
     (name) => {
       // Given the synthesized template

@@ -201,4 +201,20 @@ describe('handle-abandoned-run', () => {
     });
     expect(dynamodbMock).not.toHaveReceivedAnyCommand();
   });
+
+  it('names the procedure and its rollback with the stack’s own prefix', async () => {
+    dynamodbMock.on(ScanCommand).resolves({ Items: [] });
+    await invoke(
+      handleAbandonedRun,
+      {
+        ...event,
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:payments-production-deployment',
+        machinePrefix: 'payments-',
+      },
+      clients,
+    );
+    const sent = snsMock.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(sent?.Subject).toMatch(/^\[PAGE\] production-deployment TIMED_OUT: /);
+    expect(sent?.Message).toContain('start payments-rollback if it needs one.');
+  });
 });
