@@ -55,6 +55,9 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   'snapshot-fails': {
     rds: { snapshot: { seconds: 180, fails: true } },
   },
+  'snapshot-deleted': {
+    rds: { snapshot: { seconds: 600, fails: false, deletedAfterSeconds: 120 } },
+  },
   'rollback-fails': {
     ecs: {
       tasks: ({ isNewRelease, failedDeployments }) =>

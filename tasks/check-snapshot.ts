@@ -13,7 +13,14 @@ export const checkSnapshot = defineWorker({
   run: async ({ snapshotId, attempt, maxAttempts }, { rds }) => {
     const found = await aws('RDS DescribeDBSnapshots', () =>
       rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: snapshotId })),
-    );
+    ).catch((error: Error) => {
+      // Deleted while it was being made (by hand, or by someone's retention job): no backup to rely on.
+      if (error.name === 'DBSnapshotNotFoundFault')
+        throw new SnapshotFailed(
+          `snapshot ${snapshotId} no longer exists: it was deleted before it was available`,
+        );
+      throw error;
+    });
     const snapshot = found.DBSnapshots?.[0];
     const status = snapshot?.Status ?? 'missing';
     if (status === 'available') return { done: true, attempt: attempt + 1, status, progress: 100 };

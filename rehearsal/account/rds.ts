@@ -6,8 +6,15 @@ import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario makes RDS misbehave. */
 export interface RdsFaults {
-  /** Seconds a snapshot takes (240 without faults), and whether it ends up failed. */
-  readonly snapshot?: { readonly seconds: number; readonly fails: boolean };
+  /**
+   * Seconds a snapshot takes (240 without faults), whether it ends up failed, and whether someone
+   * deletes it this many seconds after it was started (while it is still being created).
+   */
+  readonly snapshot?: {
+    readonly seconds: number;
+    readonly fails: boolean;
+    readonly deletedAfterSeconds?: number;
+  };
 }
 
 interface SimSnapshot {
@@ -58,7 +65,16 @@ export class SimulatedRds implements SimulatedService {
   }
 
   tick(now: number): void {
+    const deleted = this.faults?.snapshot?.deletedAfterSeconds;
     for (const snapshot of this.snapshots.values()) {
+      if (
+        deleted !== undefined &&
+        snapshot.status === 'creating' &&
+        snapshot.createdAt + deleted * 1000 <= now
+      ) {
+        this.snapshots.delete(snapshot.id);
+        continue;
+      }
       if (snapshot.status === 'creating' && snapshot.readyAt <= now) {
         snapshot.status = this.faults?.snapshot?.fails ? 'failed' : 'available';
       }

@@ -206,6 +206,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
+      name: 'snapshot-deleted',
+      description:
+        'The pre-deploy snapshot is deleted while it is being created; the run fails with SnapshotFailed before any change.',
+      expect: { status: 'FAILED', error: SnapshotFailed },
+    },
+    {
       name: 'worker-timeout',
       description:
         'The deployment check’s function times out once; a read-only step, it is retried, and the deployment goes on.',

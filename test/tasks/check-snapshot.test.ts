@@ -115,7 +115,7 @@ describe('check-snapshot', () => {
     });
   });
 
-  it('keeps the name of any other AWS error', async () => {
+  it('fails with SnapshotFailed when the snapshot was deleted while it was being created', async () => {
     // Given
     rdsMock.on(DescribeDBSnapshotsCommand).rejects(awsError('DBSnapshotNotFoundFault', 'not found'));
 
@@ -123,7 +123,21 @@ describe('check-snapshot', () => {
     const checked = invoke(checkSnapshot, poll, clients);
 
     // Then
-    await expect(checked).rejects.toMatchObject({ name: 'DBSnapshotNotFoundFault' });
+    await expect(checked).rejects.toMatchObject({
+      name: 'SnapshotFailed',
+      message: `snapshot ${poll.snapshotId} no longer exists: it was deleted before it was available`,
+    });
+  });
+
+  it('keeps the name of any other AWS error', async () => {
+    // Given
+    rdsMock.on(DescribeDBSnapshotsCommand).rejects(awsError('AccessDenied', 'no'));
+
+    // When
+    const checked = invoke(checkSnapshot, poll, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it.each([
