@@ -4,7 +4,10 @@
 import './polyfill.ts';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Config } from '../infra/config.ts';
+import { machinePrefixOf } from '../statemachines/procedure.ts';
 import type { Clients } from '../tasks/clients.ts';
+import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
+import { invoke } from '../tasks/worker.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
 import type { Asl, Definitions } from './definitions.ts';
@@ -243,6 +246,41 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     }
     await consume.catch(() => {});
     account.service('sfn').execution(executionArn, status);
+    // As on AWS, EventBridge's abandoned-run rule hands a run that ended this way to its worker,
+    // which releases a lock the run still holds and pages (infra/runbook-stack.ts).
+    if (status !== 'SUCCEEDED') {
+      const note = (detail: string) =>
+        emit({
+          at: account.clock.elapsedSeconds(),
+          depth,
+          kind: 'abandoned',
+          execution: executionArn,
+          detail,
+        });
+      try {
+        const handled = (await invoke(
+          handleAbandonedRun,
+          {
+            table: definitions.table,
+            topicArn: definitions.topicArn,
+            executionArn,
+            stateMachineArn: definition.arn,
+            status,
+            machinePrefix: machinePrefixOf(config.stackName),
+          },
+          clientsAs(handleAbandonedRun.name),
+        )) as { released: string[] };
+        if (handled.released.length > 0 || status !== 'FAILED')
+          note(
+            `${status}: the on-call was paged${handled.released.length > 0 ? `, and its lock on ${handled.released.join(', ')} released` : ''}`,
+          );
+      } catch (failure) {
+        // On AWS, EventBridge retries the invocation (8 times, for 2 hours): the rehearsal says so.
+        note(
+          `${status}: its handler failed (${(failure as Error).name}: ${(failure as Error).message}); on AWS, EventBridge retries it for up to 2 hours`,
+        );
+      }
+    }
     emit({
       at: account.clock.elapsedSeconds(),
       depth,

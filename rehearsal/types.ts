@@ -29,7 +29,17 @@ export interface TimelineEvent {
   readonly at: number;
   /** 0 for the execution started, 1 for a nested execution it runs, ... */
   readonly depth: number;
-  readonly kind: 'started' | 'entered' | 'exited' | 'failed' | 'retried' | 'caught' | 'approval' | 'finished';
+  readonly kind:
+    | 'started'
+    | 'entered'
+    | 'exited'
+    | 'failed'
+    | 'retried'
+    | 'caught'
+    | 'approval'
+    | 'finished'
+    /** The abandoned-run rule handled the execution's end (TIMED_OUT, ABORTED, FAILED). */
+    | 'abandoned';
   readonly execution: string;
   readonly state?: string;
   readonly type?: string;

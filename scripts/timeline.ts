@@ -94,6 +94,9 @@ export function timelinePrinter(definitions: Definitions, write: (line: string) 
       case 'approval':
         line(`${style.yellow('⏸')} ${event.state}  ${event.detail}`);
         return;
+      case 'abandoned':
+        line(`${style.red('!')} abandoned-run rule  ${event.detail}`);
+        return;
       case 'failed':
         // Kept as it came: its cause is read as JSON before it is shown.
         if (event.state) lastFailure.set(`${event.execution}/${event.state}`, raw);
