@@ -2,9 +2,13 @@
 // of the registry, with the workers its definition uses. Everything environment-specific comes from
 // the config; nothing here names a procedure.
 import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type Deps,
@@ -104,7 +108,35 @@ export class RunbookStack extends Stack {
 
     // A run that times out or is stopped runs no Catch, and a failure no Catch could handle may leave
     // its lock: EventBridge hands such runs to a worker that releases the lock and pages (the alarms
-    // alone reach no one on the page list).
+    // alone reach no one on the page list). What could not be handled is kept and seen: an event
+    // EventBridge could not deliver, and an invocation that still failed after Lambda's retries, land
+    // in one encrypted queue, which alarms.
+    const unhandled = new sqs.Queue(this, 'AbandonedRunsUnhandled', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const abandonedRunHandler = workers.fn(handleAbandonedRun);
+    abandonedRunHandler.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(unhandled),
+      retryAttempts: 2,
+    });
+    new cloudwatch.Alarm(this, 'AbandonedRunNotHandled', {
+      alarmDescription:
+        'A run that timed out, was stopped or failed was not handled: its lock may still be held and nobody was paged. The event is in the AbandonedRunsUnhandled queue.',
+      metric: unhandled.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cloudwatchActions.SnsAction(notifications.topic));
+    Validations.of(unhandled).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue itself: of the abandoned-run rule and of its function.',
+    });
     new events.Rule(this, 'AbandonedRuns', {
       description:
         'Releases the lock a runbook run still held when it TIMED_OUT, was ABORTED or FAILED, and pages.',
@@ -117,9 +149,10 @@ export class RunbookStack extends Stack {
         },
       },
       targets: [
-        new eventTargets.LambdaFunction(workers.fn(handleAbandonedRun), {
+        new eventTargets.LambdaFunction(abandonedRunHandler, {
           retryAttempts: 8,
           maxEventAge: Duration.hours(2),
+          deadLetterQueue: unhandled,
           event: events.RuleTargetInput.fromObject({
             table: table.tableName,
             topicArn: notifications.topic.topicArn,

@@ -126,6 +126,11 @@ function resolver(resources: Template['Resources'], config: Config) {
       case 'AWS::KMS::Key':
         // Ref is the key's id, GetAtt Arn its ARN.
         return getAtt ? `arn:aws:kms:${region}:${account}:key/${id}` : id;
+      case 'AWS::SQS::Queue':
+        // Ref is the queue's URL, GetAtt Arn its ARN.
+        return getAtt
+          ? `arn:aws:sqs:${region}:${account}:${id}`
+          : `https://sqs.${region}.amazonaws.com/${account}/${id}`;
       case 'AWS::IAM::Role':
         return getAtt ? `arn:aws:iam::${account}:role/${id}` : id;
       default:

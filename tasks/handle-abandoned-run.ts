@@ -2,8 +2,9 @@
 // the console or the API) or FAILED. Step Functions runs no Catch for the first two (no rollback, no
 // notice, no lock release), and a failure no Catch could handle can leave the lock too. This releases
 // every lock the run still held and pages, since the service may be half-deployed; a failed run that
-// had cleaned up after itself is left alone.
+// had cleaned up after itself is left alone, and so is one that runs again (redriven).
 import { type AttributeValue, DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { aws, rethrowAws } from './errors.ts';
 import { publish } from './publish.ts';
@@ -12,7 +13,7 @@ import { defineWorker, lambdaHandler } from './worker.ts';
 export const handleAbandonedRun = defineWorker({
   name: 'handle-abandoned-run',
   entry: import.meta.url,
-  actions: ['dynamodb:Scan', 'dynamodb:DeleteItem', 'sns:Publish'],
+  actions: ['dynamodb:Scan', 'dynamodb:DeleteItem', 'sns:Publish', 'states:DescribeExecution'],
   input: z.object({
     table: z.string().min(1),
     topicArn: z.string().min(1),
@@ -24,8 +25,15 @@ export const handleAbandonedRun = defineWorker({
   }),
   run: async (
     { table, topicArn, executionArn, stateMachineArn, status, machinePrefix },
-    { dynamodb, sns },
+    { dynamodb, sns, sfn },
   ) => {
+    // Events can arrive late and out of order, and a failed run can be redriven: a lock is released
+    // only if the execution has really ended, as Step Functions says now.
+    const now = await aws('Step Functions DescribeExecution', () =>
+      sfn.send(new DescribeExecutionCommand({ executionArn })),
+    );
+    if (now.status === 'RUNNING' || now.status === 'PENDING_REDRIVE')
+      return { released: [] as string[], running: true };
     // The table holds a few items per service (locks, approvals, known-good records): a filtered
     // scan finds this run's locks without an index.
     const keys: string[] = [];
@@ -51,7 +59,7 @@ export const handleAbandonedRun = defineWorker({
     // A failed run normally released its lock and sent its own notice on the way out: stay quiet.
     // One that still holds a lock failed where no Catch could act (States.Runtime), or its release
     // ran out of retries: that needs a person as much as a timeout does.
-    if (status === 'FAILED' && keys.length === 0) return { released: [] };
+    if (status === 'FAILED' && keys.length === 0) return { released: [], running: false };
 
     // Page first, then release: if the page cannot be sent, the retried invocation still finds the
     // lock, and pages then (a failed release after the page only means a second page).
@@ -92,7 +100,7 @@ export const handleAbandonedRun = defineWorker({
           rethrowAws(error, 'DynamoDB DeleteItem (lock)');
       }
     }
-    return { released };
+    return { released, running: false };
   },
 });
 

@@ -192,11 +192,43 @@ describe('state machines', () => {
         expect(props(alarm).AlarmActions).toEqual([{ Ref: topicId }]);
       }
     }
-    expect(alarms).toHaveLength(6);
+    // (and one more: on the abandoned-run rule's dead-letter queue)
+    expect(alarms).toHaveLength(7);
   });
 });
 
 describe('abandoned runs', () => {
+  it('what the rule or its function could not handle lands in one encrypted queue, which alarms on the topic', () => {
+    // Given the queue, the rule's target, the function's async invoke config and the alarms
+    const queueId = onlyId('AWS::SQS::Queue');
+    const queue = props(resources('AWS::SQS::Queue')[queueId] as Resource);
+    const rule = Object.values(resources('AWS::Events::Rule')).find((r) =>
+      (JSON.stringify(props(r).EventPattern) ?? '').includes('TIMED_OUT'),
+    );
+    const target = (props(rule as Resource).Targets as { DeadLetterConfig?: { Arn: unknown } }[])[0];
+    const invokeConfigs = Object.values(resources('AWS::Lambda::EventInvokeConfig'));
+    const alarm = Object.values(resources('AWS::CloudWatch::Alarm')).find((a) =>
+      asArray(props(a).Dimensions as { Name: string; Value: unknown }[]).some((d) => d.Name === 'QueueName'),
+    );
+    // Then: encrypted, kept 14 days, the rule's dead letters and the function's failures, and seen
+    expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+    expect(render(target?.DeadLetterConfig?.Arn)).toBe(`\${${queueId}.Arn}`);
+    expect(invokeConfigs).toHaveLength(1);
+    expect(props(invokeConfigs[0] as Resource)).toMatchObject({ MaximumRetryAttempts: 2 });
+    expect(
+      render(
+        (props(invokeConfigs[0] as Resource).DestinationConfig as { OnFailure: { Destination: unknown } })
+          .OnFailure.Destination,
+      ),
+    ).toBe(`\${${queueId}.Arn}`);
+    expect(props(alarm as Resource)).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(props(alarm as Resource).AlarmActions).toEqual([{ Ref: onlyId('AWS::SNS::Topic') }]);
+  });
+
   it('a run of either machine that TIMED_OUT, was ABORTED or FAILED goes to handle-abandoned-run with the table and topic', () => {
     // Given the EventBridge rules of the stack
     const rules = Object.values(resources('AWS::Events::Rule'));

@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { testClients, throttled } from './support.ts';
 
 const dynamodbMock = mockClient(DynamoDBClient);
 const snsMock = mockClient(SNSClient);
+const sfnMock = mockClient(SFNClient);
 const clients = testClients();
 
 const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-7';
@@ -33,6 +35,8 @@ describe('handle-abandoned-run', () => {
     dynamodbMock.reset();
     snsMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    sfnMock.reset();
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'TIMED_OUT' });
   });
 
   it('releases every lock the run held, page by page, and pages', async () => {
@@ -52,6 +56,7 @@ describe('handle-abandoned-run', () => {
     // Then
     expect(result).toEqual({
       released: ['ecs:enterprise-prod-cluster/app-service', 'ecs:enterprise-dev-cluster/app'],
+      running: false,
     });
     expect(dynamodbMock).toHaveReceivedNthCommandWith(ScanCommand, 1, {
       TableName: 'runbook-state',
@@ -96,7 +101,7 @@ describe('handle-abandoned-run', () => {
     const result = await invoke(handleAbandonedRun, { ...event, status: 'ABORTED' }, clients);
 
     // Then
-    expect(result).toEqual({ released: [] });
+    expect(result).toEqual({ released: [], running: false });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Subject: '[PAGE] production-deployment ABORTED: run-7',
     });
@@ -137,7 +142,7 @@ describe('handle-abandoned-run', () => {
     const result = await invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
 
     // Then
-    expect(result).toEqual({ released: [] });
+    expect(result).toEqual({ released: [], running: false });
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
   });
 
@@ -152,7 +157,7 @@ describe('handle-abandoned-run', () => {
     const result = await invoke(handleAbandonedRun, { ...event, status: 'FAILED' }, clients);
 
     // Then
-    expect(result).toEqual({ released: ['ecs:enterprise-prod-cluster/app-service'] });
+    expect(result).toEqual({ released: ['ecs:enterprise-prod-cluster/app-service'], running: false });
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Subject: '[PAGE] production-deployment FAILED: run-7',
       Message: [
@@ -170,7 +175,7 @@ describe('handle-abandoned-run', () => {
     // When
     const result = await invoke(handleAbandonedRun, event, clients);
     // Then an item without a key is no lock, nothing is deleted, and the page says it held none
-    expect(result).toEqual({ released: [] });
+    expect(result).toEqual({ released: [], running: false });
     expect(dynamodbMock).not.toHaveReceivedCommand(DeleteItemCommand);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Message: expect.stringContaining('\nIt held no lock.\n'),
@@ -217,4 +222,21 @@ describe('handle-abandoned-run', () => {
     expect(sent?.Subject).toMatch(/^\[PAGE\] production-deployment TIMED_OUT: /);
     expect(sent?.Message).toContain('start payments-rollback if it needs one.');
   });
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'])(
+    'leaves the lock and pages nobody when the execution is %s again (a late event, a redrive)',
+    async (now) => {
+      sfnMock.on(DescribeExecutionCommand).resolves({ status: now as never });
+      dynamodbMock
+        .on(ScanCommand)
+        .resolves({ Items: [{ pk: { S: 'ecs:c/s' }, owner: { S: executionArn } }] });
+      await expect(invoke(handleAbandonedRun, event, clients)).resolves.toEqual({
+        released: [],
+        running: true,
+      });
+      expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn });
+      expect(dynamodbMock).not.toHaveReceivedAnyCommand();
+      expect(snsMock).not.toHaveReceivedAnyCommand();
+    },
+  );
 });
