@@ -49,6 +49,9 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   'alarm-during-bake': {
     cloudwatch: { alarmAfterMinutes: 7 },
   },
+  'composite-alarm-during-bake': {
+    cloudwatch: { alarmAfterMinutes: 7, firstAlarmComposite: true },
+  },
   'ecs-auto-rollback': {
     ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing), rollsBack: true },
   },

@@ -3,6 +3,7 @@
 // the service is back on a known release.
 import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
+import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario makes the watched alarms fire. */
@@ -11,7 +12,12 @@ export interface CloudWatchFaults {
   readonly alarmAtStart?: boolean;
   /** Minutes after a new release completes at which the first watched alarm fires. */
   readonly alarmAfterMinutes?: number;
+  /** The first watched alarm of each service is a composite alarm. */
+  readonly firstAlarmComposite?: boolean;
 }
+
+/** Alarms one DescribeAlarms page holds here: fewer than asked for, so every caller's paging is exercised. */
+const ALARMS_PAGE = 2;
 
 interface SimAlarm {
   name: string;
@@ -20,6 +26,7 @@ interface SimAlarm {
   /** The service whose release this alarm watches (for the scenario). */
   serviceKey: string;
   watched: boolean;
+  composite: boolean;
 }
 
 export class SimulatedCloudWatch implements SimulatedService {
@@ -58,6 +65,7 @@ export class SimulatedCloudWatch implements SimulatedService {
           : 'Threshold Crossed: no datapoints were breaching the threshold',
         serviceKey,
         watched: first,
+        composite: first && this.faults?.firstAlarmComposite === true,
       });
     }
   }
@@ -88,22 +96,37 @@ export class SimulatedCloudWatch implements SimulatedService {
     }
   }
 
-  describeAlarms(input: { AlarmNames?: string[] }) {
+  /**
+   * As CloudWatch answers it: at most 100 names; only metric alarms unless AlarmTypes asks for
+   * composite ones too; in pages (of ALARMS_PAGE here), the rest behind NextToken.
+   */
+  describeAlarms(input: {
+    AlarmNames?: string[];
+    AlarmTypes?: string[];
+    MaxRecords?: number;
+    NextToken?: string;
+  }) {
+    if ((input.AlarmNames?.length ?? 0) > 100)
+      throw awsError('ValidationError', 'The collection AlarmNames must not have a size greater than 100.');
+    const types = input.AlarmTypes ?? ['MetricAlarm'];
     const names = input.AlarmNames ?? [...this.alarms.keys()];
+    const matching = names.flatMap((name) => {
+      const alarm = this.alarms.get(name);
+      return alarm && types.includes(alarm.composite ? 'CompositeAlarm' : 'MetricAlarm') ? [alarm] : [];
+    });
+    const start = Number(input.NextToken ?? 0);
+    const page = matching.slice(start, start + Math.min(ALARMS_PAGE, input.MaxRecords ?? 50));
+    const shown = (a: SimAlarm) => ({
+      AlarmName: a.name,
+      AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${a.name}`,
+      StateValue: a.state,
+      StateReason: a.reason,
+    });
+    const next = start + page.length;
     return {
-      MetricAlarms: names.flatMap((name) => {
-        const alarm = this.alarms.get(name);
-        if (!alarm) return [];
-        return [
-          {
-            AlarmName: alarm.name,
-            AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${alarm.name}`,
-            StateValue: alarm.state,
-            StateReason: alarm.reason,
-          },
-        ];
-      }),
-      CompositeAlarms: [],
+      MetricAlarms: page.filter((a) => !a.composite).map(shown),
+      CompositeAlarms: page.filter((a) => a.composite).map(shown),
+      ...(next < matching.length && { NextToken: String(next) }),
     };
   }
 

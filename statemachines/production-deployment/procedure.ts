@@ -79,6 +79,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: rolledBack,
     },
     {
+      name: 'composite-alarm-during-bake',
+      description:
+        'As alarm-during-bake, the watched alarm being a composite alarm (which DescribeAlarms returns only when asked for): the run rolls back.',
+      expect: rolledBack,
+    },
+    {
       name: 'ecs-auto-rollback',
       description:
         "The new tasks crash and ECS's circuit breaker rolls the service back on its own; the run notices and rolls back.",

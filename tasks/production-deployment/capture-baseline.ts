@@ -1,9 +1,9 @@
 // Captures what the service looks like before anything changes (the way back), and refuses to
 // start a deployment on a service that is unhealthy, mid-deployment, or already alarming.
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
+import { alarmStates } from '../alarms.ts';
 import { aws, PreflightFailed } from '../errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
 
@@ -60,19 +60,13 @@ export const captureBaseline = defineWorker({
       );
     }
 
-    let alarmStates: { name: string; state: string }[] = [];
+    let states: { name: string; state: string }[] = [];
     if (alarms.length > 0) {
-      const found = await aws('CloudWatch DescribeAlarms', () =>
-        cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarms })),
-      );
-      alarmStates = (found.MetricAlarms ?? []).map((a) => ({
-        name: a.AlarmName ?? '',
-        state: a.StateValue ?? 'INSUFFICIENT_DATA',
-      }));
-      const missing = alarms.filter((name) => !alarmStates.some((a) => a.name === name));
+      states = (await alarmStates(cloudwatch, alarms)).map(({ name, state }) => ({ name, state }));
+      const missing = alarms.filter((name) => !states.some((a) => a.name === name));
       if (missing.length > 0)
         throw new PreflightFailed(`configured alarms do not exist: ${missing.join(', ')}`);
-      const firing = alarmStates.filter((a) => a.state === 'ALARM').map((a) => a.name);
+      const firing = states.filter((a) => a.state === 'ALARM').map((a) => a.name);
       if (firing.length > 0)
         throw new PreflightFailed(`alarms already in ALARM before the deployment: ${firing.join(', ')}`);
     }
@@ -90,7 +84,7 @@ export const captureBaseline = defineWorker({
       desiredCount,
       runningCount,
       healthyTargets,
-      alarms: alarmStates,
+      alarms: states,
     };
   },
   summarize: (r) =>

@@ -1,8 +1,8 @@
 // One poll of the bake: any watched alarm in ALARM fails the bake; done once the bake period (or
 // the loop's poll budget) is over.
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
-import { AlarmDuringBake, aws } from '../errors.ts';
+import { alarmStates } from '../alarms.ts';
+import { AlarmDuringBake } from '../errors.ts';
 import { PollSchema } from '../schemas/poll.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 
@@ -18,19 +18,17 @@ export const checkAlarms = defineWorker({
   run: async ({ alarms, attempt, maxAttempts, bakeSeconds, intervalSeconds }, { cloudwatch }) => {
     const elapsedSeconds = attempt * intervalSeconds;
     if (alarms.length > 0) {
-      const found = await aws('CloudWatch DescribeAlarms', () =>
-        cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarms })),
-      );
+      const found = await alarmStates(cloudwatch, alarms);
       // An alarm deleted mid-bake watches nothing: that is not a quiet bake.
-      const missing = alarms.filter((name) => !(found.MetricAlarms ?? []).some((a) => a.AlarmName === name));
+      const missing = alarms.filter((name) => !found.some((a) => a.name === name));
       if (missing.length > 0) {
         throw new AlarmDuringBake(
           `watched alarms no longer exist, so the bake cannot vouch for the release: ${missing.join(', ')}`,
         );
       }
-      const firing = (found.MetricAlarms ?? []).filter((a) => a.StateValue === 'ALARM');
+      const firing = found.filter((a) => a.state === 'ALARM');
       if (firing.length > 0) {
-        const list = firing.map((a) => `${a.AlarmName} (${a.StateReason ?? 'no reason given'})`).join('; ');
+        const list = firing.map((a) => `${a.name} (${a.reason || 'no reason given'})`).join('; ');
         throw new AlarmDuringBake(
           `alarm in ALARM after ${Math.round(elapsedSeconds / 60)} of ${bakeSeconds / 60} bake minutes: ${list}`,
         );

@@ -1,7 +1,11 @@
 // The environment catalogue: the part of the config the workers resolve inputs against (environments,
 // their policies and services), and the identifiers and references those are made of.
+
 import { z } from 'zod';
 import { isApproverPattern } from '../approvals/identity.ts';
+
+/** At most this many alarm names in one DescribeAlarms call: a service watches no more (tasks/alarms.ts). */
+export const MAX_ALARM_NAMES = 100;
 
 const identifier = (what: string, max: number) =>
   z
@@ -83,7 +87,10 @@ export const ServiceConfigSchema = z
       .optional(),
     /** The database guarded by a snapshot before each deployment. */
     database: dbInstanceId.optional(),
-    alarms: z.array(z.string().min(1).max(255)).default([]),
+    alarms: z
+      .array(z.string().min(1).max(255))
+      .max(MAX_ALARM_NAMES, `at most ${MAX_ALARM_NAMES}: one DescribeAlarms reads no more names`)
+      .default([]),
     allowedRegistries: z
       .array(
         z

@@ -36,6 +36,17 @@ describe('check-alarms', () => {
     });
   });
 
+  it('fails the bake on a composite alarm in ALARM, which DescribeAlarms returns apart', async () => {
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }],
+      CompositeAlarms: [{ AlarmName: 'app-latency', StateValue: 'ALARM', StateReason: 'children in ALARM' }],
+    });
+    await expect(invoke(checkAlarms, { ...poll, attempt: 3 }, clients)).rejects.toMatchObject({
+      name: 'AlarmDuringBake',
+      message: expect.stringContaining('app-latency (children in ALARM)'),
+    });
+  });
+
   it('is done once the bake period is over and no alarm fired', async () => {
     // Given
     cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: quiet });

@@ -63,6 +63,11 @@ describe('CatalogueSchema', () => {
   });
 
   it.each<[string, (c: Json) => void, string]>([
+    [
+      'more alarms than one DescribeAlarms reads',
+      (c) => (c.environments.prod.services.app.alarms = Array.from({ length: 101 }, (_, i) => `alarm-${i}`)),
+      'environments.prod.services.app.alarms: at most 100: one DescribeAlarms reads no more names',
+    ],
     ['a short account id', (c) => (c.account = '12345678901'), 'account: must be a 12-digit AWS account id'],
     [
       'an account id with a suffix',
