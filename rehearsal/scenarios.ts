@@ -67,6 +67,9 @@ export const SCENARIOS: Record<string, FaultScenario> = {
         isNewRelease ? crashing : failedDeployments > 0 ? noCapacity : HEALTHY_TASKS,
     },
   },
+  'crash-loop-without-breaker': {
+    ecs: { tasks: ({ isNewRelease }) => (!isNewRelease ? HEALTHY_TASKS : crashing), noCircuitBreaker: true },
+  },
   'no-capacity': {
     ecs: { tasks: () => noCapacity },
   },

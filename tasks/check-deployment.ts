@@ -10,6 +10,11 @@ import { defineWorker, lambdaHandler } from './worker.ts';
 
 const family = (arn: string) => arn.split('/').pop() ?? arn;
 
+/** The deployment circuit breaker's failure threshold (ECS Developer Guide): half the desired count, at least 3, at most 200. */
+export function circuitBreakerThreshold(desired: number): number {
+  return Math.min(200, Math.max(3, Math.ceil(desired * 0.5)));
+}
+
 export const checkDeployment = defineWorker({
   name: 'check-deployment',
   entry: import.meta.url,
@@ -63,6 +68,17 @@ export const checkDeployment = defineWorker({
     if (primary.rolloutState === 'FAILED') {
       throw new DeploymentFailed(
         `rollout of ${family(primary.taskDefinition ?? '')} to ${service} FAILED: ${primary.rolloutStateReason ?? 'no reason given'} (${primary.failedTasks ?? 0} tasks failed)`,
+      );
+    }
+    // Without a circuit breaker ECS never fails a rollout whose tasks keep failing to start: the run
+    // does, at the breaker's own threshold, instead of waiting out its poll budget.
+    const failed = primary.failedTasks ?? 0;
+    if (
+      svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable !== true &&
+      failed >= circuitBreakerThreshold(primary.desiredCount ?? 0)
+    ) {
+      throw new DeploymentFailed(
+        `${failed} tasks of ${family(primary.taskDefinition ?? '')} failed to start in ${service}, which has no deployment circuit breaker to stop the rollout`,
       );
     }
     const running = primary.runningCount ?? 0;

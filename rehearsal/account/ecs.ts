@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { Config } from '../../infra/config.ts';
 import { maintenancePageOf } from '../../tasks/catalogue.ts';
+import { circuitBreakerThreshold } from '../../tasks/check-deployment.ts';
 import type { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
@@ -45,6 +46,8 @@ export interface EcsFaults {
   tasks(ctx: { isNewRelease: boolean; failedDeployments: number }): TaskProfile;
   /** The services' deployment circuit breaker rolls back on its own. */
   readonly rollsBack?: boolean;
+  /** The services have no deployment circuit breaker: a rollout whose tasks keep failing never fails. */
+  readonly noCircuitBreaker?: boolean;
   /**
    * Someone else deploys the release before to every configured service, this many seconds into
    * the rehearsal (by hand, from another pipeline): the change a run must notice before its own.
@@ -291,7 +294,10 @@ export class SimulatedEcs implements SimulatedService {
       deploymentConfiguration: {
         maximumPercent: 200,
         minimumHealthyPercent: 100,
-        deploymentCircuitBreaker: { enable: true, rollback: this.faults?.rollsBack === true },
+        deploymentCircuitBreaker: {
+          enable: this.faults?.noCircuitBreaker !== true,
+          rollback: this.faults?.rollsBack === true,
+        },
       },
     };
     const deployment = this.newDeployment(service, taskDefinition);
@@ -654,8 +660,3 @@ export class SimulatedEcs implements SimulatedService {
 }
 
 const short = (arn: string) => arn.split('/').pop() ?? arn;
-
-/** The deployment circuit breaker's failure threshold: 0.5 x desired, at least 3, at most 200. */
-export function circuitBreakerThreshold(desired: number): number {
-  return Math.min(200, Math.max(3, Math.ceil(desired * 0.5)));
-}

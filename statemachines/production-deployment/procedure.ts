@@ -79,6 +79,12 @@ export const productionDeployment: ProcedureSpec = {
       expect: rolledBack,
     },
     {
+      name: 'crash-loop-without-breaker',
+      description:
+        'The new release crash-loops on a service without a deployment circuit breaker, so ECS never fails the rollout; the run counts the failed tasks against the breaker’s own threshold and rolls back.',
+      expect: rolledBack,
+    },
+    {
       name: 'composite-alarm-during-bake',
       description:
         'As alarm-during-bake, the watched alarm being a composite alarm (which DescribeAlarms returns only when asked for): the run rolls back.',

@@ -1,7 +1,7 @@
 import { type Deployment, DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkDeployment } from '../../tasks/check-deployment.ts';
+import { checkDeployment, circuitBreakerThreshold } from '../../tasks/check-deployment.ts';
 import { invoke } from '../../tasks/worker.ts';
 import { awsError, testClients, throttled } from './support.ts';
 
@@ -415,5 +415,40 @@ describe('check-deployment with the deployment our UpdateService started', () =>
         deployments: 2,
       }),
     ).toBe('IN_PROGRESS, 1/3 running');
+  });
+
+  describe('on a service without a deployment circuit breaker', () => {
+    const crashing = (failedTasks: number, breaker?: boolean) => ({
+      desiredCount: 2,
+      runningCount: 0,
+      deployments: [primary({ rolloutState: 'IN_PROGRESS', runningCount: 0, failedTasks }), old],
+      ...(breaker !== undefined && {
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: breaker, rollback: false } },
+      }),
+    });
+
+    it('fails the rollout itself once as many tasks failed as the breaker would allow', async () => {
+      givenService(crashing(3, false));
+      await expect(invoke(checkDeployment, poll, clients)).rejects.toMatchObject({
+        name: 'DeploymentFailed',
+        message:
+          '3 tasks of app:42 failed to start in app-service, which has no deployment circuit breaker to stop the rollout',
+      });
+      givenService(crashing(3));
+      await expect(invoke(checkDeployment, poll, clients)).rejects.toMatchObject({
+        name: 'DeploymentFailed',
+      });
+    });
+
+    it('keeps waiting below the threshold, and leaves it to a breaker that is there', async () => {
+      givenService(crashing(2, false));
+      await expect(invoke(checkDeployment, poll, clients)).resolves.toMatchObject({ done: false });
+      givenService(crashing(5, true));
+      await expect(invoke(checkDeployment, poll, clients)).resolves.toMatchObject({ done: false });
+    });
+
+    it('sets the threshold at half the desired count, at least 3 and at most 200', () => {
+      expect([0, 6, 7, 401, 1000].map(circuitBreakerThreshold)).toEqual([3, 3, 4, 200, 200]);
+    });
   });
 });
