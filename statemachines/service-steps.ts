@@ -1,8 +1,7 @@
 // Steps deploy and rollback share: point a service somewhere, wait until the rollout is ours and
-// complete, wait until the new tasks' targets are healthy, and switch the maintenance page.
+// complete with the new tasks' targets healthy, and switch the maintenance page.
 import type { Construct } from 'constructs';
 import { checkDeployment } from '../tasks/check-deployment.ts';
-import { checkTargetHealth } from '../tasks/check-target-health.ts';
 import { updateService } from '../tasks/update-service.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { PollUntilDone } from './poll-until-done.ts';
@@ -34,9 +33,13 @@ export function waitUntilStable(
     deploymentId?: string;
     /** The desired count our UpdateService set, when it set one. */
     desiredCount?: number;
+    /** Paths to the service's target group and its target type: its new targets must be healthy too. */
+    targetGroupArn?: string;
+    targetType?: string;
   },
   names: StableNames = ROLLOUT,
 ) {
+  const targets = target.targetGroupArn && target.targetType && target.taskDefinition;
   return new PollUntilDone(scope, `Wait Until ${names.done}`, deps, {
     names: {
       start: `Start Watching ${names.subject}`,
@@ -45,8 +48,9 @@ export function waitUntilStable(
       wait: `Wait Before Next ${names.subject} Check`,
       finished: names.done,
     },
-    comment:
-      'Done only when the PRIMARY deployment is ours, carries our task definition, its rolloutState is COMPLETED and running == desired.',
+    comment: targets
+      ? 'Done only when the PRIMARY deployment is ours, carries our task definition, its rolloutState is COMPLETED, running == desired, and as many new targets are healthy; TargetsUnhealthy when a new target stays unhealthy.'
+      : 'Done only when the PRIMARY deployment is ours, its rolloutState is COMPLETED and running == desired.',
     worker: checkDeployment,
     payload: {
       'cluster.$': target.cluster,
@@ -54,41 +58,19 @@ export function waitUntilStable(
       ...(target.taskDefinition && { 'taskDefinition.$': target.taskDefinition }),
       ...(target.deploymentId && { 'deploymentId.$': target.deploymentId }),
       ...(target.desiredCount !== undefined && { desiredCount: target.desiredCount }),
+      ...(targets && {
+        targets: {
+          'targetGroupArn.$': target.targetGroupArn,
+          'targetType.$': target.targetType,
+          unhealthyLimit: deps.timing.unhealthyLimit,
+        },
+        'unhealthyStreak.$': `${names.resultPath}.unhealthyStreak`,
+      }),
     },
+    ...(targets && { initial: { unhealthyStreak: 0 } }),
     resultPath: names.resultPath,
     intervalSeconds: deps.timing.deploymentIntervalSeconds,
     maxAttempts: deps.timing.deploymentMaxPolls,
-  });
-}
-
-export function waitForHealthyTargets(
-  scope: Construct,
-  deps: Deps,
-  paths: ServicePaths & { targetGroupArn: string; taskDefinition: string },
-) {
-  return new PollUntilDone(scope, 'Wait For Healthy Targets', deps, {
-    names: {
-      start: 'Start Watching Targets',
-      check: 'Check Target Health',
-      done: 'Targets Healthy?',
-      wait: 'Wait Before Next Target Check',
-      finished: 'Targets Healthy',
-    },
-    comment:
-      'Done when at least desired-count targets of the new tasks are healthy; draining and empty never count.',
-    worker: checkTargetHealth,
-    payload: {
-      'cluster.$': paths.cluster,
-      'service.$': paths.service,
-      'targetGroupArn.$': paths.targetGroupArn,
-      'taskDefinition.$': paths.taskDefinition,
-      'unhealthyStreak.$': '$.targets.unhealthyStreak',
-      unhealthyLimit: deps.timing.unhealthyLimit,
-    },
-    resultPath: '$.targets',
-    initial: { unhealthyStreak: 0 },
-    intervalSeconds: deps.timing.targetsIntervalSeconds,
-    maxAttempts: deps.timing.targetsMaxPolls,
   });
 }
 
@@ -121,7 +103,7 @@ export function switchMaintenancePage(scope: Construct, deps: Deps, on: boolean,
 
 /**
  * Points the request's service at a task definition (with its desired count, if the request sets
- * one), then waits until the rollout is ours and complete, and the new tasks' targets are healthy.
+ * one), then waits until the rollout is ours and complete, with the new tasks' targets healthy.
  */
 export function rollOut(
   scope: Construct,
@@ -139,17 +121,14 @@ export function rollOut(
     resultPath: props.resultPath,
     retry: 'change',
   });
-  const service = { cluster: '$.request.cluster', service: '$.request.serviceName' };
   const stable = waitUntilStable(scope, deps, {
-    ...service,
+    cluster: '$.request.cluster',
+    service: '$.request.serviceName',
     taskDefinition: props.taskDefinition,
     deploymentId: `${props.resultPath}.deploymentId`,
-  });
-  const healthy = waitForHealthyTargets(scope, deps, {
-    ...service,
     targetGroupArn: '$.request.targetGroupArn',
-    taskDefinition: props.taskDefinition,
+    targetType: '$.request.targetType',
   });
-  update.next(stable).next(healthy);
-  return { start: update, end: healthy, tasks: [update, stable.check, healthy.check] };
+  update.next(stable);
+  return { start: update, end: stable, tasks: [update, stable.check] };
 }

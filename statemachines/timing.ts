@@ -1,15 +1,15 @@
-// Poll intervals and budgets of the loops procedures share (rollouts, targets, snapshots, alarms).
+// Poll intervals and budgets of the loops procedures share (rollouts, snapshots, alarms).
 // They come from the config's `polling` section and bound every wait: a loop ends with a named
 // error when its budget is spent. Each procedure's own time budget is in its folder (timing.ts).
 import { z } from 'zod';
 export interface Timing {
-  /** ECS rollout polls (the runbook's "watch describe-services"): every 15 s or faster. */
+  /**
+   * ECS rollout polls (the runbook's "watch describe-services", with the new tasks' target health):
+   * every 15 s or faster. The budget covers starting, health checks and the old targets' draining.
+   */
   readonly deploymentIntervalSeconds: number;
   readonly deploymentMaxPolls: number;
-  /** Target health polls. */
-  readonly targetsIntervalSeconds: number;
-  readonly targetsMaxPolls: number;
-  /** Consecutive polls with an unhealthy new target that count as persistent. */
+  /** Consecutive rollout polls with an unhealthy new target that count as persistent. */
   readonly unhealthyLimit: number;
   /** Snapshot polls. */
   readonly snapshotIntervalSeconds: number;
@@ -21,8 +21,6 @@ export interface Timing {
 export const DEFAULT_TIMING: Timing = {
   deploymentIntervalSeconds: 15,
   deploymentMaxPolls: 80,
-  targetsIntervalSeconds: 10,
-  targetsMaxPolls: 60,
   unhealthyLimit: 6,
   snapshotIntervalSeconds: 30,
   snapshotMaxPolls: 120,
@@ -37,8 +35,6 @@ export const PollingSchema = z
   .strictObject({
     deploymentIntervalSeconds: z.number().int().min(5).max(15),
     deploymentMaxPolls: z.number().int().min(1).max(240),
-    targetsIntervalSeconds: z.number().int().min(5).max(15),
-    targetsMaxPolls: z.number().int().min(1).max(240),
     unhealthyLimit: z.number().int().min(1).max(60),
     snapshotIntervalSeconds: z.number().int().min(10).max(300),
     snapshotMaxPolls: z.number().int().min(1).max(500),

@@ -1,11 +1,15 @@
 // One poll of an ECS rollout. Done only when the PRIMARY deployment is ours (the one our
-// UpdateService started, carrying the task definition we asked for), its rolloutState is COMPLETED
-// and running == desired. The services-stable waiter checks none of that, and reports success after
-// ECS rolled back on its own.
+// UpdateService started, carrying the task definition we asked for), its rolloutState is COMPLETED,
+// running == desired, and (for a service behind a load balancer) as many of the new tasks' targets
+// are healthy. The services-stable waiter checks none of that, and reports success after ECS rolled
+// back on its own. The new targets are read on every poll, so a release that answers the health
+// check wrongly fails the run after `unhealthyLimit` polls in a row, before ECS's own grace period
+// and circuit breaker would act.
 import { type Deployment, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
-import { aws, DeploymentFailed, DeploymentTimedOut, EcsRolledBack } from './errors.ts';
+import { aws, DeploymentFailed, DeploymentTimedOut, EcsRolledBack, TargetsUnhealthy } from './errors.ts';
 import { PollSchema } from './schemas/poll.ts';
+import { describeTarget, newTargets } from './targets.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
 const family = (arn: string) => arn.split('/').pop() ?? arn;
@@ -18,7 +22,13 @@ export function circuitBreakerThreshold(desired: number): number {
 export const checkDeployment = defineWorker({
   name: 'check-deployment',
   entry: import.meta.url,
-  actions: ['ecs:DescribeServices'],
+  actions: [
+    'ecs:DescribeServices',
+    'ecs:ListTasks',
+    'ecs:DescribeTasks',
+    'ecs:DescribeContainerInstances',
+    'elasticloadbalancing:DescribeTargetHealth',
+  ],
   input: PollSchema.extend({
     cluster: z.string().min(1),
     service: z.string().min(1),
@@ -28,10 +38,22 @@ export const checkDeployment = defineWorker({
     deploymentId: z.string().min(1).nullable().default(null),
     /** The desired count our UpdateService set, when it set one. */
     desiredCount: z.number().int().min(0).nullable().default(null),
+    /** The service's target group, when it has one: its new targets must be healthy too. */
+    targets: z
+      .object({
+        targetGroupArn: z.string().min(1),
+        targetType: z.enum(['ip', 'instance']),
+        /** That many consecutive polls with an unhealthy new target fail the rollout (persistent, not a blip). */
+        unhealthyLimit: z.number().int().min(1),
+      })
+      .nullable()
+      .default(null),
+    /** Consecutive polls so far in which some new target was unhealthy. */
+    unhealthyStreak: z.number().int().min(0).default(0),
   }),
   run: async (
-    { cluster, service, taskDefinition, deploymentId, desiredCount, attempt, maxAttempts },
-    { ecs },
+    { cluster, service, taskDefinition, deploymentId, desiredCount, targets, attempt, maxAttempts, ...rest },
+    { ecs, elb },
   ) => {
     const described = await aws('ECS DescribeServices', () =>
       ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
@@ -83,14 +105,39 @@ export const checkDeployment = defineWorker({
     }
     const running = primary.runningCount ?? 0;
     const desired = primary.desiredCount ?? 0;
-    const done =
+    const rolledOut =
       primary.rolloutState === 'COMPLETED' &&
       running === desired &&
       svc.runningCount === svc.desiredCount &&
       (desiredCount === null || svc.desiredCount === desiredCount);
+
+    // The new tasks' targets: only those of the task definition we deployed count.
+    const ourTargets =
+      targets && taskDefinition !== null
+        ? await newTargets({ ecs, elb }, { cluster, service, taskDefinition, ...targets })
+        : null;
+    const healthy = ourTargets?.filter((t) => t.TargetHealth?.State === 'healthy').length ?? null;
+    const unhealthy = ourTargets?.filter((t) => t.TargetHealth?.State === 'unhealthy') ?? [];
+    const unhealthyStreak = unhealthy.length > 0 ? rest.unhealthyStreak + 1 : 0;
+    if (targets && unhealthyStreak >= targets.unhealthyLimit) {
+      const reasons = unhealthy.map((t) =>
+        `${describeTarget(t)} ${t.TargetHealth?.Description ?? ''}`.trim(),
+      );
+      throw new TargetsUnhealthy(
+        `${unhealthy.length} of ${ourTargets?.length ?? 0} new targets of ${service} unhealthy for ${unhealthyStreak} polls in a row: ${reasons.join('; ')}`,
+      );
+    }
+    const done = rolledOut && (healthy === null || healthy >= desired);
     if (!done && attempt + 1 >= maxAttempts) {
+      if (rolledOut)
+        throw new TargetsUnhealthy(
+          `only ${healthy} of ${desired} new targets of ${service} became healthy within ${maxAttempts} polls: ${ourTargets?.map(describeTarget).join('; ') || 'no targets registered for the new tasks'}`,
+        );
       throw new DeploymentTimedOut(
-        `rollout to ${service} did not complete within ${maxAttempts} polls: ${primary.rolloutState}, ${running} of ${desired} running, ${deployments.length} deployments`,
+        `rollout to ${service} did not complete within ${maxAttempts} polls: ${primary.rolloutState}, ${running} of ${desired} running, ${deployments.length} deployments` +
+          (ourTargets
+            ? `; new targets: ${ourTargets.map(describeTarget).join('; ') || 'none registered'}`
+            : ''),
       );
     }
     return {
@@ -100,9 +147,13 @@ export const checkDeployment = defineWorker({
       running,
       desired,
       deployments: deployments.length,
+      healthy,
+      unhealthyStreak,
     };
   },
-  summarize: (r) => `${r.rolloutState}, ${r.running}/${r.desired} running`,
+  summarize: (r) =>
+    `${r.rolloutState}, ${r.running}/${r.desired} running` +
+    ((r.healthy ?? null) === null ? '' : `, ${r.healthy}/${r.desired} new targets healthy`),
 });
 
 function notDone(attempt: number, primary: Deployment, deployments: number) {
@@ -113,6 +164,8 @@ function notDone(attempt: number, primary: Deployment, deployments: number) {
     running: primary.runningCount ?? 0,
     desired: primary.desiredCount ?? 0,
     deployments,
+    healthy: null,
+    unhealthyStreak: 0,
   };
 }
 

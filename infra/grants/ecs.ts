@@ -47,6 +47,20 @@ export const grantEcs: Grant = (fn, actions, { config }) => {
           );
         }
         break;
+      case 'ecs:DescribeContainerInstances':
+        allow(
+          fn,
+          [action],
+          clusters.map((c) => arn(fn, 'ecs', `container-instance/${c}/*`)),
+        );
+        for (const cluster of clusters) {
+          acknowledge(
+            fn,
+            `IAM5[Resource::arn:<AWS::Partition>:ecs:${config.region}:${config.account}:container-instance/${cluster}/*]`,
+            'ecs:DescribeContainerInstances on the container instances of a configured cluster (where instance-target tasks run); their ids change as the cluster scales.',
+          );
+        }
+        break;
       case 'ecs:DescribeTaskDefinition':
       case 'ecs:RegisterTaskDefinition':
         onTaskDefinitions.push(action);

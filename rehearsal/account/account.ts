@@ -11,7 +11,7 @@ import { SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
 import { SimulatedDynamoDb } from './dynamodb.ts';
 import { type EcsFaults, SimulatedEcs } from './ecs.ts';
-import { SimulatedElb } from './elb.ts';
+import { type ElbFaults, SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { type RdsFaults, SimulatedRds } from './rds.ts';
 import type { AwsService, SimulatedService } from './service.ts';
@@ -52,6 +52,7 @@ export interface OutageFaults {
 export interface AccountFaults {
   readonly outage?: OutageFaults;
   readonly ecs?: EcsFaults;
+  readonly elb?: ElbFaults;
   readonly rds?: RdsFaults;
   readonly cloudwatch?: CloudWatchFaults;
   readonly throttling?: ThrottlingFaults;
@@ -78,7 +79,7 @@ export interface AccountOptions {
 /** The account's services, seeded from the config, in the order their reports appear in its state. */
 function simulatedServices({ config, faults, table }: AccountOptions, clock: SimulatedClock) {
   const now = () => clock.now().getTime();
-  const elb = new SimulatedElb(config, now);
+  const elb = new SimulatedElb(config, faults.elb, now);
   const ecs = new SimulatedEcs(config, faults.ecs, now, elb);
   return [
     ecs,

@@ -3,16 +3,25 @@
 // IN_PROGRESS -> COMPLETED, or FAILED when the circuit breaker trips (and, if the service has
 // circuit-breaker rollback, ECS starts its own rollback deployment).
 //
-// The services have a health-check grace period (HEALTH_CHECK_GRACE_SECONDS): within it ECS counts
-// a RUNNING task as healthy whatever the load balancer says, so a rollout can complete (and the old
-// tasks drain) before the targets' verdict. That is why the runbook checks the new tasks' targets
-// itself after the rollout; the unhealthy-targets scenario is caught there, within the grace period.
+// A rolling update as the ECS Developer Guide describes it, read pessimistically where it is vague:
+// - A new task counts as healthy only once its target passes the load balancer's health check (a
+//   service without a load balancer: 40 s after it is RUNNING). Old tasks are stopped only as far as
+//   minimumHealthyPercent allows counting the healthy ones, and no more tasks run or start than
+//   maximumPercent allows (a draining task still runs, and counts).
+// - A stopped task with a target first drains for the target group's deregistration delay, still
+//   RUNNING (desiredStatus STOPPED); the rollout is COMPLETED only when no old task is left.
+// - Within the service's health-check grace period (from the task's start) ECS ignores an unhealthy
+//   target; after it, ECS stops the task as failed (the circuit breaker counts it) and starts another.
+// - The circuit breaker follows the service's own deploymentConfiguration: enabled or not, rollback
+//   or not, at ECS's threshold (check-deployment.ts).
+// - `ip` target groups register the task's address; `instance` ones the EC2 instance and the task's
+//   host port (bridge networking, dynamic host ports), on one of the cluster's container instances.
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { Config } from '../../infra/config.ts';
 import { maintenancePageOf } from '../../tasks/catalogue.ts';
 import { circuitBreakerThreshold } from '../../tasks/check-deployment.ts';
-import type { SimulatedElb } from './elb.ts';
+import type { SimulatedElb, TargetRef } from './elb.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
@@ -55,6 +64,8 @@ export interface EcsFaults {
   readonly outOfBandDeployAfterSeconds?: number;
   /** The configured services were deleted before the rehearsal (their maintenance pages remain). */
   readonly servicesDeleted?: boolean;
+  /** The services' health-check grace period. @default HEALTH_CHECK_GRACE_SECONDS */
+  readonly healthCheckGracePeriodSeconds?: number;
 }
 
 export interface SimTaskDefinition {
@@ -103,9 +114,22 @@ interface SimTask {
   deploymentId: string;
   taskDefinitionArn: string;
   ip: string;
+  /** Where an `instance`-target service's task runs, and its dynamic host port. */
+  placement?: { containerInstanceArn: string; ec2InstanceId: string; hostPort: number };
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  /** When a PENDING task runs (or crashes). */
   readyAt: number;
+  /** When it became RUNNING. */
+  startedAt?: number;
+  /** When a task told to stop actually stops (after its target drained). */
+  stopAt?: number;
   stoppedReason?: string;
+}
+
+interface SimContainerInstance {
+  arn: string;
+  ec2InstanceId: string;
 }
 
 export interface SimService {
@@ -116,6 +140,8 @@ export interface SimService {
   desiredCount: number;
   deployments: SimDeployment[];
   targetGroupArn: string | null;
+  targetType: 'ip' | 'instance';
+  healthCheckGracePeriodSeconds: number;
   /** As DescribeServices returns it; an UpdateService that names one replaces it whole. */
   deploymentConfiguration: DeploymentConfiguration;
 }
@@ -128,7 +154,14 @@ export interface DeploymentConfiguration {
   [other: string]: unknown;
 }
 
-const HEALTH_CHECK_GRACE_SECONDS = 300;
+/** The seeded services' health-check grace period (a typical setting; ECS's own default is 0). */
+export const HEALTH_CHECK_GRACE_SECONDS = 300;
+/** A service without a load balancer counts a task without container health checks after this long RUNNING. */
+const NO_HEALTH_CHECK_SECONDS = 40;
+/** The container port every seeded release listens on. */
+const CONTAINER_PORT = 8080;
+/** Container instances each cluster with `instance`-target services has. */
+const CONTAINER_INSTANCES = 3;
 /** The revision each service runs when the rehearsal starts. */
 const BASELINE_REVISION = 41;
 
@@ -143,11 +176,15 @@ export class SimulatedEcs implements SimulatedService {
   failedDeployments = 0;
   private nextIp = 10;
   private nextId = 1;
+  private nextHostPort = 32768;
+  /** The container instances of each cluster that runs `instance`-target services. */
+  private readonly containerInstances = new Map<string, SimContainerInstance[]>();
 
   readonly commands = {
     DescribeServices: this.describeServices.bind(this),
     ListTasks: this.listTasks.bind(this),
     DescribeTasks: this.describeTasks.bind(this),
+    DescribeContainerInstances: this.describeContainerInstances.bind(this),
     DescribeTaskDefinition: this.describeTaskDefinition.bind(this),
     RegisterTaskDefinition: this.registerTaskDefinition.bind(this),
     UpdateService: this.updateService.bind(this),
@@ -205,6 +242,8 @@ export class SimulatedEcs implements SimulatedService {
       // Two known releases: the one before (a rollback's usual target) and the one running now.
       const registry = svc.allowedRegistries[0]?.replace(/\/$/, '');
       const [taskRole, executionRole] = svc.taskRoleArns;
+      // An `instance` target group fronts tasks on EC2 with bridge networking and dynamic host ports.
+      const bridge = svc.targetType === 'instance';
       const release = (revision: number) =>
         this.addTaskDefinition(
           `${environment}-${key}`,
@@ -214,7 +253,7 @@ export class SimulatedEcs implements SimulatedService {
               name: svc.containerName,
               image: `${registry}/${key}@sha256:${createHash('sha256').update(`${environment}/${key}:${revision}`).digest('hex')}`,
               essential: true,
-              portMappings: [{ containerPort: 8080 }],
+              portMappings: [{ containerPort: CONTAINER_PORT, ...(bridge && { hostPort: 0 }) }],
             },
             {
               name: 'log-router',
@@ -230,11 +269,15 @@ export class SimulatedEcs implements SimulatedService {
             ephemeralStorage: { sizeInGiB: 30 },
             enableFaultInjection: false,
           },
+          bridge ? 'bridge' : 'awsvpc',
         );
       const before = release(BASELINE_REVISION - 1);
       const baseline = release(BASELINE_REVISION);
       const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
-      this.addService(svc.cluster, svc.service, baseline, desired, svc.targetGroupArn);
+      this.addService(svc.cluster, svc.service, baseline, desired, {
+        arn: svc.targetGroupArn,
+        type: svc.targetType,
+      });
       this.releasesBefore.set(`${svc.cluster}/${svc.service}`, before);
       const maintenance = maintenancePageOf(svc);
       if (maintenance) {
@@ -255,6 +298,7 @@ export class SimulatedEcs implements SimulatedService {
     containers: ContainerDefinition[],
     roles: { task?: string; execution?: string },
     other: Record<string, unknown> = {},
+    networkMode = 'awsvpc',
   ) {
     const arn = `arn:aws:ecs:${this.region}:${this.account}:task-definition/${family}:${revision}`;
     this.taskDefinitions.set(arn, {
@@ -264,8 +308,8 @@ export class SimulatedEcs implements SimulatedService {
       containerDefinitions: containers,
       ...(roles.task && { taskRoleArn: roles.task }),
       ...(roles.execution && { executionRoleArn: roles.execution }),
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
+      networkMode,
+      requiresCompatibilities: networkMode === 'awsvpc' ? ['FARGATE'] : ['EC2'],
       cpu: '512',
       memory: '1024',
       tags: [{ key: 'team', value: 'platform' }],
@@ -279,7 +323,7 @@ export class SimulatedEcs implements SimulatedService {
     name: string,
     taskDefinition: string,
     desiredCount: number,
-    targetGroupArn: string | null,
+    targetGroup: { arn: string; type: 'ip' | 'instance' } | null,
   ) {
     const key = `${cluster}/${name}`;
     if (this.services.has(key)) return;
@@ -290,7 +334,9 @@ export class SimulatedEcs implements SimulatedService {
       arn: `arn:aws:ecs:${this.region}:${this.account}:service/${cluster}/${name}`,
       desiredCount,
       deployments: [],
-      targetGroupArn,
+      targetGroupArn: targetGroup?.arn ?? null,
+      targetType: targetGroup?.type ?? 'ip',
+      healthCheckGracePeriodSeconds: this.faults?.healthCheckGracePeriodSeconds ?? HEALTH_CHECK_GRACE_SECONDS,
       deploymentConfiguration: {
         maximumPercent: 200,
         minimumHealthyPercent: 100,
@@ -308,6 +354,7 @@ export class SimulatedEcs implements SimulatedService {
     for (let i = 0; i < desiredCount; i++) {
       const task = this.launch(service, deployment);
       task.lastStatus = 'RUNNING';
+      task.startedAt = this.now() - 3600_000;
       const target = this.register(service, task, 'healthy', 0);
       if (target) target.state = 'healthy';
     }
@@ -328,17 +375,37 @@ export class SimulatedEcs implements SimulatedService {
   }
 
   private tickService(service: SimService, now: number): void {
-    for (const task of this.tasks.values()) {
-      if (task.serviceKey !== service.key || task.lastStatus !== 'PENDING' || task.readyAt > now) continue;
-      const deployment = service.deployments.find((d) => d.id === task.deploymentId);
-      const profile = deployment?.profile;
-      if (!deployment || !profile || profile.outcome === 'crashes') {
-        task.lastStatus = 'STOPPED';
-        task.stoppedReason = profile?.stoppedReason ?? 'Task failed to start';
+    const mine = () => [...this.tasks.values()].filter((t) => t.serviceKey === service.key);
+    const deploymentOf = (task: SimTask) => service.deployments.find((d) => d.id === task.deploymentId);
+    for (const task of mine()) {
+      if (task.lastStatus === 'PENDING' && task.readyAt <= now) {
+        const deployment = deploymentOf(task);
+        const profile = deployment?.profile;
+        if (task.desiredStatus === 'STOPPED') {
+          task.lastStatus = 'STOPPED';
+        } else if (!deployment || !profile || profile.outcome === 'crashes') {
+          task.lastStatus = 'STOPPED';
+          task.desiredStatus = 'STOPPED';
+          task.stoppedReason = profile?.stoppedReason ?? 'Task failed to start';
+          if (deployment) deployment.failedTasks++;
+        } else {
+          task.lastStatus = 'RUNNING';
+          task.startedAt = now;
+          this.register(service, task, profile.health, profile.healthSeconds);
+        }
+      } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'STOPPED') {
+        if ((task.stopAt ?? 0) <= now) task.lastStatus = 'STOPPED';
+      } else if (
+        task.lastStatus === 'RUNNING' &&
+        service.targetGroupArn &&
+        this.elb.stateOf(service.targetGroupArn, this.targetOf(service, task)) === 'unhealthy' &&
+        now >= (task.startedAt ?? now) + service.healthCheckGracePeriodSeconds * 1000
+      ) {
+        // Past the grace period, an unhealthy target fails its task: ECS replaces it, and the
+        // circuit breaker counts it.
+        this.stop(service, task, `Task failed ELB health checks in (target-group ${service.targetGroupArn})`);
+        const deployment = deploymentOf(task);
         if (deployment) deployment.failedTasks++;
-      } else {
-        task.lastStatus = 'RUNNING';
-        this.register(service, task, profile.health, profile.healthSeconds);
       }
     }
 
@@ -364,28 +431,58 @@ export class SimulatedEcs implements SimulatedService {
     }
     if (primary.rolloutState === 'FAILED') return; // a FAILED deployment launches no new tasks
 
-    const ours = [...this.tasks.values()].filter(
-      (t) => t.deploymentId === primary.id && t.lastStatus !== 'STOPPED',
-    );
-    const running = ours.filter((t) => t.lastStatus === 'RUNNING');
-    for (let i = ours.length; i < primary.desiredCount; i++) this.launch(service, primary);
-    for (const extra of running.slice(primary.desiredCount))
+    const desired = primary.desiredCount;
+    const { maximumPercent = 200, minimumHealthyPercent = 100 } = service.deploymentConfiguration;
+    const active = (t: SimTask) => t.desiredStatus === 'RUNNING';
+    const inPrimary = (t: SimTask) => t.deploymentId === primary.id;
+
+    // Tasks beyond the count (a scale-in): the newest go first.
+    const ours = mine().filter((t) => inPrimary(t) && active(t));
+    for (const extra of ours.slice(desired).reverse())
       this.stop(service, extra, 'Scaling activity initiated by deployment');
 
-    if (running.length >= primary.desiredCount) {
-      // Steady: the older deployments' tasks stop and their targets drain.
-      for (const old of service.deployments.slice(1)) {
-        for (const task of this.tasks.values()) {
-          if (task.deploymentId === old.id && task.lastStatus !== 'STOPPED')
-            this.stop(service, task, 'Scaling activity initiated by deployment');
-        }
-      }
-      service.deployments = [primary];
-      if (primary.rolloutState === 'IN_PROGRESS') {
-        primary.rolloutState = 'COMPLETED';
-        primary.rolloutStateReason = 'ECS deployment completed.';
-      }
+    // New tasks, as far as maximumPercent allows (every task not yet STOPPED counts, draining ones too).
+    const ceiling = Math.max(desired, Math.floor((desired * maximumPercent) / 100));
+    let running = mine().filter((t) => t.lastStatus !== 'STOPPED').length;
+    for (let n = Math.min(ours.length, desired); n < desired && running < ceiling; n++, running++)
+      this.launch(service, primary);
+
+    // Old tasks stop as far as minimumHealthyPercent allows: the healthy ones (of any deployment)
+    // must stay at or above it. An old task that is not healthy never counts, and goes first.
+    const floor = Math.ceil((desired * minimumHealthyPercent) / 100);
+    let healthy = mine().filter((t) => active(t) && this.isHealthy(service, t, now)).length;
+    const old = mine()
+      .filter((t) => !inPrimary(t) && active(t))
+      .sort((a, b) => Number(this.isHealthy(service, a, now)) - Number(this.isHealthy(service, b, now)));
+    for (const task of old) {
+      const counts = this.isHealthy(service, task, now);
+      if (counts && healthy - 1 < floor) break;
+      this.stop(service, task, 'Scaling activity initiated by deployment');
+      if (counts) healthy--;
     }
+
+    // Done when the new tasks are all healthy and no old task is left running (drained and stopped).
+    const left = mine().some((t) => !inPrimary(t) && t.lastStatus !== 'STOPPED');
+    const ready = mine().filter((t) => inPrimary(t) && active(t) && this.isHealthy(service, t, now)).length;
+    if (!left) service.deployments = [primary];
+    if (!left && ready >= desired && primary.rolloutState === 'IN_PROGRESS') {
+      primary.rolloutState = 'COMPLETED';
+      primary.rolloutStateReason = 'ECS deployment completed.';
+    }
+  }
+
+  /** Whether ECS counts the task as healthy: its target passes the health check (no load balancer: 40 s RUNNING). */
+  private isHealthy(service: SimService, task: SimTask, now: number): boolean {
+    if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+    if (!service.targetGroupArn) return now >= (task.startedAt ?? now) + NO_HEALTH_CHECK_SECONDS * 1000;
+    return this.elb.stateOf(service.targetGroupArn, this.targetOf(service, task)) === 'healthy';
+  }
+
+  /** How the service's target group names the task. */
+  private targetOf(service: SimService, task: SimTask): TargetRef {
+    return service.targetType === 'instance' && task.placement
+      ? { id: task.placement.ec2InstanceId, port: task.placement.hostPort }
+      : { id: task.ip, port: CONTAINER_PORT };
   }
 
   private newDeployment(service: SimService, taskDefinition: string): SimDeployment {
@@ -410,22 +507,57 @@ export class SimulatedEcs implements SimulatedService {
   private launch(service: SimService, deployment: SimDeployment): SimTask {
     const n = this.nextIp++;
     const task: SimTask = {
-      arn: `arn:aws:ecs:${this.region}:${this.account}:task/${service.cluster}/${(n * 2654435761).toString(16).padStart(32, '0').slice(-32)}`,
+      arn: `arn:aws:ecs:${this.region}:${this.account}:task/${service.cluster}/${hex(n, 32)}`,
       serviceKey: service.key,
       deploymentId: deployment.id,
       taskDefinitionArn: deployment.taskDefinition,
       ip: `10.0.${Math.floor(n / 250)}.${(n % 250) + 4}`,
       lastStatus: 'PENDING',
+      desiredStatus: 'RUNNING',
       readyAt: this.now() + deployment.profile.startSeconds * 1000,
     };
+    if (service.targetType === 'instance') {
+      const instances = this.containerInstancesOf(service.cluster);
+      const instance = instances[n % instances.length] as SimContainerInstance;
+      task.placement = {
+        containerInstanceArn: instance.arn,
+        ec2InstanceId: instance.ec2InstanceId,
+        hostPort: this.nextHostPort++,
+      };
+    }
     this.tasks.set(task.arn, task);
     return task;
   }
 
+  private containerInstancesOf(cluster: string): SimContainerInstance[] {
+    let instances = this.containerInstances.get(cluster);
+    if (!instances) {
+      instances = Array.from({ length: CONTAINER_INSTANCES }, (_, i) => {
+        const seed = createHash('sha256').update(`${cluster}/${i}`).digest('hex');
+        return {
+          arn: `arn:aws:ecs:${this.region}:${this.account}:container-instance/${cluster}/${seed.slice(0, 32)}`,
+          ec2InstanceId: `i-0${seed.slice(32, 48)}`,
+        };
+      });
+      this.containerInstances.set(cluster, instances);
+    }
+    return instances;
+  }
+
+  /** Tells a task to stop: one with a target drains first (and runs meanwhile), others stop now. */
   private stop(service: SimService, task: SimTask, reason: string): void {
-    task.lastStatus = 'STOPPED';
+    if (task.desiredStatus === 'STOPPED') return;
+    task.desiredStatus = 'STOPPED';
     task.stoppedReason = reason;
-    if (service.targetGroupArn) this.elb.deregister(service.targetGroupArn, task.ip);
+    if (task.lastStatus !== 'RUNNING') {
+      task.lastStatus = 'STOPPED';
+      return;
+    }
+    const drain = service.targetGroupArn
+      ? this.elb.deregister(service.targetGroupArn, this.targetOf(service, task))
+      : 0;
+    task.stopAt = this.now() + drain * 1000;
+    if (drain === 0) task.lastStatus = 'STOPPED';
   }
 
   private register(
@@ -435,7 +567,7 @@ export class SimulatedEcs implements SimulatedService {
     healthSeconds: number,
   ) {
     return service.targetGroupArn
-      ? this.elb.register(service.targetGroupArn, task.ip, verdict, healthSeconds)
+      ? this.elb.register(service.targetGroupArn, this.targetOf(service, task), verdict, healthSeconds)
       : undefined;
   }
 
@@ -506,7 +638,9 @@ export class SimulatedEcs implements SimulatedService {
       pendingCount: deployments.reduce((n, d) => n + d.pendingCount, 0),
       taskDefinition: service.deployments[0]?.taskDefinition,
       deployments,
-      healthCheckGracePeriodSeconds: service.targetGroupArn ? HEALTH_CHECK_GRACE_SECONDS : undefined,
+      healthCheckGracePeriodSeconds: service.targetGroupArn
+        ? service.healthCheckGracePeriodSeconds
+        : undefined,
       deploymentConfiguration: structuredClone(service.deploymentConfiguration),
     };
   }
@@ -544,10 +678,11 @@ export class SimulatedEcs implements SimulatedService {
 
   listTasks(input: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
     const service = this.service(input.cluster, input.serviceName);
-    const wanted = input.desiredStatus === 'STOPPED' ? ['STOPPED'] : ['PENDING', 'RUNNING'];
+    // ListTasks filters on the desired status: a draining task, still running, is listed as STOPPED.
+    const wanted = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
     return {
       taskArns: [...this.tasks.values()]
-        .filter((t) => t.serviceKey === service.key && wanted.includes(t.lastStatus))
+        .filter((t) => t.serviceKey === service.key && t.desiredStatus === wanted)
         .map((t) => t.arn),
     };
   }
@@ -558,24 +693,71 @@ export class SimulatedEcs implements SimulatedService {
     const tasks = (input.tasks ?? []).flatMap((arn) => {
       const task = this.tasks.get(arn);
       if (!task) return [];
+      const container = this.resolveTaskDefinition(task.taskDefinitionArn).containerDefinitions[0];
       return [
         {
           taskArn: task.arn,
           taskDefinitionArn: task.taskDefinitionArn,
           lastStatus: task.lastStatus,
-          desiredStatus: task.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
+          desiredStatus: task.desiredStatus,
+          ...(task.startedAt !== undefined && { startedAt: new Date(task.startedAt) }),
           ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
-          attachments: [
-            {
-              type: 'ElasticNetworkInterface',
-              status: 'ATTACHED',
-              details: [{ name: 'privateIPv4Address', value: task.ip }],
-            },
-          ],
+          ...(task.placement
+            ? {
+                // Bridge networking: no ENI; the container's port is bound to a port of its instance.
+                containerInstanceArn: task.placement.containerInstanceArn,
+                containers: [
+                  {
+                    name: container?.name,
+                    lastStatus: task.lastStatus,
+                    networkBindings:
+                      task.lastStatus === 'RUNNING'
+                        ? [
+                            {
+                              bindIP: '0.0.0.0',
+                              containerPort: CONTAINER_PORT,
+                              hostPort: task.placement.hostPort,
+                              protocol: 'tcp',
+                            },
+                          ]
+                        : [],
+                  },
+                ],
+              }
+            : {
+                attachments: [
+                  {
+                    type: 'ElasticNetworkInterface',
+                    status: 'ATTACHED',
+                    details: [{ name: 'privateIPv4Address', value: task.ip }],
+                  },
+                ],
+              }),
         },
       ];
     });
     return { tasks, failures: [] };
+  }
+
+  describeContainerInstances(input: { cluster?: string; containerInstances?: string[] }) {
+    const asked = input.containerInstances ?? [];
+    if (asked.length > 100)
+      throw awsError('InvalidParameterException', 'containerInstances cannot be longer than 100');
+    const known = this.containerInstances.get(input.cluster?.split('/').pop() ?? 'default') ?? [];
+    const containerInstances = [];
+    const failures = [];
+    for (const ref of asked) {
+      const found = known.find((c) => c.arn === ref || c.arn.endsWith(`/${ref}`));
+      if (found)
+        containerInstances.push({
+          containerInstanceArn: found.arn,
+          ec2InstanceId: found.ec2InstanceId,
+          status: 'ACTIVE',
+          agentConnected: true,
+        });
+      else failures.push({ arn: ref, reason: 'MISSING' });
+    }
+    return { containerInstances, failures };
   }
 
   describeTaskDefinition(input: { taskDefinition?: string }) {
@@ -660,3 +842,4 @@ export class SimulatedEcs implements SimulatedService {
 }
 
 const short = (arn: string) => arn.split('/').pop() ?? arn;
+const hex = (n: number, width: number) => (n * 2654435761).toString(16).padStart(width, '0').slice(-width);

@@ -1,12 +1,24 @@
 // Simulated ALB target groups (one per configured service). Targets go initial -> healthy/unhealthy
-// after their health checks, and draining -> gone once deregistered.
+// after their health checks, and draining -> gone once deregistered, after the target group's
+// deregistration delay (300 s unless the scenario says otherwise, as AWS's default). A target is an
+// id and a port: the task's address in an `ip` group, the EC2 instance and the task's host port in
+// an `instance` group.
 import type { Config } from '../../infra/config.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
-export interface SimTarget {
-  id: string;
-  port: number;
+/** How a scenario sets up the load balancer. */
+export interface ElbFaults {
+  /** The target groups' deregistration delay. @default 300 (the AWS default) */
+  readonly deregistrationDelaySeconds?: number;
+}
+
+export interface TargetRef {
+  readonly id: string;
+  readonly port: number;
+}
+
+export interface SimTarget extends TargetRef {
   state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
   reason?: string;
   description?: string;
@@ -14,11 +26,20 @@ export interface SimTarget {
   verdict: 'healthy' | 'unhealthy';
 }
 
-const DRAIN_SECONDS = 30;
+interface SimTargetGroup {
+  readonly targetType: 'ip' | 'instance';
+  readonly deregistrationDelaySeconds: number;
+  readonly targets: Map<string, SimTarget>;
+}
+
+/** AWS's default deregistration delay (target group attribute deregistration_delay.timeout_seconds). */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+
+const keyOf = (t: TargetRef) => `${t.id}:${t.port}`;
 
 export class SimulatedElb implements SimulatedService {
   readonly name = 'elb';
-  readonly targetGroups = new Map<string, Map<string, SimTarget>>();
+  readonly targetGroups = new Map<string, SimTargetGroup>();
 
   readonly commands = {
     DescribeTargetHealth: (input: { TargetGroupArn?: string }) => this.describeTargetHealth(input),
@@ -26,47 +47,62 @@ export class SimulatedElb implements SimulatedService {
 
   constructor(
     config: Config,
+    faults: ElbFaults | undefined,
     private readonly now: () => number,
   ) {
     for (const { svc } of configuredServices(config))
-      if (!this.targetGroups.has(svc.targetGroupArn)) this.targetGroups.set(svc.targetGroupArn, new Map());
+      if (!this.targetGroups.has(svc.targetGroupArn))
+        this.targetGroups.set(svc.targetGroupArn, {
+          targetType: svc.targetType,
+          deregistrationDelaySeconds:
+            faults?.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+          targets: new Map(),
+        });
   }
 
   /** A target starts its health checks, to end in `verdict` after `healthSeconds`; none if no such group. */
   register(
     targetGroupArn: string,
-    id: string,
+    ref: TargetRef,
     verdict: 'healthy' | 'unhealthy',
     healthSeconds: number,
   ): SimTarget | undefined {
-    const targets = this.targetGroups.get(targetGroupArn);
-    if (!targets) return undefined;
+    const group = this.targetGroups.get(targetGroupArn);
+    if (!group) return undefined;
     const target: SimTarget = {
-      id,
-      port: 8080,
+      ...ref,
       state: 'initial',
       reason: 'Elb.InitialHealthChecking',
       description: 'Initial health checks in progress',
       until: this.now() + healthSeconds * 1000,
       verdict,
     };
-    targets.set(id, target);
+    group.targets.set(keyOf(ref), target);
     return target;
   }
 
-  /** A target drains, and leaves the group DRAIN_SECONDS later. */
-  deregister(targetGroupArn: string, id: string): void {
-    const target = this.targetGroups.get(targetGroupArn)?.get(id);
-    if (!target) return;
-    target.state = 'draining';
-    target.reason = 'Target.DeregistrationInProgress';
-    target.description = 'Target deregistration is in progress';
-    target.until = this.now() + DRAIN_SECONDS * 1000;
+  /** The target's state now; undefined when it is not registered. */
+  stateOf(targetGroupArn: string, ref: TargetRef): SimTarget['state'] | undefined {
+    return this.targetGroups.get(targetGroupArn)?.targets.get(keyOf(ref))?.state;
+  }
+
+  /** A target drains, and leaves the group after the deregistration delay; the seconds that takes (0 if not registered). */
+  deregister(targetGroupArn: string, ref: TargetRef): number {
+    const group = this.targetGroups.get(targetGroupArn);
+    const target = group?.targets.get(keyOf(ref));
+    if (!group || !target) return 0;
+    if (target.state !== 'draining') {
+      target.state = 'draining';
+      target.reason = 'Target.DeregistrationInProgress';
+      target.description = 'Target deregistration is in progress';
+      target.until = this.now() + group.deregistrationDelaySeconds * 1000;
+    }
+    return Math.max(0, (target.until - this.now()) / 1000);
   }
 
   tick(now: number): void {
-    for (const targets of this.targetGroups.values()) {
-      for (const [id, target] of targets) {
+    for (const { targets } of this.targetGroups.values()) {
+      for (const [key, target] of targets) {
         if (target.until > now) continue;
         if (target.state === 'initial') {
           target.state = target.verdict;
@@ -78,18 +114,18 @@ export class SimulatedElb implements SimulatedService {
             target.description = undefined;
           }
         } else if (target.state === 'draining') {
-          targets.delete(id);
+          targets.delete(key);
         }
       }
     }
   }
 
   describeTargetHealth(input: { TargetGroupArn?: string }) {
-    const targets = this.targetGroups.get(input.TargetGroupArn ?? '');
-    if (!targets)
+    const group = this.targetGroups.get(input.TargetGroupArn ?? '');
+    if (!group)
       throw awsError('TargetGroupNotFoundException', `Target group '${input.TargetGroupArn}' not found`);
     return {
-      TargetHealthDescriptions: [...targets.values()].map((t) => ({
+      TargetHealthDescriptions: [...group.targets.values()].map((t) => ({
         Target: { Id: t.id, Port: t.port },
         HealthCheckPort: String(t.port),
         TargetHealth: {
@@ -103,10 +139,12 @@ export class SimulatedElb implements SimulatedService {
 
   report() {
     return {
-      targetGroups: [...this.targetGroups.entries()].map(([arn, targets]) => ({
+      targetGroups: [...this.targetGroups.entries()].map(([arn, group]) => ({
         targetGroupArn: arn,
-        targets: [...targets.values()].map((t) => ({
+        targetType: group.targetType,
+        targets: [...group.targets.values()].map((t) => ({
           id: t.id,
+          port: t.port,
           state: t.state,
           ...(t.reason && { reason: t.reason }),
         })),

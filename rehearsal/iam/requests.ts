@@ -135,6 +135,17 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
       on: { task: inCluster(i, task, 'TaskId') },
       context: { 'ecs:cluster': ecsCluster(i, env) },
     })),
+  'ecs:DescribeContainerInstances': (i, env) =>
+    strings(i.containerInstances).map((instance) => ({
+      action: 'ecs:DescribeContainerInstances',
+      on: {
+        'container-instance': named(instance, {
+          ClusterName: nameOf(clusterOf(i)),
+          ContainerInstanceId: instance,
+        }),
+      },
+      context: { 'ecs:cluster': ecsCluster(i, env) },
+    })),
   'ecs:DescribeTaskDefinition': () => [{ action: 'ecs:DescribeTaskDefinition', on: '*' }],
   'ecs:RegisterTaskDefinition': (i, env): Need[] => {
     const family = str(i.family);
@@ -259,6 +270,7 @@ const KNOWN_ACTIONS = [
   'ecs:UpdateService',
   'ecs:ListTasks',
   'ecs:DescribeTasks',
+  'ecs:DescribeContainerInstances',
   'ecs:DescribeTaskDefinition',
   'ecs:RegisterTaskDefinition',
   'ecs:TagResource',

@@ -7,10 +7,10 @@ import { pollSeconds, type Timing } from '../timing.ts';
 const longest = (catalogue: Catalogue, of: (policy: Catalogue['environments'][string]['policy']) => number) =>
   Math.max(...Object.values(catalogue.environments).map((e) => of(e.policy)));
 
-/** Poll rounds a deployment may run at worst: snapshot, maintenance page up and down, rollout, targets, bake. */
+/** Poll rounds a deployment may run at worst: snapshot, maintenance page up and down, rollout, bake. */
 export function pollRoundsPerDeployment(t: Timing, bakeMinutes: number): number {
   const bakeRounds = Math.ceil((bakeMinutes * 60) / t.alarmIntervalSeconds) + 1;
-  return t.snapshotMaxPolls + 3 * t.deploymentMaxPolls + t.targetsMaxPolls + bakeRounds;
+  return t.snapshotMaxPolls + 3 * t.deploymentMaxPolls + bakeRounds;
 }
 
 /**
@@ -23,10 +23,9 @@ export function deploymentBudgetSeconds(
 ): number {
   const snapshot = pollSeconds(t.snapshotMaxPolls, t.snapshotIntervalSeconds);
   const rollouts = 3 * pollSeconds(t.deploymentMaxPolls, t.deploymentIntervalSeconds);
-  const targets = pollSeconds(t.targetsMaxPolls, t.targetsIntervalSeconds);
   const bake =
     limits.bakeSeconds + pollSeconds(Math.ceil(limits.bakeSeconds / t.alarmIntervalSeconds) + 1, 0);
-  return limits.approvalSeconds + snapshot + rollouts + targets + bake + rollbackTimeoutSeconds(t) + 1800;
+  return limits.approvalSeconds + snapshot + rollouts + bake + rollbackTimeoutSeconds(t) + 1800;
 }
 
 /** The budget for a catalogue: the longest approval wait and bake of any environment. */

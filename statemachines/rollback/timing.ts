@@ -1,11 +1,10 @@
-// The rollback's time budget: its restore's rollout, the maintenance page's, the targets, and its other steps.
+// The rollback's time budget: its restore's rollout (with the new targets), the maintenance page's, and its other steps.
 import { pollSeconds, type Timing } from '../timing.ts';
 
 /** Worst case of one rollback run. */
 export function rollbackBudgetSeconds(t: Timing): number {
   const rollout = pollSeconds(t.deploymentMaxPolls, t.deploymentIntervalSeconds);
-  const targets = pollSeconds(t.targetsMaxPolls, t.targetsIntervalSeconds);
-  return 2 * rollout + targets + 900;
+  return 2 * rollout + 900;
 }
 
 /** The rollback machine's execution timeout: its worst case and a margin. */
@@ -13,7 +12,7 @@ export function rollbackTimeoutSeconds(t: Timing): number {
   return rollbackBudgetSeconds(t) + 600;
 }
 
-/** Poll rounds a rollback may run at worst: the restore's rollout, the maintenance page's, the targets. */
+/** Poll rounds a rollback may run at worst: the restore's rollout, the maintenance page's. */
 export function pollRoundsPerRollback(t: Timing): number {
-  return 2 * t.deploymentMaxPolls + t.targetsMaxPolls;
+  return 2 * t.deploymentMaxPolls;
 }

@@ -65,6 +65,7 @@ export const DeploymentRequestSchema = z.strictObject({
   serviceName: z.string(),
   containerName: z.string(),
   targetGroupArn: z.string(),
+  targetType: z.enum(['ip', 'instance']),
   alarms: z.array(z.string()),
   image: z.string().nullable(),
   taskDefinition: z.string().nullable(),

@@ -71,6 +71,7 @@ export function resolveDeployment(
     serviceName: svc.service,
     containerName: svc.containerName,
     targetGroupArn: svc.targetGroupArn,
+    targetType: svc.targetType,
     alarms: svc.alarms,
     image: req.image ?? null,
     taskDefinition: req.taskDefinition ?? null,

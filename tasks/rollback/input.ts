@@ -54,6 +54,7 @@ export const RollbackRequestSchema = z.strictObject({
   cluster: z.string(),
   serviceName: z.string(),
   targetGroupArn: z.string(),
+  targetType: z.enum(['ip', 'instance']),
   containerName: z.string(),
   imagePolicy: ImagePolicySchema,
   taskDefinition: z.string().nullable(),

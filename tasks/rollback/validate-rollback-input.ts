@@ -94,6 +94,7 @@ export function resolveRollback(
     cluster: svc.cluster,
     serviceName: svc.service,
     targetGroupArn: svc.targetGroupArn,
+    targetType: svc.targetType,
     containerName: svc.containerName,
     imagePolicy: {
       digestPinned: found.env.policy.digestPinnedImages,

@@ -82,6 +82,16 @@ export const ServiceConfigSchema = z
         /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
         'must be a target group ARN',
       ),
+    /**
+     * How the target group names the service's tasks: `ip` (awsvpc networking: the task's address)
+     * or `instance` (bridge or host networking: the EC2 instance and the task's host port).
+     */
+    targetType: z
+      .enum(['ip', 'instance'], {
+        message:
+          "must be 'ip' (awsvpc tasks) or 'instance' (bridge or host networking): ECS registers no tasks in lambda or alb target groups",
+      })
+      .default('ip'),
     maintenancePage: z
       .strictObject({ cluster: identifier('cluster', 255).optional(), service: identifier('service', 255) })
       .optional(),

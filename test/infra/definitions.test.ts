@@ -38,7 +38,7 @@ const MUTATING = [
   'Create Snapshot',
   'Acquire Lock',
 ];
-const READ_ONLY_POLLS = ['Check Rollout', 'Check Target Health', 'Check Snapshot', 'Check Alarms'];
+const READ_ONLY_POLLS = ['Check Rollout', 'Check Snapshot', 'Check Alarms'];
 const POLL_WORKERS = ['check-deployment', 'check-target-health', 'check-snapshot', 'check-alarms'];
 
 let definitions: Definitions;
@@ -301,16 +301,10 @@ describe('production-deployment failure routing', () => {
       ...reachable(asl, 'Update Service', { withCatches: false, stopAt: ['Record Known Good'] }),
     ];
     const tasks = after.filter((name) => asl.States[name]?.Type === 'Task');
-    // Then they are the update, rollout, target, maintenance page and bake steps, and each catches
-    // States.ALL into the rollback
+    // Then they are the update, rollout (with its targets), maintenance page and bake steps, and each
+    // catches States.ALL into the rollback
     expect(tasks).toEqual(
-      expect.arrayContaining([
-        'Update Service',
-        'Check Rollout',
-        'Check Target Health',
-        'Maintenance Page Off',
-        'Check Alarms',
-      ]),
+      expect.arrayContaining(['Update Service', 'Check Rollout', 'Maintenance Page Off', 'Check Alarms']),
     );
     // (the maintenance page's shutdown check, whatever its name: a second check-deployment poll)
     expect(tasks.filter((name) => workerOf(asl.States[name]) === 'check-deployment')).toHaveLength(2);

@@ -149,7 +149,7 @@ describe.each(PROCEDURES)('%s', (procedure) => {
     const loops = findLoops(asl);
     // Then each is Check (Task) -> Done? (Choice) -> Wait, back to Check, entered only from a Pass,
     // and bounded by a positive integer maxAttempts in the Check's Parameters
-    expect(loops.length).toBe(procedure === 'production-deployment' ? 6 : 3);
+    expect(loops.length).toBe(procedure === 'production-deployment' ? 5 : 2);
     for (const loop of loops) {
       expect(
         loop.body.map((n) => asl.States[n]?.Type),
@@ -225,14 +225,13 @@ describe('execution history budget', () => {
 
 describe('the config guard on poll budgets', () => {
   const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'));
-  // 240 snapshot + 3 x 80 rollout + 99 targets + 121 bake rounds (120 minutes every 60 s) = 700
+  // 240 snapshot + 3 x 113 rollout + 121 bake rounds (120 minutes every 60 s) = 700
   const atTheLimit = {
     ...raw,
     polling: {
       ...raw.polling,
       snapshotMaxPolls: 240,
-      deploymentMaxPolls: 80,
-      targetsMaxPolls: 99,
+      deploymentMaxPolls: 113,
       alarmIntervalSeconds: 60,
     },
     environments: {
@@ -258,9 +257,9 @@ describe('the config guard on poll budgets', () => {
   });
 
   it('a config above it is refused, naming polling', () => {
-    // Given one more targets poll
-    const over = { ...atTheLimit, polling: { ...atTheLimit.polling, targetsMaxPolls: 100 } };
+    // Given one more rollout poll (three rollouts: the maintenance page's up and down, the service's)
+    const over = { ...atTheLimit, polling: { ...atTheLimit.polling, deploymentMaxPolls: 114 } };
     // When / Then
-    expect(() => parseConfig(over)).toThrow(/polling: these budgets allow 701 poll rounds/);
+    expect(() => parseConfig(over)).toThrow(/polling: these budgets allow 703 poll rounds/);
   });
 });

@@ -149,6 +149,80 @@ describe('production-deployment succeeds', () => {
   });
 });
 
+describe('production-deployment on ECS as it behaves behind a load balancer', () => {
+  /** What each rollout check answered: "IN_PROGRESS 3/3" (rollout state, healthy new targets of desired). */
+  const rolloutChecks = (result: Awaited<ReturnType<typeof run>>) =>
+    result.events
+      .filter((e) => e.depth === 0 && e.kind === 'exited' && e.state === 'Check Rollout')
+      .map((e) => {
+        const r = (e.output as { rollout?: { rolloutState: string; healthy: number; desired: number } })
+          .rollout;
+        return { at: e.at, detail: `${r?.rolloutState} ${r?.healthy}/${r?.desired}` };
+      });
+  const instanceConfig = () => {
+    const copy = structuredClone(config);
+    const app = copy.environments.prod?.services.app;
+    if (!app) throw new Error('the example config has no prod app');
+    app.targetType = 'instance';
+    return copy;
+  };
+
+  it('happy: waits while the old tasks drain for the deregistration delay after the new targets are healthy', async () => {
+    // When
+    const result = await run('production-deployment', input);
+    // Then the rollout check saw the new targets healthy, the rollout still IN_PROGRESS (old targets
+    // draining), for about the 300 s delay, before ECS completed it
+    const checks = rolloutChecks(result);
+    const draining = checks.filter((e) => e.detail === 'IN_PROGRESS 3/3');
+    const completed = checks.find((e) => e.detail === 'COMPLETED 3/3');
+    expect(draining.length).toBeGreaterThan(0);
+    expect(completed).toBeDefined();
+    expect((completed?.at ?? 0) - (draining[0]?.at ?? 0)).toBeGreaterThanOrEqual(280);
+    expect(result.status).toBe('SUCCEEDED');
+  });
+
+  it('unhealthy-targets: the run fails the rollout before ECS’s grace period ends, the old tasks never stopped', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'unhealthy-targets' });
+    // Then the rollout check threw TargetsUnhealthy while ECS still ignored the targets (300 s grace)
+    const failed = result.events.find(
+      (e) => e.depth === 0 && e.kind === 'failed' && e.error === 'TargetsUnhealthy',
+    );
+    const updated = result.changes.find((c) => c.action === 'UpdateService');
+    expect(failed?.state).toBe('Check Rollout');
+    expect((failed?.at ?? 0) - (updated?.at ?? 0)).toBeLessThan(45 + 300);
+    expect(result.cause).toContain('rolled back after TargetsUnhealthy:');
+    expect(result.cause).toContain('unhealthy for 6 polls in a row');
+    expect(service(result, 'app-service')).toMatchObject({
+      taskDefinition: BASELINE,
+      rolloutState: 'COMPLETED',
+    });
+  });
+
+  it.each([
+    ['happy', 'SUCCEEDED', null, RELEASE],
+    ['unhealthy-targets', 'FAILED', 'DeploymentRolledBack', BASELINE],
+  ])(
+    'with an instance target group (bridge networking), %s ends %s',
+    async (scenario, status, error, taskDefinition) => {
+      // Given the service behind an instance target group
+      const withInstances = instanceConfig();
+      // When
+      const result = await run('production-deployment', input, { scenario, config: withInstances });
+      // Then the run read the targets by instance and host port, and ended as on an ip target group
+      expect({ status: result.status, error: result.error }).toEqual({ status, error });
+      expect(service(result, 'app-service')).toMatchObject({ taskDefinition, runningCount: 3 });
+      const group = result.account.targetGroups.find((t) => t.targetGroupArn.includes('enterprise-prod-app'));
+      expect(group?.targetType).toBe('instance');
+      expect(group?.targets.filter((t) => t.state === 'healthy').every((t) => t.id.startsWith('i-0'))).toBe(
+        true,
+      );
+      if (scenario === 'happy') expect(rolloutChecks(result).at(-1)?.detail).toBe('COMPLETED 3/3');
+      else expect(result.cause).toContain('rolled back after TargetsUnhealthy:');
+    },
+  );
+});
+
 describe('production-deployment rolls back', () => {
   it.each([
     ['crash-loop', 'DeploymentFailed'],

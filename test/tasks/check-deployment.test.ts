@@ -56,6 +56,8 @@ describe('check-deployment', () => {
       running: 2,
       desired: 2,
       deployments: 1,
+      healthy: null,
+      unhealthyStreak: 0,
     });
     expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeServicesCommand, {
       cluster,
@@ -93,6 +95,8 @@ describe('check-deployment', () => {
       running: 1,
       desired: 2,
       deployments: 2,
+      healthy: null,
+      unhealthyStreak: 0,
     });
   });
 
@@ -413,8 +417,22 @@ describe('check-deployment with the deployment our UpdateService started', () =>
         running: 1,
         desired: 3,
         deployments: 2,
+        healthy: null,
+        unhealthyStreak: 0,
       }),
     ).toBe('IN_PROGRESS, 1/3 running');
+    expect(
+      checkDeployment.summarize?.({
+        done: false,
+        attempt: 2,
+        rolloutState: 'IN_PROGRESS',
+        running: 3,
+        desired: 3,
+        deployments: 2,
+        healthy: 2,
+        unhealthyStreak: 0,
+      }),
+    ).toBe('IN_PROGRESS, 3/3 running, 2/3 new targets healthy');
   });
 
   describe('on a service without a deployment circuit breaker', () => {

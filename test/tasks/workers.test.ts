@@ -90,12 +90,8 @@ describe('workers', () => {
       ],
       'update-service': [{ taskDefinition: td(42), desiredCount: 4 }, 'now prod-app:42, desired 4'],
       'check-deployment': [
-        { rolloutState: 'IN_PROGRESS', running: 1, desired: 3 },
-        'IN_PROGRESS, 1/3 running',
-      ],
-      'check-target-health': [
-        { healthy: 1, desired: 3, registered: 2 },
-        '1/3 new targets healthy (2 registered)',
+        { rolloutState: 'IN_PROGRESS', running: 1, desired: 3, healthy: 1 },
+        'IN_PROGRESS, 1/3 running, 1/3 new targets healthy',
       ],
       'create-snapshot': [
         { snapshotId: 'pre-deploy-app-1', status: 'creating' },

@@ -35,6 +35,7 @@ const catalogue: Catalogue = {
           containerName: 'app',
           targetGroupArn:
             'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+          targetType: 'ip',
           database: 'enterprise-prod-db',
           alarms: ['app-5xx'],
           allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
@@ -180,6 +181,7 @@ describe('validate-deployment-input', () => {
       serviceName: 'app-service',
       containerName: 'app',
       targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+      targetType: 'ip',
       alarms: ['app-5xx'],
       image: digest,
       taskDefinition: null,

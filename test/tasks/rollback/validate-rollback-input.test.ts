@@ -34,6 +34,7 @@ const catalogue: Catalogue = {
           maintenancePage: { service: 'maintenance' },
           targetGroupArn:
             'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+          targetType: 'ip',
           database: 'enterprise-prod-db',
           alarms: ['app-5xx'],
           allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
@@ -71,6 +72,7 @@ describe('validate-rollback-input', () => {
       cluster: 'enterprise-prod-cluster',
       serviceName: 'app-service',
       targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+      targetType: 'ip',
       containerName: 'app',
       imagePolicy: {
         digestPinned: true,

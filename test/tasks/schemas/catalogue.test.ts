@@ -161,6 +161,16 @@ describe('CatalogueSchema', () => {
       `${app}.targetGroupArn: must be a target group ARN`,
     ],
     [
+      'a lambda target group',
+      (c) => ((c.environments.prod.services.app as Record<string, unknown>).targetType = 'lambda'),
+      `${app}.targetType: must be 'ip' (awsvpc tasks) or 'instance' (bridge or host networking): ECS registers no tasks in lambda or alb target groups`,
+    ],
+    [
+      'an alb target group',
+      (c) => ((c.environments.prod.services.app as Record<string, unknown>).targetType = 'alb'),
+      `${app}.targetType: must be 'ip' (awsvpc tasks) or 'instance'`,
+    ],
+    [
       'a database id with "--"',
       (c) => (c.environments.prod.services.app.database = 'prod--db'),
       `${app}.database: must be an RDS identifier`,

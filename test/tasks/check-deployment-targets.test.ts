@@ -1,4 +1,7 @@
+// check-deployment on a service behind a load balancer: the new tasks' targets, read on every poll.
 import {
+  type DeploymentRolloutState,
+  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -14,7 +17,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkTargetHealth } from '../../tasks/check-target-health.ts';
+import { checkDeployment } from '../../tasks/check-deployment.ts';
 import { invoke } from '../../tasks/worker.ts';
 import { awsError, testClients, throttled } from './support.ts';
 
@@ -27,15 +30,16 @@ const service = 'app-service';
 const targetGroupArn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef';
 const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:41';
 const next = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:42';
+const targets = { targetGroupArn, targetType: 'ip' as const, unhealthyLimit: 3 };
 const poll = {
   cluster,
   service,
-  targetGroupArn,
   taskDefinition: next,
+  deploymentId: 'ecs-svc/2',
   attempt: 0,
   maxAttempts: 5,
   unhealthyStreak: 0,
-  unhealthyLimit: 3,
+  targets,
 };
 
 const taskArn = (n: number) =>
@@ -71,24 +75,47 @@ function target(
   return { Target: { Id: ip, Port: 8080 }, TargetHealth: { State, Reason, Description } };
 }
 
+/** The service as ECS describes it: our deployment PRIMARY, COMPLETED (or as given) with desired running. */
+function givenService(desired: number, rolloutState: DeploymentRolloutState = 'COMPLETED') {
+  ecsMock.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceName: service,
+        desiredCount: desired,
+        runningCount: desired,
+        deployments: [
+          {
+            id: 'ecs-svc/2',
+            status: 'PRIMARY',
+            taskDefinition: next,
+            rolloutState,
+            desiredCount: desired,
+            runningCount: desired,
+          },
+        ],
+      },
+    ],
+  });
+}
+
 function given({
   desired = 2,
+  rolloutState = 'COMPLETED',
   tasks,
   targets,
 }: {
   desired?: number;
+  rolloutState?: DeploymentRolloutState;
   tasks: Task[];
   targets: TargetHealthDescription[];
 }) {
-  ecsMock
-    .on(DescribeServicesCommand)
-    .resolves({ services: [{ serviceName: service, desiredCount: desired }] });
+  givenService(desired, rolloutState);
   ecsMock.on(ListTasksCommand).resolves({ taskArns: tasks.map((t) => t.taskArn ?? '') });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks });
   elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: targets });
 }
 
-describe('check-target-health', () => {
+describe('check-deployment: the new tasks’ targets', () => {
   beforeEach(() => {
     ecsMock.reset();
     elbMock.reset();
@@ -102,16 +129,18 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
     expect(result).toEqual({
       done: true,
       attempt: 1,
-      unhealthyStreak: 0,
-      healthy: 2,
+      rolloutState: 'COMPLETED',
+      running: 2,
       desired: 2,
-      registered: 2,
+      deployments: 1,
+      healthy: 2,
+      unhealthyStreak: 0,
     });
     expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeServicesCommand, {
       cluster,
@@ -149,16 +178,15 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       done: false,
       attempt: 1,
       unhealthyStreak: 0,
       healthy: 0,
       desired: 2,
-      registered: 2,
     });
   });
 
@@ -174,10 +202,10 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toMatchObject({ done: false, healthy: 1, desired: 2, registered: 1 });
+    expect(result).toMatchObject({ done: false, healthy: 1, desired: 2 });
   });
 
   it('never reads an empty target group as healthy', async () => {
@@ -185,16 +213,15 @@ describe('check-target-health', () => {
     given({ tasks: [task(1, '10.0.1.10'), task(2, '10.0.2.10')], targets: [] });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       done: false,
       attempt: 1,
       unhealthyStreak: 0,
       healthy: 0,
       desired: 2,
-      registered: 0,
     });
   });
 
@@ -203,10 +230,10 @@ describe('check-target-health', () => {
     given({ tasks: [], targets: [target('10.0.1.20', 'healthy'), target('10.0.2.20', 'healthy')] });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toMatchObject({ done: false, healthy: 0, registered: 0 });
+    expect(result).toMatchObject({ done: false, healthy: 0 });
     expect(ecsMock).not.toHaveReceivedCommand(DescribeTasksCommand);
   });
 
@@ -215,16 +242,15 @@ describe('check-target-health', () => {
     given({ desired: 0, tasks: [], targets: [] });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       done: true,
       attempt: 1,
       unhealthyStreak: 0,
       healthy: 0,
       desired: 0,
-      registered: 0,
     });
   });
 
@@ -236,16 +262,15 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, { ...poll, attempt: 1, unhealthyStreak: 1 }, clients);
+    const result = await invoke(checkDeployment, { ...poll, attempt: 1, unhealthyStreak: 1 }, clients);
 
     // Then
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       done: false,
       attempt: 2,
       unhealthyStreak: 2,
       healthy: 1,
       desired: 2,
-      registered: 2,
     });
   });
 
@@ -258,7 +283,7 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, first, clients);
+    const result = await invoke(checkDeployment, first, clients);
 
     // Then
     expect(result).toMatchObject({ done: false, unhealthyStreak: 1 });
@@ -272,7 +297,7 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, { ...poll, attempt: 2, unhealthyStreak: 2 }, clients);
+    const result = await invoke(checkDeployment, { ...poll, attempt: 2, unhealthyStreak: 2 }, clients);
 
     // Then
     expect(result).toMatchObject({ done: false, attempt: 3, unhealthyStreak: 0 });
@@ -295,14 +320,14 @@ describe('check-target-health', () => {
     });
 
     // When
-    const checked = invoke(checkTargetHealth, { ...poll, attempt: 2, unhealthyStreak: 2 }, clients);
+    const checked = invoke(checkDeployment, { ...poll, attempt: 2, unhealthyStreak: 2 }, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
       message:
         `2 of 2 new targets of ${service} unhealthy for 3 polls in a row: ` +
-        '10.0.1.10 Target.ResponseCodeMismatch Health checks failed with these codes: [502]; 10.0.2.10 Target.Timeout',
+        '10.0.1.10:8080 unhealthy (Target.ResponseCodeMismatch) Health checks failed with these codes: [502]; 10.0.2.10:8080 unhealthy (Target.Timeout)',
     });
   });
 
@@ -314,12 +339,12 @@ describe('check-target-health', () => {
     });
 
     // When
-    const checked = invoke(checkTargetHealth, { ...poll, unhealthyLimit: 1 }, clients);
+    const checked = invoke(checkDeployment, { ...poll, targets: { ...targets, unhealthyLimit: 1 } }, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
-      message: `1 of 2 new targets of ${service} unhealthy for 1 polls in a row: 10.0.2.10 Target.Timeout`,
+      message: `1 of 2 new targets of ${service} unhealthy for 1 polls in a row: 10.0.2.10:8080 unhealthy (Target.Timeout)`,
     });
   });
 
@@ -331,12 +356,12 @@ describe('check-target-health', () => {
     });
 
     // When
-    const checked = invoke(checkTargetHealth, { ...poll, attempt: 4 }, clients);
+    const checked = invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
-      message: `only 1 of 2 new targets of ${service} became healthy within 5 polls: 10.0.1.10 healthy; 10.0.2.10 initial (Elb.RegistrationInProgress)`,
+      message: `only 1 of 2 new targets of ${service} became healthy within 5 polls: 10.0.1.10:8080 healthy; 10.0.2.10:8080 initial (Elb.RegistrationInProgress)`,
     });
   });
 
@@ -348,7 +373,7 @@ describe('check-target-health', () => {
     });
 
     // When
-    const checked = invoke(checkTargetHealth, { ...poll, attempt: 4 }, clients);
+    const checked = invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
@@ -365,34 +390,207 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, { ...poll, attempt: 4 }, clients);
+    const result = await invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
 
     // Then
     expect(result).toMatchObject({ done: true, attempt: 5 });
   });
 
-  it('throws TargetsUnhealthy for a service that is not found, instead of reading it as zero desired', async () => {
-    // Given
-    ecsMock
-      .on(DescribeServicesCommand)
-      .resolves({ services: [], failures: [{ arn: service, reason: 'MISSING' }] });
+  it('fails on persistently unhealthy new targets while ECS still rolls out, before its grace period ends', async () => {
+    // Given: ECS keeps the rollout IN_PROGRESS (the old tasks stay, the new ones are not healthy)
+    given({
+      rolloutState: 'IN_PROGRESS',
+      tasks: [task(1, '10.0.1.10'), task(2, '10.0.2.10'), task(3, '10.0.1.20', previous)],
+      targets: [
+        target('10.0.1.10', 'unhealthy', 'Target.ResponseCodeMismatch'),
+        target('10.0.2.10', 'initial', 'Elb.InitialHealthChecking'),
+        target('10.0.1.20', 'healthy'),
+      ],
+    });
 
     // When
-    const checked = invoke(checkTargetHealth, poll, clients);
+    const checked = invoke(checkDeployment, { ...poll, attempt: 2, unhealthyStreak: 2 }, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
-      message: `service ${service} not found in cluster ${cluster}`,
+      message: `1 of 2 new targets of ${service} unhealthy for 3 polls in a row: 10.0.1.10:8080 unhealthy (Target.ResponseCodeMismatch)`,
     });
+  });
+
+  it('times out as DeploymentTimedOut, naming the new targets, when ECS never completes the rollout', async () => {
+    // Given
+    given({
+      rolloutState: 'IN_PROGRESS',
+      tasks: [task(1, '10.0.1.10'), task(2, '10.0.2.10')],
+      targets: [target('10.0.1.10', 'healthy'), target('10.0.2.10', 'healthy')],
+    });
+
+    // When
+    const checked = invoke(checkDeployment, { ...poll, attempt: 4 }, clients);
+
+    // Then
+    await expect(checked).rejects.toMatchObject({
+      name: 'DeploymentTimedOut',
+      message: `rollout to ${service} did not complete within 5 polls: IN_PROGRESS, 2 of 2 running, 1 deployments; new targets: 10.0.1.10:8080 healthy; 10.0.2.10:8080 healthy`,
+    });
+  });
+
+  it('is not done while the new targets are healthy but ECS has not completed the rollout (old tasks draining)', async () => {
+    // Given
+    given({
+      rolloutState: 'IN_PROGRESS',
+      tasks: [task(1, '10.0.1.10'), task(2, '10.0.2.10')],
+      targets: [
+        target('10.0.1.10', 'healthy'),
+        target('10.0.2.10', 'healthy'),
+        target('10.0.1.20', 'draining', 'Target.DeregistrationInProgress'),
+      ],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then
+    expect(result).toMatchObject({
+      done: false,
+      rolloutState: 'IN_PROGRESS',
+      healthy: 2,
+      unhealthyStreak: 0,
+    });
+  });
+
+  it('reads no target when it is not given a target group (the maintenance page)', async () => {
+    // Given
+    given({ tasks: [task(1, '10.0.1.10')], targets: [] });
+    const { targets: _, ...withoutTargets } = poll;
+
+    // When
+    const result = await invoke(checkDeployment, withoutTargets, clients);
+
+    // Then
+    expect(result).toMatchObject({ done: true, healthy: null });
     expect(elbMock).not.toHaveReceivedAnyCommand();
+    expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
+  });
+
+  describe('in an instance target group (bridge networking)', () => {
+    const instances = {
+      a: 'arn:aws:ecs:us-east-1:123456789012:container-instance/enterprise-prod-cluster/aaaa',
+      b: 'arn:aws:ecs:us-east-1:123456789012:container-instance/enterprise-prod-cluster/bbbb',
+    };
+    /** A task on an EC2 container instance, its container port bound to a dynamic host port. */
+    const onInstance = (n: number, instance: string, hostPort: number, taskDefinitionArn = next): Task => ({
+      taskArn: taskArn(n),
+      taskDefinitionArn,
+      lastStatus: 'RUNNING',
+      containerInstanceArn: instance,
+      containers: [
+        {
+          name: 'app',
+          networkBindings: [{ bindIP: '0.0.0.0', containerPort: 8080, hostPort, protocol: 'tcp' }],
+        },
+      ],
+    });
+    const at = (id: string, Port: number, State: TargetHealthStateEnum): TargetHealthDescription => ({
+      Target: { Id: id, Port },
+      TargetHealth: { State },
+    });
+    const instancePoll = { ...poll, targets: { ...targets, targetType: 'instance' as const } };
+
+    function givenInstances(tasks: Task[], health: TargetHealthDescription[]) {
+      given({ tasks, targets: health });
+      ecsMock.on(DescribeContainerInstancesCommand).resolves({
+        containerInstances: [
+          { containerInstanceArn: instances.a, ec2InstanceId: 'i-0aaaaaaaaaaaaaaaa' },
+          { containerInstanceArn: instances.b, ec2InstanceId: 'i-0bbbbbbbbbbbbbbbb' },
+        ],
+      });
+    }
+
+    it('matches each target by EC2 instance and host port, looking each instance up once', async () => {
+      // Given: two new tasks and an old one on the same two instances
+      givenInstances(
+        [
+          onInstance(1, instances.a, 32768),
+          onInstance(2, instances.b, 32769),
+          onInstance(3, instances.a, 32770, previous),
+        ],
+        [
+          at('i-0aaaaaaaaaaaaaaaa', 32768, 'healthy'),
+          at('i-0bbbbbbbbbbbbbbbb', 32769, 'initial'),
+          // The old task's port on the first instance: not ours, however healthy.
+          at('i-0aaaaaaaaaaaaaaaa', 32770, 'healthy'),
+        ],
+      );
+
+      // When
+      const result = await invoke(checkDeployment, instancePoll, clients);
+
+      // Then
+      expect(result).toMatchObject({ done: false, healthy: 1, desired: 2 });
+      expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeContainerInstancesCommand, {
+        cluster,
+        containerInstances: [instances.a, instances.b],
+      });
+    });
+
+    it('is done when every new task’s instance and port is healthy', async () => {
+      // Given
+      givenInstances(
+        [onInstance(1, instances.a, 32768), onInstance(2, instances.a, 32771)],
+        [at('i-0aaaaaaaaaaaaaaaa', 32768, 'healthy'), at('i-0aaaaaaaaaaaaaaaa', 32771, 'healthy')],
+      );
+
+      // When
+      const result = await invoke(checkDeployment, instancePoll, clients);
+
+      // Then
+      expect(result).toMatchObject({ done: true, healthy: 2 });
+      expect(ecsMock).toHaveReceivedCommandExactlyOnceWith(DescribeContainerInstancesCommand, {
+        cluster,
+        containerInstances: [instances.a],
+      });
+    });
+
+    it('never counts an instance target by its address, nor a task whose instance ECS does not know', async () => {
+      // Given: a target named by IP in an instance group, and a task on an unknown instance
+      givenInstances(
+        [
+          task(1, '10.0.1.10'),
+          onInstance(2, 'arn:aws:ecs:us-east-1:123456789012:container-instance/x/gone', 32768),
+        ],
+        [target('10.0.1.10', 'healthy'), at('i-0aaaaaaaaaaaaaaaa', 32768, 'healthy')],
+      );
+
+      // When
+      const result = await invoke(checkDeployment, instancePoll, clients);
+
+      // Then
+      expect(result).toMatchObject({ done: false, healthy: 0 });
+    });
+
+    it('surfaces throttling of DescribeContainerInstances as TransientAwsError', async () => {
+      // Given
+      givenInstances([onInstance(1, instances.a, 32768)], []);
+      ecsMock.on(DescribeContainerInstancesCommand).rejects(throttled());
+
+      // When
+      const checked = invoke(checkDeployment, instancePoll, clients);
+
+      // Then
+      await expect(checked).rejects.toMatchObject({
+        name: 'TransientAwsError',
+        message: 'ECS DescribeContainerInstances: ThrottlingException: Rate exceeded',
+      });
+    });
   });
 
   it('reads every page of running tasks and describes them 100 at a time', async () => {
     // Given
     const ips = Array.from({ length: 150 }, (_, i) => `10.0.${Math.floor(i / 100)}.${i % 100}`);
     const all = ips.map((ip, i) => task(i, ip));
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ desiredCount: 75 }] });
+    givenService(75);
     ecsMock
       .on(ListTasksCommand)
       .resolvesOnce({ taskArns: all.slice(0, 100).map((t) => t.taskArn ?? ''), nextToken: 'page-2' })
@@ -406,10 +604,10 @@ describe('check-target-health', () => {
     });
 
     // When
-    const result = await invoke(checkTargetHealth, poll, clients);
+    const result = await invoke(checkDeployment, poll, clients);
 
     // Then
-    expect(result).toMatchObject({ done: true, healthy: 75, desired: 75, registered: 75 });
+    expect(result).toMatchObject({ done: true, healthy: 75, desired: 75 });
     expect(ecsMock).toHaveReceivedCommandTimes(ListTasksCommand, 2);
     expect(ecsMock).toHaveReceivedNthCommandWith(ListTasksCommand, 2, {
       cluster,
@@ -439,7 +637,7 @@ describe('check-target-health', () => {
     fail();
 
     // When
-    const checked = invoke(checkTargetHealth, poll, clients);
+    const checked = invoke(checkDeployment, poll, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
@@ -454,7 +652,7 @@ describe('check-target-health', () => {
     elbMock.on(DescribeTargetHealthCommand).rejects(awsError('TargetGroupNotFoundException', 'not found'));
 
     // When
-    const checked = invoke(checkTargetHealth, poll, clients);
+    const checked = invoke(checkDeployment, poll, clients);
 
     // Then
     await expect(checked).rejects.toMatchObject({
@@ -464,9 +662,9 @@ describe('check-target-health', () => {
   });
 
   it.each([
-    ['unhealthyLimit', { ...poll, unhealthyLimit: 0 }],
-    ['taskDefinition', { ...poll, taskDefinition: null }],
-    ['targetGroupArn', { ...poll, targetGroupArn: '' }],
+    ['targets.unhealthyLimit', { ...poll, targets: { ...targets, unhealthyLimit: 0 } }],
+    ['targets.targetGroupArn', { ...poll, targets: { ...targets, targetGroupArn: '' } }],
+    ['targets.targetType', { ...poll, targets: { ...targets, targetType: 'lambda' } }],
   ])(
     'rejects an invalid %s as InvalidInput naming the field, without calling AWS',
     async (field, invalid) => {
@@ -474,12 +672,12 @@ describe('check-target-health', () => {
       const event = invalid;
 
       // When
-      const checked = invoke(checkTargetHealth, event, clients);
+      const checked = invoke(checkDeployment, event, clients);
 
       // Then
       await expect(checked).rejects.toMatchObject({
         name: 'InvalidInput',
-        message: expect.stringContaining(`check-target-health: ${field}: `),
+        message: expect.stringContaining(`check-deployment: ${field}: `),
       });
       expect(ecsMock).not.toHaveReceivedAnyCommand();
       expect(elbMock).not.toHaveReceivedAnyCommand();
