@@ -39,7 +39,7 @@ const MUTATING = [
   'Acquire Lock',
 ];
 const READ_ONLY_POLLS = ['Check Rollout', 'Check Snapshot', 'Check Alarms'];
-const POLL_WORKERS = ['check-deployment', 'check-target-health', 'check-snapshot', 'check-alarms'];
+const POLL_WORKERS = ['check-deployment', 'check-snapshot', 'check-alarms'];
 
 let definitions: Definitions;
 beforeAll(() => {
