@@ -33,7 +33,8 @@ const FIRST_STEP_OVERHEAD_BYTES = 1024;
  * fit there.
  */
 export const firstStepReserve = (config: Config) =>
-  Buffer.byteLength(JSON.stringify(catalogueOf(config)), 'utf8') + FIRST_STEP_OVERHEAD_BYTES;
+  // The catalogue travels as JSON text (run-start.ts): its quotes escaped once more in the payload.
+  Buffer.byteLength(JSON.stringify(JSON.stringify(catalogueOf(config))), 'utf8') + FIRST_STEP_OVERHEAD_BYTES;
 
 const bytes = (n: number) => n.toLocaleString('en-US');
 

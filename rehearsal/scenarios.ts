@@ -1,9 +1,12 @@
 // Named fault scenarios for the simulated account, each composed of the faults of the services it
 // touches (defined beside each service) and of the run-state fixtures. The baseline (what runs when
 // the rehearsal starts) is healthy; a service a scenario leaves out behaves as it should.
+
+import { PRE_DEPLOY, SNAPSHOT_TAGS } from '../tasks/create-snapshot.ts';
 import { approvalKey } from '../tasks/run-state.ts';
 import type { AccountFaults } from './account/account.ts';
 import { HEALTHY_TASKS, type TaskProfile } from './account/ecs.ts';
+import type { EarlierSnapshot } from './account/rds.ts';
 import type { Fixtures } from './fixtures.ts';
 
 /** How the simulated account misbehaves in a scenario: its services' faults, and the run-state fixtures. */
@@ -23,6 +26,23 @@ const noCapacity: TaskProfile = {
   ...crashing,
   stoppedReason: 'RESOURCE:MEMORY: no container instance met all requirements',
 };
+
+/** A pre-deploy snapshot an earlier run of this runbook took, under a release, `ageDays` ago. */
+const earlierPreDeploy = (service: string, ageDays: number, release: string): EarlierSnapshot => ({
+  id: `pre-deploy-${service}-earlier-${String(ageDays).padStart(3, '0')}d`,
+  ageDays,
+  tags: [
+    { Key: SNAPSHOT_TAGS.purpose, Value: PRE_DEPLOY },
+    { Key: SNAPSHOT_TAGS.release, Value: release },
+  ],
+});
+
+/** A manual snapshot a person took (no runbook tag): never this runbook's to delete. */
+const byHand = (service: string, n: number, ageDays: number): EarlierSnapshot => ({
+  id: `${service}-by-hand-${n}`,
+  ageDays,
+  tags: [{ Key: 'owner', Value: 'dba-team' }],
+});
 
 /** By name; each procedure's scenarios (statemachines/<name>/procedure.ts) say what each does to them. */
 export const SCENARIOS: Record<string, FaultScenario> = {
@@ -57,6 +77,23 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   },
   'snapshot-fails': {
     rds: { snapshot: { seconds: 180, fails: true } },
+  },
+  'snapshot-quota': {
+    // The region already holds RDS's default quota of 100 manual snapshots, none of them this runbook's.
+    rds: {
+      earlierSnapshots: ({ service }) => Array.from({ length: 100 }, (_, i) => byHand(service, i, 30 + i)),
+    },
+  },
+  'snapshot-retention': {
+    // Thirty earlier deployments, one every three days, each with its pre-deploy snapshot taken
+    // under the release it replaced (3 days ago 40, which 41 replaced; 90 days ago 11), and four
+    // snapshots people took.
+    rds: {
+      earlierSnapshots: ({ service, release }) => [
+        ...Array.from({ length: 30 }, (_, i) => earlierPreDeploy(service, 3 * (i + 1), release(40 - i))),
+        ...[10, 100, 200, 400].map((ageDays, n) => byHand(service, n, ageDays)),
+      ],
+    },
   },
   'snapshot-deleted': {
     rds: { snapshot: { seconds: 600, fails: false, deletedAfterSeconds: 120 } },

@@ -21,7 +21,9 @@ export function validateInput(
       // The execution input as given, from the context object: `$` of a `null` input points to no
       // value (States.Runtime before validation could refuse it), the context's Input always does.
       'input.$': '$$.Execution.Input',
-      catalogue: deps.catalogue,
+      // As JSON text: CDK drops the null values of a Task's parameters, and a null in the config
+      // (a reminder turned off, no snapshot retention) would silently become its default.
+      catalogue: JSON.stringify(deps.catalogue),
       // Only a procedure that runs this one nested may be named as its parent.
       ...(deps.parents.length > 0 && { parents: deps.parents }),
       execution: {

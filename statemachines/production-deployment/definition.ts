@@ -1,6 +1,7 @@
 // The runbook's "Production Deployment" (and, with lighter policy, its "Standard Deployment"):
-// validate, lock, baseline, approval, snapshot, maintenance page, new revision, rollout, healthy
-// targets, bake. Any failure after the first change runs the rollback machine and fails the run.
+// validate, lock, baseline, approval, snapshot, maintenance page, new revision, rollout with healthy
+// targets, bake, and the snapshots' retention. Any failure after the first change runs the rollback
+// machine and fails the run.
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -24,6 +25,7 @@ import { handOverLock } from '../../tasks/production-deployment/hand-over-lock.t
 import { recordKnownGood as recordKnownGoodWorker } from '../../tasks/production-deployment/record-known-good.ts';
 import { registerTaskDefinition } from '../../tasks/production-deployment/register-task-definition.ts';
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
+import { pruneSnapshots } from '../../tasks/prune-snapshots.ts';
 import { addRetries, invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
@@ -256,13 +258,15 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     .when(sfn.Condition.booleanEquals('$.request.approvalRequired', true), approval)
     .otherwise(noApproval);
 
-  // 5. Pre-deploy database snapshot, waited for until available. Snapshots are never deleted.
+  // 5. Pre-deploy database snapshot, waited for until available. Only the retention step, after a
+  // successful run, deletes any: this runbook's own old ones.
   const createSnapshot = invokeWorker(scope, 'Create Snapshot', deps, createSnapshotWorker, {
     comment: 'Runbook pre-production step 2: the database backup taken before anything changes.',
     payload: {
       'dbInstance.$': '$.request.database',
       'snapshotId.$': '$.request.snapshotId',
       'executionId.$': '$$.Execution.Id',
+      'release.$': '$.baseline.taskDefinition',
     },
     resultPath: '$.snapshotCreated',
     retry: 'change',
@@ -368,8 +372,28 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     resultPath: null,
     retry: 'change',
   });
-  recordKnownGood.addCatch(releaseAfterSuccess, { errors: ['States.ALL'], resultPath: '$.recordError' });
-  recordKnownGood.next(releaseAfterSuccess);
+  // The retention of the pre-deploy snapshots, once the run succeeded: a failure here is reported,
+  // never a reason to fail (or roll back) a healthy deployment.
+  const prune = invokeWorker(scope, 'Prune Snapshots', deps, pruneSnapshots, {
+    comment:
+      "Deletes this runbook's own old pre-deploy snapshots of the database (by tag), keeping the newest, the recent ones and those of the current and previous release.",
+    payload: {
+      'dbInstance.$': '$.request.database',
+      'retention.$': '$.request.snapshotRetention',
+      'protectedReleases.$': 'States.Array($.release.taskDefinition, $.baseline.taskDefinition)',
+      'snapshotId.$': '$.request.snapshotId',
+      'now.$': '$$.State.EnteredTime',
+    },
+    resultPath: '$.pruned',
+    retry: 'change',
+  });
+  prune.addCatch(releaseAfterSuccess, { errors: ['States.ALL'], resultPath: '$.pruneError' });
+  prune.next(releaseAfterSuccess);
+  const pruneGate = new sfn.Choice(scope, 'Retention Applies?', { stateName: 'Retention Applies?' })
+    .when(sfn.Condition.and(notNull('$.request.snapshotId'), notNull('$.request.snapshotRetention')), prune)
+    .otherwise(releaseAfterSuccess);
+  recordKnownGood.addCatch(pruneGate, { errors: ['States.ALL'], resultPath: '$.recordError' });
+  recordKnownGood.next(pruneGate);
 
   // Wiring. Holding the lock, nothing changed yet: any failure releases the lock and fails the run.
   catchAll(

@@ -102,6 +102,18 @@ export const productionDeployment: ProcedureSpec = {
       expect: { status: 'FAILED', error: SnapshotFailed },
     },
     {
+      name: 'snapshot-quota',
+      description:
+        'The region already holds the 100 manual DB snapshots RDS allows, none of them this runbook’s: the pre-deploy snapshot is refused (SnapshotQuotaExceeded) and the run fails before any change, naming the quota.',
+      expect: { status: 'FAILED', error: SnapshotFailed },
+    },
+    {
+      name: 'snapshot-retention',
+      description:
+        'Thirty earlier deployments left a pre-deploy snapshot each, one every 3 days, beside 4 people took: after the deployment, the retention keeps the newest 20 of the runbook’s own and deletes the 11 older ones, never one a person took.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
       name: 'rollback-fails',
       description: 'The new tasks crash, and the rollback cannot place tasks either; the on-call is paged.',
       expect: { status: 'FAILED', error: RollbackFailed },

@@ -74,6 +74,8 @@ export const DeploymentRequestSchema = z.strictObject({
   desiredCountBounds: z.object({ min: z.number().int(), max: z.number().int() }),
   database: z.string().nullable(),
   snapshotId: z.string().nullable(),
+  /** Which old pre-deploy snapshots of the database a successful run deletes (null: none, or no snapshot). */
+  snapshotRetention: z.object({ keepNewest: z.number().int(), minAgeDays: z.number().int() }).nullable(),
   maintenancePage: ServiceRefSchema.nullable(),
   approvalRequired: z.boolean(),
   approvalTimeoutSeconds: z.number().int(),

@@ -14,7 +14,7 @@ import {
   snapshotIdFor,
 } from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
-import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
+import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -79,6 +79,7 @@ export function resolveDeployment(
     desiredCountBounds: svc.desiredCount,
     database: svc.database ?? null,
     snapshotId: snapshot ? snapshotIdFor(req.service, execution) : null,
+    snapshotRetention: snapshot ? policy.snapshotRetention : null,
     maintenancePage: maintenance ? maintenancePageOf(svc) : null,
     approvalRequired: policy.approvalRequired,
     approvalTimeoutSeconds: policy.approvalTimeoutMinutes * 60,
@@ -113,7 +114,7 @@ export const validateDeploymentInput = defineWorker({
   name: 'validate-deployment-input',
   entry: import.meta.url,
   actions: [],
-  input: z.object({ input: z.unknown(), catalogue: CatalogueSchema, execution: ExecutionSchema }),
+  input: z.object({ input: z.unknown(), catalogue: EmbeddedCatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveDeployment(input, catalogue, execution),
   summarize: (r) => `${r.environment}/${r.service} is ${r.cluster}/${r.serviceName}`,
 });

@@ -9,7 +9,7 @@ import {
   maintenancePageOf,
 } from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
-import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.ts';
+import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -124,7 +124,7 @@ export const validateRollbackInput = defineWorker({
   actions: [],
   input: z.object({
     input: z.unknown(),
-    catalogue: CatalogueSchema,
+    catalogue: EmbeddedCatalogueSchema,
     execution: ExecutionSchema,
     /** The state machines that run the rollback nested. */
     parents: z.array(z.string().min(1)).default([]),

@@ -57,6 +57,19 @@ export const PolicySchema = z.strictObject({
     .default({ remindAt: 0.5, pageAt: 0.9 }),
   /** Take a database snapshot (and wait until it is available) before the service is touched. */
   snapshotRequired: z.boolean(),
+  /**
+   * Which of this runbook's own pre-deploy snapshots a successful deployment deletes afterwards, so
+   * that they do not exhaust RDS's manual snapshot quota; null keeps every one.
+   */
+  snapshotRetention: z
+    .strictObject({
+      /** The newest this many pre-deploy snapshots of each database are always kept. */
+      keepNewest: z.number().int().min(1).max(100),
+      /** A snapshot younger than this is always kept. */
+      minAgeDays: z.number().int().min(1).max(3650),
+    })
+    .nullable()
+    .default({ keepNewest: 20, minAgeDays: 14 }),
   /** Only images pinned by digest (a tag can move between approval and deploy). */
   digestPinnedImages: z.boolean(),
   /** A change request (ticket) must be named in the input. */
@@ -165,6 +178,19 @@ export const CatalogueSchema = z.strictObject({
     .refine((e) => Object.keys(e).length > 0, 'at least one environment'),
 });
 export type Catalogue = z.infer<typeof CatalogueSchema>;
+
+/**
+ * The catalogue as a validation worker receives it: the JSON text the definition embeds (CDK drops
+ * the null values of a Task's parameters, so the object itself would lose them), or the object.
+ */
+export const EmbeddedCatalogueSchema = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}, CatalogueSchema);
 
 /** Which images an environment accepts for a service. */
 export const ImagePolicySchema = z.object({

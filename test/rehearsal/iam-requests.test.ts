@@ -18,6 +18,8 @@ const env: CallEnv = {
     topic.endsWith(':Encrypted') ? 'arn:aws:kms:us-east-1:123456789012:key/k-1' : undefined,
   taskDefinitionRoles: (td) =>
     td.endsWith('prod-app:42') ? ['arn:aws:iam::123456789012:role/app-task'] : [],
+  snapshotTags: (id): Record<string, string> =>
+    id === 'pre-deploy-app-1' ? { 'runbook:purpose': 'pre-deploy' } : {},
 };
 const of = (service: string, command: string, input: Record<string, unknown>) =>
   requestsOf(needsOf(service, command, input, env), env);
@@ -107,6 +109,40 @@ describe('what IAM authorizes for a call', () => {
       'rds:CreateDBSnapshot arn:aws:rds:us-east-1:123456789012:db:db-1',
       'rds:CreateDBSnapshot arn:aws:rds:us-east-1:123456789012:snapshot:pre-1',
       'rds:AddTagsToResource arn:aws:rds:us-east-1:123456789012:snapshot:pre-1',
+    ]);
+  });
+
+  it('carries a snapshot’s tags as both tag condition keys of DeleteDBSnapshot, and none for an untagged one', () => {
+    expect(of('rds', 'DeleteDBSnapshot', { DBSnapshotIdentifier: 'Pre-Deploy-App-1' })).toEqual([
+      {
+        action: 'rds:DeleteDBSnapshot',
+        resource: 'arn:aws:rds:us-east-1:123456789012:snapshot:pre-deploy-app-1',
+        context: {
+          'rds:snapshot-tag/runbook:purpose': 'pre-deploy',
+          'aws:ResourceTag/runbook:purpose': 'pre-deploy',
+        },
+      },
+    ]);
+    expect(of('rds', 'DeleteDBSnapshot', { DBSnapshotIdentifier: 'by-hand' })[0]?.context).toEqual({});
+  });
+
+  it('names the container instances described, with their cluster as ecs:cluster', () => {
+    expect(
+      of('ecs', 'DescribeContainerInstances', {
+        cluster: 'prod',
+        containerInstances: ['abc', 'arn:aws:ecs:us-east-1:123456789012:container-instance/prod/def'],
+      }),
+    ).toEqual([
+      {
+        action: 'ecs:DescribeContainerInstances',
+        resource: 'arn:aws:ecs:us-east-1:123456789012:container-instance/prod/abc',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
+      {
+        action: 'ecs:DescribeContainerInstances',
+        resource: 'arn:aws:ecs:us-east-1:123456789012:container-instance/prod/def',
+        context: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:123456789012:cluster/prod' },
+      },
     ]);
   });
 

@@ -3,6 +3,8 @@
 // as AWS would fail it, naming the action; and nothing that step would have changed is changed.
 import { describe, expect, it } from 'vitest';
 import type { Definitions, Principal } from '../../rehearsal/definitions.ts';
+import { evaluate } from '../../rehearsal/iam/policy.ts';
+import { type CallEnv, loadIamFacts, needsOf, requestsOf } from '../../rehearsal/iam/requests.ts';
 import { changes, definitionsOnce, example, run } from './support.ts';
 
 const input = example('production-deployment');
@@ -36,6 +38,32 @@ function without(action: string, role: { worker: string } | { machine: string })
         },
       };
 }
+
+describe('the retention’s grant', () => {
+  it('lets prune-snapshots delete a pre-deploy snapshot only if it carries this runbook’s tag', async () => {
+    // Given the worker's synthesized role, and the request a DeleteDBSnapshot makes
+    await loadIamFacts();
+    const role = definitionsOnce().workerRoles['prune-snapshots'];
+    if (!role) throw new Error('no prune-snapshots role');
+    const verdict = (tags: Record<string, string>) => {
+      const env = {
+        region: 'us-east-1',
+        account: '123456789012',
+        snapshotTags: () => tags,
+      } as unknown as CallEnv;
+      const [request] = requestsOf(
+        needsOf('rds', 'DeleteDBSnapshot', { DBSnapshotIdentifier: 'pre-deploy-app-1' }, env),
+        env,
+      );
+      if (!request) throw new Error('no request');
+      return evaluate(role.statements, request);
+    };
+    // Then
+    expect(verdict({ 'runbook:purpose': 'pre-deploy' })).toBe('allowed');
+    expect(verdict({})).toBe('implicitly denied');
+    expect(verdict({ 'runbook:purpose': 'manual-backup' })).toBe('implicitly denied');
+  });
+});
 
 describe('permissions in the rehearsal', () => {
   it('fails a worker’s call its role is not allowed, as AWS answers it, before it changes anything', async () => {

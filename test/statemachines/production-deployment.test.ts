@@ -11,6 +11,7 @@ import {
   PREVIOUS,
   RELEASE,
   run,
+  scenarioFaults,
   service,
 } from './support.ts';
 
@@ -223,6 +224,68 @@ describe('production-deployment on ECS as it behaves behind a load balancer', ()
   );
 });
 
+describe('production-deployment keeps the pre-deploy snapshots within their retention', () => {
+  it('snapshot-retention: deletes the runbook’s own snapshots past the newest 20, each a change, never a person’s', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'snapshot-retention' });
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    const deletions = result.changes.filter((c) => c.action === 'DeleteDBSnapshot');
+    // 30 earlier + this run's = 31 of the runbook's; the newest 20 stay: the 11 oldest (60 to 90 days) go
+    expect(deletions.map((c) => c.detail.split(' ')[2])).toEqual(
+      [90, 87, 84, 81, 78, 75, 72, 69, 66, 63, 60].map((d) => `pre-deploy-app-earlier-0${d}d`),
+    );
+    expect(deletions.every((c) => c.target === 'enterprise-prod-db')).toBe(true);
+    const left = result.account.dbSnapshots.map((s) => s.id);
+    expect(left).toHaveLength(31 + 4 - 11);
+    expect(left.filter((id) => id.startsWith('app-by-hand-'))).toHaveLength(4);
+    expect(left).toContain(result.changes.find((c) => c.action === 'CreateDBSnapshot')?.detail.split(' ')[1]);
+    expect(result.events.find((e) => e.kind === 'exited' && e.state === 'Prune Snapshots')).toBeDefined();
+  });
+
+  it('happy: the retention runs and finds nothing to delete', async () => {
+    // When
+    const result = await run('production-deployment', input);
+    // Then
+    const pruned = result.events.find((e) => e.kind === 'exited' && e.state === 'Prune Snapshots');
+    expect(pruned?.output).toMatchObject({ pruned: { deleted: [], kept: 1, left: 0 } });
+    expect(changes(result).filter((c) => c.startsWith('rds:DeleteDBSnapshot'))).toEqual([]);
+  });
+
+  it('a retention that fails does not fail the deployment: the run succeeds and keeps the error', async () => {
+    // Given RDS refusing every deletion with an internal error
+    const faults = {
+      ...scenarioFaults('snapshot-retention'),
+      outage: { calls: /^rds:DeleteDBSnapshot$/, error: 'InternalFailure', message: 'internal failure' },
+    };
+    // When
+    const result = await run('production-deployment', input, { scenario: 'snapshot-retention', faults });
+    // Then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(changes(result).filter((c) => c.startsWith('rds:DeleteDBSnapshot'))).toEqual([]);
+    expect(result.events.find((e) => e.kind === 'caught' && e.state === 'Prune Snapshots')).toBeDefined();
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.notifications.at(-1)?.event).toBe('succeeded');
+  });
+
+  it('retention null (turned off) deletes nothing, though CDK drops nulls from the definition it embeds', async () => {
+    // Given a config whose retention is turned off for prod
+    const noRetention = structuredClone(config);
+    const prod = noRetention.environments.prod;
+    if (!prod) throw new Error('no prod');
+    prod.policy.snapshotRetention = null;
+    // When
+    const result = await run('production-deployment', input, {
+      scenario: 'snapshot-retention',
+      config: noRetention,
+    });
+    // Then no snapshot is deleted, and the step does not run
+    expect(result.status).toBe('SUCCEEDED');
+    expect(changes(result).filter((c) => c.startsWith('rds:DeleteDBSnapshot'))).toEqual([]);
+    expect(result.events.some((e) => e.state === 'Prune Snapshots')).toBe(false);
+  });
+});
+
 describe('production-deployment rolls back', () => {
   it.each([
     ['crash-loop', 'DeploymentFailed'],
@@ -318,6 +381,20 @@ describe('production-deployment rolls back', () => {
 });
 
 describe('production-deployment stops before changing the service', () => {
+  it('snapshot-quota: fails with SnapshotFailed naming the quota, before any change, no snapshot deleted', async () => {
+    // When
+    const result = await run('production-deployment', input, { scenario: 'snapshot-quota' });
+    // Then
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('SnapshotFailed');
+    expect(result.cause).toContain("the region's quota of manual DB snapshots is reached");
+    expect(result.cause).toContain('Cannot create more than 100 manual snapshots');
+    expect(changes(result)).toEqual([]);
+    expect(result.account.dbSnapshots).toHaveLength(100);
+    expect(service(result, 'app-service')).toMatchObject({ taskDefinition: BASELINE });
+    expect(result.account.locks).toEqual([]);
+  });
+
   it('snapshot-fails: fails with SnapshotFailed; the service was never updated; the snapshot is kept', async () => {
     // When
     const result = await run('production-deployment', input, { scenario: 'snapshot-fails' });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type Config, loadConfig } from '../../infra/config.ts';
 import { type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
 import { type Approver, type RehearsalResult, rehearse, type TimelineEvent } from '../../rehearsal/engine.ts';
-import { faultScenario } from '../../rehearsal/scenarios.ts';
+import { type FaultScenario, faultScenario } from '../../rehearsal/scenarios.ts';
 
 export const config = loadConfig();
 
@@ -29,11 +29,18 @@ export interface Run extends RehearsalResult {
 export async function run(
   procedure: string,
   input: unknown,
-  options: { scenario?: string; approver?: Approver; config?: Config; definitions?: Definitions } = {},
+  options: {
+    scenario?: string;
+    /** Faults of the test's own, instead of the scenario's. */
+    faults?: FaultScenario;
+    approver?: Approver;
+    config?: Config;
+    definitions?: Definitions;
+  } = {},
 ): Promise<Run> {
   const events: TimelineEvent[] = [];
   const scenario = options.scenario ?? 'happy';
-  const faults = faultScenario(scenario);
+  const faults = options.faults ?? faultScenario(scenario);
   if (!faults) throw new Error(`no fault scenario ${scenario}`);
   const result = await rehearse({
     config: options.config ?? config,
@@ -58,3 +65,10 @@ export const service = (result: RehearsalResult, name: string) => {
 /** Mutating calls to the environment, as "service:Action:target". */
 export const changes = (result: RehearsalResult) =>
   result.changes.map((c) => `${c.service}:${c.action}:${c.target}`);
+
+/** A named scenario's faults, to build a test's own from. */
+export const scenarioFaults = (name: string): FaultScenario => {
+  const faults = faultScenario(name);
+  if (!faults) throw new Error(`no fault scenario ${name}`);
+  return faults;
+};

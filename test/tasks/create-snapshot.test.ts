@@ -157,25 +157,59 @@ describe('create-snapshot', () => {
     expect(rdsMock).toHaveReceivedCommandTimes(CreateDBSnapshotCommand, 1);
   });
 
-  it.each([
-    'InvalidDBInstanceState',
-    'SnapshotQuotaExceeded',
-    'SnapshotQuotaExceededFault',
-    'DBInstanceNotFound',
-    'DBInstanceNotFoundFault',
-  ])('turns %s into SnapshotFailed', async (name) => {
+  it.each(['SnapshotQuotaExceeded', 'SnapshotQuotaExceededFault'])(
+    'turns %s into SnapshotFailed naming the quota, and what to do',
+    async (name) => {
+      // Given
+      rdsMock
+        .on(CreateDBSnapshotCommand)
+        .rejects(awsError(name, 'Cannot create more than 100 manual snapshots'));
+
+      // When
+      const created = invoke(createSnapshot, event, clients);
+
+      // Then
+      await expect(created).rejects.toMatchObject({
+        name: 'SnapshotFailed',
+        message: `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: Cannot create more than 100 manual snapshots); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then deploy again`,
+      });
+    },
+  );
+
+  it('tags the snapshot with the release it holds the data of, when given', async () => {
     // Given
-    rdsMock.on(CreateDBSnapshotCommand).rejects(awsError(name, 'not possible'));
+    rdsMock.on(CreateDBSnapshotCommand).resolves({});
+    const release = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
 
     // When
-    const created = invoke(createSnapshot, event, clients);
+    await invoke(createSnapshot, { ...event, release }, clients);
 
     // Then
-    await expect(created).rejects.toMatchObject({
-      name: 'SnapshotFailed',
-      message: `cannot snapshot ${dbInstance}: ${name}: not possible`,
+    expect(rdsMock).toHaveReceivedCommandWith(CreateDBSnapshotCommand, {
+      Tags: [
+        { Key: 'runbook:execution', Value: executionId },
+        { Key: 'runbook:purpose', Value: 'pre-deploy' },
+        { Key: 'runbook:release', Value: release },
+      ],
     });
   });
+
+  it.each(['InvalidDBInstanceState', 'DBInstanceNotFound', 'DBInstanceNotFoundFault'])(
+    'turns %s into SnapshotFailed',
+    async (name) => {
+      // Given
+      rdsMock.on(CreateDBSnapshotCommand).rejects(awsError(name, 'not possible'));
+
+      // When
+      const created = invoke(createSnapshot, event, clients);
+
+      // Then
+      await expect(created).rejects.toMatchObject({
+        name: 'SnapshotFailed',
+        message: `cannot snapshot ${dbInstance}: ${name}: not possible`,
+      });
+    },
+  );
 
   it('surfaces throttling of CreateDBSnapshot as TransientAwsError', async () => {
     // Given

@@ -17,6 +17,7 @@ const catalogue: Catalogue = {
         approvalTimeoutMinutes: 60,
         approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
         snapshotRequired: true,
+        snapshotRetention: { keepNewest: 20, minAgeDays: 14 },
         digestPinnedImages: true,
         changeRequestRequired: false,
         maintenancePage: false,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Catalogue,
   CatalogueSchema,
+  EmbeddedCatalogueSchema,
   ImageDigest,
   taskDefinitionArn,
 } from '../../../tasks/schemas/catalogue.ts';
@@ -49,6 +50,7 @@ describe('CatalogueSchema', () => {
       approvalTimeoutMinutes: 60,
       approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
       snapshotRequired: false,
+      snapshotRetention: { keepNewest: 20, minAgeDays: 14 },
       digestPinnedImages: true,
       changeRequestRequired: false,
       maintenancePage: false,
@@ -59,7 +61,27 @@ describe('CatalogueSchema', () => {
     expect(parsed.environments.prod?.requiredApprovals).toBe(1);
     expect(parsed.environments.prod?.procedureApprovals).toEqual({});
     expect(parsed.ciPrincipals).toEqual([]);
-    expect(parsed.environments.prod?.services.app).toMatchObject({ alarms: [], taskRoleArns: [] });
+    expect(parsed.environments.prod?.services.app).toMatchObject({
+      alarms: [],
+      taskRoleArns: [],
+      targetType: 'ip',
+    });
+  });
+
+  it('reads the catalogue a definition embeds as JSON text, keeping its nulls (which CDK would drop from an object)', () => {
+    // Given a catalogue with a reminder and the snapshot retention turned off, as JSON text
+    const off: Json = structuredClone(valid);
+    off.environments.prod.policy.approvalReminders = { remindAt: null, pageAt: 0.9 };
+    off.environments.prod.policy.snapshotRetention = null;
+    // When
+    const parsed = EmbeddedCatalogueSchema.parse(JSON.stringify(off));
+    // Then the nulls are there, not the defaults
+    expect(parsed.environments.prod?.policy).toMatchObject({
+      approvalReminders: { remindAt: null, pageAt: 0.9 },
+      snapshotRetention: null,
+    });
+    // and text that is not JSON is refused as not a catalogue
+    expect(EmbeddedCatalogueSchema.safeParse('{not json').success).toBe(false);
   });
 
   it.each<[string, (c: Json) => void, string]>([
