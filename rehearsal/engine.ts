@@ -40,6 +40,18 @@ export interface RehearsalOptions {
   readonly onEvent?: (event: TimelineEvent) => void;
   /** The simulated clock's starting time. @default now */
   readonly start?: Date;
+  /**
+   * A person stops the run (StopExecution) as it, or a run it started, enters this state: stopping
+   * a run stops the nested run it waits on too, as the .sync integration does. With `redrive` they
+   * then redrive it (RedriveExecution): it resumes at the state it was stopped in, with that
+   * state's input, its RedriveCount one more; the result is the redriven run's.
+   */
+  readonly stop?: {
+    readonly atState: string;
+    readonly redrive: boolean;
+    /** What else happens in the account between the stop and the redrive. */
+    readonly beforeRedrive?: (account: SimulatedAccount) => void;
+  };
 }
 
 export interface RehearsalResult extends ExecutionOutcome {
@@ -67,6 +79,28 @@ function prepared(asl: Asl) {
     machines.set(asl, entry);
   }
   return entry;
+}
+
+/** The same machine started at another state: a redrive resumes there. */
+function resumedAt(asl: Asl, state: string) {
+  const entry = prepared(asl);
+  if (!entry.asl.States[state]) throw new Error(`no state ${state} to resume at`);
+  const from = { ...entry.asl, StartAt: state };
+  // The whole definition was validated as synthesized; started elsewhere, the states before this
+  // one are unreachable, which the engine's validator would refuse.
+  return {
+    ...entry,
+    machine: new StateMachine(structuredClone(from) as never, { validationOptions: { noValidate: true } }),
+  };
+}
+
+/** Where a redrive picks a run up: the state it was in when it ended, and that state's input. */
+interface Resume {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly state: string;
+  readonly input: unknown;
+  readonly redriveCount: number;
 }
 
 /** StartExecution refused the input (too large, or nested too deep): no run started. */
@@ -102,6 +136,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   };
   const emit = options.onEvent ?? (() => {});
   let executions = 0;
+  /** The runs in progress, outermost first: a person's stop reaches each. */
+  const active: { abort: () => void }[] = [];
+  let stopped = false;
 
   const decide = async (request: ApprovalRequest): Promise<Decision> =>
     typeof options.approver === 'function' ? options.approver(request) : options.approver;
@@ -118,13 +155,17 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     input: unknown,
     depth: number,
     startedBy: string,
-  ): Promise<ExecutionOutcome> {
+    resume?: Resume,
+  ): Promise<ExecutionOutcome & { unfinished: { state: string; input: unknown } | null }> {
     const definition = definitions.machines[procedure];
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
-    const { machine, waits, asl } = prepared(definition.asl);
+    const { machine, waits, asl } = resume
+      ? resumedAt(definition.asl, resume.state)
+      : prepared(definition.asl);
     executions++;
-    const name = `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
-    const executionArn = `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const name = resume?.name ?? `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
+    const executionArn =
+      resume?.executionArn ?? `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
     account.service('sfn').execution(executionArn, 'RUNNING');
     account
@@ -169,17 +210,27 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         Id: executionArn,
         Name: name,
         RoleArn: `arn:aws:iam::${config.account}:role/rehearsal`,
-        RedriveCount: 0,
+        RedriveCount: resume?.redriveCount ?? 0,
       },
       StateMachine: { Id: definition.arn, Name: definition.name },
       State: { Name: '', EnteredTime: account.clock.iso(), RetryCount: 0 },
       Task: { Token: `rehearsal-task-token/${name}` },
     };
-    emit({ at: startedAt, depth, kind: 'started', execution: executionArn, detail: procedure });
+    emit({
+      at: startedAt,
+      depth,
+      kind: 'started',
+      execution: executionArn,
+      detail: resume ? `${procedure} (redriven at ${resume.state})` : procedure,
+    });
     run = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
       context,
     });
+    const thisRun = run;
+    active.push(thisRun);
+    /** The state in progress: where a stopped run was, and where its redrive resumes. */
+    let unfinished: { state: string; input: unknown } | null = null;
     let transitions = 0;
     const consume = (async () => {
       for await (const event of run.eventLogs) {
@@ -199,9 +250,19 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         };
         if (e.type === 'StateEntered') {
           transitions++;
+          unfinished = e.state
+            ? { state: e.state.name, input: (e.state as { input?: unknown }).input }
+            : null;
           emit({ ...base, kind: 'entered' });
-        } else if (e.type === 'StateExited') emit({ ...base, kind: 'exited', output: e.state?.output });
-        else if (e.type === 'StateFailed')
+          if (options.stop && !stopped && e.state?.name === options.stop.atState) {
+            // A person stops the outermost run; Step Functions stops the nested runs it waits on.
+            stopped = true;
+            for (const running of [...active].reverse()) running.abort();
+          }
+        } else if (e.type === 'StateExited') {
+          if (unfinished?.state === e.state?.name) unfinished = null;
+          emit({ ...base, kind: 'exited', output: e.state?.output });
+        } else if (e.type === 'StateFailed')
           emit({
             ...base,
             kind: 'failed',
@@ -245,6 +306,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       }
     }
     await consume.catch(() => {});
+    active.splice(active.indexOf(thisRun), 1);
     account.service('sfn').execution(executionArn, status);
     // As on AWS, EventBridge's abandoned-run rule hands a run that ended this way to its worker,
     // which releases a lock the run still holds and pages (infra/runbook-stack.ts).
@@ -298,10 +360,23 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       output,
       transitions,
       durationSeconds: account.clock.elapsedSeconds() - startedAt,
+      unfinished: status === 'SUCCEEDED' ? null : unfinished,
     };
   }
 
-  const result = await execute(options.procedure, options.input, 0, operator);
+  let { unfinished, ...result } = await execute(options.procedure, options.input, 0, operator);
+  if (options.stop?.redrive && result.status !== 'SUCCEEDED' && unfinished) {
+    const first = result;
+    options.stop.beforeRedrive?.(account);
+    ({ unfinished, ...result } = await execute(options.procedure, unfinished.input, 0, operator, {
+      executionArn: first.executionArn,
+      name: first.executionArn.split(':').pop() ?? '',
+      state: unfinished.state,
+      input: unfinished.input,
+      redriveCount: 1,
+    }));
+    result = { ...result, transitions: first.transitions + result.transitions };
+  }
   return {
     procedure: options.procedure,
     scenario,

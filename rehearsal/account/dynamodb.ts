@@ -75,7 +75,7 @@ export class SimulatedDynamoDb implements SimulatedService {
     return {};
   }
 
-  /** UpdateItem with `SET a = :v, b = list_append(b, :w)` and/or `REMOVE c, d`. */
+  /** UpdateItem with `SET a = :v, b = list_append(b, :w), c = if_not_exists(c, :x)` and/or `REMOVE d, e`. */
   updateItem(input: {
     TableName?: string;
     Key?: Item;
@@ -95,7 +95,7 @@ export class SimulatedDynamoDb implements SimulatedService {
       /\b(SET|REMOVE)\s+(.+?)(?=\s+\b(?:SET|REMOVE)\b|$)/gi,
     );
     for (const [, verb, body] of clauses) {
-      // Commas between the clause's parts, not those inside list_append( , ).
+      // Commas between the clause's parts, not those inside list_append( , ) or if_not_exists( , ).
       for (const part of (body ?? '').split(/,(?![^(]*\))/).map((p) => p.trim())) {
         if (verb?.toUpperCase() === 'REMOVE') {
           delete item[name(part)];
@@ -112,6 +112,14 @@ export class SimulatedDynamoDb implements SimulatedService {
               'The provided expression refers to an attribute that does not exist in the item',
             );
           item[name(append[1] as string)] = { L: [...list, ...added] };
+          continue;
+        }
+        const ifNotExists = /^(\S+)\s*=\s*if_not_exists\((\S+),\s*(:\S+)\)$/.exec(part);
+        if (ifNotExists) {
+          const current = item[name(ifNotExists[2] as string)];
+          const value = input.ExpressionAttributeValues?.[ifNotExists[3] as string];
+          if (!value) throw awsError('ValidationException', `no value for ${ifNotExists[3]}`);
+          item[name(ifNotExists[1] as string)] = current ?? value;
           continue;
         }
         const assignment = /^(\S+)\s*=\s*(:\S+)$/.exec(part);

@@ -93,55 +93,87 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     },
     rolledBack,
   );
-  const runRollback = new tasks.StepFunctionsStartExecution(scope, 'Roll Back', {
-    stateName: 'Roll Back',
-    comment:
-      'Runbook "Rollback Procedure": the rollback state machine restores the baseline task definition and count.',
-    stateMachine: deps.stateMachine(rollback),
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    associateWithParent: true,
-    // A fixed name makes a retried start return the rollback already running, not start a second one;
-    // the redrive count gives a redriven deployment a rollback of its own.
-    name: sfn.JsonPath.format(
-      'rollback-{}-{}',
-      sfn.JsonPath.hash(sfn.JsonPath.stringAt('$$.Execution.Id'), 'SHA-256'),
-      sfn.JsonPath.stringAt('$$.Execution.RedriveCount'),
-    ),
-    input: sfn.TaskInput.fromObject({
-      'environment.$': '$.request.environment',
-      'service.$': '$.request.service',
-      'taskDefinition.$': '$.baseline.taskDefinition',
-      'desiredCount.$': '$.baseline.desiredCount',
-      'maintenancePage.$': '$.request.maintenancePage',
-      'joinToken.$': '$.handover.token',
-      'reason.$': `States.Format('${procedure} {} failed with {}', $$.Execution.Name, $.failure.Error)`,
-    }),
-    resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
-    resultPath: '$.rollback',
-    // Outlives the child's own timeout, so a timed-out rollback reaches this Task as a failure.
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackTimeoutSeconds(deps.timing) + 300)),
-  });
-  runRollback.addRetry({
-    errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
-    interval: Duration.seconds(2),
-    maxAttempts: 4,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  // Only the rollback this run starts may join its lock: it gets a single-use token, written onto
+  // the lock (taken again if it was released meanwhile), and passed in the rollback's input only.
+  const handOverLockStep = (name: string) => {
+    const step = invokeWorker(scope, name, deps, handOverLock, {
+      comment:
+        "Writes a single-use token onto this run's lock (taking it again if it was released, after a stop and a redrive), for the rollback it starts and nobody else.",
+      payload: {
+        table: deps.table,
+        'lock.$': '$.request.lock',
+        'now.$': '$$.State.EnteredTime',
+        ttlSeconds: deps.maxRunSeconds,
+      },
+      resultPath: '$.handover',
+      // Safe to repeat: each call writes a fresh token and returns the one it wrote.
+      retry: 'read',
+    });
+    step.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
+    return step;
+  };
+  const startRollback = (name: string, seed: string) => {
+    const step = new tasks.StepFunctionsStartExecution(scope, name, {
+      stateName: name,
+      comment:
+        'Runbook "Rollback Procedure": the rollback state machine restores the baseline task definition and count.',
+      stateMachine: deps.stateMachine(rollback),
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      // A fixed name makes a retried start return the rollback already running, not start a second
+      // one; the redrive count gives a redriven deployment a rollback of its own.
+      name: sfn.JsonPath.format(
+        'rollback-{}-{}',
+        sfn.JsonPath.hash(seed, 'SHA-256'),
+        sfn.JsonPath.stringAt('$$.Execution.RedriveCount'),
+      ),
+      input: sfn.TaskInput.fromObject({
+        'environment.$': '$.request.environment',
+        'service.$': '$.request.service',
+        'taskDefinition.$': '$.baseline.taskDefinition',
+        'desiredCount.$': '$.baseline.desiredCount',
+        'maintenancePage.$': '$.request.maintenancePage',
+        'joinToken.$': '$.handover.token',
+        'reason.$': `States.Format('${procedure} {} failed with {}', $$.Execution.Name, $.failure.Error)`,
+      }),
+      resultSelector: { 'status.$': '$.Status', 'executionArn.$': '$.ExecutionArn' },
+      resultPath: '$.rollback',
+      // Outlives the child's own timeout, so a timed-out rollback reaches this Task as a failure.
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackTimeoutSeconds(deps.timing) + 300)),
+    });
+    step.addRetry({
+      errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
+      interval: Duration.seconds(2),
+      maxAttempts: 4,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return step;
+  };
   const releaseAndPage = releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed);
-  runRollback.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
-  // Only the rollback this run starts may join its lock: it gets a single-use token, written onto the lock here.
-  const handOver = invokeWorker(scope, 'Hand Over Lock', deps, handOverLock, {
-    comment:
-      "Writes a single-use token onto this run's lock, for the rollback it starts (and nobody else) to join.",
-    payload: { table: deps.table, 'lock.$': '$.request.lock' },
-    resultPath: '$.handover',
-    // Safe to repeat: each call writes a fresh token and returns the one it wrote.
-    retry: 'read',
-  });
-  handOver.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
+  const afterRollback = releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack);
+  const handOver = handOverLockStep('Hand Over Lock');
+  const runRollback = startRollback('Roll Back', sfn.JsonPath.stringAt('$$.Execution.Id'));
   handOver.next(runRollback);
-  runRollback.next(releaseLock(scope, 'Release Lock After Rollback', deps, notifyRolledBack));
+  runRollback.next(afterRollback);
+  // A rollback that could not join the lock: the token it was given is spent, or the lock is gone
+  // (a redrive of this run, stopped while its rollback ran, resumes at Roll Back with the token of
+  // the first attempt, after the abandoned-run rule released the lock). Hand over once more, and
+  // start a rollback of its own name; any other failure, or a second one, pages.
+  const rollbackAgain = startRollback(
+    'Roll Back Again',
+    sfn.JsonPath.format('{}/again', sfn.JsonPath.stringAt('$$.Execution.Id')),
+  );
+  rollbackAgain.addCatch(releaseAndPage, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
+  rollbackAgain.next(afterRollback);
+  const handOverAgain = handOverLockStep('Hand Over Lock Again');
+  handOverAgain.next(rollbackAgain);
+  const couldNotJoin = new sfn.Choice(scope, 'Rollback Could Not Join The Lock?', {
+    stateName: 'Rollback Could Not Join The Lock?',
+  })
+    .when(sfn.Condition.stringMatches('$.rollbackFailure.Cause', `*${errorName(LockHeld)}*`), handOverAgain)
+    .otherwise(releaseAndPage);
+  runRollback.addCatch(couldNotJoin, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
 
   // 1. Validate the input and resolve the service (changes nothing). 2. One run per service.
   const validate = validateInput(scope, deps, validateDeploymentInput, {

@@ -284,12 +284,22 @@ describe('production-deployment failure routing', () => {
     const asl = aslOf('production-deployment');
     // When the hand-over step is read
     const handOver = asl.States['Hand Over Lock'] as State;
-    // Then it leads to Roll Back, passes its token in the rollback's input, and its failure is the rollback's
+    // Then it leads to Roll Back, which passes its token in the rollback's input; a failed hand-over
+    // releases the lock and pages, as a rollback that fails for any other reason than the lock does
     expect(handOver.Next).toBe('Roll Back');
     expect(asl.States['Roll Back']?.Parameters?.Input?.['joinToken.$']).toBe('$.handover.token');
-    expect(catchers(handOver).map((c) => c.Next)).toEqual(
-      catchers(asl.States['Roll Back'] as State).map((c) => c.Next),
+    const [toRetry] = catchers(asl.States['Roll Back'] as State).map((c) => c.Next);
+    const retry = asl.States[toRetry ?? ''] as State & { Default?: string; Choices?: { Next: string }[] };
+    expect(retry.Type).toBe('Choice');
+    expect(catchers(handOver).map((c) => c.Next)).toEqual([retry.Default]);
+    // and a rollback that could not join the lock gets it handed over once more, under a name of its own
+    expect(retry.Choices?.map((c) => c.Next)).toEqual(['Hand Over Lock Again']);
+    expect(asl.States['Hand Over Lock Again']?.Next).toBe('Roll Back Again');
+    expect(asl.States['Roll Back Again']?.Parameters?.['Name.$']).not.toEqual(
+      asl.States['Roll Back']?.Parameters?.['Name.$'],
     );
+    for (const again of ['Hand Over Lock Again', 'Roll Back Again'])
+      expect(catchers(asl.States[again] as State).map((c) => c.Next)).toEqual([retry.Default]);
   });
 
   it('every Task reachable after Update Service (until the run is baked) catches into the rollback', () => {

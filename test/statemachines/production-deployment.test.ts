@@ -224,6 +224,71 @@ describe('production-deployment on ECS as it behaves behind a load balancer', ()
   );
 });
 
+describe('production-deployment stopped during its rollback, and redriven', () => {
+  it('hands its lock over again (the abandoned-run rule released it), and the rollback restores the service', async () => {
+    // Given a release that crash-loops, so the deployment rolls back; a person stops the deployment
+    // as its rollback is about to restore the service (the nested rollback is stopped with it), and
+    // redrives it: it resumes at Roll Back, with the token of the first attempt
+    const result = await run('production-deployment', input, {
+      scenario: 'crash-loop',
+      stop: { atState: 'Restore Service', redrive: true },
+    });
+    // Then the stop ended both runs, the rule released the deployment's lock and paged
+    const finished = result.events.filter((e) => e.kind === 'finished').map((e) => `${e.depth} ${e.detail}`);
+    expect(finished.slice(0, 2).sort()).toEqual(['0 ABORTED', '1 ABORTED']);
+    expect(
+      result.events.some((e) => e.kind === 'abandoned' && e.depth === 0 && e.detail?.includes('lock')),
+    ).toBe(true);
+    // and the redriven run's first rollback could not join the released lock; it took the lock
+    // again, handed it over, and its second rollback restored the baseline
+    const states = result.events.filter((e) => e.depth === 0 && e.kind === 'entered').map((e) => e.state);
+    expect(states).toEqual(expect.arrayContaining(['Hand Over Lock Again', 'Roll Back Again']));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(service(result, 'app-service')).toMatchObject({
+      taskDefinition: BASELINE,
+      desiredCount: 3,
+      runningCount: 3,
+      rolloutState: 'COMPLETED',
+    });
+    expect(result.account.locks).toEqual([]);
+    expect(result.account.notifications.at(-1)).toMatchObject({ event: 'rolled-back' });
+  });
+
+  it('pages, and changes nothing more, when another run took the service while it was stopped', async () => {
+    // Given the same stop; before the redrive, another run takes the released lock. The redrive
+    // cannot take it back: the deployment fails RollbackFailed, the other run's lock untouched.
+    const result = await run('production-deployment', input, {
+      scenario: 'crash-loop',
+      stop: {
+        atState: 'Restore Service',
+        redrive: true,
+        beforeRedrive: (account) =>
+          account.service('dynamodb').putItem({
+            TableName: definitionsOnce().table,
+            Item: {
+              pk: { S: 'ecs:enterprise-prod-cluster/app-service' },
+              owner: { S: 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:by-hand' },
+              procedure: { S: 'rollback' },
+              acquiredAt: { S: '2026-12-02T08:00:00Z' },
+              expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400 * 365) },
+            },
+          }),
+      },
+    });
+    // Then
+    expect(result.error).toBe('RollbackFailed');
+    const states = result.events.filter((e) => e.depth === 0 && e.kind === 'entered').map((e) => e.state);
+    expect(states).toContain('Hand Over Lock Again');
+    expect(states).not.toContain('Roll Back Again');
+    expect(result.account.locks).toEqual([
+      expect.objectContaining({
+        owner: 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:by-hand',
+      }),
+    ]);
+  });
+});
+
 describe('production-deployment keeps the pre-deploy snapshots within their retention', () => {
   it('snapshot-retention: deletes the runbook’s own snapshots past the newest 20, each a change, never a person’s', async () => {
     // When

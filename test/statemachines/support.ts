@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { type Config, loadConfig } from '../../infra/config.ts';
 import { type Definitions, synthesizeDefinitions } from '../../rehearsal/definitions.ts';
-import { type Approver, type RehearsalResult, rehearse, type TimelineEvent } from '../../rehearsal/engine.ts';
+import {
+  type Approver,
+  type RehearsalOptions,
+  type RehearsalResult,
+  rehearse,
+  type TimelineEvent,
+} from '../../rehearsal/engine.ts';
 import { type FaultScenario, faultScenario } from '../../rehearsal/scenarios.ts';
 
 export const config = loadConfig();
@@ -33,6 +39,8 @@ export async function run(
     scenario?: string;
     /** Faults of the test's own, instead of the scenario's. */
     faults?: FaultScenario;
+    /** A person stops the run at a state (and redrives it). */
+    stop?: RehearsalOptions['stop'];
     approver?: Approver;
     config?: Config;
     definitions?: Definitions;
@@ -52,6 +60,7 @@ export async function run(
     faults,
     approver: options.approver ?? 'approve',
     onEvent: (e) => events.push(e),
+    ...(options.stop && { stop: options.stop }),
   });
   return { ...result, events };
 }

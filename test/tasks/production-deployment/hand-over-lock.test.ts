@@ -13,14 +13,15 @@ const lock = {
   owner: 'arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:run-1',
   procedure: 'production-deployment',
 };
-const event = { table: 'runbook-state', lock };
+const now = '2026-12-02T08:00:00.000Z';
+const event = { table: 'runbook-state', lock, now, ttlSeconds: 7200 };
 
 describe('hand-over-lock', () => {
   beforeEach(() => {
     dynamodbMock.reset();
   });
 
-  it('writes a fresh, unguessable token onto the lock this run holds, and returns it', async () => {
+  it('writes a fresh, unguessable token onto the lock this run holds (or takes again), and returns it', async () => {
     // Given
     dynamodbMock.on(UpdateItemCommand).resolves({});
 
@@ -34,14 +35,24 @@ describe('hand-over-lock', () => {
     expect(dynamodbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'runbook-state',
       Key: { pk: { S: lock.key } },
-      UpdateExpression: 'SET joinToken = :token',
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':token': { S: first.token } },
+      UpdateExpression:
+        'SET #owner = :owner, joinToken = :token, #procedure = if_not_exists(#procedure, :procedure), ' +
+        'acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = if_not_exists(expiresAt, :expires), ' +
+        '#ttl = if_not_exists(#ttl, :expires) REMOVE joinedBy',
+      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+      ExpressionAttributeNames: { '#owner': 'owner', '#procedure': 'procedure', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':owner': { S: lock.owner },
+        ':token': { S: first.token },
+        ':procedure': { S: 'production-deployment' },
+        ':now': { S: now },
+        // 2026-12-02T08:00:00Z plus the 2-hour ttl, in epoch seconds
+        ':expires': { N: String(Date.parse(now) / 1000 + 7200) },
+      },
     });
   });
 
-  it('refuses with LockHeld when this run no longer holds the lock', async () => {
+  it('refuses with LockHeld when another run holds the lock now', async () => {
     // Given
     dynamodbMock
       .on(UpdateItemCommand)
@@ -53,7 +64,7 @@ describe('hand-over-lock', () => {
     // Then
     await expect(handed).rejects.toMatchObject({
       name: 'LockHeld',
-      message: expect.stringContaining('is no longer held by'),
+      message: `${lock.key} is held by another run now, not ${lock.owner}: cannot hand it over to the rollback`,
     });
   });
 
