@@ -1,8 +1,14 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Test files that replace process-wide things: aws-sdk-client-mock's mocks (every client of a
+ * class), spies, environment variables. Each runs in a module graph of its own; every other file
+ * shares its worker's modules (aws-cdk-lib and the SDK load once per worker, not once per file).
+ */
+const ISOLATED = ['test/tasks/**/*.test.ts', 'test/cli/approvals*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     // Every core: the default leaves one free, which on 2 cores runs the files one at a time while
     // the CLI tests' subprocesses wait their turn too (86 s against 68 s measured here).
@@ -12,5 +18,17 @@ export default defineConfig({
     // The tests' SDK clients never reach AWS, and the deployed workers run Node.js 24: the SDK's
     // notice that Node.js 20 support ends would only be repeated once per test file.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...ISOLATED],
+          isolate: false,
+        },
+      },
+    ],
   },
 });
