@@ -45,14 +45,27 @@ function served<C extends MiddlewareClient>(
  */
 export function simulatedClients(account: SimulatedAccount, region: string, principal?: Principal): Clients {
   const config = { region, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
-  return {
-    ecs: served(new ECSClient(config), 'ecs', account, principal),
-    elb: served(new ElasticLoadBalancingV2Client(config), 'elb', account, principal),
-    rds: served(new RDSClient(config), 'rds', account, principal),
-    cloudwatch: served(new CloudWatchClient(config), 'cloudwatch', account, principal),
-    sns: served(new SNSClient(config), 'sns', account, principal),
-    dynamodb: served(new DynamoDBClient(config), 'dynamodb', account, principal),
-    sfn: served(new SFNClient(config), 'sfn', account, principal),
-    cloudtrail: served(new CloudTrailClient(config), 'cloudtrail', account, principal),
-  };
+  // Each made on first use: a worker uses one or two, and an SDK client is costly to construct.
+  const made = new Map<AwsService, unknown>();
+  const lazy = <C extends MiddlewareClient>(service: AwsService, make: () => C) => ({
+    get: (): C => {
+      let client = made.get(service) as C | undefined;
+      if (!client) {
+        client = served(make(), service, account, principal);
+        made.set(service, client);
+      }
+      return client;
+    },
+    enumerable: true,
+  });
+  return Object.defineProperties({} as Clients, {
+    ecs: lazy('ecs', () => new ECSClient(config)),
+    elb: lazy('elb', () => new ElasticLoadBalancingV2Client(config)),
+    rds: lazy('rds', () => new RDSClient(config)),
+    cloudwatch: lazy('cloudwatch', () => new CloudWatchClient(config)),
+    sns: lazy('sns', () => new SNSClient(config)),
+    dynamodb: lazy('dynamodb', () => new DynamoDBClient(config)),
+    sfn: lazy('sfn', () => new SFNClient(config)),
+    cloudtrail: lazy('cloudtrail', () => new CloudTrailClient(config)),
+  });
 }

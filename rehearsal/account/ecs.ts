@@ -170,6 +170,8 @@ export class SimulatedEcs implements SimulatedService {
   readonly taskDefinitions = new Map<string, SimTaskDefinition>();
   readonly services = new Map<string, SimService>();
   readonly tasks = new Map<string, SimTask>();
+  /** The same tasks by service, in launch order: each tick reads only its own service's. */
+  private readonly tasksOf = new Map<string, SimTask[]>();
   /** Task definitions registered during the rehearsal: the releases being deployed. */
   readonly newReleases = new Set<string>();
   /** Deployments the circuit breaker failed so far (the rollback-fails scenario keys on it). */
@@ -375,7 +377,8 @@ export class SimulatedEcs implements SimulatedService {
   }
 
   private tickService(service: SimService, now: number): void {
-    const mine = () => [...this.tasks.values()].filter((t) => t.serviceKey === service.key);
+    const all = this.tasksOf.get(service.key) ?? [];
+    const mine = () => all;
     const deploymentOf = (task: SimTask) => service.deployments.find((d) => d.id === task.deploymentId);
     for (const task of mine()) {
       if (task.lastStatus === 'PENDING' && task.readyAt <= now) {
@@ -526,6 +529,9 @@ export class SimulatedEcs implements SimulatedService {
       };
     }
     this.tasks.set(task.arn, task);
+    const list = this.tasksOf.get(service.key);
+    if (list) list.push(task);
+    else this.tasksOf.set(service.key, [task]);
     return task;
   }
 
