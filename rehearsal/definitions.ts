@@ -34,6 +34,8 @@ export interface Definitions {
   readonly machineRoles: Record<string, Principal>;
   /** The KMS key ARN of each encrypted topic, by topic ARN. */
   readonly topicKeys: Record<string, string>;
+  /** The memory each worker function is given (the largest, if they differ), in MB. */
+  readonly workerMemoryMb: number;
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -220,6 +222,7 @@ export function definitionsFromTemplate(
   const topicKeys: Record<string, string> = {};
   let table = '';
   let topicArn = '';
+  let workerMemoryMb = 0;
   for (const [id, resource] of Object.entries(resources)) {
     const props = resource.Properties ?? {};
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
@@ -240,6 +243,7 @@ export function definitionsFromTemplate(
         functions[text({ 'Fn::GetAtt': [id, 'Arn'] })] = worker;
         // Lambda names a function's session after the function.
         workerRoles[worker.name] = principal(roleOf(props.Role), id);
+        workerMemoryMb = Math.max(workerMemoryMb, Number(props.MemorySize ?? 128));
       }
     }
     if (resource.Type === 'AWS::DynamoDB::GlobalTable') table = id;
@@ -248,5 +252,5 @@ export function definitionsFromTemplate(
       if (props.KmsMasterKeyId !== undefined) topicKeys[topicArn] = text(props.KmsMasterKeyId);
     }
   }
-  return { machines, functions, table, topicArn, workerRoles, machineRoles, topicKeys };
+  return { machines, functions, table, topicArn, workerRoles, machineRoles, topicKeys, workerMemoryMb };
 }

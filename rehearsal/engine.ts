@@ -10,6 +10,7 @@ import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import { invoke } from '../tasks/worker.ts';
 import { type AccountState, type Change, SimulatedAccount } from './account/account.ts';
 import { simulatedClients } from './account/clients.ts';
+import type { Moment } from './account/moments.ts';
 import type { Asl, Definitions } from './definitions.ts';
 import { executionInputProblem, firstStepReserve } from './execution-input.ts';
 import { seedRunState } from './fixtures.ts';
@@ -58,6 +59,10 @@ export interface RehearsalResult extends ExecutionOutcome {
   readonly procedure: string;
   readonly scenario: string;
   readonly changes: Change[];
+  /** What really happened to the environment, and when: the account's own record (account/moments.ts). */
+  readonly moments: Moment[];
+  /** AWS calls the stack's functions made (a worker's billed time goes to them). */
+  readonly workerCalls: number;
   readonly account: AccountState;
 }
 
@@ -382,6 +387,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     scenario,
     ...result,
     changes: account.changes,
+    moments: account.moments.list,
+    workerCalls: account.workerCalls,
     account: account.state(),
   };
 }

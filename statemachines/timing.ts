@@ -21,7 +21,9 @@ export interface Timing {
 export const DEFAULT_TIMING: Timing = {
   deploymentIntervalSeconds: 15,
   deploymentMaxPolls: 80,
-  unhealthyLimit: 6,
+  // A target in `unhealthy` is already the load balancer's verdict (after its own unhealthy
+  // threshold of failed checks in a row): one poll that sees it is enough.
+  unhealthyLimit: 1,
   snapshotIntervalSeconds: 30,
   snapshotMaxPolls: 120,
   alarmIntervalSeconds: 60,

@@ -13,6 +13,16 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type WorkersProps = GrantContext;
 
+/**
+ * How each worker is bundled (esbuild, by NodejsFunction): minified, for the runtime's Node.js, the
+ * AWS SDK v3 left out (the Lambda runtime has it). `npm run bench` measures the bundles with these.
+ */
+export const WORKER_BUNDLING = {
+  minify: true,
+  target: 'node24',
+  externalModules: ['@aws-sdk/*'],
+};
+
 export class Workers extends Construct {
   private readonly functions = new Map<string, { worker: Worker; fn: nodejs.NodejsFunction }>();
 
@@ -58,9 +68,8 @@ export class Workers extends Construct {
       environment: { RUNBOOK_TABLE: this.props.table.tableName },
       loggingFormat: lambda.LoggingFormat.JSON,
       bundling: {
-        minify: false,
+        ...WORKER_BUNDLING,
         sourceMap: true,
-        target: 'node24',
         // A worker names its own module (import.meta.url) for the stack; in the CommonJS bundle that is
         // empty, and nothing at run time reads it.
         esbuildArgs: { '--log-override:empty-import-meta': 'silent' },

@@ -13,6 +13,7 @@ import { SimulatedDynamoDb } from './dynamodb.ts';
 import { type EcsFaults, SimulatedEcs } from './ecs.ts';
 import { type ElbFaults, SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
+import { Moments } from './moments.ts';
 import { type RdsFaults, SimulatedRds } from './rds.ts';
 import type { AwsService, SimulatedService } from './service.ts';
 import { SimulatedSfn } from './sfn.ts';
@@ -77,15 +78,19 @@ export interface AccountOptions {
 }
 
 /** The account's services, seeded from the config, in the order their reports appear in its state. */
-function simulatedServices({ config, faults, table }: AccountOptions, clock: SimulatedClock) {
+function simulatedServices(
+  { config, faults, table }: AccountOptions,
+  clock: SimulatedClock,
+  moments: Moments,
+) {
   const now = () => clock.now().getTime();
-  const elb = new SimulatedElb(config, faults.elb, now);
-  const ecs = new SimulatedEcs(config, faults.ecs, now, elb);
+  const elb = new SimulatedElb(config, faults.elb, now, moments);
+  const ecs = new SimulatedEcs(config, faults.ecs, now, elb, moments);
   return [
     ecs,
     elb,
     new SimulatedRds(config, faults.rds, now),
-    new SimulatedCloudWatch(config, faults.cloudwatch, ecs),
+    new SimulatedCloudWatch(config, faults.cloudwatch, ecs, moments),
     new SimulatedDynamoDb(table),
     new SimulatedSns(clock),
     new SimulatedSfn(),
@@ -108,6 +113,10 @@ export type AccountState = Reports<Services>;
 export class SimulatedAccount {
   readonly clock: SimulatedClock;
   readonly changes: Change[] = [];
+  /** What really happened to the environment, and when (moments.ts). */
+  readonly moments: Moments;
+  /** Calls made by the stack's functions (as their roles), answered or refused: what a worker's run time is spent on. */
+  workerCalls = 0;
   private readonly services: Services;
   private readonly throttling: ThrottlingFaults | undefined;
   private readonly outage: OutageFaults | undefined;
@@ -137,7 +146,8 @@ export class SimulatedAccount {
 
   constructor(options: AccountOptions) {
     this.clock = new SimulatedClock(options.start ?? new Date(Math.floor(Date.now() / 1000) * 1000));
-    this.services = simulatedServices(options, this.clock);
+    this.moments = new Moments(this.clock);
+    this.services = simulatedServices(options, this.clock, this.moments);
     this.throttling = options.faults.throttling;
     this.outage = options.faults.outage;
     this.nestedStartsToThrottle = options.faults.throttledNestedStarts ?? 0;
@@ -187,6 +197,7 @@ export class SimulatedAccount {
   ): unknown {
     const api = `${service}:${command}`;
     if (principal) {
+      this.workerCalls++;
       const requests = requestsOf(needsOf(service, command, input, this.callEnv), this.callEnv);
       const refusal = denied(principal, requests);
       if (refusal) {

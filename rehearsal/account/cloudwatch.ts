@@ -4,6 +4,7 @@
 import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
 import { awsError } from './errors.ts';
+import type { Moments } from './moments.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario makes the watched alarms fire. */
@@ -44,6 +45,7 @@ export class SimulatedCloudWatch implements SimulatedService {
     config: Config,
     private readonly faults: CloudWatchFaults | undefined,
     private readonly ecs: SimulatedEcs,
+    private readonly moments: Moments,
   ) {
     this.region = config.region;
     this.account = config.account;
@@ -87,6 +89,7 @@ export class SimulatedCloudWatch implements SimulatedService {
           alarm.state = 'ALARM';
           alarm.reason =
             'Threshold Crossed: 3 out of the last 3 datapoints [48.0, 41.0, 37.0] were greater than the threshold (10.0)';
+          this.moments.record({ kind: 'alarm', alarm: alarm.name, service: alarm.serviceKey });
         }
       } else if (!this.ecs.newReleases.has(primary.taskDefinition) && alarm.state === 'ALARM') {
         alarm.state = 'OK';

@@ -23,6 +23,7 @@ import { maintenancePageOf } from '../../tasks/catalogue.ts';
 import { circuitBreakerThreshold } from '../../tasks/check-deployment.ts';
 import type { SimulatedElb, TargetRef } from './elb.ts';
 import { awsError } from './errors.ts';
+import type { Moments } from './moments.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a deployment's tasks behave in the simulated account. */
@@ -104,6 +105,8 @@ interface SimDeployment {
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
   failedTasks: number;
+  /** Whether its failed tasks reaching the breaker's threshold is recorded. */
+  failingRecorded?: boolean;
   createdAt: number;
   profile: TaskProfile;
 }
@@ -223,6 +226,7 @@ export class SimulatedEcs implements SimulatedService {
     private readonly faults: EcsFaults | undefined,
     private readonly now: () => number,
     private readonly elb: SimulatedElb,
+    private readonly moments: Moments,
   ) {
     this.region = config.region;
     this.account = config.account;
@@ -414,6 +418,11 @@ export class SimulatedEcs implements SimulatedService {
 
     const primary = service.deployments[0];
     if (!primary) return;
+    const truth = { service: service.key, taskDefinition: primary.taskDefinition };
+    if (!primary.failingRecorded && primary.failedTasks >= circuitBreakerThreshold(primary.desiredCount)) {
+      primary.failingRecorded = true;
+      this.moments.record({ kind: 'tasks-failing', ...truth });
+    }
     const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
     if (
       breaker?.enable === true &&
@@ -424,6 +433,11 @@ export class SimulatedEcs implements SimulatedService {
       primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       this.failedDeployments++;
       const lastGood = service.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
+      this.moments.record({
+        kind: 'rollout-failed',
+        ...truth,
+        ecsRollsBack: breaker.rollback === true && lastGood !== undefined,
+      });
       if (breaker.rollback === true && lastGood) {
         const rollback = this.newDeployment(service, lastGood.taskDefinition);
         rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${lastGood.id}.`;
@@ -471,6 +485,7 @@ export class SimulatedEcs implements SimulatedService {
     if (!left && ready >= desired && primary.rolloutState === 'IN_PROGRESS') {
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = 'ECS deployment completed.';
+      this.moments.record({ kind: 'rollout-completed', ...truth });
     }
   }
 
@@ -573,7 +588,10 @@ export class SimulatedEcs implements SimulatedService {
     healthSeconds: number,
   ) {
     return service.targetGroupArn
-      ? this.elb.register(service.targetGroupArn, this.targetOf(service, task), verdict, healthSeconds)
+      ? this.elb.register(service.targetGroupArn, this.targetOf(service, task), verdict, healthSeconds, {
+          service: service.key,
+          taskDefinition: task.taskDefinitionArn,
+        })
       : undefined;
   }
 

@@ -193,7 +193,7 @@ describe('production-deployment on ECS as it behaves behind a load balancer', ()
     expect(failed?.state).toBe('Check Rollout');
     expect((failed?.at ?? 0) - (updated?.at ?? 0)).toBeLessThan(45 + 300);
     expect(result.cause).toContain('rolled back after TargetsUnhealthy:');
-    expect(result.cause).toContain('unhealthy for 6 polls in a row');
+    expect(result.cause).toContain('unhealthy for 1 polls in a row');
     expect(service(result, 'app-service')).toMatchObject({
       taskDefinition: BASELINE,
       rolloutState: 'COMPLETED',
