@@ -3,10 +3,10 @@
 // deployment handed over (hand-over-lock), and is refused otherwise. Expires on its own if a run
 // dies without its Catch.
 import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { LockHeld, rethrowAws } from './errors.ts';
 import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 export const acquireLock = defineWorker({
   name: 'acquire-lock',

@@ -6,11 +6,11 @@
 // check wrongly fails the run after `unhealthyLimit` polls in a row, before ECS's own grace period
 // and circuit breaker would act.
 import { type Deployment, DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
 import { aws, DeploymentFailed, DeploymentTimedOut, EcsRolledBack, TargetsUnhealthy } from './errors.ts';
 import { PollSchema } from './schemas/poll.ts';
 import { describeTarget, newTargets } from './targets.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 const family = (arn: string) => arn.split('/').pop() ?? arn;
 

@@ -7,11 +7,11 @@ import {
   DescribeTaskDefinitionCommand,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
 import { describeImageProblem, imageProblems } from './catalogue.ts';
 import { aws, InvalidInput, PreflightFailed, rethrowAws } from './errors.ts';
 import { ImagePolicySchema } from './schemas/catalogue.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 const familyOf = (arn: string) => (arn.split('/').pop() ?? arn).split(':')[0];
 

@@ -1,9 +1,9 @@
 // One poll of the pre-change snapshot: available, still creating, or failed. The loop is in the state machine.
 import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
-import { z } from 'zod';
 import { aws, SnapshotFailed } from './errors.ts';
 import { PollSchema } from './schemas/poll.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 export const checkSnapshot = defineWorker({
   name: 'check-snapshot',

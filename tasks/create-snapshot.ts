@@ -3,9 +3,9 @@
 // runbook's (the only snapshots prune-snapshots may delete), which run took it, and under which
 // release: the database as that release left it.
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
-import { z } from 'zod';
 import { aws, rethrowAws, SnapshotFailed } from './errors.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 /** The tags this runbook puts on its snapshots. */
 export const SNAPSHOT_TAGS = {

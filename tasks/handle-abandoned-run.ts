@@ -5,10 +5,10 @@
 // had cleaned up after itself is left alone, and so is one that runs again (redriven).
 import { type AttributeValue, DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { aws, rethrowAws } from './errors.ts';
 import { publish } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 export const handleAbandonedRun = defineWorker({
   name: 'handle-abandoned-run',

@@ -1,8 +1,9 @@
 // Announces a run's milestone on the notifications topic, and on failure words the cause the run
 // ends with, one a person can act on (the error name is the definition's: see statemachines/outcomes.ts).
-import { z } from 'zod';
+
 import { publish, type Severity } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 /** How loud each milestone is: the page list hears only of a rollback that failed. */
 export const EVENTS = {

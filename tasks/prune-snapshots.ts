@@ -6,10 +6,10 @@
 // run's own, and any snapshot another person or tool took. At most MAX_DELETIONS per run, so one
 // invocation stays well inside its timeout; the rest waits for the next deployment.
 import { type DBSnapshot, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
-import { z } from 'zod';
 import { PRE_DEPLOY, SNAPSHOT_TAGS } from './create-snapshot.ts';
 import { aws, rethrowAws } from './errors.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 /** Deletions one run makes at most (each DeleteDBSnapshot is one call, well under a second). */
 export const MAX_DELETIONS = 20;

@@ -1,9 +1,9 @@
 // Releases the target's lock if this run still owns it. Safe to run twice; never releases another run's lock.
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { rethrowAws } from './errors.ts';
 import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
+import * as z from './zod.ts';
 
 export const releaseLock = defineWorker({
   name: 'release-lock',

@@ -2,9 +2,9 @@
 // settings (up to 200 %, never below 100 %), keeping the rest of the service's deployment
 // configuration. Used by deploy, rollback and the maintenance page.
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
 import { aws } from './errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from './worker.ts';
+import * as z from './zod.ts';
 
 export const updateService = defineWorker({
   name: 'update-service',

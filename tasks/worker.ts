@@ -1,9 +1,10 @@
 // What a worker is: a name, an input schema and one function that does one check or one change.
 // The Lambda handler and the rehearsal both go through `invoke`, so both parse the same way.
-import type { z } from 'zod';
+
 import { type Clients, createClients } from './clients.ts';
 import { InvalidInput } from './errors.ts';
 import { describeIssues } from './schemas/issues.ts';
+import type * as z from './zod.ts';
 
 /** An IAM action, as the Service Authorization Reference names it. */
 export type IamAction = `${string}:${string}`;

@@ -7,9 +7,10 @@
 // recorded on the request (tasks/approvals/rules.ts), and logged without the task token.
 // The approval service's schedule also invokes it with { "redeliver": true, "now": ... }: decided
 // outcomes that Step Functions did not take are sent again. Only this function may resume a run.
-import { z } from 'zod';
+
 import { describeIssues } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import { getRequest, listPending, Refused, redeliver, submitDecision } from './decisions.ts';
 import { identityOf } from './identity.ts';
 import type { ApprovalRequest } from './request.ts';

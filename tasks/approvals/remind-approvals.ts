@@ -4,10 +4,10 @@
 // missing one. A request whose run no longer runs (stopped, timed out) is closed instead: nobody is
 // paged about a run that stopped waiting.
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { aws } from '../errors.ts';
 import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import { writeRequest } from './store.ts';
 import { scanWaiting } from './waiting.ts';
 

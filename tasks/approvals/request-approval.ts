@@ -3,10 +3,10 @@
 // keeps the task token server-side, and announces the request without it. A retry of the gate brings
 // a new token: the same request follows it, so the announced id stays the one to decide.
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { aws, TransientAwsError } from '../errors.ts';
 import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import {
   type ApprovalRequest,
   ApprovalRuleSchema,

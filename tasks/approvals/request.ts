@@ -3,8 +3,8 @@
 // One item per request under `approval#<id>`; flat attributes for what tools list, JSON for the rest.
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { approvalKey } from '../run-state.ts';
+import * as z from '../zod.ts';
 
 /** What an approver is asked to allow, in any procedure: what changes, from what to what, and why. */
 export const ApprovalSummarySchema = z.object({

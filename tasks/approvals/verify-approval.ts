@@ -3,10 +3,10 @@
 // scoped to a token, so anyone allowed to call it could resume the gate with a forged "approved".
 // This step reads the request the gate recorded and accepts only what the rules decided there.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { ApprovalRejected, aws } from '../errors.ts';
 import { approvalKey } from '../run-state.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import { approvalIdOf, fromItem } from './request.ts';
 
 export const verifyApproval = defineWorker({

@@ -2,10 +2,10 @@
 // start a deployment on a service that is unhealthy, mid-deployment, or already alarming.
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { z } from 'zod';
 import { alarmStates } from '../alarms.ts';
 import { aws, PreflightFailed } from '../errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const captureBaseline = defineWorker({
   name: 'capture-baseline',

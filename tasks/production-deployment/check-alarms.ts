@@ -1,10 +1,11 @@
 // One poll of the bake: any watched alarm in ALARM fails the bake; done once the bake period (or
 // the loop's poll budget) is over.
-import { z } from 'zod';
+
 import { alarmStates } from '../alarms.ts';
 import { AlarmDuringBake } from '../errors.ts';
 import { PollSchema } from '../schemas/poll.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const checkAlarms = defineWorker({
   name: 'check-alarms',

@@ -5,10 +5,10 @@
 // it; one another run holds now is not: LockHeld.
 import { randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { LockHeld, rethrowAws } from '../errors.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const handOverLock = defineWorker({
   name: 'hand-over-lock',

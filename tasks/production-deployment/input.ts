@@ -1,5 +1,5 @@
 // production-deployment's input as a person or CI writes it, and the request its first step resolves.
-import { z } from 'zod';
+
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
 import {
   ImagePolicySchema,
@@ -8,6 +8,7 @@ import {
   taskDefinitionArn,
 } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
+import * as z from '../zod.ts';
 
 /** production-deployment input, as pasted into the console or built by the CLI. Unknown fields are rejected. */
 const deploymentFields = {

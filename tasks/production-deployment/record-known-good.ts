@@ -2,10 +2,10 @@
 // one it replaced (also known good). A rollback that names no task definition goes back from the
 // former to the latter.
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
 import { aws } from '../errors.ts';
 import { knownGoodKey } from '../run-state.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const recordKnownGood = defineWorker({
   name: 'record-known-good',

@@ -1,9 +1,9 @@
 // Registers the next revision of the service's task definition: the current one with the new image.
 // Registering changes nothing that runs; the old revision stays the way back.
 import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
 import { aws, InvalidInput } from '../errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const registerTaskDefinition = defineWorker({
   name: 'register-task-definition',

@@ -1,6 +1,6 @@
 // First step of production-deployment: checks the execution input against the schema and the
 // environment's policy, resolves the service from the catalogue, and changes nothing.
-import { z } from 'zod';
+
 import {
   approvalRuleFor,
   checkDesiredCount,
@@ -18,6 +18,7 @@ import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import {
   DeploymentInputFields,
   DeploymentInputSchema,

@@ -3,10 +3,10 @@
 // release (the usual "errors since this morning's release"), that is the release before it.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
 import { aws, InvalidInput } from '../errors.ts';
 import { knownGoodKey } from '../run-state.ts';
 import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
+import * as z from '../zod.ts';
 
 export const findKnownGood = defineWorker({
   name: 'find-known-good',

@@ -1,5 +1,5 @@
 // rollback's input as a person (or production-deployment) writes it, and the request its first step resolves.
-import { z } from 'zod';
+
 import {
   ImagePolicySchema,
   ServiceRefSchema,
@@ -7,6 +7,7 @@ import {
   taskDefinitionArn,
 } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
+import * as z from '../zod.ts';
 
 /** rollback input. Without taskDefinition the last known-good one recorded for the service is used. */
 const rollbackFields = {

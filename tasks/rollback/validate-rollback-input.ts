@@ -1,5 +1,5 @@
 // First step of rollback: checks the input and resolves the service; changes nothing.
-import { z } from 'zod';
+
 import {
   checkDesiredCount,
   checkTaskDefinitionArn,
@@ -13,6 +13,7 @@ import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
 import {
   RollbackInputFields,
   RollbackInputSchema,

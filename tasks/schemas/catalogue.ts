@@ -1,8 +1,8 @@
 // The environment catalogue: the part of the config the workers resolve inputs against (environments,
 // their policies and services), and the identifiers and references those are made of.
 
-import { z } from 'zod';
 import { isApproverPattern } from '../approvals/identity.ts';
+import * as z from '../zod.ts';
 
 /** At most this many alarm names in one DescribeAlarms call: a service watches no more (tasks/alarms.ts). */
 export const MAX_ALARM_NAMES = 100;

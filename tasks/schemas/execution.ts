@@ -1,5 +1,5 @@
 // What the first step of every procedure reads from the context object.
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 /** The execution facts the first step reads from the context object ($$.Execution). */
 export const ExecutionSchema = z.object({

@@ -1,5 +1,5 @@
 // Problems of an input, named by field: what a person reads in the console and the CLI.
-import type { z } from 'zod';
+import type * as z from '../zod.ts';
 
 /** One problem of an input: the field and what is wrong with it. */
 export type Issue = { path: string; message: string };

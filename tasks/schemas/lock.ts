@@ -1,5 +1,5 @@
 // The lock every procedure takes on its target: one run per service (or database).
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 export const LockSchema = z.object({
   key: z.string().min(1),

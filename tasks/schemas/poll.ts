@@ -1,5 +1,5 @@
 // What every poll worker gets: its round and its budget.
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 /** Every poll worker gets its round and its budget; the state machine carries them between rounds. */
 export const PollSchema = z.object({

@@ -63,4 +63,14 @@ describe('the import graph', () => {
     for (const file of graph.keys()) visit(file, []);
     expect(cycles).toEqual([]);
   });
+
+  it('has the workers take zod through tasks/zod.ts only, so a bundle keeps only what it uses', () => {
+    // Given every module of tasks/ / When its imports of zod itself are read
+    const direct = sources('tasks').filter(
+      (file) =>
+        file !== 'tasks/zod.ts' && /from 'zod(\/[^']*)?'/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    // Then none imports zod's own `z` (which bundles all of zod and its 40 locales into a worker)
+    expect(direct).toEqual([]);
+  });
 });
