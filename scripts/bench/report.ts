@@ -138,7 +138,9 @@ function notes(result: BenchResult, extras: Extras): string[] {
   return [
     `Prices (${result.prices.asOf}, ${result.prices.source}): Step Functions Standard $${(result.prices.stateTransition * 1000).toFixed(3)} per 1,000 transitions; Lambda $${(result.prices.lambdaRequest * 1e6).toFixed(2)} per 1M requests and $${result.prices.lambdaGbSecond} per GB-s (Arm).`,
     `Lags are simulated seconds from the account's own record (truth) to the report; ✗ marks a reported success where the rollout failed. "—": never within the watch.`,
-    `Worst history per machine (every poll budget and retrier spent): ${Object.entries(result.worstHistory)
+    `Worst history per machine, every poll budget spent: ${Object.entries(result.worstHistoryWithoutRetries)
+      .map(([m, n]) => `${m} ${n.toLocaleString('en-US')}`)
+      .join(', ')}; with every retrier exhausted too: ${Object.entries(result.worstHistory)
       .map(([m, n]) => `${m} ${n.toLocaleString('en-US')}`)
       .join(', ')}.`,
     `Worker bundles (minified): ${Object.entries(extras.bundleBytes)

@@ -16,6 +16,8 @@ export interface BenchRow {
 export interface BenchResult {
   readonly prices: typeof PRICES;
   readonly rows: BenchRow[];
-  /** Each machine's longest possible history, every poll budget spent, against the 25,000 limit. */
+  /** Each machine's longest possible history (every poll budget and every retrier spent), against the 25,000 limit. */
   readonly worstHistory: Record<string, number>;
+  /** The same with every poll budget spent but no retry. */
+  readonly worstHistoryWithoutRetries: Record<string, number>;
 }
