@@ -171,7 +171,15 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
   const couldNotJoin = new sfn.Choice(scope, 'Rollback Could Not Join The Lock?', {
     stateName: 'Rollback Could Not Join The Lock?',
   })
-    .when(sfn.Condition.stringMatches('$.rollbackFailure.Cause', `*${errorName(LockHeld)}*`), handOverAgain)
+    // A failure with no Cause (a timeout may have none) is not one: guarded as the Choice docs do.
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.rollbackFailure.Cause'),
+        sfn.Condition.isString('$.rollbackFailure.Cause'),
+        sfn.Condition.stringMatches('$.rollbackFailure.Cause', `*${errorName(LockHeld)}*`),
+      ),
+      handOverAgain,
+    )
     .otherwise(releaseAndPage);
   runRollback.addCatch(couldNotJoin, { errors: ['States.ALL'], resultPath: '$.rollbackFailure' });
 

@@ -294,6 +294,14 @@ describe('production-deployment failure routing', () => {
     expect(catchers(handOver).map((c) => c.Next)).toEqual([retry.Default]);
     // and a rollback that could not join the lock gets it handed over once more, under a name of its own
     expect(retry.Choices?.map((c) => c.Next)).toEqual(['Hand Over Lock Again']);
+    // (a failure without a Cause, which a timeout may be, goes to the page, not to a runtime error)
+    expect(retry.Choices?.[0]).toMatchObject({
+      And: [
+        { Variable: '$.rollbackFailure.Cause', IsPresent: true },
+        { Variable: '$.rollbackFailure.Cause', IsString: true },
+        { Variable: '$.rollbackFailure.Cause', StringMatches: '*LockHeld*' },
+      ],
+    });
     expect(asl.States['Hand Over Lock Again']?.Next).toBe('Roll Back Again');
     expect(asl.States['Roll Back Again']?.Parameters?.['Name.$']).not.toEqual(
       asl.States['Roll Back']?.Parameters?.['Name.$'],
