@@ -28,11 +28,17 @@ const noCapacity: TaskProfile = {
 };
 
 /** A pre-deploy snapshot an earlier run of this runbook took, under a release, `ageDays` ago. */
-const earlierPreDeploy = (service: string, ageDays: number, release: string): EarlierSnapshot => ({
-  id: `pre-deploy-${service}-earlier-${String(ageDays).padStart(3, '0')}d`,
+const earlierPreDeploy = (
+  db: { service: string; lockKey: string },
+  ageDays: number,
+  release: string,
+): EarlierSnapshot => ({
+  id: `pre-deploy-${db.service}-earlier-${String(ageDays).padStart(3, '0')}d`,
   ageDays,
   tags: [
     { Key: SNAPSHOT_TAGS.purpose, Value: PRE_DEPLOY },
+    { Key: SNAPSHOT_TAGS.execution, Value: `earlier deployment ${ageDays} days ago` },
+    { Key: SNAPSHOT_TAGS.service, Value: db.lockKey },
     { Key: SNAPSHOT_TAGS.release, Value: release },
   ],
 });
@@ -89,9 +95,9 @@ export const SCENARIOS: Record<string, FaultScenario> = {
     // under the release it replaced (3 days ago 40, which 41 replaced; 90 days ago 11), and four
     // snapshots people took.
     rds: {
-      earlierSnapshots: ({ service, release }) => [
-        ...Array.from({ length: 30 }, (_, i) => earlierPreDeploy(service, 3 * (i + 1), release(40 - i))),
-        ...[10, 100, 200, 400].map((ageDays, n) => byHand(service, n, ageDays)),
+      earlierSnapshots: (db) => [
+        ...Array.from({ length: 30 }, (_, i) => earlierPreDeploy(db, 3 * (i + 1), db.release(40 - i))),
+        ...[10, 100, 200, 400].map((ageDays, n) => byHand(db.service, n, ageDays)),
       ],
     },
   },

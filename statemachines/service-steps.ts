@@ -65,6 +65,7 @@ export function waitUntilStable(
           unhealthyLimit: deps.timing.unhealthyLimit,
         },
         'unhealthyStreak.$': `${names.resultPath}.unhealthyStreak`,
+        'now.$': '$$.State.EnteredTime',
       }),
     },
     ...(targets && { initial: { unhealthyStreak: 0 } }),

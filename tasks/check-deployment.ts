@@ -50,9 +50,22 @@ export const checkDeployment = defineWorker({
       .default(null),
     /** Consecutive polls so far in which some new target was unhealthy. */
     unhealthyStreak: z.number().int().min(0).default(0),
+    /** When this poll runs ($$.State.EnteredTime): a target's grace period is counted from it. */
+    now: z.string().min(1).nullable().default(null),
   }),
   run: async (
-    { cluster, service, taskDefinition, deploymentId, desiredCount, targets, attempt, maxAttempts, ...rest },
+    {
+      cluster,
+      service,
+      taskDefinition,
+      deploymentId,
+      desiredCount,
+      targets,
+      now,
+      attempt,
+      maxAttempts,
+      ...rest
+    },
     { ecs, elb },
   ) => {
     const described = await aws('ECS DescribeServices', () =>
@@ -111,20 +124,32 @@ export const checkDeployment = defineWorker({
       svc.runningCount === svc.desiredCount &&
       (desiredCount === null || svc.desiredCount === desiredCount);
 
-    // The new tasks' targets: only those of the task definition we deployed count.
-    const ourTargets =
+    // The new tasks' targets: only those of the task definition we deployed count, each task once.
+    const found =
       targets && taskDefinition !== null
         ? await newTargets({ ecs, elb }, { cluster, service, taskDefinition, ...targets })
         : null;
-    const healthy = ourTargets?.filter((t) => t.TargetHealth?.State === 'healthy').length ?? null;
-    const unhealthy = ourTargets?.filter((t) => t.TargetHealth?.State === 'unhealthy') ?? [];
+    const ourTargets = found?.map((t) => t.health) ?? null;
+    const healthy =
+      found === null
+        ? null
+        : new Set(found.filter((t) => t.health.TargetHealth?.State === 'healthy').map((t) => t.task.taskArn))
+            .size;
+    // Within the service's health-check grace period (from the task's start) a target may still be
+    // warming up: ECS ignores its verdict, and so does the run; past it, `unhealthy` counts.
+    const graceEnds = (startedAt: Date | undefined) =>
+      (startedAt?.getTime() ?? 0) + (svc.healthCheckGracePeriodSeconds ?? 0) * 1000;
+    const checkedAt = now === null ? Date.now() : Date.parse(now);
+    const unhealthy = (found ?? []).filter(
+      (t) => t.health.TargetHealth?.State === 'unhealthy' && graceEnds(t.task.startedAt) <= checkedAt,
+    );
     const unhealthyStreak = unhealthy.length > 0 ? rest.unhealthyStreak + 1 : 0;
     if (targets && unhealthyStreak >= targets.unhealthyLimit) {
       const reasons = unhealthy.map((t) =>
-        `${describeTarget(t)} ${t.TargetHealth?.Description ?? ''}`.trim(),
+        `${describeTarget(t.health)} ${t.health.TargetHealth?.Description ?? ''}`.trim(),
       );
       throw new TargetsUnhealthy(
-        `${unhealthy.length} of ${ourTargets?.length ?? 0} new targets of ${service} unhealthy for ${unhealthyStreak} polls in a row: ${reasons.join('; ')}`,
+        `${unhealthy.length} of ${ourTargets?.length ?? 0} new targets of ${service} unhealthy past the health-check grace period for ${unhealthyStreak} ${unhealthyStreak === 1 ? 'poll' : 'polls in a row'}: ${reasons.join('; ')}`,
       );
     }
     const done = rolledOut && (healthy === null || healthy >= desired);

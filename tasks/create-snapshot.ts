@@ -12,6 +12,8 @@ export const SNAPSHOT_TAGS = {
   /** `pre-deploy`: taken by a deployment before its first change. */
   purpose: 'runbook:purpose',
   execution: 'runbook:execution',
+  /** The service whose deployment took it (its lock key): services may share a database. */
+  service: 'runbook:service',
   /** The release (task definition) the service ran when the snapshot was taken. */
   release: 'runbook:release',
 } as const;
@@ -34,8 +36,10 @@ export const createSnapshot = defineWorker({
     executionId: z.string().min(1),
     /** The release the service runs now, whose data the snapshot holds. */
     release: z.string().min(1).nullable().default(null),
+    /** The service (its lock key) whose deployment takes it. */
+    service: z.string().min(1).nullable().default(null),
   }),
-  run: async ({ dbInstance, snapshotId, executionId, release }, { rds }) => {
+  run: async ({ dbInstance, snapshotId, executionId, release, service }, { rds }) => {
     try {
       const created = await rds.send(
         new CreateDBSnapshotCommand({
@@ -45,6 +49,7 @@ export const createSnapshot = defineWorker({
             { Key: SNAPSHOT_TAGS.execution, Value: executionId.slice(-256) },
             { Key: SNAPSHOT_TAGS.purpose, Value: PRE_DEPLOY },
             ...(release ? [{ Key: SNAPSHOT_TAGS.release, Value: release.slice(-256) }] : []),
+            ...(service ? [{ Key: SNAPSHOT_TAGS.service, Value: service.slice(-256) }] : []),
           ],
         }),
       );

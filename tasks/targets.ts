@@ -54,20 +54,21 @@ async function runningTasks(ecs: ECSClient, cluster: string, service: string): P
   return tasks;
 }
 
-/** How the target group names each task: `id` alone (ip), or `id:port` (instance). */
-async function targetKeys(
+/** Each task by how the target group names it: its address (ip), or `instance:hostPort` (instance). */
+async function byTargetKey(
   ecs: ECSClient,
   cluster: string,
   tasks: Task[],
   type: TargetType,
-): Promise<Set<string>> {
+): Promise<Map<string, Task>> {
   if (type === 'ip') {
-    return new Set(
-      tasks
-        .flatMap((t) => t.attachments ?? [])
-        .flatMap((a) => a.details ?? [])
-        .filter((d) => d.name === 'privateIPv4Address' && d.value)
-        .map((d) => d.value as string),
+    return new Map(
+      tasks.flatMap((t) =>
+        (t.attachments ?? [])
+          .flatMap((a) => a.details ?? [])
+          .filter((d) => d.name === 'privateIPv4Address' && d.value)
+          .map((d) => [d.value as string, t] as const),
+      ),
     );
   }
   const instanceArns = [
@@ -81,18 +82,24 @@ async function targetKeys(
     for (const ci of page.containerInstances ?? [])
       if (ci.containerInstanceArn && ci.ec2InstanceId) ec2.set(ci.containerInstanceArn, ci.ec2InstanceId);
   }
-  return new Set(
+  return new Map(
     tasks.flatMap((t) => {
       const instance = ec2.get(t.containerInstanceArn ?? '');
       if (!instance) return [];
       return (t.containers ?? [])
         .flatMap((c) => c.networkBindings ?? [])
-        .flatMap((b) => (b.hostPort ? [`${instance}:${b.hostPort}`] : []));
+        .flatMap((b) => (b.hostPort ? [[`${instance}:${b.hostPort}`, t] as const] : []));
     }),
   );
 }
 
-/** The target group's entries for the service's RUNNING tasks of `taskDefinition`. */
+/** A target group entry of one of the new tasks, with the task it is. */
+export interface NewTarget {
+  readonly health: TargetHealthDescription;
+  readonly task: Task;
+}
+
+/** The target group's entries for the service's RUNNING tasks of `taskDefinition`, each with its task. */
 export async function newTargets(
   { ecs, elb }: { ecs: ECSClient; elb: ElasticLoadBalancingV2Client },
   query: {
@@ -102,21 +109,21 @@ export async function newTargets(
     targetGroupArn: string;
     targetType: TargetType;
   },
-): Promise<TargetHealthDescription[]> {
+): Promise<NewTarget[]> {
   const tasks = (await runningTasks(ecs, query.cluster, query.service)).filter(
     (t) => t.taskDefinitionArn === query.taskDefinition && t.lastStatus === 'RUNNING',
   );
-  const keys = await targetKeys(ecs, query.cluster, tasks, query.targetType);
+  const tasksByKey = await byTargetKey(ecs, query.cluster, tasks, query.targetType);
   const health = await aws('ELBv2 DescribeTargetHealth', () =>
     elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: query.targetGroupArn })),
   );
-  return (health.TargetHealthDescriptions ?? []).filter((t) => {
+  return (health.TargetHealthDescriptions ?? []).flatMap((t) => {
     const id = t.Target?.Id;
-    if (!id) return false;
-    return keys.has(query.targetType === 'ip' ? id : `${id}:${t.Target?.Port}`);
+    const task = id ? tasksByKey.get(query.targetType === 'ip' ? id : `${id}:${t.Target?.Port}`) : undefined;
+    return task ? [{ health: t, task }] : [];
   });
 }
 
-/** "10.0.0.5 unhealthy (Target.ResponseCodeMismatch)", for a person reading why. */
+/** "10.0.0.5:8080 unhealthy (Target.ResponseCodeMismatch)", for a person reading why. */
 export const describeTarget = (t: TargetHealthDescription) =>
   `${t.Target?.Id}${t.Target?.Port ? `:${t.Target.Port}` : ''} ${t.TargetHealth?.State}${t.TargetHealth?.Reason ? ` (${t.TargetHealth.Reason})` : ''}`;

@@ -84,7 +84,7 @@ function simulatedServices(
   moments: Moments,
 ) {
   const now = () => clock.now().getTime();
-  const elb = new SimulatedElb(config, faults.elb, now, moments);
+  const elb = new SimulatedElb(config, faults.elb, now);
   const ecs = new SimulatedEcs(config, faults.ecs, now, elb, moments);
   return [
     ecs,

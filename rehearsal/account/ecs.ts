@@ -107,6 +107,8 @@ interface SimDeployment {
   failedTasks: number;
   /** Whether its failed tasks reaching the breaker's threshold is recorded. */
   failingRecorded?: boolean;
+  /** Whether its first task failed by its health check is recorded. */
+  unhealthyRecorded?: boolean;
   createdAt: number;
   profile: TaskProfile;
 }
@@ -409,10 +411,21 @@ export class SimulatedEcs implements SimulatedService {
         now >= (task.startedAt ?? now) + service.healthCheckGracePeriodSeconds * 1000
       ) {
         // Past the grace period, an unhealthy target fails its task: ECS replaces it, and the
-        // circuit breaker counts it.
+        // circuit breaker counts it. The first such task of a deployment is the moment its targets
+        // are definitively unhealthy.
         this.stop(service, task, `Task failed ELB health checks in (target-group ${service.targetGroupArn})`);
         const deployment = deploymentOf(task);
-        if (deployment) deployment.failedTasks++;
+        if (deployment) {
+          deployment.failedTasks++;
+          if (!deployment.unhealthyRecorded) {
+            deployment.unhealthyRecorded = true;
+            this.moments.record({
+              kind: 'targets-unhealthy',
+              service: service.key,
+              taskDefinition: deployment.taskDefinition,
+            });
+          }
+        }
       }
     }
 
@@ -588,10 +601,7 @@ export class SimulatedEcs implements SimulatedService {
     healthSeconds: number,
   ) {
     return service.targetGroupArn
-      ? this.elb.register(service.targetGroupArn, this.targetOf(service, task), verdict, healthSeconds, {
-          service: service.key,
-          taskDefinition: task.taskDefinitionArn,
-        })
+      ? this.elb.register(service.targetGroupArn, this.targetOf(service, task), verdict, healthSeconds)
       : undefined;
   }
 

@@ -5,7 +5,6 @@
 // an `instance` group.
 import type { Config } from '../../infra/config.ts';
 import { awsError } from './errors.ts';
-import type { Moments } from './moments.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario sets up the load balancer. */
@@ -25,8 +24,6 @@ export interface SimTarget extends TargetRef {
   description?: string;
   until: number;
   verdict: 'healthy' | 'unhealthy';
-  /** The service and task definition of the task it is (for the account's record of moments). */
-  owner?: { service: string; taskDefinition: string };
 }
 
 interface SimTargetGroup {
@@ -43,8 +40,6 @@ const keyOf = (t: TargetRef) => `${t.id}:${t.port}`;
 export class SimulatedElb implements SimulatedService {
   readonly name = 'elb';
   readonly targetGroups = new Map<string, SimTargetGroup>();
-  /** Service and task definition pairs whose first unhealthy verdict is recorded. */
-  private readonly unhealthyRecorded = new Set<string>();
 
   readonly commands = {
     DescribeTargetHealth: (input: { TargetGroupArn?: string }) => this.describeTargetHealth(input),
@@ -54,7 +49,6 @@ export class SimulatedElb implements SimulatedService {
     config: Config,
     faults: ElbFaults | undefined,
     private readonly now: () => number,
-    private readonly moments: Moments,
   ) {
     for (const { svc } of configuredServices(config))
       if (!this.targetGroups.has(svc.targetGroupArn))
@@ -72,7 +66,6 @@ export class SimulatedElb implements SimulatedService {
     ref: TargetRef,
     verdict: 'healthy' | 'unhealthy',
     healthSeconds: number,
-    owner?: SimTarget['owner'],
   ): SimTarget | undefined {
     const group = this.targetGroups.get(targetGroupArn);
     if (!group) return undefined;
@@ -83,7 +76,6 @@ export class SimulatedElb implements SimulatedService {
       description: 'Initial health checks in progress',
       until: this.now() + healthSeconds * 1000,
       verdict,
-      ...(owner && { owner }),
     };
     group.targets.set(keyOf(ref), target);
     return target;
@@ -117,12 +109,6 @@ export class SimulatedElb implements SimulatedService {
           if (target.verdict === 'unhealthy') {
             target.reason = 'Target.ResponseCodeMismatch';
             target.description = 'Health checks failed with these codes: [502]';
-            const owner = target.owner;
-            const key = owner && `${owner.service} ${owner.taskDefinition}`;
-            if (owner && key && !this.unhealthyRecorded.has(key)) {
-              this.unhealthyRecorded.add(key);
-              this.moments.record({ kind: 'targets-unhealthy', ...owner });
-            }
           } else {
             target.reason = undefined;
             target.description = undefined;

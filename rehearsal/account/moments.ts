@@ -10,7 +10,7 @@ export type Moment =
   | { kind: 'rollout-failed'; at: number; service: string; taskDefinition: string; ecsRollsBack: boolean }
   /** As many of a deployment's tasks failed as the circuit breaker allows, breaker or not. */
   | { kind: 'tasks-failing'; at: number; service: string; taskDefinition: string }
-  /** A new task's target got the load balancer's verdict: unhealthy (after its unhealthy threshold). */
+  /** A new task's target was unhealthy past the health-check grace period: ECS failed the task. */
   | { kind: 'targets-unhealthy'; at: number; service: string; taskDefinition: string }
   /** A watched alarm went into ALARM. */
   | { kind: 'alarm'; at: number; alarm: string; service: string };

@@ -4,6 +4,7 @@
 // refused with SnapshotQuotaExceeded. DescribeDBSnapshots answers in pages (MaxRecords 20 to 100,
 // Marker), with each snapshot's tags; DeleteDBSnapshot takes only an available snapshot.
 import type { Config } from '../../infra/config.ts';
+import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
@@ -35,6 +36,8 @@ export interface RdsFaults {
    */
   readonly earlierSnapshots?: (db: {
     service: string;
+    /** The service's lock key, as the runbook tags its snapshots with it. */
+    lockKey: string;
     release: (revision: number) => string;
   }) => readonly EarlierSnapshot[];
 }
@@ -95,7 +98,12 @@ export class SimulatedRds implements SimulatedService {
       const instance = svc.database.toLowerCase();
       this.instances.set(instance, { id: instance, status: 'available' });
       const family = `arn:aws:ecs:${config.region}:${config.account}:task-definition/${environment}-${key}`;
-      const earlier = faults?.earlierSnapshots?.({ service: key, release: (n) => `${family}:${n}` }) ?? [];
+      const earlier =
+        faults?.earlierSnapshots?.({
+          service: key,
+          lockKey: serviceLockKey(svc.cluster, svc.service),
+          release: (n) => `${family}:${n}`,
+        }) ?? [];
       for (const snapshot of earlier) {
         const createdAt = now() - snapshot.ageDays * DAY_MS;
         const id = snapshot.id.toLowerCase();

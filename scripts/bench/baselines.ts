@@ -35,6 +35,9 @@ export interface BaselineFigures {
   readonly circuitBreaker: BaselineOutcome;
 }
 
+/** `aws ecs wait services-stable` polls this many times, 15 s apart (botocore's waiter model). */
+const CLI_ATTEMPTS = 40;
+
 /** As long as the runbook's own rollout budget: the watch window of every baseline. */
 export const WATCH_SECONDS = DEFAULT_TIMING.deploymentMaxPolls * DEFAULT_TIMING.deploymentIntervalSeconds;
 
@@ -95,10 +98,16 @@ async function runWaiter(
   let state: string | undefined;
   let at: number | null = null;
   try {
-    const waiting = waitForServicesStable({ client, ...params }, { cluster, services: [name] }).then((r) => {
-      state = r.state;
-      at = account.clock.elapsedSeconds();
-    });
+    const waiting = waitForServicesStable({ client, ...params }, { cluster, services: [name] }).then(
+      (r) => {
+        state = r.state;
+        at = account.clock.elapsedSeconds();
+      },
+      () => {
+        state = 'FAILURE';
+        at = account.clock.elapsedSeconds();
+      },
+    );
     // The account and the waiter's timers move together, a second at a time.
     while (state === undefined && account.clock.elapsedSeconds() <= params.maxWaitTime + 60) {
       account.clock.advance(1, 1);
@@ -155,12 +164,13 @@ export async function watchWithBaselines(
 ): Promise<BaselineFigures | null> {
   const rollout = rolloutOf(result);
   if (!rollout) return null;
-  // The SDK waiter with the package's own delays; the CLI's: every 15 s, 40 times.
+  // The SDK waiter with the package's own delays; the CLI's: every 15 s, 40 times (the last at 585 s:
+  // the SDK's poller would poll once more at exactly its limit, so the limit is just past the 40th).
   const sdk = await runWaiter(config, scenario, rollout, { maxWaitTime: WATCH_SECONDS });
   const cli = await runWaiter(config, scenario, rollout, {
     minDelay: 15,
     maxDelay: 15,
-    maxWaitTime: 15 * 40,
+    maxWaitTime: 15 * (CLI_ATTEMPTS - 1) + 1,
   });
   // The breaker alone: what ECS itself says, on its own clock.
   const { account, key } = replay(config, scenario, rollout);

@@ -52,6 +52,8 @@ export interface RunFigures {
   readonly costUsd: { readonly stepFunctions: number; readonly lambda: number; readonly total: number };
   /** Null where the run rolled nothing out (refused, rejected, ...). */
   readonly detection: Detection | null;
+  /** Whether the procedure rolls back on a failure itself (has a Roll Back state). */
+  readonly rollsBack: boolean;
 }
 
 const FAILURES = new Set<Moment['kind']>(['rollout-failed', 'tasks-failing', 'targets-unhealthy', 'alarm']);
@@ -171,5 +173,6 @@ export function figuresOf(
     awsCalls,
     costUsd: { stepFunctions, lambda, total: stepFunctions + lambda },
     detection: detectionOf(result, events),
+    rollsBack: 'Roll Back' in (definitions.machines[result.procedure]?.asl.States ?? {}),
   };
 }

@@ -4,6 +4,7 @@ import { HISTORY_QUOTA } from '../../statemachines/history.ts';
 import { DEFAULT_TIMING } from '../../statemachines/timing.ts';
 import type { BaselineOutcome } from './baselines.ts';
 import type { Extras } from './extras.ts';
+import { BILLED_MS } from './figures.ts';
 import type { BenchResult, BenchRow } from './result.ts';
 
 const s = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n)} s`);
@@ -68,14 +69,16 @@ export function goalsOf(
   result: BenchResult,
   extras: Extras,
 ): { goal: string; measured: string; met: boolean }[] {
-  const detected = result.rows.filter((r) => r.ours.detection?.lagSeconds !== null && r.ours.detection);
-  const ourLags = detected.map((r) => r.ours.detection?.lagSeconds ?? 0);
+  // A rollout the run never noticed counts against the goals, never as "no data".
+  const detected = result.rows.filter((r) => r.ours.detection);
+  const ourLags = detected.map((r) => r.ours.detection?.lagSeconds ?? Number.POSITIVE_INFINITY);
   const sdkLags = detected.flatMap((r) => {
     const lag = r.baselines?.sdkWaiter.lagSeconds;
     return lag === null || lag === undefined ? [] : [lag];
   });
   const maxLag = Math.max(0, ...ourLags);
-  const ratio = (median(sdkLags) ?? 0) / Math.max(1, median(ourLags) ?? 0);
+  const finite = ourLags.filter((l) => Number.isFinite(l));
+  const ratio = (median(sdkLags) ?? 0) / Math.max(1, median(finite) ?? 0);
   const falseSdk = result.rows.filter((r) => r.baselines?.sdkWaiter.falseSuccess).length;
   const falseCli = result.rows.filter((r) => r.baselines?.cliWaiter.falseSuccess).length;
   const ourFalse = result.rows.filter(
@@ -83,7 +86,9 @@ export function goalsOf(
   ).length;
   const rollbackAfter = Math.max(
     0,
-    ...result.rows.map((r) => r.ours.detection?.rollbackStartedAfterSeconds ?? 0),
+    ...detected
+      .filter((r) => r.ours.rollsBack && r.ours.detection?.truth !== 'completed')
+      .map((r) => r.ours.detection?.rollbackStartedAfterSeconds ?? Number.POSITIVE_INFINITY),
   );
   const happy = result.rows.find(
     (r) => r.ours.procedure === 'production-deployment' && r.ours.scenario === 'happy',
@@ -137,7 +142,8 @@ export function goalsOf(
 function notes(result: BenchResult, extras: Extras): string[] {
   return [
     `Prices (${result.prices.asOf}, ${result.prices.source}): Step Functions Standard $${(result.prices.stateTransition * 1000).toFixed(3)} per 1,000 transitions; Lambda $${(result.prices.lambdaRequest * 1e6).toFixed(2)} per 1M requests and $${result.prices.lambdaGbSecond} per GB-s (Arm).`,
-    `Lags are simulated seconds from the account's own record (truth) to the report; ✗ marks a reported success where the rollout failed. "—": never within the watch.`,
+    `Lags are simulated seconds from the account's own record (truth) to the report; ✗ marks a reported success where the rollout failed within the watch (an alarm during the bake included). "—": never within the watch.`,
+    `Lambda's billed time is an assumption, not a measurement: ${BILLED_MS.perInvocation} ms per invocation and ${BILLED_MS.perAwsCall} ms per AWS call the workers made.`,
     `Worst history per machine, every poll budget spent: ${Object.entries(result.worstHistoryWithoutRetries)
       .map(([m, n]) => `${m} ${n.toLocaleString('en-US')}`)
       .join(', ')}; with every retrier exhausted too: ${Object.entries(result.worstHistory)

@@ -307,6 +307,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       'snapshotId.$': '$.request.snapshotId',
       'executionId.$': '$$.Execution.Id',
       'release.$': '$.baseline.taskDefinition',
+      'service.$': '$.request.lock.key',
     },
     resultPath: '$.snapshotCreated',
     retry: 'change',
@@ -419,6 +420,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       "Deletes this runbook's own old pre-deploy snapshots of the database (by tag), keeping the newest, the recent ones and those of the current and previous release.",
     payload: {
       'dbInstance.$': '$.request.database',
+      'service.$': '$.request.lock.key',
       'retention.$': '$.request.snapshotRetention',
       'protectedReleases.$': 'States.Array($.release.taskDefinition, $.baseline.taskDefinition)',
       'snapshotId.$': '$.request.snapshotId',

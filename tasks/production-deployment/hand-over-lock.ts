@@ -29,11 +29,11 @@ export const handOverLock = defineWorker({
           TableName: table,
           Key: { pk: { S: lock.key } },
           // A member that joined before (a rollback of an earlier attempt) has ended: the new token
-          // is for the next one. A lock taken again gets the fields acquire-lock gives one.
+          // is for the next one. A lock taken again gets the fields acquire-lock gives one, and the
+          // rollback gets the lock's whole time again (a redrive may come after it expired).
           UpdateExpression:
             'SET #owner = :owner, joinToken = :token, #procedure = if_not_exists(#procedure, :procedure), ' +
-            'acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = if_not_exists(expiresAt, :expires), ' +
-            '#ttl = if_not_exists(#ttl, :expires) REMOVE joinedBy',
+            'acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :expires, #ttl = :expires REMOVE joinedBy',
           ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner', '#procedure': 'procedure', '#ttl': 'ttl' },
           ExpressionAttributeValues: {

@@ -51,7 +51,7 @@ describe('the bench', () => {
       lagSeconds: null,
       falseSuccess: false,
     });
-    expect(row.baselines?.cliWaiter).toMatchObject({ reported: 'timeout', at: 600 });
+    expect(row.baselines?.cliWaiter).toMatchObject({ reported: 'timeout', at: 585 });
     expect(row.baselines?.circuitBreaker).toMatchObject({ reported: 'failure', lagSeconds: 0 });
     expect(Object.keys(worstHistory).sort()).toEqual(['production-deployment', 'rollback']);
   });

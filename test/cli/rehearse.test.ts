@@ -285,10 +285,10 @@ describe('runbook rehearse (CLI subprocess)', () => {
     expect(out, said(run)).toContain('approvals auto');
     // And the timeline shows the update, the failure by name, and the rollback
     expect(out).toContain('Update Service');
-    expect(out).toContain('TargetsUnhealthy');
+    expect(out).toContain('DeploymentFailed');
     expect(out).toContain('Roll Back');
-    expect(out.indexOf('Update Service')).toBeLessThan(out.indexOf('TargetsUnhealthy'));
-    expect(out.indexOf('TargetsUnhealthy')).toBeLessThan(out.indexOf('Roll Back'));
+    expect(out.indexOf('Update Service')).toBeLessThan(out.indexOf('DeploymentFailed'));
+    expect(out.indexOf('DeploymentFailed')).toBeLessThan(out.indexOf('Roll Back'));
     // And it ends with the outcome naming DeploymentRolledBack
     expect(out).toMatch(/^Outcome: .*DeploymentRolledBack/m);
     expect(out.indexOf('\nOutcome:')).toBeGreaterThan(out.lastIndexOf('Roll Back'));

@@ -326,7 +326,7 @@ describe('check-deployment: the new tasks’ targets', () => {
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
       message:
-        `2 of 2 new targets of ${service} unhealthy for 3 polls in a row: ` +
+        `2 of 2 new targets of ${service} unhealthy past the health-check grace period for 3 polls in a row: ` +
         '10.0.1.10:8080 unhealthy (Target.ResponseCodeMismatch) Health checks failed with these codes: [502]; 10.0.2.10:8080 unhealthy (Target.Timeout)',
     });
   });
@@ -344,7 +344,7 @@ describe('check-deployment: the new tasks’ targets', () => {
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
-      message: `1 of 2 new targets of ${service} unhealthy for 1 polls in a row: 10.0.2.10:8080 unhealthy (Target.Timeout)`,
+      message: `1 of 2 new targets of ${service} unhealthy past the health-check grace period for 1 poll: 10.0.2.10:8080 unhealthy (Target.Timeout)`,
     });
   });
 
@@ -396,7 +396,7 @@ describe('check-deployment: the new tasks’ targets', () => {
     expect(result).toMatchObject({ done: true, attempt: 5 });
   });
 
-  it('fails on persistently unhealthy new targets while ECS still rolls out, before its grace period ends', async () => {
+  it('fails on persistently unhealthy new targets while ECS still rolls out', async () => {
     // Given: ECS keeps the rollout IN_PROGRESS (the old tasks stay, the new ones are not healthy)
     given({
       rolloutState: 'IN_PROGRESS',
@@ -414,8 +414,78 @@ describe('check-deployment: the new tasks’ targets', () => {
     // Then
     await expect(checked).rejects.toMatchObject({
       name: 'TargetsUnhealthy',
-      message: `1 of 2 new targets of ${service} unhealthy for 3 polls in a row: 10.0.1.10:8080 unhealthy (Target.ResponseCodeMismatch)`,
+      message: `1 of 2 new targets of ${service} unhealthy past the health-check grace period for 3 polls in a row: 10.0.1.10:8080 unhealthy (Target.ResponseCodeMismatch)`,
     });
+  });
+
+  it('ignores an unhealthy target of a task still within the service’s grace period, counted from its start', async () => {
+    // Given a service with a 300 s grace period, a task started 200 s before this poll and one 400 s before
+    const now = '2026-12-02T08:00:00.000Z';
+    const started = (secondsBefore: number) => new Date(Date.parse(now) - secondsBefore * 1000);
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceName: service,
+          desiredCount: 2,
+          runningCount: 2,
+          healthCheckGracePeriodSeconds: 300,
+          deployments: [
+            {
+              id: 'ecs-svc/2',
+              status: 'PRIMARY',
+              taskDefinition: next,
+              rolloutState: 'IN_PROGRESS',
+              desiredCount: 2,
+              runningCount: 2,
+            },
+          ],
+        },
+      ],
+    });
+    const warming = { ...task(1, '10.0.1.10'), startedAt: started(200) };
+    const late = { ...task(2, '10.0.2.10'), startedAt: started(400) };
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [taskArn(1), taskArn(2)] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [warming] });
+    elbMock.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        target('10.0.1.10', 'unhealthy', 'Target.Timeout'),
+        target('10.0.2.10', 'initial'),
+      ],
+    });
+
+    // When the only unhealthy target's task is within its grace period
+    const result = await invoke(checkDeployment, { ...poll, now }, clients);
+
+    // Then it does not count
+    expect(result).toMatchObject({ done: false, unhealthyStreak: 0 });
+
+    // When the unhealthy target's task is past it
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [{ ...warming, startedAt: started(400) }, late] });
+    const checked = invoke(
+      checkDeployment,
+      { ...poll, now, targets: { ...targets, unhealthyLimit: 1 } },
+      clients,
+    );
+
+    // Then the rollout fails
+    await expect(checked).rejects.toMatchObject({ name: 'TargetsUnhealthy' });
+  });
+
+  it('counts a task registered twice once', async () => {
+    // Given one task whose address appears twice in the target group (two ports), both healthy
+    given({
+      tasks: [task(1, '10.0.1.10'), task(2, '10.0.2.10', next, 'PENDING')],
+      targets: [
+        target('10.0.1.10', 'healthy'),
+        { ...target('10.0.1.10', 'healthy'), Target: { Id: '10.0.1.10', Port: 9090 } },
+      ],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then one of two desired is healthy, not two
+    expect(result).toMatchObject({ done: false, healthy: 1 });
   });
 
   it('times out as DeploymentTimedOut, naming the new targets, when ECS never completes the rollout', async () => {

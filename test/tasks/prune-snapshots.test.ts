@@ -17,8 +17,10 @@ const dbInstance = 'enterprise-prod-db';
 const now = '2026-12-02T08:00:00.000Z';
 const current = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:42';
 const previous = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
+const service = 'ecs:enterprise-prod-cluster/app-service';
 const event = {
   dbInstance,
+  service,
   retention: { keepNewest: 2, minAgeDays: 7 },
   protectedReleases: [current, previous],
   snapshotId: 'pre-deploy-app-this-run',
@@ -32,7 +34,8 @@ function snapshot(
   id: string,
   ageDays: number,
   {
-    release = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:30',
+    // Each earlier deployment ran a release of its own.
+    release = `arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:${id}`,
     tags,
     status = 'available',
   }: { release?: string; tags?: { Key: string; Value: string }[]; status?: string } = {},
@@ -45,6 +48,11 @@ function snapshot(
     SnapshotCreateTime: daysAgo(ageDays),
     TagList: tags ?? [
       { Key: 'runbook:purpose', Value: 'pre-deploy' },
+      {
+        Key: 'runbook:execution',
+        Value: `arn:aws:states:us-east-1:123456789012:execution:runbook-production-deployment:${id}`,
+      },
+      { Key: 'runbook:service', Value: service },
       { Key: 'runbook:release', Value: release },
     ],
   };
@@ -73,7 +81,12 @@ describe('prune-snapshots', () => {
     const result = await invoke(pruneSnapshots, event, clients);
 
     // Then
-    expect(result).toEqual({ deleted: ['pre-deploy-app-d20', 'pre-deploy-app-d10'], kept: 3, left: 0 });
+    expect(result).toEqual({
+      deleted: ['pre-deploy-app-d20', 'pre-deploy-app-d10'],
+      skipped: [],
+      kept: 3,
+      left: 0,
+    });
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(DescribeDBSnapshotsCommand, {
       DBInstanceIdentifier: dbInstance,
       SnapshotType: 'manual',
@@ -91,46 +104,48 @@ describe('prune-snapshots', () => {
   it('counts a snapshot exactly D days old as due, and keeps one a second younger', async () => {
     // Given
     listed([
-      snapshot('a', 0),
-      snapshot('b', 0),
-      { ...snapshot('exactly', 7) },
-      { ...snapshot('younger', 0), SnapshotCreateTime: new Date(daysAgo(7).getTime() + 1000) },
+      snapshot('pre-deploy-a', 0),
+      snapshot('pre-deploy-b', 0),
+      { ...snapshot('pre-deploy-exactly', 7) },
+      { ...snapshot('pre-deploy-younger', 0), SnapshotCreateTime: new Date(daysAgo(7).getTime() + 1000) },
     ]);
 
     // When
     const result = await invoke(pruneSnapshots, event, clients);
 
     // Then
-    expect(result.deleted).toEqual(['exactly']);
+    expect(result.deleted).toEqual(['pre-deploy-exactly']);
   });
 
   it('never deletes one taken under the current or the previous release, however old', async () => {
     // Given
     listed([
-      snapshot('a', 0),
-      snapshot('b', 0),
-      snapshot('under-current', 40, { release: current }),
-      snapshot('under-previous', 50, { release: previous }),
-      snapshot('under-older', 60),
+      snapshot('pre-deploy-a', 0),
+      snapshot('pre-deploy-b', 0),
+      snapshot('pre-deploy-under-current', 40, { release: current }),
+      snapshot('pre-deploy-under-previous', 50, { release: previous }),
+      snapshot('pre-deploy-under-older', 60),
     ]);
 
     // When
     const result = await invoke(pruneSnapshots, event, clients);
 
     // Then
-    expect(result.deleted).toEqual(['under-older']);
+    expect(result.deleted).toEqual(['pre-deploy-under-older']);
   });
 
   it('never deletes this run’s own snapshot, nor one another person or tool took, nor one not available', async () => {
     // Given keepNewest 1, so all but the newest would be due by age
     listed([
-      snapshot('newest', 0),
+      snapshot('pre-deploy-newest', 0),
       snapshot('pre-deploy-app-this-run', 30),
-      snapshot('by-hand', 30, { tags: [{ Key: 'owner', Value: 'dba' }] }),
-      snapshot('other-purpose', 30, { tags: [{ Key: 'runbook:purpose', Value: 'manual-backup' }] }),
-      snapshot('untagged', 30, { tags: [] }),
-      snapshot('being-copied', 30, { status: 'copying' }),
-      snapshot('due', 30),
+      snapshot('pre-deploy-by-hand', 30, { tags: [{ Key: 'owner', Value: 'dba' }] }),
+      snapshot('pre-deploy-other-purpose', 30, {
+        tags: [{ Key: 'runbook:purpose', Value: 'manual-backup' }],
+      }),
+      snapshot('pre-deploy-untagged', 30, { tags: [] }),
+      snapshot('pre-deploy-being-copied', 30, { status: 'copying' }),
+      snapshot('pre-deploy-due', 30),
     ]);
 
     // When
@@ -141,21 +156,75 @@ describe('prune-snapshots', () => {
     );
 
     // Then
-    expect(result).toEqual({ deleted: ['due'], kept: 2, left: 0 });
+    expect(result).toEqual({ deleted: ['pre-deploy-due'], skipped: [], kept: 2, left: 0 });
+  });
+
+  it('never deletes another service’s snapshot of a shared database, a copy without its run, or one not named pre-deploy-*', async () => {
+    // Given keepNewest 1; the rest are old enough
+    const tagged = (id: string, tags: { Key: string; Value: string }[]) => snapshot(id, 30, { tags });
+    const purpose = { Key: 'runbook:purpose', Value: 'pre-deploy' };
+    const run = { Key: 'runbook:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:x:y' };
+    listed([
+      snapshot('pre-deploy-newest', 0),
+      tagged('pre-deploy-web', [
+        purpose,
+        run,
+        { Key: 'runbook:service', Value: 'ecs:enterprise-prod-cluster/web' },
+      ]),
+      tagged('pre-deploy-copy', [purpose, { Key: 'runbook:service', Value: service }]),
+      { ...snapshot('pre-deploy-x', 30), DBSnapshotIdentifier: 'archive-2026-01' },
+      snapshot('pre-deploy-due', 31),
+    ]);
+
+    // When
+    const result = await invoke(
+      pruneSnapshots,
+      { ...event, retention: { keepNewest: 1, minAgeDays: 7 } },
+      clients,
+    );
+
+    // Then
+    expect(result.deleted).toEqual(['pre-deploy-due']);
+  });
+
+  it('keeps the newest snapshot of the release before the ones given, however old', async () => {
+    // Given keepNewest 1, and snapshots under the previous release and, older, under the one before it
+    listed([
+      snapshot('pre-deploy-now', 0, { release: previous }),
+      snapshot('pre-deploy-before', 40, {
+        release: 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:40',
+      }),
+      snapshot('pre-deploy-older', 50, {
+        release: 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:39',
+      }),
+    ]);
+
+    // When
+    const result = await invoke(
+      pruneSnapshots,
+      { ...event, retention: { keepNewest: 1, minAgeDays: 7 } },
+      clients,
+    );
+
+    // Then the one under prod-app:40 (the release before prod-app:41) stays
+    expect(result.deleted).toEqual(['pre-deploy-older']);
   });
 
   it('reads every page of snapshots', async () => {
     // Given
     rdsMock
       .on(DescribeDBSnapshotsCommand)
-      .resolvesOnce({ DBSnapshots: [snapshot('a', 0), snapshot('b', 1)], Marker: 'page-2' })
-      .resolvesOnce({ DBSnapshots: [snapshot('c', 30)] });
+      .resolvesOnce({
+        DBSnapshots: [snapshot('pre-deploy-a', 0), snapshot('pre-deploy-b', 1)],
+        Marker: 'page-2',
+      })
+      .resolvesOnce({ DBSnapshots: [snapshot('pre-deploy-c', 30)] });
 
     // When
     const result = await invoke(pruneSnapshots, event, clients);
 
     // Then
-    expect(result.deleted).toEqual(['c']);
+    expect(result.deleted).toEqual(['pre-deploy-c']);
     expect(rdsMock).toHaveReceivedNthCommandWith(DescribeDBSnapshotsCommand, 2, {
       DBInstanceIdentifier: dbInstance,
       SnapshotType: 'manual',
@@ -167,9 +236,11 @@ describe('prune-snapshots', () => {
   it(`deletes at most ${MAX_DELETIONS} in one run, the oldest first, and says how many are left`, async () => {
     // Given 2 kept and 25 due
     listed([
-      snapshot('a', 0),
-      snapshot('b', 0),
-      ...Array.from({ length: 25 }, (_, i) => snapshot(`old-${String(i).padStart(2, '0')}`, 10 + i)),
+      snapshot('pre-deploy-a', 0),
+      snapshot('pre-deploy-b', 0),
+      ...Array.from({ length: 25 }, (_, i) =>
+        snapshot(`pre-deploy-old-${String(i).padStart(2, '0')}`, 10 + i),
+      ),
     ]);
 
     // When
@@ -177,38 +248,48 @@ describe('prune-snapshots', () => {
 
     // Then
     expect(result.deleted).toHaveLength(MAX_DELETIONS);
-    expect(result.deleted[0]).toBe('old-24');
-    expect(result.deleted).not.toContain('old-00');
+    expect(result.deleted[0]).toBe('pre-deploy-old-24');
+    expect(result.deleted).not.toContain('pre-deploy-old-00');
     expect(result).toMatchObject({ kept: 27 - MAX_DELETIONS, left: 25 - MAX_DELETIONS });
   });
 
-  it.each(['DBSnapshotNotFoundFault', 'InvalidDBSnapshotStateFault'])(
+  it.each(['DBSnapshotNotFoundFault', 'InvalidDBSnapshotStateFault', 'AccessDenied'])(
     'skips a snapshot whose deletion fails with %s and goes on',
     async (name) => {
       // Given
-      listed([snapshot('a', 0), snapshot('b', 0), snapshot('gone', 31), snapshot('due', 30)]);
+      listed([
+        snapshot('pre-deploy-a', 0),
+        snapshot('pre-deploy-b', 0),
+        snapshot('pre-deploy-gone', 31),
+        snapshot('pre-deploy-due', 30),
+      ]);
       rdsMock
-        .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'gone' })
+        .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'pre-deploy-gone' })
         .rejects(awsError(name, 'not now'));
 
       // When
       const result = await invoke(pruneSnapshots, event, clients);
 
       // Then
-      expect(result).toEqual({ deleted: ['due'], kept: 3, left: 0 });
+      expect(result).toEqual({
+        deleted: ['pre-deploy-due'],
+        skipped: [`pre-deploy-gone (${name})`],
+        kept: 3,
+        left: 0,
+      });
     },
   );
 
-  it('keeps the name of any other error of DeleteDBSnapshot, such as AccessDenied', async () => {
+  it('keeps the name of any other error of DeleteDBSnapshot', async () => {
     // Given
-    listed([snapshot('a', 0), snapshot('b', 0), snapshot('due', 30)]);
-    rdsMock.on(DeleteDBSnapshotCommand).rejects(awsError('AccessDenied', 'not authorized'));
+    listed([snapshot('pre-deploy-a', 0), snapshot('pre-deploy-b', 0), snapshot('pre-deploy-due', 30)]);
+    rdsMock.on(DeleteDBSnapshotCommand).rejects(awsError('KMSKeyNotAccessibleFault', 'no key'));
 
     // When
     const pruned = invoke(pruneSnapshots, event, clients);
 
     // Then
-    await expect(pruned).rejects.toMatchObject({ name: 'AccessDenied', message: 'not authorized' });
+    await expect(pruned).rejects.toMatchObject({ name: 'KMSKeyNotAccessibleFault', message: 'no key' });
   });
 
   it('surfaces throttling of the listing as TransientAwsError, deleting nothing', async () => {
@@ -228,7 +309,7 @@ describe('prune-snapshots', () => {
 
   it('surfaces throttling of a deletion as TransientAwsError (the retried run finds it still due)', async () => {
     // Given
-    listed([snapshot('a', 0), snapshot('b', 0), snapshot('due', 30)]);
+    listed([snapshot('pre-deploy-a', 0), snapshot('pre-deploy-b', 0), snapshot('pre-deploy-due', 30)]);
     rdsMock.on(DeleteDBSnapshotCommand).rejects(throttled());
 
     // When
@@ -246,6 +327,7 @@ describe('prune-snapshots', () => {
     ['retention.minAgeDays', { ...event, retention: { keepNewest: 2, minAgeDays: 0 } }],
     ['now', { ...event, now: 'yesterday' }],
     ['snapshotId', { ...event, snapshotId: '' }],
+    ['service', { ...event, service: '' }],
   ])(
     'rejects an invalid %s as InvalidInput naming the field, without calling AWS',
     async (field, invalid) => {
@@ -262,14 +344,14 @@ describe('prune-snapshots', () => {
   );
 
   it('words its result for the timeline', () => {
-    expect(pruneSnapshots.summarize?.({ deleted: [], kept: 4, left: 0 })).toBe(
+    expect(pruneSnapshots.summarize?.({ deleted: [], skipped: [], kept: 4, left: 0 })).toBe(
       'nothing to prune, 4 pre-deploy snapshots kept',
     );
-    expect(pruneSnapshots.summarize?.({ deleted: ['a', 'b'], kept: 20, left: 0 })).toBe(
+    expect(pruneSnapshots.summarize?.({ deleted: ['a', 'b'], skipped: [], kept: 20, left: 0 })).toBe(
       'deleted 2 old pre-deploy snapshots, 20 kept',
     );
-    expect(pruneSnapshots.summarize?.({ deleted: ['a'], kept: 20, left: 5 })).toBe(
-      'deleted 1 old pre-deploy snapshots, 20 kept, 5 left for the next run',
-    );
+    expect(
+      pruneSnapshots.summarize?.({ deleted: ['a'], skipped: ['b (AccessDenied)'], kept: 20, left: 5 }),
+    ).toBe('deleted 1 old pre-deploy snapshots, 20 kept, 5 left for the next run; skipped b (AccessDenied)');
   });
 });

@@ -37,8 +37,7 @@ describe('hand-over-lock', () => {
       Key: { pk: { S: lock.key } },
       UpdateExpression:
         'SET #owner = :owner, joinToken = :token, #procedure = if_not_exists(#procedure, :procedure), ' +
-        'acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = if_not_exists(expiresAt, :expires), ' +
-        '#ttl = if_not_exists(#ttl, :expires) REMOVE joinedBy',
+        'acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :expires, #ttl = :expires REMOVE joinedBy',
       ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
       ExpressionAttributeNames: { '#owner': 'owner', '#procedure': 'procedure', '#ttl': 'ttl' },
       ExpressionAttributeValues: {
