@@ -113,7 +113,11 @@ export function detectionOf(result: RehearsalResult, events: readonly TimelineEv
   if (!failure) return null;
   // A failure: the run moved on when it caught it (a check's named error), then rolled back.
   const caught = top.find((e) => e.kind === 'caught' && e.at >= failure.at);
-  const rollback = top.find((e) => e.kind === 'entered' && e.state === 'Roll Back' && e.at >= failure.at);
+  // The rollback path starts with handing the lock over to the rollback, then starting it.
+  const rollback = top.find(
+    (e) =>
+      e.kind === 'entered' && (e.state === 'Hand Over Lock' || e.state === 'Roll Back') && e.at >= failure.at,
+  );
   const healthy = result.moments.find(
     (m) => m.kind === 'rollout-completed' && m.service === rollout.service && m.at > failure.at,
   );

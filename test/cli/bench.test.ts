@@ -39,8 +39,9 @@ describe('the bench', () => {
     );
     expect(row.ours.detection?.lagSeconds).toBe((caught?.at ?? 0) - (failing?.at ?? 0));
     expect(row.ours.detection?.lagSeconds).toBeLessThanOrEqual(15);
+    // (the rollback path begins with handing the lock over to the rollback)
     const rollBack = rehearsed.events.find(
-      (e) => e.depth === 0 && e.kind === 'entered' && e.state === 'Roll Back',
+      (e) => e.depth === 0 && e.kind === 'entered' && e.state === 'Hand Over Lock',
     );
     expect(row.ours.detection?.rollbackStartedAfterSeconds).toBe((rollBack?.at ?? 0) - (failing?.at ?? 0));
 
