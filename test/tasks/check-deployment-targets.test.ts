@@ -471,6 +471,50 @@ describe('check-deployment: the new tasks’ targets', () => {
     await expect(checked).rejects.toMatchObject({ name: 'TargetsUnhealthy' });
   });
 
+  it('names an ip target only by the task’s private address, not by its ENI’s other details', async () => {
+    // Given targets named by the task's ENI id and MAC address (an ENI attachment lists those too)
+    given({
+      tasks: [task(1, '10.0.1.10')],
+      targets: [target('eni-1', 'healthy'), target('0a:00:00:00:00:01', 'healthy')],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then neither counts
+    expect(result).toMatchObject({ done: false, healthy: 0 });
+  });
+
+  it('skips a container instance ECS describes without its EC2 instance', async () => {
+    // Given an instance target group, and ECS answering for the instance with no ec2InstanceId
+    const instanceArn = 'arn:aws:ecs:us-east-1:123456789012:container-instance/enterprise-prod-cluster/aaaa';
+    given({
+      tasks: [
+        {
+          taskArn: taskArn(1),
+          taskDefinitionArn: next,
+          lastStatus: 'RUNNING',
+          containerInstanceArn: instanceArn,
+          containers: [{ name: 'app', networkBindings: [{ containerPort: 8080, hostPort: 32768 }] }],
+        },
+      ],
+      targets: [{ Target: { Id: 'undefined', Port: 32768 }, TargetHealth: { State: 'healthy' } }],
+    });
+    ecsMock
+      .on(DescribeContainerInstancesCommand)
+      .resolves({ containerInstances: [{ containerInstanceArn: instanceArn }] });
+
+    // When
+    const result = await invoke(
+      checkDeployment,
+      { ...poll, targets: { ...targets, targetType: 'instance' as const } },
+      clients,
+    );
+
+    // Then its task has no target
+    expect(result).toMatchObject({ done: false, healthy: 0 });
+  });
+
   it('counts a task registered twice once', async () => {
     // Given one task whose address appears twice in the target group (two ports), both healthy
     given({
