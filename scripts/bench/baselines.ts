@@ -144,7 +144,11 @@ function outcome(
   at: number | null,
 ): BaselineOutcome {
   const { failure, truth } = truthOf(moments, release);
-  const healthy = failure && moments.find((m) => m.kind === 'rollout-completed' && m.at > failure.at);
+  const healthy =
+    failure &&
+    moments.find(
+      (m) => m.kind === 'rollout-completed' && m.at > failure.at && !isRelease(m.taskDefinition, release),
+    );
   return {
     reported,
     at,

@@ -118,8 +118,13 @@ export function detectionOf(result: RehearsalResult, events: readonly TimelineEv
     (e) =>
       e.kind === 'entered' && (e.state === 'Hand Over Lock' || e.state === 'Roll Back') && e.at >= failure.at,
   );
+  // Healthy again: a rollout of another revision (the previous one, restored) completed.
   const healthy = result.moments.find(
-    (m) => m.kind === 'rollout-completed' && m.service === rollout.service && m.at > failure.at,
+    (m) =>
+      m.kind === 'rollout-completed' &&
+      m.service === rollout.service &&
+      m.at > failure.at &&
+      !isRelease(m.taskDefinition, rollout.release),
   );
   return {
     truth: failure.kind as Detection['truth'],
