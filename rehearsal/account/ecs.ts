@@ -109,6 +109,8 @@ interface SimDeployment {
   failingRecorded?: boolean;
   /** Whether its first task failed by its health check is recorded. */
   unhealthyRecorded?: boolean;
+  /** ECS's own circuit-breaker rollback. */
+  isRollback?: boolean;
   createdAt: number;
   profile: TaskProfile;
 }
@@ -147,6 +149,8 @@ export interface SimService {
   targetGroupArn: string | null;
   targetType: 'ip' | 'instance';
   healthCheckGracePeriodSeconds: number;
+  /** The last deployment that completed: where the circuit breaker rolls back to. */
+  lastCompleted: { id: string; taskDefinition: string } | null;
   /** As DescribeServices returns it; an UpdateService that names one replaces it whole. */
   deploymentConfiguration: DeploymentConfiguration;
 }
@@ -345,6 +349,7 @@ export class SimulatedEcs implements SimulatedService {
       targetGroupArn: targetGroup?.arn ?? null,
       targetType: targetGroup?.type ?? 'ip',
       healthCheckGracePeriodSeconds: this.faults?.healthCheckGracePeriodSeconds ?? HEALTH_CHECK_GRACE_SECONDS,
+      lastCompleted: null,
       deploymentConfiguration: {
         maximumPercent: 200,
         minimumHealthyPercent: 100,
@@ -357,6 +362,7 @@ export class SimulatedEcs implements SimulatedService {
     const deployment = this.newDeployment(service, taskDefinition);
     deployment.rolloutState = 'COMPLETED';
     deployment.rolloutStateReason = 'ECS deployment completed.';
+    service.lastCompleted = { id: deployment.id, taskDefinition: deployment.taskDefinition };
     service.deployments.push(deployment);
     this.services.set(key, service);
     for (let i = 0; i < desiredCount; i++) {
@@ -445,15 +451,15 @@ export class SimulatedEcs implements SimulatedService {
       primary.rolloutState = 'FAILED';
       primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       this.failedDeployments++;
-      const lastGood = service.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
-      this.moments.record({
-        kind: 'rollout-failed',
-        ...truth,
-        ecsRollsBack: breaker.rollback === true && lastGood !== undefined,
-      });
-      if (breaker.rollback === true && lastGood) {
+      // Back to the last deployment that completed (kept even once its tasks are gone), unless the
+      // one that failed was that rollback itself: ECS does not roll a rollback back.
+      const lastGood = service.lastCompleted;
+      const rollsBack = breaker.rollback === true && lastGood !== null && !primary.isRollback;
+      this.moments.record({ kind: 'rollout-failed', ...truth, ecsRollsBack: rollsBack });
+      if (rollsBack && lastGood) {
         const rollback = this.newDeployment(service, lastGood.taskDefinition);
         rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${lastGood.id}.`;
+        rollback.isRollback = true;
         primary.status = 'ACTIVE';
         service.deployments.unshift(rollback);
         return;
@@ -498,6 +504,7 @@ export class SimulatedEcs implements SimulatedService {
     if (!left && ready >= desired && primary.rolloutState === 'IN_PROGRESS') {
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = 'ECS deployment completed.';
+      service.lastCompleted = { id: primary.id, taskDefinition: primary.taskDefinition };
       this.moments.record({ kind: 'rollout-completed', ...truth });
     }
   }

@@ -159,6 +159,26 @@ describe('the simulated ECS rolling update behind a load balancer', () => {
     expect(tasksOf(release).filter((t) => t.desiredStatus === 'RUNNING')).toHaveLength(3);
   });
 
+  it('rolls a failed deployment back to the last completed one, and never rolls a failed rollback back', () => {
+    // Given a breaker with rollback, and tasks that crash whatever they run
+    const crashing = { ...HEALTHY_TASKS, outcome: 'crashes' as const, startSeconds: 20 };
+    const {
+      account,
+      deploy,
+      describe: now,
+    } = accountWith({ ecs: { tasks: () => crashing, rollsBack: true } });
+    const baseline = now()?.taskDefinition ?? '';
+
+    // When the deployment fails, and so does ECS's rollback to the baseline
+    deploy();
+    account.clock.advance(600);
+
+    // Then ECS rolled back once, to the baseline, and left its failed rollback alone
+    const failures = account.moments.list.filter((m) => m.kind === 'rollout-failed');
+    expect(failures.map((m) => (m.kind === 'rollout-failed' ? m.ecsRollsBack : null))).toEqual([true, false]);
+    expect(now()?.deployments[0]).toMatchObject({ taskDefinition: baseline, rolloutState: 'FAILED' });
+  });
+
   it('lets minimumHealthyPercent 50 stop old tasks before the new ones are healthy', () => {
     // Given a service that keeps only half its tasks healthy during a deployment
     const { ecs, deploy, describe: now, tasksOf } = accountWith();
