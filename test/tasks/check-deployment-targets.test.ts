@@ -515,6 +515,20 @@ describe('check-deployment: the new tasks’ targets', () => {
     expect(result).toMatchObject({ done: false, healthy: 0 });
   });
 
+  it('reads past a target group entry without a target', async () => {
+    // Given an entry ELB describes without its Target
+    given({
+      tasks: [task(1, '10.0.1.10')],
+      targets: [{ TargetHealth: { State: 'unhealthy' } }, target('10.0.1.10', 'healthy')],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then it is not one of ours, and does not stop the check
+    expect(result).toMatchObject({ healthy: 1 });
+  });
+
   it('counts a task registered twice once', async () => {
     // Given one task whose address appears twice in the target group (two ports), both healthy
     given({

@@ -187,6 +187,33 @@ describe('prune-snapshots', () => {
     expect(result.deleted).toEqual(['pre-deploy-due']);
   });
 
+  it('keeps the newest N even when all are old, and never one of another purpose with the runbook’s other tags', async () => {
+    // Given every snapshot 30 days old or more, one with this runbook's run and service but another purpose
+    const other = snapshot('pre-deploy-other', 60);
+    listed([
+      snapshot('pre-deploy-k1', 30),
+      snapshot('pre-deploy-k2', 31),
+      snapshot('pre-deploy-k3', 32),
+      {
+        ...other,
+        TagList: (other.TagList ?? []).map((t) =>
+          t.Key === 'runbook:purpose' ? { ...t, Value: 'manual-backup' } : t,
+        ),
+      },
+      snapshot('pre-deploy-old', 90),
+    ]);
+
+    // When keepNewest is 3
+    const result = await invoke(
+      pruneSnapshots,
+      { ...event, retention: { keepNewest: 3, minAgeDays: 7 } },
+      clients,
+    );
+
+    // Then only the oldest of the runbook's own beyond the newest 3 goes (k3 protected as the release before)
+    expect(result.deleted).toEqual(['pre-deploy-old']);
+  });
+
   it('keeps the newest snapshot of the release before the ones given, however old', async () => {
     // Given keepNewest 1, and snapshots under the previous release and, older, under the one before it
     listed([
@@ -253,32 +280,34 @@ describe('prune-snapshots', () => {
     expect(result).toMatchObject({ kept: 27 - MAX_DELETIONS, left: 25 - MAX_DELETIONS });
   });
 
-  it.each(['DBSnapshotNotFoundFault', 'InvalidDBSnapshotStateFault', 'AccessDenied'])(
-    'skips a snapshot whose deletion fails with %s and goes on',
-    async (name) => {
-      // Given
-      listed([
-        snapshot('pre-deploy-a', 0),
-        snapshot('pre-deploy-b', 0),
-        snapshot('pre-deploy-gone', 31),
-        snapshot('pre-deploy-due', 30),
-      ]);
-      rdsMock
-        .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'pre-deploy-gone' })
-        .rejects(awsError(name, 'not now'));
+  it.each([
+    'DBSnapshotNotFoundFault',
+    'InvalidDBSnapshotStateFault',
+    'AccessDenied',
+    'AccessDeniedException',
+  ])('skips a snapshot whose deletion fails with %s and goes on', async (name) => {
+    // Given
+    listed([
+      snapshot('pre-deploy-a', 0),
+      snapshot('pre-deploy-b', 0),
+      snapshot('pre-deploy-gone', 31),
+      snapshot('pre-deploy-due', 30),
+    ]);
+    rdsMock
+      .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'pre-deploy-gone' })
+      .rejects(awsError(name, 'not now'));
 
-      // When
-      const result = await invoke(pruneSnapshots, event, clients);
+    // When
+    const result = await invoke(pruneSnapshots, event, clients);
 
-      // Then
-      expect(result).toEqual({
-        deleted: ['pre-deploy-due'],
-        skipped: [`pre-deploy-gone (${name})`],
-        kept: 3,
-        left: 0,
-      });
-    },
-  );
+    // Then
+    expect(result).toEqual({
+      deleted: ['pre-deploy-due'],
+      skipped: [`pre-deploy-gone (${name})`],
+      kept: 3,
+      left: 0,
+    });
+  });
 
   it('keeps the name of any other error of DeleteDBSnapshot', async () => {
     // Given
