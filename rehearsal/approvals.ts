@@ -54,7 +54,7 @@ export function simulatedIdentity(decider: Decider, request: StoredRequest, star
 }
 
 /** A pattern with its last wildcard segment (the person) and any other `*` filled in. */
-function fill(pattern: string, person: string): string {
+export function fill(pattern: string, person: string): string {
   const parts = pattern.split('/');
   const last = parts.length - 1;
   return parts

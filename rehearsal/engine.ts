@@ -2,6 +2,7 @@
 // every Task served in-process (task-handlers.ts), and reports the execution as a timeline of
 // events on the simulated clock and a result: status, error, cause, changes, the account's state.
 import './polyfill.ts';
+import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { Config } from '../infra/config.ts';
 import { machinePrefixOf } from '../statemachines/procedure.ts';
@@ -24,10 +25,11 @@ import type {
   Decision,
   ExecutionOutcome,
   ExecutionStatus,
+  Pace,
   TimelineEvent,
 } from './types.ts';
 
-export type { ApprovalRequest, Approver, Decision, ExecutionOutcome, ExecutionStatus, TimelineEvent };
+export type { ApprovalRequest, Approver, Decision, ExecutionOutcome, ExecutionStatus, Pace, TimelineEvent };
 
 export interface RehearsalOptions {
   readonly config: Config;
@@ -53,6 +55,14 @@ export interface RehearsalOptions {
     /** What else happens in the account between the stop and the redrive. */
     readonly beforeRedrive?: (account: SimulatedAccount) => void;
   };
+  /** The started execution's name (its nested ones get generated names, as on AWS). @default rehearsal-<scenario>-01 */
+  readonly name?: string;
+  /** StopExecution: the run, and the nested run it waits on, end ABORTED. */
+  readonly signal?: AbortSignal;
+  /** How simulated time takes real time (the local endpoint); without it, none. */
+  readonly pace?: Pace;
+  /** Hears of the simulated account once it is set up (the local endpoint answers task tokens in it). */
+  readonly onAccount?: (account: SimulatedAccount) => void;
 }
 
 export interface RehearsalResult extends ExecutionOutcome {
@@ -126,6 +136,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     ...(options.start && { start: options.start }),
   });
   seedRunState(account, config, definitions.table, faults.fixtures);
+  options.onAccount?.(account);
   // The rehearsal's own clients (an administrator), and each worker's, authorized as its role.
   const clients = simulatedClients(account, config.region);
   const workerClients = new Map<string, Clients>();
@@ -144,6 +155,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   /** The runs in progress, outermost first: a person's stop reaches each. */
   const active: { abort: () => void }[] = [];
   let stopped = false;
+  options.signal?.addEventListener('abort', () => {
+    stopped = true;
+    for (const running of [...active].reverse()) running.abort();
+  });
 
   const decide = async (request: ApprovalRequest): Promise<Decision> =>
     typeof options.approver === 'function' ? options.approver(request) : options.approver;
@@ -161,6 +176,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     depth: number,
     startedBy: string,
     resume?: Resume,
+    onStart?: (executionArn: string, startDate: string) => void,
   ): Promise<ExecutionOutcome & { unfinished: { state: string; input: unknown } | null }> {
     const definition = definitions.machines[procedure];
     if (!definition) throw new Error(`no state machine for procedure '${procedure}'`);
@@ -168,7 +184,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       ? resumedAt(definition.asl, resume.state)
       : prepared(definition.asl);
     executions++;
-    const name = resume?.name ?? `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`;
+    const name =
+      resume?.name ??
+      (options.name === undefined
+        ? `rehearsal-${scenario}-${String(executions).padStart(2, '0')}`
+        : depth === 0
+          ? options.name
+          : randomUUID());
     const executionArn =
       resume?.executionArn ?? `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
@@ -176,6 +198,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     account
       .service('cloudtrail')
       .record('StartExecution', startedBy, { executionArn, startDate: account.clock.iso() });
+    onStart?.(executionArn, account.clock.iso());
     const timeoutSeconds = asl.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
     let timedOut = false;
     let run: ReturnType<StateMachine['run']> | undefined;
@@ -200,8 +223,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       decide,
       startedBy,
       // A nested run is started by the parent's state machine role.
-      runChild: (child, childInput) => execute(child, childInput, depth + 1, role.arn),
+      runChild: (child, childInput, started) =>
+        execute(child, childInput, depth + 1, role.arn, undefined, started),
       checkTimeout,
+      ...(options.pace && { pace: options.pace }),
     });
     // The engine would really wait between retries; the clock moves by the interval instead (below).
     const retryIntervalOverrides = Object.fromEntries(
@@ -226,6 +251,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       depth,
       kind: 'started',
       execution: executionArn,
+      input,
       detail: resume ? `${procedure} (redriven at ${resume.state})` : procedure,
     });
     run = machine.run(input as never, {
@@ -258,7 +284,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
           unfinished = e.state
             ? { state: e.state.name, input: (e.state as { input?: unknown }).input }
             : null;
-          emit({ ...base, kind: 'entered' });
+          emit({ ...base, kind: 'entered', input: (e.state as { input?: unknown } | undefined)?.input });
           if (options.stop && !stopped && e.state?.name === options.stop.atState) {
             // A person stops the outermost run; Step Functions stops the nested runs it waits on.
             stopped = true;
@@ -354,6 +380,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       kind: 'finished',
       execution: executionArn,
       detail: status,
+      ...(status === 'SUCCEEDED' && { output }),
       ...(error && { error }),
       ...(cause && { cause }),
     });

@@ -16,7 +16,7 @@ import type { Asl, Definitions, Principal } from './definitions.ts';
 import { denied } from './iam/authorize.ts';
 import { integrationNeeds, type Need, requestsOf } from './iam/requests.ts';
 import { CLOCK_RESOURCE, type WaitSpec } from './local-definition.ts';
-import type { ApprovalRequest, Decision, ExecutionOutcome, TimelineEvent } from './types.ts';
+import type { ApprovalRequest, Decision, ExecutionOutcome, Pace, TimelineEvent } from './types.ts';
 
 /** A Lambda invocation's modelled duration, in simulated seconds. */
 const STEP_SECONDS = 1;
@@ -40,9 +40,16 @@ export interface HandlerContext {
   decide(request: ApprovalRequest): Promise<Decision>;
   /** Who started this execution (the ARN CloudTrail records). */
   readonly startedBy: string;
-  runChild(procedure: string, input: unknown): Promise<ExecutionOutcome>;
+  /** Runs a nested execution to its end; `started` hears of it as it starts. */
+  runChild(
+    procedure: string,
+    input: unknown,
+    started: (executionArn: string, startDate: string) => void,
+  ): Promise<ExecutionOutcome>;
   /** Ends the execution as TIMED_OUT once the simulated clock passes its timeout. */
   checkTimeout(): void;
+  /** How simulated seconds take real time, if they do (the local endpoint). */
+  readonly pace?: Pace;
 }
 
 type Handler = (input: never) => Promise<unknown>;
@@ -58,21 +65,61 @@ export function taskHandlers(
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource);
     const worker = workerOf(ctx.definitions, resource);
+    const task = taskEvents(ctx, name, resource);
     if (resource === CLOCK_RESOURCE) handlers[name] = clockHandler(waits[name] ?? {}, ctx);
-    else if (worker) handlers[name] = lambdaHandler(resource, worker, ctx);
+    else if (worker) handlers[name] = traced(task, lambdaHandler(resource, worker, ctx));
     else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       const functionArn = String(state.Parameters?.FunctionName);
       const gate = workerOf(ctx.definitions, functionArn);
       if (!gate) throw new Error(`Task '${name}' waits for a token from an unknown function`);
-      handlers[name] = approvalHandler(name, functionArn, gate, ctx);
+      // The gate reports its own scheduling: its parameters carry the token of this attempt.
+      handlers[name] = traced(task, approvalHandler(name, functionArn, gate, ctx, task), false);
     } else if (resource.startsWith('arn:aws:states:::states:startExecution.sync'))
-      handlers[name] = childExecutionHandler(ctx);
+      handlers[name] = traced(task, childExecutionHandler(ctx, task));
     else throw new Error(`the rehearsal has no local handler for Task '${name}' (${resource})`);
   }
   return handlers;
 }
 
 const workerOf = (definitions: Definitions, arn: string): Worker | undefined => definitions.functions[arn];
+
+/** What a Task's integration reports to the timeline, as the history records each attempt. */
+type TaskEvents = (
+  kind: 'scheduled' | 'submitted' | 'task-succeeded' | 'task-failed',
+  fields: Pick<TimelineEvent, 'input' | 'output' | 'error' | 'cause'>,
+) => void;
+
+function taskEvents(ctx: HandlerContext, state: string, resource: string): TaskEvents {
+  return (kind, fields) =>
+    ctx.emit({
+      at: ctx.account.clock.elapsedSeconds(),
+      depth: ctx.depth,
+      execution: ctx.executionArn,
+      state,
+      type: 'Task',
+      kind,
+      ...(kind === 'scheduled' && { detail: resource }),
+      ...fields,
+    });
+}
+
+/** A handler whose every attempt is reported: scheduled (unless it says so itself), then its result or error. */
+function traced(task: TaskEvents, handler: Handler, schedules = true): Handler {
+  return async (input: never) => {
+    // Once the engine's own events (the state's entry) are out, as the history orders them.
+    await settle();
+    if (schedules) task('scheduled', { input });
+    try {
+      const output = await handler(input);
+      task('task-succeeded', { output });
+      return output;
+    } catch (error) {
+      const e = error as Error;
+      task('task-failed', { error: e.name, cause: e.message });
+      throw error;
+    }
+  };
+}
 
 /** Lets every pending event be handled (at the current simulated time) before a step moves the clock. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -98,7 +145,9 @@ function namedError(name: string, cause: string): Error {
 function clockHandler(wait: WaitSpec, ctx: HandlerContext): Handler {
   return async (input: { seconds?: number; input?: unknown }) => {
     await settle();
-    ctx.account.clock.advance(wait.seconds ?? input.seconds ?? 0);
+    const seconds = wait.seconds ?? input.seconds ?? 0;
+    if (ctx.pace) await ctx.pace(seconds);
+    ctx.account.clock.advance(seconds);
     ctx.checkTimeout();
     return wait.secondsPath ? input.input : input;
   };
@@ -150,6 +199,7 @@ async function runWorker(worker: Worker, payload: unknown, ctx: HandlerContext):
     if (error instanceof Error && /^(Sandbox\.Timedout|Runtime\.OutOfMemory)$/.test(error.name)) throw error;
     throw lambdaError(error);
   } finally {
+    if (ctx.pace) await ctx.pace(STEP_SECONDS);
     ctx.account.clock.advance(STEP_SECONDS);
     ctx.checkTimeout();
   }
@@ -175,6 +225,7 @@ function approvalHandler(
   functionArn: string,
   worker: Worker,
   ctx: HandlerContext,
+  task: TaskEvents,
 ): Handler {
   let tries = 0;
   // The approval service's functions, as their roles: the reminders, and the decision API.
@@ -188,6 +239,7 @@ function approvalHandler(
     tries++;
     const token = `${String(params.Payload.token)}/${stateName}/attempt-${tries}`;
     const payload: Record<string, unknown> = { ...params.Payload, token, gate: stateName };
+    task('scheduled', { input: { ...params, Payload: { ...params.Payload, token } } });
     const sfn = ctx.account.service('sfn');
     sfn.issue(token);
     const recorded = await runWorker(worker, payload, ctx).catch((error: unknown) => {
@@ -195,6 +247,7 @@ function approvalHandler(
       sfn.collect(token);
       throw error;
     });
+    task('submitted', { output: { ExecutedVersion: '$LATEST', Payload: recorded, StatusCode: 200 } });
     const { approvalId } = recorded as { approvalId: string };
     const table = ctx.definitions.table;
     const found = await readRequest(ctx.clients.dynamodb, table, approvalId);
@@ -220,8 +273,9 @@ function approvalHandler(
           left,
           REMINDER_SECONDS - (ctx.account.clock.elapsedSeconds() % REMINDER_SECONDS),
         );
-        ctx.account.clock.advance(step);
-        left -= step;
+        const passed = ctx.pace ? await ctx.pace(step, until) : step;
+        ctx.account.clock.advance(passed);
+        left -= passed;
         if (ctx.account.clock.elapsedSeconds() % REMINDER_SECONDS !== 0) continue;
         const sent = await invoke(
           remindApprovals,
@@ -303,7 +357,7 @@ function approvalHandler(
 }
 
 /** startExecution.sync:2: the child's output parsed, or States.TaskFailed with the child's error and cause. */
-function childExecutionHandler(ctx: HandlerContext): Handler {
+function childExecutionHandler(ctx: HandlerContext, task: TaskEvents): Handler {
   return async (params: { StateMachineArn: string; Input: unknown }) => {
     await settle();
     const child = Object.entries(ctx.definitions.machines).find(
@@ -319,7 +373,9 @@ function childExecutionHandler(ctx: HandlerContext): Handler {
     const nested = (needs: Need[]) =>
       authorizeIntegration(ctx, needs, 'StepFunctions.AWSStepFunctionsException', 'AWSStepFunctions');
     nested(integrationNeeds.startNested(params.StateMachineArn));
-    const result = await ctx.runChild(child, params.Input);
+    const result = await ctx.runChild(child, params.Input, (ExecutionArn, StartDate) =>
+      task('submitted', { output: { ExecutionArn, StartDate } }),
+    );
     // Following the child is authorized on its own execution, here once it ended (on AWS, a missing
     // grant fails the parent as soon as the child started, while the child runs on).
     nested(integrationNeeds.followNested(result.executionArn));

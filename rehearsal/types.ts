@@ -21,6 +21,13 @@ export interface ApprovalRequest extends ApprovalSummary {
   readonly rule: ApprovalRule;
 }
 
+/**
+ * Real seconds for simulated ones: how a run that someone follows (the local endpoint) takes time.
+ * Resolves with the simulated seconds that passed, fewer once `until` holds; never settles once the
+ * run was stopped. Without one, a rehearsal takes no real time at all.
+ */
+export type Pace = (seconds: number, until?: () => boolean) => Promise<number>;
+
 /** How the rehearsal decides approvals: a fixed answer, or a function (e.g. a prompt on a TTY). */
 export type Approver = Decision | ((request: ApprovalRequest) => Promise<Decision>);
 
@@ -39,10 +46,19 @@ export interface TimelineEvent {
     | 'approval'
     | 'finished'
     /** The abandoned-run rule handled the execution's end (TIMED_OUT, ABORTED, FAILED). */
-    | 'abandoned';
+    | 'abandoned'
+    /** A Task's integration was called (`input`: its effective parameters, `detail`: its resource). */
+    | 'scheduled'
+    /** A callback or nested-run Task handed its work over and waits (`output`: what the call returned). */
+    | 'submitted'
+    /** A Task's integration answered (`output`: its raw result) or failed (`error`, `cause`): once per attempt. */
+    | 'task-succeeded'
+    | 'task-failed';
   readonly execution: string;
   readonly state?: string;
   readonly type?: string;
+  /** What a state was entered with; for `scheduled`, the parameters the integration was called with. */
+  readonly input?: unknown;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;

@@ -10,7 +10,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts
 import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { printCatalogue, procedureCatalogue } from './procedures.ts';
-import { type ApproveMode, runRehearsal, UsageError } from './rehearse.ts';
+import { type ApproveMode, readInput, runRehearsal, scenarioOf, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
 
 // The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
@@ -24,9 +24,10 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(141);
   });
 }
-// Ctrl-C while a rehearsal runs (not at a prompt, which handles its own): say so, and stop.
+// Ctrl-C while a command runs (not at a prompt, which handles its own): say what it stopped, and stop.
+let interrupted = 'the rehearsal stopped (it touches no AWS account)';
 process.once('SIGINT', () => {
-  process.stderr.write('\nrunbook: interrupted; the rehearsal stopped (it touches no AWS account)\n');
+  process.stderr.write(`\nrunbook: interrupted; ${interrupted}\n`);
   process.exit(130);
 });
 
@@ -88,6 +89,178 @@ program
       process.exitCode = exitCode;
     },
   );
+
+// Against AWS or `runbook local`: where, and how a run is followed.
+const whereOptions = (command: Command) =>
+  command
+    .option(
+      '--endpoint <url>',
+      'a Step Functions endpoint, e.g. runbook local (default: AWS, or AWS_ENDPOINT_URL_SFN)',
+    )
+    .option('--region <region>', 'the AWS region (default: AWS_REGION, else the config region)')
+    .option('--profile <name>', 'the AWS profile (default: the usual credential chain)');
+const followOptions = (command: Command) =>
+  command
+    .option(
+      '--name <name>',
+      'the execution name (default: derived from the request, so a retried job attaches)',
+    )
+    .option('--scenario <name>', 'on runbook local: the scenario the run meets')
+    .option('--no-wait', 'print the execution ARN and return, without following')
+    .option('--timeout <seconds>', 'stop following after this long (exit 4; the run goes on)', Number)
+    .option('--poll <seconds>', 'seconds between reads of the history', Number, 2)
+    .option('--json', 'print one JSON object at the end', false)
+    .option('--events', 'print one JSON line per history event', false);
+type FollowFlags = WhereFlags & {
+  name?: string;
+  scenario?: string;
+  wait: boolean;
+  timeout?: number;
+  poll: number;
+  json: boolean;
+  events: boolean;
+};
+type WhereFlags = { endpoint?: string; region?: string; profile?: string };
+const runs = () => import('./runs.ts');
+const where = async (flags: WhereFlags) =>
+  (await import('./where.ts')).whereOf(flags, loadConfig(program.opts().config));
+const startFlags = (flags: FollowFlags) => {
+  if (flags.json && flags.events) throw new UsageError('give --json or --events, not both');
+  for (const [name, value] of [
+    ['--timeout', flags.timeout],
+    ['--poll', flags.poll],
+  ] as const)
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      throw new UsageError(`${name} must be a number of seconds above 0`);
+  interrupted = 'the CLI stopped following; the run goes on (runbook status shows it)';
+  return {
+    ...(flags.name !== undefined && { name: flags.name }),
+    ...(flags.scenario !== undefined && { scenario: flags.scenario }),
+    wait: flags.wait,
+    output: flags.json ? ('json' as const) : flags.events ? ('events' as const) : ('lines' as const),
+    ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+    pollSeconds: flags.poll,
+  };
+};
+
+followOptions(
+  whereOptions(
+    program
+      .command('start')
+      .description("Start a procedure's state machine on AWS (or runbook local) and follow it to its end.")
+      .argument('<procedure>', PROCEDURES.map((p) => p.name).join(' or '))
+      .requiredOption(
+        '--input <file-or-json>',
+        'execution input: a JSON file, inline JSON, or - for standard input',
+      ),
+  ),
+).action(async (name: string, flags: FollowFlags & { input: string }) => {
+  const { procedure } = scenarioOf({ procedure: name, scenario: 'happy' });
+  const input = readInput(flags.input);
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await (await runs()).startRun(await where(flags), config, procedure, {
+    input,
+    ...startFlags(flags),
+  });
+});
+
+followOptions(
+  whereOptions(
+    program
+      .command('deploy')
+      .description(
+        'Deploy an image to a service (a production or standard deployment, as its environment says).',
+      )
+      .requiredOption('--env <environment>', 'the environment (a config key)')
+      .requiredOption('--service <service>', 'the service (a config key)')
+      .requiredOption('--image <ref>', 'the image, pinned by digest where the policy says so')
+      .option('--change-request <id>', 'the approved change request, where the policy needs one')
+      .option('--reason <text>', 'why, for the notices and the record')
+      .option('--requested-by <who>', 'who asks (default: GITHUB_ACTOR, else USER)'),
+  ),
+).action(
+  async (
+    flags: FollowFlags & {
+      env: string;
+      service: string;
+      image: string;
+      changeRequest?: string;
+      reason?: string;
+      requestedBy?: string;
+    },
+  ) => {
+    const { procedure } = scenarioOf({ procedure: 'production-deployment', scenario: 'happy' });
+    const m = await runs();
+    const config = loadConfig(program.opts().config);
+    process.exitCode = await m.startRun(await where(flags), config, procedure, {
+      input: m.deploymentInput(flags),
+      ...startFlags(flags),
+    });
+  },
+);
+
+whereOptions(
+  program
+    .command('runs')
+    .description("List recent runs of the stack's procedures: status, when, and who asked.")
+    .argument('[procedure]', 'only this procedure')
+    .option('--limit <n>', 'at most this many', Number, 20)
+    .option('--json', 'print one JSON object: { runs: [...] }', false),
+).action(async (procedure: string | undefined, flags: WhereFlags & { limit: number; json: boolean }) => {
+  if (!Number.isInteger(flags.limit) || flags.limit < 1 || flags.limit > 1000)
+    throw new UsageError('--limit must be a whole number from 1 to 1000');
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await (await runs()).listRuns(await where(flags), config, {
+    ...(procedure !== undefined && { procedure }),
+    limit: flags.limit,
+    json: flags.json,
+  });
+});
+
+whereOptions(
+  program
+    .command('status')
+    .description('Show how a run stands: its status, the state it is in, and what it waits for.')
+    .argument('<run>', 'the execution name or ARN')
+    .option('--json', 'print one JSON object', false),
+).action(async (run: string, flags: WhereFlags & { json: boolean }) => {
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await (await runs()).runStatus(await where(flags), config, run, flags.json);
+});
+
+whereOptions(
+  program
+    .command('stop')
+    .description(
+      'Stop a run where it is (after a warning and a confirmation); its lock is released and the on-call paged.',
+    )
+    .argument('<run>', 'the execution name or ARN')
+    .option('--reason <text>', 'why, kept as the cause of the stop')
+    .option('--yes', 'stop without asking to confirm (required without a terminal)', false),
+).action(async (run: string, flags: WhereFlags & { yes: boolean; reason?: string }) => {
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await (await runs()).stopRun(await where(flags), config, run, {
+    yes: flags.yes,
+    ...(flags.reason !== undefined && { reason: flags.reason }),
+  });
+});
+
+program
+  .command('local')
+  .description(
+    "Serve the Step Functions API (and the approvals API) on 127.0.0.1: the stack's machines run on the rehearsal engine against simulated accounts.",
+  )
+  .option('--port <port>', 'the port', Number, 8083)
+  .option('--dir <folder>', 'where executions and their histories are kept across restarts', '.runbook-local')
+  .option('--speed <n>', 'simulated seconds per real second', Number, 20)
+  .option('--scenario <name>', 'the scenario of a run whose name does not begin with <scenario>--', 'happy')
+  .action(async (flags: { port: number; dir: string; speed: number; scenario: string }) => {
+    const { serveLocalCommand } = await import('./local.ts');
+    interrupted = 'the local endpoint stopped; its executions are kept';
+    await serveLocalCommand(flags, loadConfig(program.opts().config), () =>
+      synthesizeDefinitions(loadConfig(program.opts().config)),
+    );
+  });
 
 const apiOptions = (command: Command) =>
   command
@@ -153,6 +326,10 @@ try {
   if (error instanceof Error && error.name === 'ApiError' && 'exitCode' in error) {
     process.stderr.write(`runbook: ${error.message}\n`);
     process.exit(Number(error.exitCode));
+  }
+  if (error instanceof Error && error.name === 'WhereError') {
+    process.stderr.write(`runbook: ${error.message}\n`);
+    process.exit(1);
   }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`runbook: ${error.message}\n`);

@@ -45,6 +45,11 @@ export class SimulatedSfn implements SimulatedService {
     this.tokens.set(token, 'waiting');
   }
 
+  /** Whether this account issued the token (the local endpoint finds the run a callback is for). */
+  issued(token: string): boolean {
+    return this.tokens.has(token);
+  }
+
   /** Whether something was sent with the token (the Task it belongs to has its result). */
   answered(token: string): boolean {
     return typeof this.tokens.get(token) === 'object';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LAYERS = ['tasks', 'statemachines', 'infra', 'rehearsal', 'scripts'] as const;
+const LAYERS = ['tasks', 'statemachines', 'infra', 'rehearsal', 'local', 'scripts'] as const;
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
