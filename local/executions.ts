@@ -58,6 +58,8 @@ export interface LocalOptions {
   readonly dir: string;
   /** Simulated seconds per real second. */
   readonly speed: number;
+  /** Simulated seconds per real second while a run waits for a person (an approval). @default speed */
+  readonly approvalSpeed?: number;
   /** The scenario of an execution whose name does not begin with one. @default happy */
   readonly scenario?: string;
 }
@@ -371,8 +373,8 @@ export class LocalStepFunctions {
   }
 
   private pace(signal: AbortSignal): Pace {
-    const speed = this.options.speed;
     return async (seconds, until) => {
+      const speed = until ? (this.options.approvalSpeed ?? this.options.speed) : this.options.speed;
       const realMs = (seconds * 1000) / speed;
       let waited = 0;
       for (;;) {

@@ -23,8 +23,9 @@ export interface ApprovalRequest extends ApprovalSummary {
 
 /**
  * Real seconds for simulated ones: how a run that someone follows (the local endpoint) takes time.
- * Resolves with the simulated seconds that passed, fewer once `until` holds; never settles once the
- * run was stopped. Without one, a rehearsal takes no real time at all.
+ * `until` is given where a run waits for a person (an approval gate): it resolves with the simulated
+ * seconds that passed, fewer once `until` holds. It never settles once the run was stopped. Without
+ * one, a rehearsal takes no real time at all.
  */
 export type Pace = (seconds: number, until?: () => boolean) => Promise<number>;
 

@@ -253,14 +253,17 @@ program
   .option('--port <port>', 'the port', Number, 8083)
   .option('--dir <folder>', 'where executions and their histories are kept across restarts', '.runbook-local')
   .option('--speed <n>', 'simulated seconds per real second', Number, 20)
+  .option('--approval-speed <n>', 'the same while an approval waits for a person (default: --speed)', Number)
   .option('--scenario <name>', 'the scenario of a run whose name does not begin with <scenario>--', 'happy')
-  .action(async (flags: { port: number; dir: string; speed: number; scenario: string }) => {
-    const { serveLocalCommand } = await import('./local.ts');
-    interrupted = 'the local endpoint stopped; its executions are kept';
-    await serveLocalCommand(flags, loadConfig(program.opts().config), () =>
-      synthesizeDefinitions(loadConfig(program.opts().config)),
-    );
-  });
+  .action(
+    async (flags: { port: number; dir: string; speed: number; approvalSpeed?: number; scenario: string }) => {
+      const { serveLocalCommand } = await import('./local.ts');
+      interrupted = 'the local endpoint stopped; its executions are kept';
+      await serveLocalCommand(flags, loadConfig(program.opts().config), () =>
+        synthesizeDefinitions(loadConfig(program.opts().config)),
+      );
+    },
+  );
 
 const apiOptions = (command: Command) =>
   command

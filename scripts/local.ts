@@ -6,20 +6,24 @@ import type { Definitions } from '../rehearsal/definitions.ts';
 import { UsageError } from './rehearse.ts';
 
 export async function serveLocalCommand(
-  flags: { port: number; dir: string; speed: number; scenario: string },
+  flags: { port: number; dir: string; speed: number; approvalSpeed?: number; scenario: string },
   config: Config,
   load: () => Definitions,
 ): Promise<void> {
   if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65_535)
     throw new UsageError('--port must be a port number (0 picks a free one)');
-  if (!Number.isFinite(flags.speed) || flags.speed <= 0)
-    throw new UsageError('--speed must be a number above 0');
+  for (const [name, value] of [
+    ['--speed', flags.speed],
+    ['--approval-speed', flags.approvalSpeed ?? flags.speed],
+  ] as const)
+    if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number above 0`);
   const definitions = load();
   const store = new LocalStepFunctions({
     config,
     definitions,
     dir: flags.dir,
     speed: flags.speed,
+    ...(flags.approvalSpeed !== undefined && { approvalSpeed: flags.approvalSpeed }),
     scenario: flags.scenario,
   });
   const endpoint = await serveLocal(store, { config, table: definitions.table, port: flags.port }).catch(
