@@ -12,7 +12,7 @@ import type { Config } from '../infra/config.ts';
 import type { ApprovalRequest } from '../tasks/approvals/request.ts';
 import { REFUSALS, type RefusalCode } from '../tasks/approvals/rules.ts';
 import { printable } from '../tasks/printable.ts';
-import { UsageError } from './rehearse.ts';
+import { UsageError } from './usage.ts';
 
 /** SHA-256 and HMAC-SHA-256 for the SigV4 signer, from node:crypto. */
 type Bytes = string | ArrayBuffer | ArrayBufferView;

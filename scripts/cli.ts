@@ -7,11 +7,10 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
-import { synthesizeDefinitions } from '../rehearsal/definitions.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
-import { printCatalogue, procedureCatalogue } from './procedures.ts';
-import { type ApproveMode, readInput, runRehearsal, scenarioOf, UsageError } from './rehearse.ts';
+import type { ApproveMode } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
+import { readInput, scenarioOf, UsageError } from './usage.ts';
 
 // The rehearsal's SDK clients never reach AWS; the SDK's Node.js support notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -53,7 +52,8 @@ program
   .command('procedures')
   .description('List the procedures: state machine, input fields, example, scenarios and errors.')
   .option('--json', 'print one JSON object: { procedures: [...] }', false)
-  .action((options: { json: boolean }) => {
+  .action(async (options: { json: boolean }) => {
+    const { printCatalogue, procedureCatalogue } = await import('./procedures.ts');
     const out = (line: string) => process.stdout.write(`${line}\n`);
     if (options.json) out(JSON.stringify(procedureCatalogue(), null, 2));
     else printCatalogue(out, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
@@ -83,6 +83,8 @@ program
       options: { input?: string; scenario: string; approve?: ApproveMode; json: boolean },
     ) => {
       const config = loadConfig(program.opts().config);
+      const { runRehearsal } = await import('./rehearse.ts');
+      const { synthesizeDefinitions } = await import('../rehearsal/definitions.ts');
       const { exitCode } = await runRehearsal({ procedure, ...options }, config, () =>
         synthesizeDefinitions(config),
       );
@@ -258,6 +260,7 @@ program
   .action(
     async (flags: { port: number; dir: string; speed: number; approvalSpeed?: number; scenario: string }) => {
       const { serveLocalCommand } = await import('./local.ts');
+      const { synthesizeDefinitions } = await import('../rehearsal/definitions.ts');
       interrupted = 'the local endpoint stopped; its executions are kept';
       await serveLocalCommand(flags, loadConfig(program.opts().config), () =>
         synthesizeDefinitions(loadConfig(program.opts().config)),

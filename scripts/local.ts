@@ -3,7 +3,7 @@ import type { Config } from '../infra/config.ts';
 import { LocalStepFunctions } from '../local/executions.ts';
 import { serveLocal } from '../local/server.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
-import { UsageError } from './rehearse.ts';
+import { UsageError } from './usage.ts';
 
 export async function serveLocalCommand(
   flags: { port: number; dir: string; speed: number; approvalSpeed?: number; scenario: string },

@@ -18,13 +18,14 @@ import { approvalIdOf } from '../tasks/approvals/request.ts';
 import { printable } from '../tasks/printable.ts';
 import { issuesOf } from '../tasks/schemas/issues.ts';
 import { type Followed, follow, type Output } from './follow.ts';
-import { readInput, scenarioOf, UsageError } from './rehearse.ts';
 import { COLOR, PLAIN } from './timeline.ts';
+import { readInput, scenarioOf, UsageError } from './usage.ts';
 import { apiProblem, findRun, machineOf, machines, procedureOfRun, type Where, WhereError } from './where.ts';
 
 export const EXIT = { succeeded: 0, failed: 1, usage: 2, stopped: 3, stillRunning: 4 } as const;
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const out = print;
 const style = () => (process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
 
 /** The CI run a start belongs to: a retried job (a new attempt of the same run) is the same request. */
@@ -220,6 +221,7 @@ export async function listRuns(
   where: Where,
   config: Config,
   options: { procedure?: string; limit: number; json: boolean },
+  out: (line: string) => void = print,
 ): Promise<number> {
   const found = await machines(where, config);
   if (options.procedure !== undefined) scenarioOf({ procedure: options.procedure, scenario: 'happy' });
@@ -303,7 +305,13 @@ async function whereNow(where: Where, execution: DescribeExecutionCommandOutput)
 }
 
 /** `runbook status <run>`: how a run stands, and where it is now. */
-export async function runStatus(where: Where, config: Config, run: string, json: boolean): Promise<number> {
+export async function runStatus(
+  where: Where,
+  config: Config,
+  run: string,
+  json: boolean,
+  out: (line: string) => void = print,
+): Promise<number> {
   const e = await findRun(where, config, run);
   const now = e.status === 'RUNNING' ? await whereNow(where, e).catch(() => null) : null;
   const status = {
@@ -339,12 +347,14 @@ export async function stopRun(
   config: Config,
   run: string,
   options: { yes: boolean; reason?: string },
+  out: (line: string) => void = print,
+  warn: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<number> {
   const e = await findRun(where, config, run);
   if (e.status !== 'RUNNING')
     throw new WhereError(`${printable(String(e.name))} is not running: it ended ${e.status}`);
   const now = await whereNow(where, e).catch(() => null);
-  process.stderr.write(
+  warn(
     `Stopping ${printable(String(e.name))}${now ? ` while it is in ${printable(now.state)}` : ''} ends it where it is: what it changed stays changed and nothing is rolled back. The abandoned-run handler then releases its lock and pages the on-call.\n`,
   );
   if (!options.yes) {

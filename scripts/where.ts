@@ -13,7 +13,7 @@ import type { ProcedureSpec } from '../statemachines/procedure.ts';
 import { stateMachineName } from '../statemachines/procedure.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { printable } from '../tasks/printable.ts';
-import { UsageError } from './rehearse.ts';
+import { UsageError } from './usage.ts';
 
 export interface WhereOptions {
   readonly endpoint?: string;
@@ -59,16 +59,15 @@ const whereText = (where: Where) => where.endpoint ?? `AWS (${where.region})`;
 
 /** Says what went wrong talking to the API, in words a CI log can act on. */
 export function apiProblem(where: Where, error: unknown): WhereError {
-  const e = error as Error & { $metadata?: unknown };
+  const e = error as Error & { code?: string };
   if (
-    !e.$metadata &&
-    /ECONNREFUSED|fetch failed|ENOTFOUND|socket/i.test(
-      `${e.message} ${String((e as { code?: string }).code)}`,
+    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|fetch failed|socket hang up/i.test(
+      `${e.message} ${e.code ?? ''}`,
     )
-  )
-    return new WhereError(
-      `cannot reach Step Functions at ${whereText(where)}: ${e.message}${where.endpoint && isLoopback(where.endpoint) ? ' (is `runbook local` running?)' : ''}`,
-    );
+  ) {
+    const hint = where.endpoint && isLoopback(where.endpoint) ? ' (is `runbook local` running?)' : '';
+    return new WhereError(`cannot reach Step Functions at ${whereText(where)}: ${e.message}${hint}`);
+  }
   return new WhereError(`Step Functions at ${whereText(where)} answered ${e.name}: ${printable(e.message)}`);
 }
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { ExecutionInputRefused, rehearse } from '../../rehearsal/engine.ts';
 import { MAX_INPUT_BYTES, MAX_INPUT_DEPTH, nestingDepth } from '../../rehearsal/execution-input.ts';
-import { readInput } from '../../scripts/rehearse.ts';
+import { readInput } from '../../scripts/usage.ts';
 import { config, definitionsOnce } from '../statemachines/support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-input-'));
