@@ -2,7 +2,7 @@
 // transient Lambda and AWS errors (and, for read-only steps, when the function died: timed out, out
 // of memory, Lambda.Unknown).
 
-import { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib/core';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
