@@ -2,9 +2,9 @@
 // transient Lambda and AWS errors (and, for read-only steps, when the function died: timed out, out
 // of memory, Lambda.Unknown).
 
-import { Duration } from 'aws-cdk-lib/core';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Duration } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { errorName, TransientAwsError } from '../tasks/errors.ts';
 import type { Worker } from '../tasks/worker.ts';

@@ -2,8 +2,9 @@
 // The check worker returns {done, attempt}, and throws a named error when its budget is spent
 // (or, for the bake, reports done when the bake period is over), so the loop lives in the state
 // machine and never runs past its budget.
-import { Duration } from 'aws-cdk-lib/core';
+
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Duration } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import type { Worker } from '../tasks/worker.ts';
 import { invokeWorker } from './invoke-worker.ts';

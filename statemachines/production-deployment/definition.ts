@@ -2,9 +2,10 @@
 // validate, lock, baseline, approval, snapshot, maintenance page, new revision, rollout with healthy
 // targets, bake, and the snapshots' retention. Any failure after the first change runs the rollback
 // machine and fails the run.
-import { Duration } from 'aws-cdk-lib/core';
+
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Duration } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { requestApproval } from '../../tasks/approvals/request-approval.ts';
 import { verifyApproval } from '../../tasks/approvals/verify-approval.ts';
