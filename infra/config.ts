@@ -27,6 +27,37 @@ export const ConfigSchema = CatalogueSchema.extend({
     })
     .default({ email: [], pageEmail: [] }),
   polling: PollingSchema.default(DEFAULT_TIMING),
+  /** The CI pipeline's role (infra/constructs/ci-role.ts): it starts and follows runs, never approves. */
+  ci: z
+    .strictObject({
+      /** The GitHub repository whose workflows may assume it. */
+      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be <owner>/<repository>'),
+      /** What of the repository may (the OIDC subject after `repo:<repository>:`): branches, environments. */
+      subjects: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^(ref:refs\/(heads|tags)\/|environment:|pull_request$)\S*$/,
+              'must be ref:refs/heads/<branch>, ref:refs/tags/<tag>, environment:<name> or pull_request',
+            ),
+        )
+        .min(1)
+        .default(['ref:refs/heads/main']),
+      roleName: z
+        .string()
+        .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')
+        .default('github-actions-deploy'),
+      /** The account's GitHub OIDC provider, if it has one already (an account has one per URL). */
+      oidcProviderArn: z
+        .string()
+        .regex(
+          /^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+          'must be the ARN of the GitHub OIDC provider',
+        )
+        .optional(),
+    })
+    .optional(),
 }).superRefine((config, ctx) => {
   for (const procedure of PROCEDURES) {
     // Step Functions names have at most 80 characters.
@@ -97,6 +128,7 @@ export const ConfigSchema = CatalogueSchema.extend({
   }
 });
 export type Config = z.infer<typeof ConfigSchema>;
+export type CiConfig = NonNullable<Config['ci']>;
 
 /** A config file that cannot be used; the message names the file and the field. */
 export class ConfigError extends Error {
@@ -155,10 +187,12 @@ export function duplicateKeys(json: string): { path: string; key: string; line: 
 
 /** The part of the config the validation workers resolve inputs against (embedded in the definitions). */
 export function catalogueOf(config: Config): Catalogue {
+  // The CI role the stack makes is a CI principal: the approval rules never take it as an approver.
+  const ciRole = config.ci && `arn:aws:sts::${config.account}:assumed-role/${config.ci.roleName}/*`;
   return {
     account: config.account,
     region: config.region,
-    ciPrincipals: config.ciPrincipals,
+    ciPrincipals: [...new Set([...config.ciPrincipals, ...(ciRole ? [ciRole] : [])])],
     environments: config.environments,
   };
 }

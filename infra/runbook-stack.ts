@@ -21,6 +21,7 @@ import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import type { Worker } from '../tasks/worker.ts';
 import { type Config, catalogueOf } from './config.ts';
 import { ApprovalService } from './constructs/approval-service.ts';
+import { CiRole } from './constructs/ci-role.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
 import { Workers } from './constructs/workers.ts';
@@ -105,6 +106,14 @@ export class RunbookStack extends Stack {
       return made;
     };
     for (const procedure of PROCEDURES) machine(procedure);
+    if (config.ci)
+      new CiRole(this, 'Ci', {
+        ci: config.ci,
+        machines: PROCEDURES.map((p) => ({
+          machine: machine(p).stateMachine,
+          name: stateMachineName(p, config.stackName),
+        })),
+      });
 
     // A run that times out or is stopped runs no Catch, and a failure no Catch could handle may leave
     // its lock: EventBridge hands such runs to a worker that releases the lock and pages (the alarms

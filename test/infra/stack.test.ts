@@ -12,6 +12,7 @@ import { buildApp } from '../../infra/build-app.ts';
 import {
   type Config,
   ConfigError,
+  catalogueOf,
   DEFAULT_CONFIG_PATH,
   loadConfig,
   parseConfig,
@@ -705,5 +706,70 @@ describe('config validation', () => {
     // Then the ConfigError names the file and the field
     expect(() => loadConfig(file)).toThrow(ConfigError);
     expect(() => loadConfig(file)).toThrow(`${file} is invalid: polling.alarmIntervalSeconds:`);
+  });
+});
+
+describe('the CI role', () => {
+  const ROLE = 'Runbook/Ci/Role/Resource';
+  const ciRole = () => {
+    const found = Object.values(resources('AWS::IAM::Role')).filter((r) => cdkPath(r) === ROLE);
+    expect(found).toHaveLength(1);
+    return found[0] as Resource;
+  };
+
+  it('only workflows of the configured repository, on its branches and environments, may assume it through GitHub OIDC', () => {
+    // Given the config's ci / When the role's trust policy is read
+    const trust = props(ciRole()).AssumeRolePolicyDocument as { Statement: Statement[] };
+    const provider = Object.values(resources('AWS::IAM::OIDCProvider'));
+    // Then it trusts the GitHub provider alone, for sts.amazonaws.com, and only the configured subjects
+    expect(provider.map((p) => props(p).Url)).toEqual(['https://token.actions.githubusercontent.com']);
+    expect(props(ciRole()).RoleName).toBe('github-actions-deploy');
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+        'ForAnyValue:StringLike': {
+          'token.actions.githubusercontent.com:sub': (config.ci?.subjects ?? []).map(
+            (s) => `repo:${config.ci?.repository}:${s}`,
+          ),
+        },
+      },
+    });
+  });
+
+  it('may start the machines and follow their runs, and nothing else: no stop, no task token, no approvals API', () => {
+    // Given every statement attached to the role
+    const own = identityStatements().filter((s) => s.roles.includes(ROLE));
+    const actions = own.flatMap((s) => asArray(s.statement.Action)).sort();
+    // Then these are all its actions
+    expect(actions).toEqual([
+      'states:DescribeExecution',
+      'states:DescribeStateMachine',
+      'states:GetExecutionHistory',
+      'states:ListExecutions',
+      'states:ListStateMachines',
+      'states:StartExecution',
+    ]);
+    for (const forbidden of ['states:StopExecution', 'states:SendTaskSuccess', 'execute-api:Invoke'])
+      expect(own.filter((s) => allowsAction(s, forbidden))).toEqual([]);
+    // And it starts only the stack's machines, and follows only their executions
+    const start = own.find((s) => allowsAction(s, 'states:StartExecution'));
+    const machines = Object.keys(resources('AWS::StepFunctions::StateMachine')).map((id) => `\${${id}}`);
+    expect(asArray(start?.statement.Resource).map(render).sort()).toEqual(machines.sort());
+    const follow = own.find((s) => allowsAction(s, 'states:GetExecutionHistory'));
+    expect(asArray(follow?.statement.Resource).map(render).sort()).toEqual(
+      PROCEDURES.map(
+        (p) => `arn:aws:states:${config.region}:${config.account}:execution:${stateMachineName(p)}:*`,
+      ).sort(),
+    );
+  });
+
+  it('is a CI principal: the catalogue the approval rules read never takes its sessions as an approver', () => {
+    // Given the config's ci / When the catalogue is made from it
+    const { ciPrincipals } = catalogueOf(config);
+    // Then its sessions are listed as CI principals
+    expect(ciPrincipals).toContain(`arn:aws:sts::${config.account}:assumed-role/github-actions-deploy/*`);
   });
 });
