@@ -29,7 +29,8 @@ export interface FollowOptions {
   /** How to decide an approval, shown with the request: the approvals API the run's gate uses. */
   readonly approveHint: (approvalId: string) => string;
   readonly style: Style;
-  readonly tty: boolean;
+  /** On a terminal: one status line kept current while nothing happens (null clears it). */
+  readonly status?: (text: string | null) => void;
   readonly write: (line: string) => void;
 }
 
@@ -211,6 +212,8 @@ export async function follow(where: Where, executionArn: string, options: Follow
   const started = Date.now();
   let lastLine = Date.now();
   let rootStartMs: number | null = null;
+  let finalPass = false;
+  let statusShown = false;
   const describe = () =>
     where.sfn.send(new DescribeExecutionCommand({ executionArn })).catch((error: unknown) => {
       throw apiProblem(where, error);
@@ -219,6 +222,10 @@ export async function follow(where: Where, executionArn: string, options: Follow
     for (const track of tracks.filter((t) => !t.ended)) {
       await definitionsOf(where, [machineOfExecution(track.executionArn)], machines);
       const events = await newEvents(where, track.executionArn, track.lastId);
+      if (events.length > 0 && statusShown) {
+        options.status?.(null);
+        statusShown = false;
+      }
       for (const event of events) {
         track.lastId = event.id ?? track.lastId;
         rootStartMs ??= event.timestamp?.getTime() ?? Date.now();
@@ -245,17 +252,28 @@ export async function follow(where: Where, executionArn: string, options: Follow
         lastLine = Date.now();
       }
     }
-    if (tracks[0]?.ended) return { ended: true, execution: await describe() };
-    if (options.timeoutSeconds !== undefined && Date.now() - started >= options.timeoutSeconds * 1000)
+    if (tracks[0]?.ended) {
+      // A nested run found in the last page is read to its end too (it ended before its parent).
+      if (tracks.some((t) => !t.ended) && !finalPass) {
+        finalPass = true;
+        continue;
+      }
+      if (statusShown) options.status?.(null);
+      return { ended: true, execution: await describe() };
+    }
+    if (options.timeoutSeconds !== undefined && Date.now() - started >= options.timeoutSeconds * 1000) {
+      if (statusShown) options.status?.(null);
       return { ended: false, execution: await describe() };
-    if (options.output === 'lines' && Date.now() - lastLine >= STILL_EVERY_MS) {
-      const deepest = [...tracks].reverse().find((t) => !t.ended && t.current);
-      if (deepest?.current)
-        options.write(
-          options.style.dim(
-            `           still in ${printable(deepest.current.state)} (${formatElapsed((Date.now() - deepest.current.sinceMs) / 1000).slice(1)})`,
-          ),
-        );
+    }
+    const deepest = [...tracks].reverse().find((t) => !t.ended && t.current)?.current;
+    const still =
+      deepest &&
+      `still in ${printable(deepest.state)} (${formatElapsed((Date.now() - deepest.sinceMs) / 1000).slice(1)})`;
+    if (options.output === 'lines' && still && options.status && Date.now() - lastLine >= 1000) {
+      options.status(options.style.dim(`           ${still}`));
+      statusShown = true;
+    } else if (options.output === 'lines' && still && Date.now() - lastLine >= STILL_EVERY_MS) {
+      options.write(options.style.dim(`           ${still}`));
       lastLine = Date.now();
     }
     await sleep(options.pollSeconds * 1000);

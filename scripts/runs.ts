@@ -139,7 +139,12 @@ export async function startRun(
     ...(command.timeoutSeconds !== undefined && { timeoutSeconds: command.timeoutSeconds }),
     approveHint: (id) => `runbook approve ${id}${apiHint} (or runbook reject ${id} --reason ...${apiHint})`,
     style: s,
-    tty: Boolean(process.stdout.isTTY),
+    // A terminal gets one line kept current; a CI log a plain line every 30 s of a long wait.
+    ...(process.stdout.isTTY &&
+      command.output === 'lines' && {
+        status: (text: string | null) =>
+          process.stdout.write(text === null ? '\r\u001b[2K' : `\r\u001b[2K${text}`),
+      }),
     write: out,
   });
   return report(followed, command.output, attached);
