@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
 import { PROCEDURES } from '../statemachines/registry.ts';
 import type { ApproveMode } from './rehearse.ts';
+import type { DeployFlags } from './runs.ts';
 import { COLOR, PLAIN } from './timeline.ts';
 import { readInput, scenarioOf, UsageError } from './usage.ts';
 
@@ -180,26 +181,15 @@ followOptions(
       .option('--reason <text>', 'why, for the notices and the record')
       .option('--requested-by <who>', 'who asks (default: GITHUB_ACTOR, else USER)'),
   ),
-).action(
-  async (
-    flags: FollowFlags & {
-      env: string;
-      service: string;
-      image: string;
-      changeRequest?: string;
-      reason?: string;
-      requestedBy?: string;
-    },
-  ) => {
-    const { procedure } = scenarioOf({ procedure: 'production-deployment', scenario: 'happy' });
-    const m = await runs();
-    const config = loadConfig(program.opts().config);
-    process.exitCode = await m.startRun(await where(flags), config, procedure, {
-      input: m.deploymentInput(flags),
-      ...startFlags(flags),
-    });
-  },
-);
+).action(async (flags: FollowFlags & DeployFlags) => {
+  const { procedure } = scenarioOf({ procedure: 'production-deployment', scenario: 'happy' });
+  const m = await runs();
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await m.startRun(await where(flags), config, procedure, {
+    input: m.deploymentInput(flags),
+    ...startFlags(flags),
+  });
+});
 
 whereOptions(
   program

@@ -199,14 +199,16 @@ function report(followed: Followed, output: Output, attached: boolean): number {
 }
 
 /** `runbook deploy`: the short form of a deployment (production or standard: the environment's policy decides). */
-export function deploymentInput(options: {
-  env: string;
-  service: string;
-  image: string;
-  changeRequest?: string;
-  reason?: string;
-  requestedBy?: string;
-}): Record<string, unknown> {
+export interface DeployFlags {
+  readonly env: string;
+  readonly service: string;
+  readonly image: string;
+  readonly changeRequest?: string;
+  readonly reason?: string;
+  readonly requestedBy?: string;
+}
+
+export function deploymentInput(options: DeployFlags): Record<string, unknown> {
   const requestedBy =
     options.requestedBy ?? process.env.GITHUB_ACTOR ?? process.env.GITLAB_USER_LOGIN ?? process.env.USER;
   return {
