@@ -44,10 +44,11 @@ export const ConfigSchema = CatalogueSchema.extend({
         )
         .min(1)
         .default(['ref:refs/heads/main']),
+      /** @default <stackName>-ci: two stacks in one account never take the same name */
       roleName: z
         .string()
         .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')
-        .default('github-actions-deploy'),
+        .optional(),
       /** The account's GitHub OIDC provider, if it has one already (an account has one per URL). */
       oidcProviderArn: z
         .string()
@@ -185,10 +186,14 @@ export function duplicateKeys(json: string): { path: string; key: string; line: 
   return found;
 }
 
+/** The name of the CI role the stack makes (config `ci`). */
+export const ciRoleNameOf = (config: Pick<Config, 'ci' | 'stackName'>) =>
+  config.ci?.roleName ?? `${config.stackName}-ci`;
+
 /** The part of the config the validation workers resolve inputs against (embedded in the definitions). */
 export function catalogueOf(config: Config): Catalogue {
   // The CI role the stack makes is a CI principal: the approval rules never take it as an approver.
-  const ciRole = config.ci && `arn:aws:sts::${config.account}:assumed-role/${config.ci.roleName}/*`;
+  const ciRole = config.ci && `arn:aws:sts::${config.account}:assumed-role/${ciRoleNameOf(config)}/*`;
   return {
     account: config.account,
     region: config.region,

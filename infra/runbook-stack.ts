@@ -19,7 +19,7 @@ import {
 import { PROCEDURES } from '../statemachines/registry.ts';
 import { handleAbandonedRun } from '../tasks/handle-abandoned-run.ts';
 import type { Worker } from '../tasks/worker.ts';
-import { type Config, catalogueOf } from './config.ts';
+import { type Config, catalogueOf, ciRoleNameOf } from './config.ts';
 import { ApprovalService } from './constructs/approval-service.ts';
 import { CiRole } from './constructs/ci-role.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -108,7 +108,7 @@ export class RunbookStack extends Stack {
     for (const procedure of PROCEDURES) machine(procedure);
     if (config.ci)
       new CiRole(this, 'Ci', {
-        ci: config.ci,
+        ci: { ...config.ci, roleName: ciRoleNameOf(config) },
         machines: PROCEDURES.map((p) => ({
           machine: machine(p).stateMachine,
           name: stateMachineName(p, config.stackName),

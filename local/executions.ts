@@ -305,8 +305,13 @@ export class LocalStepFunctions {
 
   stop(request: { executionArn?: unknown; error?: unknown; cause?: unknown }): Execution {
     const execution = this.execution(request.executionArn);
-    const top = execution.parentArn === null ? execution.executionArn : this.topOf(execution);
-    const live = this.live.get(top);
+    if (execution.parentArn !== null && execution.status === 'RUNNING')
+      // On AWS the parent's Task would fail (and its Catch decide); the engine can only stop the whole run.
+      throw new ApiError(
+        'ValidationException',
+        `the local endpoint stops a nested execution only with its parent: stop ${execution.parentArn}`,
+      );
+    const live = this.live.get(execution.executionArn);
     if (execution.status !== 'RUNNING' || !live)
       throw new ApiError(
         'ValidationException',
@@ -331,7 +336,7 @@ export class LocalStepFunctions {
     const sfn = account.service('sfn');
     try {
       if (action === 'SendTaskHeartbeat') {
-        if (sfn.answered(token) || !sfn.issued(token)) throw new ApiError('TaskTimedOut', 'Task Timed Out');
+        if (!sfn.waiting(token)) throw new ApiError('TaskTimedOut', 'Task Timed Out');
         // A waiting Task takes the heartbeat; the gates here set no HeartbeatSeconds.
         return {};
       }
@@ -364,12 +369,6 @@ export class LocalStepFunctions {
   /** Writes what changed now: the endpoint stops, and what ran is on disk. */
   save(): void {
     this.flush();
-  }
-
-  private topOf(execution: Execution): string {
-    let at: Execution | undefined = execution;
-    while (at?.parentArn) at = this.executions.get(at.parentArn);
-    return at?.executionArn ?? execution.executionArn;
   }
 
   private pace(signal: AbortSignal): Pace {
@@ -435,8 +434,15 @@ export class LocalStepFunctions {
       if (!execution) continue;
       const file = join(this.folder, `${execution.stateMachineArn.split(':').pop()}--${execution.name}.json`);
       // Written whole, then moved into place: a crash mid-write never leaves half a record.
-      writeFileSync(`${file}.tmp`, JSON.stringify(execution));
-      renameSync(`${file}.tmp`, file);
+      try {
+        writeFileSync(`${file}.tmp`, JSON.stringify(execution));
+        renameSync(`${file}.tmp`, file);
+      } catch (error) {
+        // The endpoint goes on serving from memory, and says what it could not keep.
+        process.stderr.write(
+          `runbook local: cannot save ${execution.name} in ${this.folder}: ${(error as Error).message}\n`,
+        );
+      }
     }
     this.dirty.clear();
   }

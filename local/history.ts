@@ -117,7 +117,9 @@ export function historyWriter(context: HistoryContext, events: HistoryEvent[]) {
       case 'task-failed': {
         const resource = calls.get(String(e.state)) ?? '';
         const failure = { error: e.error, cause: e.cause };
-        if (isFunction(resource))
+        if (isFunction(resource) && e.error === 'Sandbox.Timedout')
+          push(e.at, 'LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: failure });
+        else if (isFunction(resource))
           push(e.at, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: failure });
         else if (e.error === 'States.Timeout')
           push(e.at, 'TaskTimedOut', {

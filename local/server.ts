@@ -16,10 +16,14 @@ import type { HistoryEvent } from './history.ts';
 
 const seconds = (ms: number | null) => (ms === null ? undefined : ms / 1000);
 
-/** A page of a list, and the token of the next (an offset, opaque to clients). */
+/**
+ * A page of a list, and the token of the next: a cursor naming the last item given (not an
+ * offset), so a page read while the list grows (a history, newest first) goes on where it was.
+ */
 function page<T>(
   items: T[],
   request: Record<string, unknown>,
+  keyOf: (item: T) => string,
   max = 1000,
 ): { items: T[]; nextToken?: string } {
   const size =
@@ -31,15 +35,15 @@ function page<T>(
     );
   let from = 0;
   if (request.nextToken !== undefined) {
-    from = Number(Buffer.from(String(request.nextToken), 'base64url').toString());
-    if (!Number.isInteger(from) || from < 0 || from > items.length)
-      throw new ApiError('InvalidToken', `Invalid Token: '${String(request.nextToken)}'`);
+    const after = Buffer.from(String(request.nextToken), 'base64url').toString();
+    from = items.findIndex((item) => keyOf(item) === after) + 1;
+    if (from === 0) throw new ApiError('InvalidToken', `Invalid Token: '${String(request.nextToken)}'`);
   }
-  const items_ = items.slice(from, from + size);
-  const next = from + size;
-  return next < items.length
-    ? { items: items_, nextToken: Buffer.from(String(next)).toString('base64url') }
-    : { items: items_ };
+  const given = items.slice(from, from + size);
+  const last = given.at(-1);
+  return from + size < items.length && last !== undefined
+    ? { items: given, nextToken: Buffer.from(keyOf(last)).toString('base64url') }
+    : { items: given };
 }
 
 const summaryOf = (e: Execution) => ({
@@ -68,7 +72,7 @@ const wireEvent = (e: HistoryEvent, withData: boolean) => {
 function actions(store: LocalStepFunctions): Record<string, (r: Record<string, unknown>) => unknown> {
   return {
     ListStateMachines: (r) => {
-      const { items, nextToken } = page(store.stateMachines(), r);
+      const { items, nextToken } = page(store.stateMachines(), r, (m) => m.stateMachineArn);
       return {
         stateMachines: items.map((m) => ({
           stateMachineArn: m.stateMachineArn,
@@ -112,13 +116,13 @@ function actions(store: LocalStepFunctions): Record<string, (r: Record<string, u
     },
     ListExecutions: (r) => {
       const all = store.list(r.stateMachineArn).filter((e) => !r.statusFilter || e.status === r.statusFilter);
-      const { items, nextToken } = page(all, r);
+      const { items, nextToken } = page(all, r, (e) => e.executionArn);
       return { executions: items.map(summaryOf), ...(nextToken && { nextToken }) };
     },
     GetExecutionHistory: (r) => {
       const e = store.execution(r.executionArn);
       const ordered = r.reverseOrder === true ? [...e.history].reverse() : e.history;
-      const { items, nextToken } = page(ordered, r);
+      const { items, nextToken } = page(ordered, r, (e) => String(e.id));
       return {
         events: items.map((event) => wireEvent(event, r.includeExecutionData !== false)),
         ...(nextToken && { nextToken }),

@@ -155,10 +155,11 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   /** The runs in progress, outermost first: a person's stop reaches each. */
   const active: { abort: () => void }[] = [];
   let stopped = false;
-  options.signal?.addEventListener('abort', () => {
+  const stopAll = () => {
     stopped = true;
     for (const running of [...active].reverse()) running.abort();
-  });
+  };
+  options.signal?.addEventListener('abort', stopAll);
 
   const decide = async (request: ApprovalRequest): Promise<Decision> =>
     typeof options.approver === 'function' ? options.approver(request) : options.approver;
@@ -244,7 +245,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       },
       StateMachine: { Id: definition.arn, Name: definition.name },
       State: { Name: '', EnteredTime: account.clock.iso(), RetryCount: 0 },
-      Task: { Token: `rehearsal-task-token/${name}` },
+      Task: { Token: `rehearsal-task-token/${executionArn}` },
     };
     emit({
       at: startedAt,
@@ -260,6 +261,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     });
     const thisRun = run;
     active.push(thisRun);
+    // Stopped before it got going (StopExecution right after StartExecution): it ends at once.
+    if (options.signal?.aborted) stopAll();
     /** The state in progress: where a stopped run was, and where its redrive resumes. */
     let unfinished: { state: string; input: unknown } | null = null;
     let transitions = 0;

@@ -37,7 +37,17 @@ export interface FollowOptions {
 /** How following ended: the run's last description, or that the CLI stopped following first. */
 export type Followed =
   | { readonly ended: true; readonly execution: DescribeExecutionCommandOutput }
-  | { readonly ended: false; readonly execution: DescribeExecutionCommandOutput };
+  | {
+      readonly ended: false;
+      readonly execution: DescribeExecutionCommandOutput;
+      /** Why following stopped if not at --timeout: the API could not be read for LOST_AFTER_MS. */
+      readonly lost?: string;
+    };
+
+/** How long the history may be unreadable (network, throttling, expired credentials) before following gives up. */
+const LOST_AFTER_MS = 120_000;
+/** Every how many polls the run's status is read as well (a history cut short still ends the follow). */
+const DESCRIBE_EVERY = 10;
 
 const TERMINAL = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
 const STATUS_OF: Record<string, string> = {
@@ -46,6 +56,16 @@ const STATUS_OF: Record<string, string> = {
   ExecutionAborted: 'ABORTED',
   ExecutionTimedOut: 'TIMED_OUT',
 };
+/**
+ * One JSON line that no terminal acts on: JSON escapes C0 controls itself; DEL, C1 controls and the
+ * bidirectional overrides it leaves as they are, so they are escaped too.
+ */
+export const jsonLine = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 /** How often a plain line says a long wait goes on (a TTY's status line is kept current instead). */
 const STILL_EVERY_MS = 30_000;
 
@@ -218,7 +238,7 @@ export async function follow(where: Where, executionArn: string, options: Follow
     where.sfn.send(new DescribeExecutionCommand({ executionArn })).catch((error: unknown) => {
       throw apiProblem(where, error);
     });
-  for (;;) {
+  const readAll = async () => {
     for (const track of tracks.filter((t) => !t.ended)) {
       await definitionsOf(where, [machineOfExecution(track.executionArn)], machines);
       const events = await newEvents(where, track.executionArn, track.lastId);
@@ -230,7 +250,7 @@ export async function follow(where: Where, executionArn: string, options: Follow
         track.lastId = event.id ?? track.lastId;
         rootStartMs ??= event.timestamp?.getTime() ?? Date.now();
         if (options.output === 'events')
-          options.write(JSON.stringify({ executionArn: track.executionArn, ...event }));
+          options.write(jsonLine({ executionArn: track.executionArn, ...event }));
         const { events: timeline, child, approval } = timelineOf(track, event, rootStartMs);
         if (options.output === 'lines') {
           for (const e of timeline) print(e);
@@ -251,6 +271,32 @@ export async function follow(where: Where, executionArn: string, options: Follow
           });
         lastLine = Date.now();
       }
+    }
+  };
+  let last = await describe();
+  let polls = 0;
+  let failingSince: number | null = null;
+  for (;;) {
+    try {
+      await readAll();
+      if (++polls % DESCRIBE_EVERY === 0) {
+        last = await describe();
+        // Ended without its closing event in the history (an endpoint restarted): read once more, then end.
+        if (last.status !== 'RUNNING' && tracks[0] && !tracks[0].ended) {
+          await readAll();
+          tracks[0].ended = true;
+        }
+      }
+      failingSince = null;
+    } catch (error) {
+      // A passing fault goes by; one that lasts ends the follow, never the run.
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince >= LOST_AFTER_MS) {
+        if (statusShown) options.status?.(null);
+        return { ended: false, execution: last, lost: (error as Error).message };
+      }
+      await sleep(Math.max(1000, options.pollSeconds * 1000));
+      continue;
     }
     if (tracks[0]?.ended) {
       // A nested run found in the last page is read to its end too (it ended before its parent).

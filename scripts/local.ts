@@ -46,10 +46,11 @@ export async function serveLocalCommand(
   out(`  approvals: runbook approvals --api ${endpoint.url}/v1/  (the access key you sign with names you)`);
   // Ctrl-C: what ran is on disk; a run cut short is reported FAILED when the endpoint starts again.
   process.removeAllListeners('SIGINT');
-  process.once('SIGINT', () => {
-    store.save();
-    process.stderr.write(`\nrunbook local: stopped; executions kept in ${flags.dir}/\n`);
-    process.exit(0);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      store.save();
+      process.stderr.write(`\nrunbook local: stopped (${signal}); executions kept in ${flags.dir}/\n`);
+      process.exit(0);
+    });
   await new Promise(() => {});
 }

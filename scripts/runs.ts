@@ -68,7 +68,14 @@ export function executionNameOf(procedure: string, input: unknown, runId: string
   const target = [i.environment, i.service ?? i.database].filter((v) => typeof v === 'string').map(String);
   const digest = typeof i.image === 'string' ? /@sha256:([0-9a-f]{12})/.exec(i.image)?.[1] : undefined;
   const hash = createHash('sha256').update(canonical(input)).digest('hex').slice(0, 12);
-  const parts = [procedure, ...target, digest ?? hash, ...(runId ? [`ci${runId}`] : [])].map(slug);
+  // The digest says which image at a glance; the hash tells apart two requests of it (another change request).
+  const parts = [
+    procedure,
+    ...target,
+    ...(digest ? [digest] : []),
+    hash.slice(0, digest ? 8 : 12),
+    ...(runId ? [`ci${runId}`] : []),
+  ].map(slug);
   const name = parts.join('-');
   return name.length <= 80 ? name : `${name.slice(0, 67)}-${hash}`;
 }
@@ -82,6 +89,8 @@ export interface StartCommand {
   readonly output: Output;
   readonly timeoutSeconds?: number;
   readonly pollSeconds: number;
+  /** The CI run the start belongs to. @default ciRunId() */
+  readonly runId?: string | null;
 }
 
 /** The input as the procedure's own schema reads it, or a UsageError naming every field that is wrong. */
@@ -102,22 +111,37 @@ export async function startRun(
   validated(procedure, command.input);
   if (command.scenario !== undefined) scenarioOf({ procedure: procedure.name, scenario: command.scenario });
   const stateMachineArn = await machineOf(where, config, procedure);
-  const base = command.name ?? executionNameOf(procedure.name, command.input, ciRunId());
+  const runId = command.runId === undefined ? ciRunId() : command.runId;
+  const base = command.name ?? executionNameOf(procedure.name, command.input, runId);
   const name = command.scenario ? `${command.scenario}--${base}`.slice(0, 80) : base;
   const input = JSON.stringify(command.input);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-  let attached = false;
-  try {
-    await where.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
-  } catch (error) {
-    if ((error as Error).name !== 'ExecutionAlreadyExists') throw apiProblem(where, error);
-    const existing = await where.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  // Asked first, so that a start of the run already going is told apart from a new one.
+  const existing = await where.sfn
+    .send(new DescribeExecutionCommand({ executionArn }))
+    .catch((error: Error) => {
+      if (error.name === 'ExecutionDoesNotExist') return null;
+      throw apiProblem(where, error);
+    });
+  if (existing) {
     if (canonical(JSON.parse(existing.input ?? 'null')) !== canonical(command.input))
       throw new UsageError(
         `the execution name ${name} was already used for a different input (started ${existing.startDate?.toISOString()}); give another --name`,
       );
-    attached = true;
+    // Outside a CI run (no run id, no --name), a request that already ran is not taken as done again.
+    if (existing.status !== 'RUNNING' && !runId && command.name === undefined)
+      throw new UsageError(
+        `this request already ran as ${name} (${existing.status}, ${existing.stopDate?.toISOString()}); to run it again, give --name`,
+      );
+  } else {
+    try {
+      await where.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    } catch (error) {
+      // Started by another job between the two calls: that one is followed.
+      if ((error as Error).name !== 'ExecutionAlreadyExists') throw apiProblem(where, error);
+    }
   }
+  const attached = existing !== null;
   const s = style();
   if (command.output === 'lines') {
     out(
@@ -171,6 +195,7 @@ function report(followed: Followed, output: Output, attached: boolean): number {
           attached,
           status: e.status,
           following: followed.ended ? 'ended' : 'stopped; the run goes on',
+          ...(!followed.ended && followed.lost && { lost: followed.lost }),
           error: e.error ?? null,
           cause: e.cause ?? null,
           output: e.output === undefined ? null : JSON.parse(e.output),
@@ -188,11 +213,12 @@ function report(followed: Followed, output: Output, attached: boolean): number {
   const s = style();
   out('');
   if (!followed.ended) {
+    if (followed.lost) out(`${s.bold('Lost contact:')} ${printable(followed.lost)}`);
     out(`${s.bold('Still running:')} the CLI stopped following; the run goes on (runbook status ${e.name})`);
     return code;
   }
   out(
-    `${s.bold('Outcome:')} ${e.status === 'SUCCEEDED' ? s.green(String(e.status)) : s.red(`${e.status} ${e.error ?? ''}`)}`,
+    `${s.bold('Outcome:')} ${e.status === 'SUCCEEDED' ? s.green(String(e.status)) : s.red(`${e.status} ${printable(e.error ?? '')}`)}`,
   );
   if (e.cause) out(`${s.bold('Cause:')}   ${printable(e.cause)}`);
   return code;

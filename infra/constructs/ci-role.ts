@@ -2,7 +2,7 @@
 // this stack's state machines, follow their executions (nested ones included) and read their
 // histories, and nothing else. It cannot stop a run, send a task token or call the approvals API,
 // and the approval rules refuse it as an approver (catalogueOf lists it among the CI principals).
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -30,6 +30,8 @@ export class CiRole extends Construct {
         });
     this.role = new iam.Role(this, 'Role', {
       roleName: ci.roleName,
+      // A production run, with its approval and bake, outlasts the default hour of a session.
+      maxSessionDuration: Duration.hours(12),
       description: `Assumed by GitHub Actions of ${ci.repository} to start and follow runbook runs; never approves.`,
       assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, {
         StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },

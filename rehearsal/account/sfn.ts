@@ -50,6 +50,11 @@ export class SimulatedSfn implements SimulatedService {
     return this.tokens.has(token);
   }
 
+  /** Whether a Task waits on the token now (a heartbeat reaches it). */
+  waiting(token: string): boolean {
+    return this.tokens.get(token) === 'waiting';
+  }
+
   /** Whether something was sent with the token (the Task it belongs to has its result). */
   answered(token: string): boolean {
     return typeof this.tokens.get(token) === 'object';

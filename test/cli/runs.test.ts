@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listRuns, runStatus, stopRun } from '../../scripts/runs.ts';
+import { executionNameOf, listRuns, runStatus, startRun, stopRun } from '../../scripts/runs.ts';
 import { whereOf } from '../../scripts/where.ts';
-import { config, IMAGE, startEndpoint } from '../local/support.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
+import { config, example, IMAGE, startEndpoint } from '../local/support.ts';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,7 +88,7 @@ describe.concurrent('runbook deploy and start against runbook local', () => {
     expect(first.code, first.stderr).toBe(0);
     const outcome = JSON.parse(first.stdout);
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', attached: false, exitCode: 0, error: null });
-    expect(outcome.name).toBe('production-deployment-dev-app-4f1c2a9e8d7b-ci7001');
+    expect(outcome.name).toMatch(/^production-deployment-dev-app-4f1c2a9e8d7b-[0-9a-f]{8}-ci7001$/);
     // And the retry attached to it, read its history as JSON lines, and reports the same outcome
     expect(retry.code, retry.stderr).toBe(0);
     const events = retry.stdout
@@ -100,6 +101,24 @@ describe.concurrent('runbook deploy and start against runbook local', () => {
       new ListExecutionsCommand({ stateMachineArn: local.machine('production-deployment') }),
     );
     expect(executions.filter((e) => e.name === outcome.name)).toHaveLength(1);
+  });
+
+  it('outside a CI run, refuses to take a request that already ran as done again (give --name to run it again)', async () => {
+    // Given a dev deploy that ran to its end, started without a CI run id
+    const where = whereOf({ endpoint: local.endpoint.url }, config);
+    const procedure = PROCEDURES[0] as (typeof PROCEDURES)[number];
+    const command = {
+      input: { ...example('production-deployment'), environment: 'dev', reason: 'again and again' },
+      wait: false,
+      output: 'json' as const,
+      pollSeconds: 0.1,
+      runId: null,
+    };
+    await startRun(where, config, procedure, command);
+    const executionArn = `${local.machine('production-deployment').replace(':stateMachine:', ':execution:')}:${executionNameOf(procedure.name, command.input, null)}`;
+    await local.settled(executionArn);
+    // When the same request is started again / Then it is refused, naming how to run it again
+    await expect(startRun(where, config, procedure, command)).rejects.toThrow(/already ran as .*give --name/);
   });
 
   it('reports a rollback as exit 1, following the nested rollback, with its error and cause', async () => {

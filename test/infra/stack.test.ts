@@ -723,7 +723,7 @@ describe('the CI role', () => {
     const provider = Object.values(resources('AWS::IAM::OIDCProvider'));
     // Then it trusts the GitHub provider alone, for sts.amazonaws.com, and only the configured subjects
     expect(provider.map((p) => props(p).Url)).toEqual(['https://token.actions.githubusercontent.com']);
-    expect(props(ciRole()).RoleName).toBe('github-actions-deploy');
+    expect(props(ciRole()).RoleName).toBe('Runbook-ci');
     expect(trust.Statement).toHaveLength(1);
     expect(trust.Statement[0]).toMatchObject({
       Effect: 'Allow',
@@ -770,6 +770,6 @@ describe('the CI role', () => {
     // Given the config's ci / When the catalogue is made from it
     const { ciPrincipals } = catalogueOf(config);
     // Then its sessions are listed as CI principals
-    expect(ciPrincipals).toContain(`arn:aws:sts::${config.account}:assumed-role/github-actions-deploy/*`);
+    expect(ciPrincipals).toContain(`arn:aws:sts::${config.account}:assumed-role/Runbook-ci/*`);
   });
 });

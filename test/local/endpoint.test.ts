@@ -325,6 +325,38 @@ describe('the local endpoint, through @aws-sdk/client-sfn', () => {
     });
   });
 
+  it('stops a run stopped as soon as it started, and pages a history newest first without losing its place', async () => {
+    // Given a run stopped in the same breath as its start
+    const { executionArn = '' } = await local.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: local.machine('production-deployment'),
+        name: 'stopped-at-once',
+        input: devDeployment(),
+      }),
+    );
+    await local.sfn.send(new StopExecutionCommand({ executionArn }));
+    // Then it ends ABORTED, not RUNNING forever
+    expect((await local.settled(executionArn, undefined, 10_000)).status).toBe('ABORTED');
+    // And a finished history read newest first, seven at a time, is the whole history backwards
+    const dev1 = `${local.machine('production-deployment').replace(':stateMachine:', ':execution:')}:dev-1`;
+    const all = await history(local, dev1);
+    const backwards: number[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await local.sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn: dev1,
+          reverseOrder: true,
+          maxResults: 7,
+          ...(nextToken && { nextToken }),
+        }),
+      );
+      backwards.push(...(page.events ?? []).map((e) => e.id ?? 0));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(backwards).toEqual(all.map((e) => e.id ?? 0).reverse());
+  });
+
   it('runs the scenario a name begins with: a failed rollout rolls back in a nested execution of its own', async () => {
     // Given a dev deployment named for the crash-loop scenario / When it runs to its end
     const { executionArn = '' } = await local.sfn.send(
