@@ -48,7 +48,13 @@ function runbook(
   });
 }
 
-const hasAws = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
+/** The AWS CLIs on this machine, by major version: `aws` on the PATH, and the system's own. */
+const awsClis = new Map<string, string>();
+for (const bin of ['aws', '/usr/bin/aws', '/usr/local/bin/aws']) {
+  const ran = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  const major = /aws-cli\/(\d+)\./.exec(`${ran.stdout} ${ran.stderr}`)?.[1];
+  if (ran.status === 0 && major && !awsClis.has(major)) awsClis.set(major, bin);
+}
 
 describe.concurrent('runbook deploy and start against runbook local', () => {
   let local: Awaited<ReturnType<typeof startEndpoint>>;
@@ -225,49 +231,54 @@ describe.concurrent('runbook deploy and start against runbook local', () => {
     );
   });
 
-  it.skipIf(!hasAws)(
-    hasAws
-      ? 'serves the AWS CLI: list-state-machines, start-execution, describe-execution, get-execution-history'
-      : 'SKIPPED: no `aws` binary on this machine, so the AWS CLI against the endpoint is not checked here',
-    async () => {
-      // Given the AWS CLI pointed at the endpoint
-      // (asynchronously: the endpoint answers from this process)
-      const aws = async (...args: string[]) => {
-        const ran = await execFileAsync(
-          'aws',
-          ['stepfunctions', ...args, '--endpoint-url', local.endpoint.url, '--output', 'json'],
-          {
-            env: {
-              ...process.env,
-              AWS_ACCESS_KEY_ID: 'cli',
-              AWS_SECRET_ACCESS_KEY: 'any',
-              AWS_DEFAULT_REGION: 'us-east-1',
+  for (const major of ['1', '2'])
+    it.skipIf(!awsClis.has(major))(
+      awsClis.has(major)
+        ? `serves the AWS CLI v${major}: list-state-machines, start-execution, describe-execution, get-execution-history`
+        : `SKIPPED: no AWS CLI v${major} on this machine, so it is not checked against the endpoint here`,
+      async () => {
+        // Given the AWS CLI pointed at the endpoint
+        // (asynchronously: the endpoint answers from this process)
+        const aws = async (...args: string[]) => {
+          const ran = await execFileAsync(
+            String(awsClis.get(major)),
+            ['stepfunctions', ...args, '--endpoint-url', local.endpoint.url, '--output', 'json'],
+            {
+              env: {
+                ...process.env,
+                AWS_ACCESS_KEY_ID: 'cli',
+                AWS_SECRET_ACCESS_KEY: 'any',
+                AWS_DEFAULT_REGION: 'us-east-1',
+              },
             },
-          },
+          );
+          return JSON.parse(ran.stdout);
+        };
+        // When it lists, starts, describes and reads a history
+        const listed = await aws('list-state-machines');
+        const arn = listed.stateMachines.find(
+          (m: { name: string }) => m.name === 'runbook-rollback',
+        ).stateMachineArn;
+        const started = await aws(
+          'start-execution',
+          '--state-machine-arn',
+          arn,
+          '--name',
+          `from-aws-cli-v${major}`,
+          '--input',
+          '{"environment":"dev"}',
         );
-        return JSON.parse(ran.stdout);
-      };
-      // When it lists, starts, describes and reads a history
-      const listed = await aws('list-state-machines');
-      const arn = listed.stateMachines.find(
-        (m: { name: string }) => m.name === 'runbook-rollback',
-      ).stateMachineArn;
-      const started = await aws(
-        'start-execution',
-        '--state-machine-arn',
-        arn,
-        '--name',
-        'from-aws-cli',
-        '--input',
-        '{"environment":"dev"}',
-      );
-      await local.settled(started.executionArn);
-      const described = await aws('describe-execution', '--execution-arn', started.executionArn);
-      const history = await aws('get-execution-history', '--execution-arn', started.executionArn);
-      // Then each answered as it would on AWS
-      expect(described).toMatchObject({ name: 'from-aws-cli', status: 'FAILED', error: 'InvalidInput' });
-      expect(history.events[0].type).toBe('ExecutionStarted');
-      expect(history.events.at(-1).type).toBe('ExecutionFailed');
-    },
-  );
+        await local.settled(started.executionArn);
+        const described = await aws('describe-execution', '--execution-arn', started.executionArn);
+        const history = await aws('get-execution-history', '--execution-arn', started.executionArn);
+        // Then each answered as it would on AWS
+        expect(described).toMatchObject({
+          name: `from-aws-cli-v${major}`,
+          status: 'FAILED',
+          error: 'InvalidInput',
+        });
+        expect(history.events[0].type).toBe('ExecutionStarted');
+        expect(history.events.at(-1).type).toBe('ExecutionFailed');
+      },
+    );
 });
