@@ -669,7 +669,11 @@ describe('production-deployment stops before changing the service', () => {
         rule: {
           approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_ProdDeployApprover_*/*'],
           required: 1,
-          neverApprovers: ['arn:aws:sts::123456789012:assumed-role/github-actions-deploy/*'],
+          neverApprovers: [
+            'arn:aws:sts::123456789012:assumed-role/github-actions-deploy/*',
+            // the stack's own CI role (config ci)
+            'arn:aws:sts::123456789012:assumed-role/Runbook-ci/*',
+          ],
         },
       },
     ]);
