@@ -138,7 +138,7 @@ function actions(store: LocalStepFunctions): Record<string, (r: Record<string, u
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of req) body += chunk;
   return body;
@@ -152,7 +152,8 @@ export function localCaller(req: IncomingMessage, config: Config): string | null
   return pattern ? fill(pattern, keyId) : null;
 }
 
-const APPROVAL_ROUTES: [RegExp, string][] = [
+/** The approvals API's routes under /v1/, as API Gateway maps them to the function's resources. */
+export const APPROVAL_ROUTES: [RegExp, string][] = [
   [/^\/v1\/approvals$/, '/approvals'],
   [/^\/v1\/approvals\/([^/]+)$/, '/approvals/{id}'],
   [/^\/v1\/approvals\/([^/]+)\/decision$/, '/approvals/{id}/decision'],

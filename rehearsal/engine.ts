@@ -290,8 +290,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
           emit({ ...base, kind: 'entered', input: (e.state as { input?: unknown } | undefined)?.input });
           if (options.stop && !stopped && e.state?.name === options.stop.atState) {
             // A person stops the outermost run; Step Functions stops the nested runs it waits on.
-            stopped = true;
-            for (const running of [...active].reverse()) running.abort();
+            stopAll();
           }
         } else if (e.type === 'StateExited') {
           if (unfinished?.state === e.state?.name) unfinished = null;

@@ -14,18 +14,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { Config } from '../infra/config.ts';
 import type { ProcedureSpec } from '../statemachines/procedure.ts';
-import { approvalIdOf } from '../tasks/approvals/request.ts';
+import { approvalIdOf, canonical } from '../tasks/approvals/request.ts';
 import { printable } from '../tasks/printable.ts';
 import { issuesOf } from '../tasks/schemas/issues.ts';
 import { type Followed, follow, type Output } from './follow.ts';
 import { COLOR, PLAIN } from './timeline.ts';
-import { readInput, scenarioOf, UsageError } from './usage.ts';
+import { scenarioOf, UsageError } from './usage.ts';
 import { apiProblem, findRun, machineOf, machines, procedureOfRun, type Where, WhereError } from './where.ts';
 
 export const EXIT = { succeeded: 0, failed: 1, usage: 2, stopped: 3, stillRunning: 4 } as const;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const out = print;
 const style = () => (process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN);
 
 /** The CI run a start belongs to: a retried job (a new attempt of the same run) is the same request. */
@@ -40,17 +39,6 @@ export function ciRunId(env: NodeJS.ProcessEnv = process.env): string | null {
     null
   );
 }
-
-/** JSON with its keys sorted: the same input written two ways is the same request. */
-const canonical = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(canonical).join(',')}]`
-    : value && typeof value === 'object'
-      ? `{${Object.keys(value)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-          .join(',')}}`
-      : JSON.stringify(value);
 
 const slug = (text: string) =>
   text
@@ -144,16 +132,16 @@ export async function startRun(
   const attached = existing !== null;
   const s = style();
   if (command.output === 'lines') {
-    out(
+    print(
       attached
         ? s.bold(`Attached to ${name}`) +
             s.dim(' (this request was already started; nothing new was started)')
         : s.bold(`Started ${name}`),
     );
-    out(s.dim(`  ${executionArn}`));
+    print(s.dim(`  ${executionArn}`));
   }
   if (!command.wait) {
-    if (command.output !== 'lines') out(JSON.stringify({ executionArn, name, attached }));
+    if (command.output !== 'lines') print(JSON.stringify({ executionArn, name, attached }));
     return EXIT.succeeded;
   }
   const apiHint = where.endpoint ? ` --api ${where.endpoint.replace(/\/$/, '')}/v1/` : '';
@@ -169,7 +157,7 @@ export async function startRun(
         status: (text: string | null) =>
           process.stdout.write(text === null ? '\r\u001b[2K' : `\r\u001b[2K${text}`),
       }),
-    write: out,
+    write: print,
   });
   return report(followed, command.output, attached);
 }
@@ -187,7 +175,7 @@ function report(followed: Followed, output: Output, attached: boolean): number {
           : EXIT.failed
         : EXIT.stopped;
   if (output === 'json') {
-    out(
+    print(
       JSON.stringify(
         {
           executionArn: e.executionArn,
@@ -211,16 +199,18 @@ function report(followed: Followed, output: Output, attached: boolean): number {
   }
   if (output === 'events') return code;
   const s = style();
-  out('');
+  print('');
   if (!followed.ended) {
-    if (followed.lost) out(`${s.bold('Lost contact:')} ${printable(followed.lost)}`);
-    out(`${s.bold('Still running:')} the CLI stopped following; the run goes on (runbook status ${e.name})`);
+    if (followed.lost) print(`${s.bold('Lost contact:')} ${printable(followed.lost)}`);
+    print(
+      `${s.bold('Still running:')} the CLI stopped following; the run goes on (runbook status ${e.name})`,
+    );
     return code;
   }
-  out(
+  print(
     `${s.bold('Outcome:')} ${e.status === 'SUCCEEDED' ? s.green(String(e.status)) : s.red(`${e.status} ${printable(e.error ?? '')}`)}`,
   );
-  if (e.cause) out(`${s.bold('Cause:')}   ${printable(e.cause)}`);
+  if (e.cause) print(`${s.bold('Cause:')}   ${printable(e.cause)}`);
   return code;
 }
 
@@ -246,8 +236,6 @@ export function deploymentInput(options: DeployFlags): Record<string, unknown> {
     ...(requestedBy && { requestedBy }),
   };
 }
-
-export { readInput };
 
 /** `runbook runs [procedure]`: the recent executions of the stack's machines, newest first. */
 export async function listRuns(

@@ -114,7 +114,7 @@ export const approvalIdOf = (executionId: string, gate: string) =>
   createHash('sha256').update(`${executionId}\n${gate}`).digest('hex').slice(0, 20);
 
 /** JSON with keys sorted at every level: the same content always hashes the same. */
-const canonical = (value: unknown): string =>
+export const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Config } from '../../infra/config.ts';
+import { APPROVAL_ROUTES, readBody } from '../../local/server.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
 import { simulatedClients } from '../../rehearsal/account/clients.ts';
 import { Sha256 } from '../../scripts/approvals.ts';
@@ -17,18 +18,6 @@ export const TABLE = 'runbook-state';
 export interface Caller {
   readonly secret: string;
   readonly arn: string;
-}
-
-const ROUTES: [RegExp, string][] = [
-  [/^\/v1\/approvals$/, '/approvals'],
-  [/^\/v1\/approvals\/([^/]+)$/, '/approvals/{id}'],
-  [/^\/v1\/approvals\/([^/]+)\/decision$/, '/approvals/{id}/decision'],
-];
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  return body;
 }
 
 /** Whether the request carries a valid SigV4 signature of these credentials: it is signed again and compared. */
@@ -95,7 +84,7 @@ export async function startStandIn(config: Config, callers: Record<string, Calle
       });
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = ROUTES.find(([re]) => re.test(path));
+    const route = APPROVAL_ROUTES.find(([re]) => re.test(path));
     if (!route) return send(403, { message: 'Missing Authentication Token' });
     const id = route[0].exec(path)?.[1];
     const answer = (await invoke(
