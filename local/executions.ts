@@ -2,16 +2,18 @@
 // executions run on the rehearsal engine against a simulated account, on simulated time that runs
 // `speed` times faster than real time. Each execution started gets an account of its own, made from
 // its scenario (named by a prefix of its name, `<scenario>--...`, else the endpoint's default).
-// Executions and their histories are written to a folder as they go; an endpoint started again
-// reads them back, and an execution it was running is reported FAILED (Local.EndpointRestarted):
-// never lost, never silently RUNNING forever.
+// Executions, their histories and the state of each run's simulated account are written to a folder
+// as they go; an endpoint started again reads them back, and an execution it was running is reported
+// FAILED (Local.EndpointRestarted): never lost, never silently RUNNING forever. (Not resumed: the
+// engine cannot take a run up again mid-state, and a simulated account's services are objects in
+// memory, not state that could be read back into a run.)
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../infra/config.ts';
-import type { SimulatedAccount } from '../rehearsal/account/account.ts';
+import type { AccountState, SimulatedAccount } from '../rehearsal/account/account.ts';
 import type { Definitions } from '../rehearsal/definitions.ts';
-import { rehearse } from '../rehearsal/engine.ts';
+import { rehearse, TASK_TOKEN_PREFIX } from '../rehearsal/engine.ts';
 import { executionInputProblem } from '../rehearsal/execution-input.ts';
 import { faultScenario } from '../rehearsal/scenarios.ts';
 import type { Pace, TimelineEvent } from '../rehearsal/types.ts';
@@ -49,6 +51,8 @@ export interface Execution {
   error: string | null;
   cause: string | null;
   readonly history: HistoryEvent[];
+  /** The simulated account the run works on (a nested run shares its parent's), as last saved. */
+  account: AccountState | null;
 }
 
 export interface LocalOptions {
@@ -101,7 +105,7 @@ export class LocalStepFunctions {
           stopDate: now,
           error: 'Local.EndpointRestarted',
           cause:
-            'The local endpoint stopped while this execution ran; its simulated account is gone, so it was not resumed.',
+            'The local endpoint stopped while this execution ran, and a run is not resumed mid-state; its simulated account as last saved is kept in this record.',
         });
         closeHistory(execution.history, now, String(execution.error), String(execution.cause));
         this.dirty.add(execution.executionArn);
@@ -332,7 +336,14 @@ export class LocalStepFunctions {
   ) {
     const token = String(request.taskToken ?? '');
     const account = [...this.live.values()].find((l) => l.account?.service('sfn').issued(token))?.account;
-    if (!account) throw new ApiError('InvalidToken', 'Invalid Token');
+    if (!account) {
+      // A token of a run that has ended is closed, as on AWS; anything else was never a token.
+      const ended = [...this.executions.keys()].some((arn) =>
+        token.startsWith(`${TASK_TOKEN_PREFIX}${arn}/`),
+      );
+      if (ended) throw new ApiError('TaskTimedOut', 'Task Timed Out: Provided task does not exist anymore');
+      throw new ApiError('InvalidToken', 'Invalid Token');
+    }
     const sfn = account.service('sfn');
     try {
       if (action === 'SendTaskHeartbeat') {
@@ -413,6 +424,7 @@ export class LocalStepFunctions {
       error: null,
       cause: null,
       history: [],
+      account: null,
     };
     this.executions.set(executionArn, execution);
     this.changed(executionArn, true);
@@ -432,6 +444,10 @@ export class LocalStepFunctions {
     for (const arn of this.dirty) {
       const execution = this.executions.get(arn);
       if (!execution) continue;
+      let root: Execution | undefined = execution;
+      while (root?.parentArn) root = this.executions.get(root.parentArn);
+      const account = root && this.live.get(root.executionArn)?.account;
+      if (account) execution.account = account.state();
       const file = join(this.folder, `${execution.stateMachineArn.split(':').pop()}--${execution.name}.json`);
       // Written whole, then moved into place: a crash mid-write never leaves half a record.
       try {

@@ -76,6 +76,9 @@ export interface RehearsalResult extends ExecutionOutcome {
   readonly account: AccountState;
 }
 
+/** How the engine's task tokens begin; the execution that issued one follows (the local endpoint reads it). */
+export const TASK_TOKEN_PREFIX = 'rehearsal-task-token/';
+
 const machines = new WeakMap<
   Asl,
   { machine: StateMachine; waits: ReturnType<typeof localDefinition>['waits']; asl: Asl }
@@ -245,7 +248,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       },
       StateMachine: { Id: definition.arn, Name: definition.name },
       State: { Name: '', EnteredTime: account.clock.iso(), RetryCount: 0 },
-      Task: { Token: `rehearsal-task-token/${executionArn}` },
+      Task: { Token: `${TASK_TOKEN_PREFIX}${executionArn}` },
     };
     emit({
       at: startedAt,

@@ -255,11 +255,11 @@ describe('the local endpoint, through @aws-sdk/client-sfn', () => {
     expect(decided.status).toBe(200);
     expect(unsigned.status).toBe(403);
     expect((await local.settled(executionArn)).status).toBe('SUCCEEDED');
-    // And the token, answered, is no longer one a callback can use
+    // And the token, answered, is closed: a callback gets TaskTimedOut, as on AWS
     expect(
       await errorOf(local.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'x' }))),
     ).toEqual({
-      name: 'InvalidToken',
+      name: 'TaskTimedOut',
       status: 400,
     });
   });
@@ -288,11 +288,11 @@ describe('the local endpoint, through @aws-sdk/client-sfn', () => {
     // Then the run's own check refuses it
     const done = await local.settled(executionArn);
     expect([done.status, done.error]).toEqual(['FAILED', 'ApprovalRejected']);
-    // And a second answer to the same token is refused as the Task no longer waits
+    // And a second answer to the same token is refused (TaskTimedOut) as the Task no longer waits
     expect(
       await errorOf(local.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))),
     ).toEqual({
-      name: 'InvalidToken',
+      name: 'TaskTimedOut',
       status: 400,
     });
   });
@@ -407,5 +407,7 @@ describe('the local endpoint, through @aws-sdk/client-sfn', () => {
     expect(kept.history[0]?.type).toBe('ExecutionStarted');
     expect(kept.history.at(-1)?.type).toBe('ExecutionFailed');
     expect(kept.history.some((e) => e.type === 'TaskScheduled')).toBe(true);
+    // And so is its simulated account as it stood: the lock the run took, still held
+    expect(kept.account?.locks).toEqual([expect.objectContaining({ owner: executionArn })]);
   });
 });
