@@ -19,7 +19,7 @@ import { faultScenario } from '../rehearsal/scenarios.ts';
 import type { Pace, TimelineEvent } from '../rehearsal/types.ts';
 import { faultsOf } from '../statemachines/procedure.ts';
 import { procedureNamed } from '../statemachines/registry.ts';
-import { closeHistory, type HistoryEvent, historyWriter } from './history.ts';
+import { closeHistory, type HistoryEvent, historyRecorder, machineRoleArn } from './history.ts';
 
 /** An error the Step Functions API answers with: its code (`__type`) and message. */
 export class ApiError extends Error {
@@ -128,10 +128,7 @@ export class LocalStepFunctions {
       type: 'STANDARD',
       creationDate: this.created,
       definition: JSON.stringify(m.asl),
-      roleArn: this.options.definitions.machineRoles[procedure]?.arn.replace(
-        /^arn:aws:sts::(\d+):assumed-role\/([^/]+)\/.*$/,
-        'arn:aws:iam::$1:role/$2',
-      ),
+      roleArn: machineRoleArn(this.options.definitions, procedure),
     }));
   }
 
@@ -214,49 +211,23 @@ export class LocalStepFunctions {
       stop: {} as { error?: string; cause?: string },
     };
     this.live.set(executionArn, live);
-    const writers = new Map<string, (e: TimelineEvent) => void>();
-    const parents: string[] = [];
-    const onEvent = (e: TimelineEvent) => {
-      if (e.kind === 'started') {
-        parents[e.depth] = e.execution;
-        if (!this.executions.has(e.execution)) {
-          const child = this.stateMachines().find((m) =>
-            e.execution.startsWith(`${m.stateMachineArn.replace(':stateMachine:', ':execution:')}:`),
-          );
-          this.record(
-            e.execution,
-            child?.stateMachineArn ?? '',
-            e.execution.split(':').pop() ?? '',
-            child?.procedure ?? '',
+    const recorder = historyRecorder(this.options.definitions, this.options.config.region, startMs, (run) =>
+      run.executionArn === executionArn
+        ? execution.history
+        : this.record(
+            run.executionArn,
+            run.stateMachineArn,
+            run.executionArn.split(':').pop() ?? '',
+            run.procedure,
             scenario.name,
-            parents[e.depth - 1] ?? null,
-            JSON.stringify(e.input ?? null),
-            startMs + e.at * 1000,
-          );
-        }
-      }
+            run.parentArn,
+            JSON.stringify(run.input),
+            startMs + run.at * 1000,
+          ).history,
+    );
+    const onEvent = (e: TimelineEvent) => {
       const target = this.executions.get(e.execution);
-      if (!target) return;
-      let write = writers.get(e.execution);
-      if (!write) {
-        const definition = Object.values(this.options.definitions.machines).find(
-          (m) => m.arn === target.stateMachineArn,
-        );
-        const machineOf = this.stateMachines().find((m) => m.stateMachineArn === target.stateMachineArn);
-        if (!definition || !machineOf) return;
-        write = historyWriter(
-          {
-            asl: definition.asl,
-            stateMachineArn: target.stateMachineArn,
-            roleArn: machineOf.roleArn ?? '',
-            region: this.options.config.region,
-            startMs,
-          },
-          target.history,
-        );
-        writers.set(e.execution, write);
-      }
-      if (e.kind === 'finished') {
+      if (e.kind === 'finished' && target) {
         const stopped = e.detail === 'ABORTED' ? live.stop : {};
         const error = e.error ?? stopped.error ?? null;
         const cause = e.cause ?? stopped.cause ?? null;
@@ -267,9 +238,9 @@ export class LocalStepFunctions {
           error,
           cause,
         });
-        write({ ...e, ...(error && { error }), ...(cause && { cause }) });
-      } else write(e);
-      this.changed(e.execution, e.kind === 'finished');
+        recorder.onEvent({ ...e, ...(error && { error }), ...(cause && { cause }) });
+      } else recorder.onEvent(e);
+      if (this.executions.has(e.execution)) this.changed(e.execution, e.kind === 'finished');
     };
     rehearse({
       config: this.options.config,

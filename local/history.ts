@@ -5,7 +5,7 @@
 // TaskSubmitted once the work is handed over; a Wait the rehearsal serves as a clock Task is written
 // as the Wait it is in the definition. Retries and catches write no events of their own on AWS: a
 // retry is the next Scheduled, a catch the state's exit.
-import type { Asl } from '../rehearsal/definitions.ts';
+import type { Asl, Definitions } from '../rehearsal/definitions.ts';
 import type { TimelineEvent } from '../rehearsal/types.ts';
 
 export interface HistoryEvent {
@@ -164,4 +164,81 @@ export function closeHistory(events: HistoryEvent[], atMs: number, error: string
     type: 'ExecutionFailed',
     executionFailedEventDetails: { error, cause },
   });
+}
+
+/** One execution of a run, as its history records it (the run started, or a nested one). */
+export interface RecordedExecution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly procedure: string;
+  /** The execution that started this one, if it is nested. */
+  readonly parentArn: string | null;
+  /** Seconds from the run's start (simulated) at which this one started. */
+  readonly at: number;
+  readonly input: unknown;
+  readonly history: HistoryEvent[];
+}
+
+/** The machine an execution ARN belongs to: `...:execution:<machine name>:<execution name>`. */
+export function machineOfExecution(definitions: Definitions, executionArn: string) {
+  const entry = Object.entries(definitions.machines).find(([, m]) =>
+    executionArn.startsWith(`${m.arn.replace(':stateMachine:', ':execution:')}:`),
+  );
+  return entry && { procedure: entry[0], ...entry[1] };
+}
+
+/** The IAM role a machine runs as, as DescribeStateMachine and ExecutionStarted name it. */
+export function machineRoleArn(definitions: Definitions, procedure: string): string {
+  return (definitions.machineRoles[procedure]?.arn ?? '').replace(
+    /^arn:aws:sts::(\d+):assumed-role\/([^/]+)\/.*$/,
+    'arn:aws:iam::$1:role/$2',
+  );
+}
+
+/**
+ * Writes the histories of a rehearsed run and of every execution it starts, from its timeline:
+ * `onEvent` takes the engine's events. `open` is told of each execution as it starts and gives the
+ * list its history goes into (the local endpoint keeps them in its records); by default a new one.
+ */
+export function historyRecorder(
+  definitions: Definitions,
+  region: string,
+  startMs: number,
+  open: (execution: Omit<RecordedExecution, 'history'>) => HistoryEvent[] = () => [],
+) {
+  const executions = new Map<string, RecordedExecution>();
+  const writers = new Map<string, (e: TimelineEvent) => void>();
+  const parents: string[] = [];
+  const onEvent = (e: TimelineEvent): void => {
+    if (e.kind === 'started' && !executions.has(e.execution)) {
+      parents[e.depth] = e.execution;
+      const machine = machineOfExecution(definitions, e.execution);
+      if (!machine) return;
+      const start = {
+        executionArn: e.execution,
+        stateMachineArn: machine.arn,
+        procedure: machine.procedure,
+        parentArn: e.depth > 0 ? (parents[e.depth - 1] ?? null) : null,
+        at: e.at,
+        input: e.input ?? null,
+      };
+      const history = open(start);
+      executions.set(e.execution, { ...start, history });
+      writers.set(
+        e.execution,
+        historyWriter(
+          {
+            asl: machine.asl,
+            stateMachineArn: machine.arn,
+            roleArn: machineRoleArn(definitions, machine.procedure),
+            region,
+            startMs,
+          },
+          history,
+        ),
+      );
+    }
+    writers.get(e.execution)?.(e);
+  };
+  return { executions, onEvent };
 }

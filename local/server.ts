@@ -97,6 +97,18 @@ function actions(store: LocalStepFunctions): Record<string, (r: Record<string, u
         tracingConfiguration: { enabled: false },
       };
     },
+    DescribeStateMachineForExecution: (r) => {
+      const m = store.stateMachine(store.execution(r.executionArn).stateMachineArn);
+      return {
+        stateMachineArn: m.stateMachineArn,
+        name: m.name,
+        definition: m.definition,
+        roleArn: m.roleArn,
+        updateDate: seconds(m.creationDate),
+        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+        tracingConfiguration: { enabled: false },
+      };
+    },
     StartExecution: (r) => {
       const e = store.start(r);
       return { executionArn: e.executionArn, startDate: seconds(e.startDate) };

@@ -237,6 +237,24 @@ whereOptions(
   });
 });
 
+whereOptions(
+  program
+    .command('audit')
+    .description(
+      'The record of a run for a person or an auditor: who asked, who approved, every step, what changed, how it ended.',
+    )
+    .argument(
+      '<run>',
+      'the execution name or ARN, or a run record file (.json) from a rehearsal or the archive',
+    )
+    .option('--format <format>', 'markdown, json or html', 'markdown')
+    .option('--out <file>', 'write the report to this file instead of standard output'),
+).action(async (run: string, flags: WhereFlags & { format: string; out?: string }) => {
+  const { auditCommand } = await import('./audit.ts');
+  const config = loadConfig(program.opts().config);
+  process.exitCode = await auditCommand(run, flags, config, () => where(flags));
+});
+
 program
   .command('local')
   .description(
