@@ -5,6 +5,7 @@
 // TaskSubmitted once the work is handed over; a Wait the rehearsal serves as a clock Task is written
 // as the Wait it is in the definition. Retries and catches write no events of their own on AWS: a
 // retry is the next Scheduled, a catch the state's exit.
+import type { HistoryEvent as SdkHistoryEvent } from '@aws-sdk/client-sfn';
 import type { Asl, Definitions } from '../rehearsal/definitions.ts';
 import type { TimelineEvent } from '../rehearsal/types.ts';
 
@@ -241,4 +242,9 @@ export function historyRecorder(
     writers.get(e.execution)?.(e);
   };
   return { executions, onEvent };
+}
+
+/** The history as the SDK reads it from GetExecutionHistory (timestamps as dates). */
+export function sdkHistory(events: readonly HistoryEvent[]): SdkHistoryEvent[] {
+  return events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) })) as unknown as SdkHistoryEvent[];
 }

@@ -78,10 +78,15 @@ program
     ).choices(['auto', 'reject', 'expire', 'prompt']),
   )
   .option('--json', 'print one JSON object with the outcome, changes and final account state', false)
+  .option(
+    '--record-dir <folder>',
+    "where the rehearsal's record (histories) and HTML audit page are written",
+    '.runbook-local/rehearsals',
+  )
   .action(
     async (
       procedure: string,
-      options: { input?: string; scenario: string; approve?: ApproveMode; json: boolean },
+      options: { input?: string; scenario: string; approve?: ApproveMode; json: boolean; recordDir: string },
     ) => {
       const config = loadConfig(program.opts().config);
       const { runRehearsal } = await import('./rehearse.ts');

@@ -8,6 +8,7 @@ import { firstStepReserve } from '../rehearsal/execution-input.ts';
 import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
 import { printable } from '../tasks/printable.ts';
 import { promptApprover } from './approval-prompt.ts';
+import { REHEARSALS_DIR, rehearsalRecorder } from './audit/rehearsal-record.ts';
 import { COLOR, PLAIN, timelinePrinter } from './timeline.ts';
 import { readInput, scenarioOf, UsageError } from './usage.ts';
 
@@ -20,6 +21,8 @@ export interface RehearseCommand {
   readonly scenario: string;
   readonly approve?: ApproveMode;
   readonly json: boolean;
+  /** Where the rehearsal's record and audit page go. @default .runbook-local/rehearsals */
+  readonly recordDir?: string;
 }
 
 export async function runRehearsal(
@@ -60,15 +63,34 @@ export async function runRehearsal(
     out(style.dim(`  ${scenario.description}`));
   }
   const started = Date.now();
+  const start = new Date(started);
+  const recorder = rehearsalRecorder(definitions, config, {
+    procedure: procedure.name,
+    scenario: scenario.name,
+    start,
+    dir: command.recordDir ?? REHEARSALS_DIR,
+  });
+  const print = command.json ? undefined : timelinePrinter(definitions, out, style);
   const result = await rehearseScenario({
     config,
     definitions,
     procedure,
     scenario,
     input,
+    start,
     ...(approver !== undefined && { approver }),
-    ...(!command.json && { onEvent: timelinePrinter(definitions, out, style) }),
+    onEvent: (e) => {
+      recorder.onEvent(e);
+      print?.(e);
+    },
   });
+  // The record is written whatever the outcome; a folder that cannot be written is said, not fatal.
+  let written: { record: string; report: string } | null = null;
+  try {
+    written = recorder.write();
+  } catch (error) {
+    process.stderr.write(`runbook: the rehearsal's record was not written: ${(error as Error).message}\n`);
+  }
   if (command.json) {
     const { procedure, status, error, cause, transitions, changes, account, durationSeconds } = result;
     out(
@@ -83,6 +105,8 @@ export async function runRehearsal(
           durationSeconds,
           changes,
           account,
+          record: written?.record ?? null,
+          report: written?.report ?? null,
         },
         null,
         2,
@@ -90,6 +114,10 @@ export async function runRehearsal(
     );
   } else {
     printSummary(result, Date.now() - started, out, style);
+    if (written) {
+      out(style.bold('Record:') + `  ${written.record}`);
+      out(style.bold('Report:') + `  ${written.report}  ${style.dim(`(runbook audit ${written.record})`)}`);
+    }
   }
   return { result, exitCode: result.status === 'SUCCEEDED' ? 0 : 1 };
 }

@@ -146,7 +146,7 @@ function section(
       '<table><tr><th>Gate</th><th>Requested</th><th>Decision</th><th>Decided</th><th>By</th><th>Independent of requester and starter</th><th>Summary hash</th></tr>',
       ...report.approvals.map(
         (a) =>
-          `<tr><td>${esc(a.gate)}</td><td>${esc(a.requestedAt)}</td><td>${esc(a.decision)}${a.reason ? `: ${esc(short(a.reason, 300))}` : ''}</td><td>${esc(a.decidedAt ?? '-')}</td><td>${a.approvers.map((p) => `${esc(p.person)}${p.arn ? ` ${code(p.arn)}` : ''}${p.comment ? `: ${esc(p.comment)}` : ''}`).join('<br>') || '-'}</td><td>${a.independent === null ? '-' : a.independent ? 'yes' : '<b>no</b>'}</td><td>${a.summaryHash ? code(a.summaryHash) : '-'}</td></tr>`,
+          `<tr><td>${esc(a.gate)}</td><td>${esc(a.requestedAt)}</td><td>${esc(a.decision)}${a.reason ? `: ${esc(short(a.reason, 300))}` : ''}${a.refused.map((f) => `<div class="error">refused before: ${esc(f.code)} for ${code(f.arn)} at ${esc(f.at ?? '?')}</div>`).join('')}</td><td>${esc(a.decidedAt ?? '-')}</td><td>${a.approvers.map((p) => `${esc(p.person)}${p.arn ? ` ${code(p.arn)}` : ''}${p.comment ? `: ${esc(p.comment)}` : ''}`).join('<br>') || '-'}</td><td>${a.independent === null ? '-' : a.independent ? 'yes' : '<b>no</b>'}</td><td>${a.summaryHash ? code(a.summaryHash) : '-'}</td></tr>`,
       ),
       '</table>',
     );

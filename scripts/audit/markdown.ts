@@ -110,8 +110,11 @@ export function markdownReport(report: AuditReport, depth = 1): string {
               .join('<br>')
           : '-';
       const independent = a.independent === null ? '-' : a.independent ? 'yes' : '**no**';
+      const refused = a.refused
+        .map((f) => `<br>refused before: ${md(f.code)} for ${code(f.arn)} at ${f.at ?? '?'}`)
+        .join('');
       lines.push(
-        `| ${md(a.gate)} | ${a.requestedAt} | ${a.decision}${a.reason ? `: ${md(short(a.reason, 200))}` : ''} | ${a.decidedAt ?? '-'} | ${by} | ${independent} | ${a.summaryHash ? code(a.summaryHash.slice(0, 16)) : '-'} |`,
+        `| ${md(a.gate)} | ${a.requestedAt} | ${a.decision}${a.reason ? `: ${md(short(a.reason, 200))}` : ''}${refused} | ${a.decidedAt ?? '-'} | ${by} | ${independent} | ${a.summaryHash ? code(a.summaryHash.slice(0, 16)) : '-'} |`,
       );
     }
     lines.push('');

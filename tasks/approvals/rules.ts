@@ -158,6 +158,8 @@ export function approvedOutput(request: ApprovalRequest) {
     summaryHash: request.summaryHash,
     requestedAt: request.requestedAt,
     startedBy: request.startedBy,
+    /** Attempts refused before (who, when, why): the record an auditor asks for, kept in the history. */
+    refused: request.refusals.map(({ arn, at, code }) => ({ arn, at, code })),
   };
 }
 
@@ -166,6 +168,6 @@ export function rejectedFailure(request: ApprovalRequest) {
   const rejection = request.decisions.find((d) => d.decision === 'reject');
   return {
     error: 'ApprovalRejected',
-    cause: `Rejected by ${rejection?.person ?? 'unknown'} (${rejection?.arn ?? 'unknown'}) at ${rejection?.at ?? 'unknown'}: ${rejection?.comment ?? ''}; nothing was changed (approval ${request.approvalId}).`,
+    cause: `Rejected by ${rejection?.person ?? 'unknown'} (${rejection?.arn ?? 'unknown'}) at ${rejection?.at ?? 'unknown'}: ${rejection?.comment ?? ''}; nothing was changed (approval ${request.approvalId}${request.refusals.length > 0 ? `; ${request.refusals.length} attempt(s) refused before` : ''}).`,
   };
 }

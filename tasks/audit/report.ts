@@ -70,6 +70,8 @@ export interface ApprovalRecord {
   readonly decision: 'approved' | 'rejected' | 'expired' | 'failed' | 'pending';
   readonly decidedAt: string | null;
   readonly approvers: { person: string; arn: string | null; at: string | null; comment: string | null }[];
+  /** Decisions the approval rules refused before (the requester approving their own change, ...). */
+  readonly refused: { arn: string; at: string | null; code: string }[];
   /** The rejection's or the failure's words, as the gate ended with them. */
   readonly reason: string | null;
   /** Whether no approver is the person who requested the change nor the identity that started the run. */
@@ -314,6 +316,10 @@ function approvalOf(v: OpenVisit, requestedBy: string | null, startedBy: string 
     decision,
     decidedAt: text(result.decidedAt) ?? failure?.at ?? null,
     approvers,
+    refused: (Array.isArray(result.refused) ? result.refused : []).map((x) => {
+      const f = record(x);
+      return { arn: String(f.arn ?? ''), at: text(f.at), code: String(f.code ?? '') };
+    }),
     reason: failure ? failure.cause : null,
     independent:
       approvers.length === 0

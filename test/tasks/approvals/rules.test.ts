@@ -105,7 +105,22 @@ describe('approval rules', () => {
       summaryHash: request.summaryHash,
       requestedAt: request.requestedAt,
       startedBy: request.startedBy,
+      refused: [],
     });
+  });
+
+  it('carries the attempts refused before into the history (who, when, which rule), not their messages', () => {
+    const refusal = { arn: bob.arn, at: now, code: 'SelfApproval', message: 'a long explanation' };
+    const approved = recorded(decide({ ...request, refusals: [refusal] }, approve(carol)));
+    expect(approvedOutput(approved).refused).toEqual([{ arn: bob.arn, at: now, code: 'SelfApproval' }]);
+    const rejected = recorded(
+      decide(
+        { ...request, refusals: [refusal] },
+        { ...approve(carol), decision: 'reject', comment: 'not now' },
+      ),
+    );
+    expect(rejectedFailure(rejected).cause).toContain('1 attempt(s) refused before');
+    expect(rejectedFailure({ ...rejected, refusals: [] }).cause).not.toContain('refused before');
   });
 
   it('ends the wait at once on a rejection, whatever approvals came before', () => {
