@@ -115,8 +115,8 @@ export async function runRehearsal(
   } else {
     printSummary(result, Date.now() - started, out, style);
     if (written) {
-      out(style.bold('Record:') + `  ${written.record}`);
-      out(style.bold('Report:') + `  ${written.report}  ${style.dim(`(runbook audit ${written.record})`)}`);
+      out(`${style.bold('Record:')}  ${written.record}`);
+      out(`${style.bold('Report:')}  ${written.report}  ${style.dim(`(runbook audit ${written.record})`)}`);
     }
   }
   return { result, exitCode: result.status === 'SUCCEEDED' ? 0 : 1 };

@@ -1,53 +1,17 @@
 // The audit report from recorded histories of each rehearsal outcome (written as a run record file
 // and read back, as the archive keeps it): the right requester, approvers, changes, durations and
 // nested rollback; and the Markdown and HTML renderings, which show hostile text harmlessly.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rehearseScenario } from '../../rehearsal/rehearse-scenario.ts';
 import { graphOf } from '../../scripts/audit/graph.ts';
 import { htmlReport } from '../../scripts/audit/html.ts';
 import { markdownReport } from '../../scripts/audit/markdown.ts';
-import { rehearsalRecorder } from '../../scripts/audit/rehearsal-record.ts';
-import { procedureNamed } from '../../statemachines/registry.ts';
-import { type AuditReport, auditReport, type RunRecord } from '../../tasks/audit/report.ts';
+import type { AuditReport, RunRecord } from '../../tasks/audit/report.ts';
 import { parseRunFile } from '../../tasks/audit/run-record.ts';
-import { BASELINE, config, definitionsOnce, example, RELEASE } from '../statemachines/support.ts';
+import { BASELINE, example, RELEASE } from '../statemachines/support.ts';
+import { dir, recorded } from './audit-support.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'runbook-audit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A scenario rehearsed, its record written and read back, and reported on. */
-export async function recorded(
-  scenarioName: string,
-  input?: unknown,
-  procedureName = 'production-deployment',
-): Promise<{ report: AuditReport; records: RunRecord[]; file: string }> {
-  const procedure = procedureNamed(procedureName);
-  const scenario = procedure?.scenarios.find((s) => s.name === scenarioName);
-  if (!procedure || !scenario) throw new Error(`no scenario ${scenarioName}`);
-  const definitions = definitionsOnce();
-  const start = new Date();
-  const recorder = rehearsalRecorder(definitions, config, {
-    procedure: procedure.name,
-    scenario: scenario.name,
-    start,
-    dir,
-  });
-  await rehearseScenario({
-    config,
-    definitions,
-    procedure,
-    scenario,
-    start,
-    onEvent: recorder.onEvent,
-    ...(input !== undefined && { input }),
-  });
-  const { record } = recorder.write();
-  const records = parseRunFile(readFileSync(record, 'utf8'), record);
-  return { report: auditReport(records), records, file: record };
-}
 
 const HOSTILE = {
   ...example('production-deployment'),
