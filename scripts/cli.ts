@@ -3,7 +3,7 @@
 // credentials). Exit codes: 0 the run succeeded (or the decision was made), 1 it did not, 2 the CLI
 // could not start it, 10-18 a refused decision (scripts/approvals.ts), 130 interrupted (Ctrl-C),
 // 141 the reader of its output went away (a closed pipe).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../infra/config.ts';
@@ -241,6 +241,31 @@ whereOptions(
     ...(flags.reason !== undefined && { reason: flags.reason }),
   });
 });
+
+program
+  .command('graph')
+  .description(
+    "Draw a procedure's state machine as synthesized from the config: SVG (laid out by dagre) or Mermaid text.",
+  )
+  .argument('<procedure>', PROCEDURES.map((p) => p.name).join(' or '))
+  .addOption(new Option('--format <format>', 'svg or mermaid').choices(['svg', 'mermaid']).default('svg'))
+  .option('--out <file>', 'write it to this file instead of standard output')
+  .action(async (name: string, flags: { format: 'svg' | 'mermaid'; out?: string }) => {
+    const { procedure } = scenarioOf({ procedure: name, scenario: 'happy' });
+    const config = loadConfig(program.opts().config);
+    const [{ synthesizeDefinitions }, { mermaidOf, standaloneSvg }] = await Promise.all([
+      import('../rehearsal/definitions.ts'),
+      import('./audit/graph.ts'),
+    ]);
+    const asl = synthesizeDefinitions(config).machines[procedure.name]?.asl;
+    if (!asl) throw new UsageError(`${procedure.name} has no state machine in the synthesized app`);
+    const text =
+      flags.format === 'svg' ? standaloneSvg(asl, `The ${procedure.name} state machine`) : mermaidOf(asl);
+    if (flags.out) {
+      writeFileSync(flags.out, text);
+      process.stderr.write(`runbook: the ${flags.format} drawing of ${procedure.name} is in ${flags.out}\n`);
+    } else process.stdout.write(text);
+  });
 
 whereOptions(
   program

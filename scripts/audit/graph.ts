@@ -195,12 +195,12 @@ const display = (id: string) => (id.endsWith(HEAD) ? id.slice(0, -HEAD.length) :
 /** The drawing as an SVG element; with marks, states not reached are dimmed. */
 export function svgOf(
   graph: Graph,
-  marks?: ReadonlyMap<string, Mark>,
-  takenEdges?: ReadonlySet<string>,
+  options: { title: string; marks?: ReadonlyMap<string, Mark>; taken?: ReadonlySet<string> },
 ): string {
+  const { marks, taken: takenEdges } = options;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="machine" viewBox="0 0 ${Math.ceil(graph.width)} ${Math.ceil(graph.height)}" width="${Math.ceil(graph.width)}" height="${Math.ceil(graph.height)}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="machine" viewBox="0 0 ${Math.ceil(graph.width)} ${Math.ceil(graph.height)}" width="${Math.ceil(graph.width)}" height="${Math.ceil(graph.height)}" font-family="sans-serif" font-size="12" role="img" aria-label="${esc(options.title)}"><title>${esc(options.title)}</title>`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>',
   );
   const boxes = graph.nodes.filter((n) => graph.nodes.some((m) => m.id === `${n.id}\u0000head`));
@@ -316,4 +316,38 @@ export function mermaidOf(asl: Asl): string {
   const fails = all.filter((s) => s.state.Type === 'Fail').map((s) => ids.get(s.id));
   if (fails.length > 0) lines.push(`  class ${fails.join(',')} fail`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The drawing as an SVG file of its own (for the docs): its styles inside it, on white. */
+export function standaloneSvg(asl: Asl, title: string): string {
+  const svg = svgOf(graphOf(asl), { title });
+  const open = svg.indexOf('>') + 1;
+  return `${svg.slice(0, open)}\n<style>${GRAPH_STYLE}</style>\n<rect width="100%" height="100%" fill="#fff"/>${svg.slice(open)}\n`;
+}
+
+export const GRAPH_START = '<!-- the state machine: written by npm run docs -->';
+export const GRAPH_END = '<!-- end of the state machine -->';
+
+/** A reference page with its state machine section made anew; the markers must be there already. */
+export function withMachineGraph(page: string, procedure: string, asl: Asl): string {
+  const start = page.indexOf(GRAPH_START);
+  const end = page.indexOf(GRAPH_END);
+  if (start < 0 || end < start)
+    throw new Error(
+      `the page of ${procedure} has no state machine markers (${GRAPH_START} ... ${GRAPH_END})`,
+    );
+  const section = [
+    GRAPH_START,
+    `![The ${procedure} state machine, laid out by dagre: Catch edges dashed red, retries marked ↻](${procedure}.svg)`,
+    '',
+    '<details><summary>The same as Mermaid</summary>',
+    '',
+    '```mermaid',
+    mermaidOf(asl).trimEnd(),
+    '```',
+    '',
+    '</details>',
+    '',
+  ].join('\n');
+  return page.slice(0, start) + section + page.slice(end);
 }

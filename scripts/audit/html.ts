@@ -103,7 +103,7 @@ function section(
   if (record?.definition) {
     const asl = JSON.parse(record.definition) as Asl;
     const taken = new Set(report.transitions.map((t) => `${t.from}->${t.to}`));
-    drawing = `<div class="drawing">${svgOf(graphOf(asl), marksOf(report), taken)}</div>`;
+    drawing = `<div class="drawing">${svgOf(graphOf(asl), { title: `The ${report.procedure} state machine, the path of ${report.name} marked`, marks: marksOf(report), taken })}</div>`;
   }
   const rows: [string, string][] = [
     ['Execution', code(report.executionArn)],

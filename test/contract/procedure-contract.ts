@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { Asl, Definitions } from '../../rehearsal/definitions.ts';
 import { faultScenario } from '../../rehearsal/scenarios.ts';
+import { standaloneSvg, withMachineGraph } from '../../scripts/audit/graph.ts';
 import { inputFields } from '../../scripts/procedures.ts';
 import {
   faultsOf,
@@ -134,6 +135,24 @@ export async function contractProblems(procedure: ProcedureSpec, ctx: ContractCo
     return problems;
   }
   const markdown = readFileSync(page, 'utf8');
+  // It embeds the drawing of its state machine as synthesized now (npm run docs writes it).
+  const asl = ctx.definitions.machines[name]?.asl;
+  const svg = new URL(procedure.page.replace(/[^/]+\.md$/, `${name}.svg`), ROOT);
+  if (asl) {
+    const drawn = (() => {
+      try {
+        return withMachineGraph(markdown, name, asl);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    if (drawn !== markdown)
+      problems.push(`${name}: the page's state machine section is not current (npm run docs writes it)`);
+    if (!existsSync(svg) || readFileSync(svg, 'utf8') !== standaloneSvg(asl, `The ${name} state machine`))
+      problems.push(
+        `${name}: ${svg.pathname.split('/').slice(-3).join('/')} is not the current drawing (npm run docs writes it)`,
+      );
+  }
   const example = jsonUnder(markdown, 'Start it');
   if (JSON.stringify(example) !== JSON.stringify(procedure.example))
     problems.push(`${name}: the page's example under "Start it" is not the procedure's example input`);
