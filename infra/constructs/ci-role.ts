@@ -55,7 +55,11 @@ export class CiRole extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'FollowRuns',
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: [
+          'states:DescribeExecution',
+          'states:GetExecutionHistory',
+          'states:DescribeStateMachineForExecution',
+        ],
         resources: executions,
       }),
     );

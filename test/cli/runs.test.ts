@@ -5,7 +5,7 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionNameOf, listRuns, runStatus, startRun, stopRun } from '../../scripts/runs.ts';
 import { whereOf } from '../../scripts/where.ts';
@@ -135,6 +135,40 @@ describe.concurrent('runbook deploy and start against runbook local', () => {
     expect(run.stdout).toContain('↳ runbook-rollback');
     expect(run.stdout).toMatch(/Outcome: FAILED DeploymentRolledBack/);
     expect(run.stdout).toMatch(/Cause: {3}\S/);
+  });
+
+  it('audits a run on the endpoint by its name: its histories, the nested rollback, the definition that ran', async () => {
+    // Given a dev deployment that rolled back, on the endpoint
+    const { executionArn = '' } = await local.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: local.machine('production-deployment'),
+        name: 'crash-loop--audited-1',
+        input: JSON.stringify({ ...example('production-deployment'), environment: 'dev' }),
+      }),
+    );
+    await local.settled(executionArn);
+    // When it is audited from another process, as JSON and as Markdown
+    const [json, markdown, wrong] = await Promise.all([
+      runbook(['audit', 'crash-loop--audited-1', '--format', 'json', '--endpoint', local.endpoint.url]),
+      runbook(['audit', executionArn, '--endpoint', local.endpoint.url]),
+      runbook(['audit', executionArn, '--format', 'pdf', '--endpoint', local.endpoint.url]),
+    ]);
+    // Then the report is the run's, the rollback's own report in it, and what logic ran
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({
+      executionArn,
+      status: 'FAILED',
+      outcome: { error: 'DeploymentRolledBack' },
+    });
+    expect(report.nested[0].report).toMatchObject({ procedure: 'rollback', status: 'SUCCEEDED' });
+    expect(report.definition.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toContain('## Nested run from Roll Back');
+    expect([wrong.code, wrong.stderr]).toEqual([
+      2,
+      expect.stringContaining('--format must be one of markdown, json, html'),
+    ]);
   });
 
   it('refuses invalid input before anything starts (exit 2, every field named), and a name reused for another input', async () => {

@@ -739,7 +739,7 @@ describe('the CI role', () => {
     });
   });
 
-  it('may start the machines and follow their runs, and nothing else: no stop, no task token, no approvals API', () => {
+  it('may start the machines, follow and audit their runs, and nothing else: no stop, no task token, no approvals API', () => {
     // Given every statement attached to the role
     const own = identityStatements().filter((s) => s.roles.includes(ROLE));
     const actions = own.flatMap((s) => asArray(s.statement.Action)).sort();
@@ -747,6 +747,7 @@ describe('the CI role', () => {
     expect(actions).toEqual([
       'states:DescribeExecution',
       'states:DescribeStateMachine',
+      'states:DescribeStateMachineForExecution',
       'states:GetExecutionHistory',
       'states:ListExecutions',
       'states:ListStateMachines',
