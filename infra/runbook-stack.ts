@@ -10,6 +10,7 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import pkg from '../package.json' with { type: 'json' };
 import {
   type Deps,
   machinePrefixOf,
@@ -97,7 +98,8 @@ export class RunbookStack extends Stack {
       };
       const made = new RunbookStateMachine(this, constructId(procedure), {
         stateMachineName: stateMachineName(procedure, config.stackName),
-        comment: procedure.summary,
+        // Which release of this project wrote the definition, in the definition (the audit shows it).
+        comment: `${procedure.summary} (runbook-as-code ${pkg.version})`,
         definition: (scope) => procedure.definition(scope, deps),
         timeout: Duration.seconds(runSeconds),
         alarmTopic: notifications.topic,

@@ -60,6 +60,7 @@ describe('the audit report of a rehearsed run', () => {
     const deployed = r.changes.find((c) => c.kind === 'service');
     expect(decided).toBeLessThan(Date.parse(String(deployed?.at)));
     expect(r.definition.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.definition.comment).toMatch(/\(runbook-as-code \d+\.\d+\.\d+\)$/);
   });
 
   it('lists what changed, before and after, with identifiers a person can follow', () => {
