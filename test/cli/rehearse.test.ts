@@ -2,7 +2,9 @@
 // shim (scripts/runbook.js, tsx), stdin closed, CI=true. Each process synthesizes the CDK app (~5 s),
 // so every run this file needs is started once, concurrently, in beforeAll; the tests only read them.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -13,6 +15,7 @@ const RUN_TIMEOUT_MS = 60_000;
 /** Processes at a time: more than the cores only makes each one slower (and nearer its timeout). */
 const CONCURRENCY = Math.max(2, availableParallelism());
 
+const RECORDS = mkdtempSync(join(tmpdir(), 'runbook-rehearse-'));
 const BASELINE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
 const INVALID_INPUT = JSON.stringify({
   environment: 'prod',
@@ -76,7 +79,9 @@ function spawnRunbook(args: string[]): Promise<Run> {
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // A rehearsal's record goes into this file's own folder, not the checkout's.
+    const record = args[0] === 'rehearse' ? ['--record-dir', RECORDS] : [];
+    const child = spawn(process.execPath, [BIN, ...args, ...record], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -171,6 +176,7 @@ describe('runbook rehearse (CLI subprocess)', () => {
   afterAll(() => {
     // Only if the hook above timed out: the processes this file started, by their handles.
     for (const child of live) child.kill('SIGKILL');
+    rmSync(RECORDS, { recursive: true, force: true });
   });
 
   it('deploys the example release on the happy path, with approvals automatic when stdin is not a TTY', () => {
@@ -189,6 +195,11 @@ describe('runbook rehearse (CLI subprocess)', () => {
     });
     // And the approval was granted automatically
     expect(o.account.approvals.map((a) => a.status)).toEqual(['approved']);
+    // And the run's record and its audit page were written where the JSON says
+    const written = o as unknown as { record: string; report: string };
+    expect(written.record.startsWith(RECORDS)).toBe(true);
+    expect(JSON.parse(readFileSync(written.record, 'utf8')).format).toBe('runbook-run/1');
+    expect(existsSync(written.report) && readFileSync(written.report, 'utf8')).toMatch(/^<!doctype html>/);
     // And the database was snapshotted and the service updated
     expect(o.changes).toEqual(
       expect.arrayContaining([
@@ -292,6 +303,9 @@ describe('runbook rehearse (CLI subprocess)', () => {
     // And it ends with the outcome naming DeploymentRolledBack
     expect(out).toMatch(/^Outcome: .*DeploymentRolledBack/m);
     expect(out.indexOf('\nOutcome:')).toBeGreaterThan(out.lastIndexOf('Roll Back'));
+    // And it says where its record and audit page are, and how to read the record
+    expect(out).toMatch(/^Record: {2}\S+-production-deployment-unhealthy-targets\.run\.json$/m);
+    expect(out).toMatch(/^Report: {2}\S+\.html {2}\(runbook audit \S+\.run\.json\)$/m);
     // And there are no ANSI escape codes, since stdout is not a TTY
     expect(out).not.toContain('\u001b[');
   });
