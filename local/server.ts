@@ -84,30 +84,15 @@ function actions(store: LocalStepFunctions): Record<string, (r: Record<string, u
       };
     },
     DescribeStateMachine: (r) => {
-      const m = store.stateMachine(r.stateMachineArn);
-      return {
-        stateMachineArn: m.stateMachineArn,
-        name: m.name,
-        status: 'ACTIVE',
-        definition: m.definition,
-        roleArn: m.roleArn,
-        type: m.type,
-        creationDate: seconds(m.creationDate),
-        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-        tracingConfiguration: { enabled: false },
-      };
+      const { updateDate, ...m } = describeMachine(store.stateMachine(r.stateMachineArn));
+      return { ...m, status: 'ACTIVE', creationDate: updateDate };
     },
+    // The same machine, as the execution ran it (the endpoint's definitions do not change while it runs).
     DescribeStateMachineForExecution: (r) => {
-      const m = store.stateMachine(store.execution(r.executionArn).stateMachineArn);
-      return {
-        stateMachineArn: m.stateMachineArn,
-        name: m.name,
-        definition: m.definition,
-        roleArn: m.roleArn,
-        updateDate: seconds(m.creationDate),
-        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-        tracingConfiguration: { enabled: false },
-      };
+      const { type: _type, ...m } = describeMachine(
+        store.stateMachine(store.execution(r.executionArn).stateMachineArn),
+      );
+      return m;
     },
     StartExecution: (r) => {
       const e = store.start(r);
@@ -170,6 +155,20 @@ export const APPROVAL_ROUTES: [RegExp, string][] = [
   [/^\/v1\/approvals\/([^/]+)$/, '/approvals/{id}'],
   [/^\/v1\/approvals\/([^/]+)\/decision$/, '/approvals/{id}/decision'],
 ];
+
+/** What DescribeStateMachine and DescribeStateMachineForExecution both answer of a machine. */
+function describeMachine(m: ReturnType<LocalStepFunctions['stateMachine']>) {
+  return {
+    stateMachineArn: m.stateMachineArn,
+    name: m.name,
+    definition: m.definition,
+    roleArn: m.roleArn,
+    type: m.type,
+    updateDate: seconds(m.creationDate),
+    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    tracingConfiguration: { enabled: false },
+  };
+}
 
 /** The approvals API over the runs in progress: a request is decided in the account of its run. */
 async function approvals(
