@@ -27,6 +27,26 @@ export const ConfigSchema = CatalogueSchema.extend({
     })
     .default({ email: [], pageEmail: [] }),
   polling: PollingSchema.default(DEFAULT_TIMING),
+  /** The run archive (infra/constructs/run-archive.ts): every ended run's record, kept for years. */
+  archive: z
+    .strictObject({
+      /** How long each record is kept (auditors ask about last year: at least 400 days). */
+      retentionDays: z.number().int().min(400).max(36_500).default(400),
+      /** Write-once: S3 Object Lock in this mode for this many days (at most the retention). */
+      objectLock: z
+        .strictObject({
+          mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+          days: z.number().int().min(1).max(36_500),
+        })
+        .optional(),
+      /** How far back the sweep looks for ended runs not archived yet (inside Step Functions' 90 days). */
+      sweepDays: z.number().int().min(1).max(89).default(80),
+    })
+    .refine((a) => !a.objectLock || a.objectLock.days <= a.retentionDays, {
+      message: 'objectLock.days must not exceed retentionDays (a locked version cannot expire)',
+      path: ['objectLock', 'days'],
+    })
+    .default({ retentionDays: 400, sweepDays: 80 }),
   /** The CI pipeline's role (infra/constructs/ci-role.ts): it starts and follows runs, never approves. */
   ci: z
     .strictObject({

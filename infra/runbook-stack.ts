@@ -24,6 +24,7 @@ import { type Config, catalogueOf, ciRoleNameOf } from './config.ts';
 import { ApprovalService } from './constructs/approval-service.ts';
 import { CiRole } from './constructs/ci-role.ts';
 import { Notifications } from './constructs/notifications.ts';
+import { archiveBucket, RunArchive } from './constructs/run-archive.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
 import { Workers } from './constructs/workers.ts';
 
@@ -58,7 +59,8 @@ export class RunbookStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const notifications = new Notifications(this, 'Notifications', config.notifications);
-    const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic });
+    const archive = archiveBucket(this, config.archive);
+    const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic, archive });
     this.workers = workers;
     // Where people decide the approval requests the machines' gates record, and are reminded of them.
     new ApprovalService(this, 'Approvals', { workers, table, topic: notifications.topic });
@@ -174,6 +176,15 @@ export class RunbookStack extends Stack {
           }),
         }),
       ],
+    });
+
+    new RunArchive(this, 'Archive', {
+      bucket: archive,
+      workers,
+      stateMachineArns: PROCEDURES.map((p) => machine(p).stateMachine.stateMachineArn),
+      machinePrefix: machinePrefixOf(config.stackName),
+      topic: notifications.topic,
+      sweepDays: config.archive.sweepDays,
     });
 
     this.acknowledgeFindings(config);

@@ -135,6 +135,9 @@ function resolver(resources: Template['Resources'], config: Config) {
           : `https://sqs.${region}.amazonaws.com/${account}/${id}`;
       case 'AWS::IAM::Role':
         return getAtt ? `arn:aws:iam::${account}:role/${id}` : id;
+      case 'AWS::S3::Bucket':
+        // The simulated bucket is named after its logical id, lowercased as bucket names are.
+        return getAtt ? `arn:aws:s3:::${id.toLowerCase()}` : id.toLowerCase();
       default:
         throw new Error(`cannot resolve ${JSON.stringify(part)} for the rehearsal`);
     }

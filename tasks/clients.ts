@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 
@@ -18,6 +19,7 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly cloudtrail: CloudTrailClient;
+  readonly s3: S3Client;
 }
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
@@ -32,6 +34,7 @@ export function createClients(config: ClientConfig = {}): Clients {
   let dynamodb: DynamoDBClient | undefined;
   let sfn: SFNClient | undefined;
   let cloudtrail: CloudTrailClient | undefined;
+  let s3: S3Client | undefined;
   return {
     get ecs() {
       ecs ??= new ECSClient(config);
@@ -64,6 +67,10 @@ export function createClients(config: ClientConfig = {}): Clients {
     get cloudtrail() {
       cloudtrail ??= new CloudTrailClient(config);
       return cloudtrail;
+    },
+    get s3() {
+      s3 ??= new S3Client(config as S3ClientConfig);
+      return s3;
     },
   };
 }

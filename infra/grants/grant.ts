@@ -5,6 +5,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Config } from '../config.ts';
 
@@ -13,6 +14,8 @@ export interface GrantContext {
   /** Locks, approvals and known-good records. */
   readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
+  /** The run archive (its functions only need it). */
+  readonly archive?: s3.IBucket;
 }
 
 /** Grants one AWS service's actions (e.g. ecs:DescribeServices) to a worker's function; throws on an action it does not know. */

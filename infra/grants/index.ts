@@ -8,6 +8,7 @@ import { grantElasticLoadBalancing } from './elasticloadbalancing.ts';
 import { type Grant, type GrantContext, unknownAction } from './grant.ts';
 import { grantIam } from './iam.ts';
 import { grantRds } from './rds.ts';
+import { grantS3 } from './s3.ts';
 import { grantSns } from './sns.ts';
 import { grantStates } from './states.ts';
 
@@ -23,6 +24,7 @@ const BY_SERVICE: Record<string, Grant> = {
   iam: grantIam,
   states: grantStates,
   cloudtrail: grantCloudTrail,
+  s3: grantS3,
 };
 
 export function grantActions(fn: lambda.Function, actions: readonly string[], context: GrantContext): void {

@@ -15,6 +15,7 @@ import { type ElbFaults, SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { Moments } from './moments.ts';
 import { type RdsFaults, SimulatedRds } from './rds.ts';
+import { SimulatedS3 } from './s3.ts';
 import type { AwsService, SimulatedService } from './service.ts';
 import { SimulatedSfn } from './sfn.ts';
 import { SimulatedSns } from './sns.ts';
@@ -95,6 +96,7 @@ function simulatedServices(
     new SimulatedSns(clock),
     new SimulatedSfn(),
     new SimulatedCloudTrail(clock),
+    new SimulatedS3(),
   ] as const;
 }
 

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Clients } from '../../tasks/clients.ts';
@@ -67,5 +68,6 @@ export function simulatedClients(account: SimulatedAccount, region: string, prin
     dynamodb: lazy('dynamodb', () => new DynamoDBClient(config)),
     sfn: lazy('sfn', () => new SFNClient(config)),
     cloudtrail: lazy('cloudtrail', () => new CloudTrailClient(config)),
+    s3: lazy('s3', () => new S3Client(config)),
   });
 }

@@ -193,23 +193,28 @@ describe('state machines', () => {
         expect(props(alarm).AlarmActions).toEqual([{ Ref: topicId }]);
       }
     }
-    // (and one more: on the abandoned-run rule's dead-letter queue)
-    expect(alarms).toHaveLength(7);
+    // (and three more: on the abandoned-run rule's dead-letter queue, and the archive's two)
+    expect(alarms).toHaveLength(9);
   });
 });
 
 describe('abandoned runs', () => {
   it('what the rule or its function could not handle lands in one encrypted queue, which alarms on the topic', () => {
     // Given the queue, the rule's target, the function's async invoke config and the alarms
-    const queueId = onlyId('AWS::SQS::Queue');
+    const queueId =
+      Object.keys(resources('AWS::SQS::Queue')).find((id) => id.startsWith('AbandonedRunsUnhandled')) ?? '';
     const queue = props(resources('AWS::SQS::Queue')[queueId] as Resource);
     const rule = Object.values(resources('AWS::Events::Rule')).find((r) =>
       (JSON.stringify(props(r).EventPattern) ?? '').includes('TIMED_OUT'),
     );
     const target = (props(rule as Resource).Targets as { DeadLetterConfig?: { Arn: unknown } }[])[0];
-    const invokeConfigs = Object.values(resources('AWS::Lambda::EventInvokeConfig'));
+    const invokeConfigs = Object.values(resources('AWS::Lambda::EventInvokeConfig')).filter((c) =>
+      /handleabandonedrun/.test(render(props(c).FunctionName)),
+    );
     const alarm = Object.values(resources('AWS::CloudWatch::Alarm')).find((a) =>
-      asArray(props(a).Dimensions as { Name: string; Value: unknown }[]).some((d) => d.Name === 'QueueName'),
+      asArray(props(a).Dimensions as { Name: string; Value: unknown }[]).some(
+        (d) => d.Name === 'QueueName' && render(d.Value) === `\${${queueId}.QueueName}`,
+      ),
     );
     // Then: encrypted, kept 14 days, the rule's dead letters and the function's failures, and seen
     expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
@@ -264,7 +269,9 @@ describe('abandoned runs', () => {
 
 describe('approval reminders', () => {
   it('run every five minutes with the table, the topic and the time of the schedule, and so does the delivery of decisions', () => {
-    const rules = Object.values(resources('AWS::Events::Rule')).filter((r) => props(r).ScheduleExpression);
+    const rules = Object.values(resources('AWS::Events::Rule')).filter(
+      (r) => props(r).ScheduleExpression && !/sweeparchive/.test(JSON.stringify(props(r).Targets)),
+    );
     expect(rules.map((r) => props(r).ScheduleExpression)).toEqual(['rate(5 minutes)']);
     const targets = props(rules[0] as Resource).Targets as {
       Arn: unknown;

@@ -19,6 +19,15 @@ const PREFIX: Record<string, string> = {
   dynamodb: 'dynamodb',
   sfn: 'states',
   cloudtrail: 'cloudtrail',
+  s3: 's3',
+};
+/**
+ * Commands whose IAM actions are not named after them (the Service Authorization Reference):
+ * HeadObject is allowed by s3:GetObject, and answers a missing key with 404 only to a caller that
+ * may also s3:ListBucket (else 403, which the archive could not tell from "not allowed").
+ */
+const ACTIONS_OF: Record<string, string[]> = {
+  's3:HeadObject': ['s3:GetObject', 's3:ListBucket'],
 };
 const modules = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -33,7 +42,10 @@ function actionsSentBy(file: string, seen = new Set<string>()): Set<string> {
   for (const [, names, client] of text.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-([a-z0-9-]+)'/g)) {
     for (const name of (names ?? '').split(',').map((n) => n.trim().replace(/^type /, ''))) {
       if (name.endsWith('Command') && text.includes(`new ${name}(`))
-        found.add(`${PREFIX[client ?? '']}:${name.replace(/Command$/, '')}`);
+        for (const action of ACTIONS_OF[`${PREFIX[client ?? '']}:${name.replace(/Command$/, '')}`] ?? [
+          `${PREFIX[client ?? '']}:${name.replace(/Command$/, '')}`,
+        ])
+          found.add(action);
     }
   }
   for (const [, path] of text.matchAll(/from '(\.[^']+\.ts)'/g)) {

@@ -1,0 +1,68 @@
+// Runs on a schedule (well inside Step Functions' 90 days): finds the ended executions of the
+// stack's machines from the last `sinceDays` whose record is not in the archive, and archives them,
+// at most `limit` per run so one run stays inside the function's timeout (the next run goes on).
+// EventBridge delivery is best effort; this is what makes the archive whole.
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { aws } from '../errors.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
+import { archivedHash, archiveExecution, archivePrefix, procedureOfMachine } from './archive.ts';
+
+export const sweepArchive = defineWorker({
+  name: 'sweep-archive',
+  entry: import.meta.url,
+  actions: [
+    'states:ListExecutions',
+    'states:DescribeExecution',
+    'states:GetExecutionHistory',
+    'states:DescribeStateMachineForExecution',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+  ],
+  input: z.object({
+    bucket: z.string().min(1),
+    stateMachineArns: z.array(z.string().min(1)).min(1),
+    machinePrefix: z.string().default('runbook-'),
+    sinceDays: z.number().int().min(1).max(89).default(80),
+    limit: z.number().int().min(1).max(100).default(10),
+    /** The sweep's clock (tests); the time it runs, by default. */
+    now: z.string().datetime().optional(),
+  }),
+  run: async ({ bucket, stateMachineArns, machinePrefix, sinceDays, limit, now }, clients) => {
+    const since = Date.parse(now ?? new Date().toISOString()) - sinceDays * 86_400_000;
+    const procedureOf = procedureOfMachine(machinePrefix);
+    const archived: string[] = [];
+    let checked = 0;
+    for (const stateMachineArn of stateMachineArns) {
+      let nextToken: string | undefined;
+      do {
+        const page = await aws('Step Functions ListExecutions', () =>
+          clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100, nextToken })),
+        );
+        // Newest first: once a page reaches past the window, older pages are not read.
+        let older = false;
+        for (const e of page.executions ?? []) {
+          if (!e.executionArn || !e.startDate) continue;
+          if (new Date(e.startDate).getTime() < since) {
+            older = true;
+            break;
+          }
+          if (!e.stopDate) continue;
+          checked++;
+          const key = `${archivePrefix(procedureOf(stateMachineArn), new Date(e.startDate), e.executionArn)}run.json`;
+          if ((await aws('S3 HeadObject', () => archivedHash(clients, bucket, key))) !== null) continue;
+          if (archived.length >= limit) return { checked, archived, more: true };
+          const result = await archiveExecution(clients, bucket, e.executionArn, machinePrefix);
+          if (result.archived) archived.push(result.key);
+        }
+        nextToken = older ? undefined : page.nextToken;
+      } while (nextToken);
+    }
+    return { checked, archived, more: false };
+  },
+  summarize: (r) =>
+    `${r.archived.length} archived of ${r.checked} ended runs checked${r.more ? ', more left' : ''}`,
+});
+
+export const handler = lambdaHandler(sweepArchive);
