@@ -267,6 +267,127 @@ describe('abandoned runs', () => {
   });
 });
 
+describe('the run archive', () => {
+  const bucket = () => {
+    const id = onlyId('AWS::S3::Bucket');
+    return { id, props: props(resources('AWS::S3::Bucket')[id] as Resource) };
+  };
+
+  it('is encrypted, versioned, private, TLS only, kept 400 days, never deleted with the stack', () => {
+    const { id, props: p } = bucket();
+    expect(p).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            Prefix: 'runs/',
+            ExpirationInDays: 400,
+            NoncurrentVersionExpiration: { NoncurrentDays: 400 },
+            Status: 'Enabled',
+          }),
+        ],
+      },
+    });
+    expect(p.ObjectLockEnabled).toBeUndefined();
+    expect((resources('AWS::S3::Bucket')[id] as Resource & { DeletionPolicy?: string }).DeletionPolicy).toBe(
+      'Retain',
+    );
+    const policy = Object.values(resources('AWS::S3::BucketPolicy'))[0] as Resource;
+    expect(JSON.stringify(props(policy).PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('writes each ended run of every machine, and sweeps hourly for the missed, within the 90 days', () => {
+    const rules = Object.values(resources('AWS::Events::Rule'));
+    const ended = rules.find((r) => JSON.stringify(props(r).Targets).includes('archiverun')) as Resource;
+    expect((props(ended).EventPattern as { detail: { status: string[] } }).detail.status).toEqual([
+      'SUCCEEDED',
+      'FAILED',
+      'TIMED_OUT',
+      'ABORTED',
+    ]);
+    const machines = Object.keys(resources('AWS::StepFunctions::StateMachine')).map((id) => `\${${id}}`);
+    expect(
+      (props(ended).EventPattern as { detail: { stateMachineArn: unknown[] } }).detail.stateMachineArn
+        .map(render)
+        .sort(),
+    ).toEqual(machines.sort());
+    const sweep = rules.find((r) => JSON.stringify(props(r).Targets).includes('sweeparchive')) as Resource;
+    expect(props(sweep).ScheduleExpression).toBe('rate(1 hour)');
+    const input = render((props(sweep).Targets as { Input: unknown }[])[0]?.Input);
+    expect(input).toContain('"sinceDays":80');
+    expect(input).toContain('"machinePrefix":"runbook-"');
+    // Both with a dead-letter queue, retried, and the queue alarms on the topic
+    for (const rule of [ended, sweep])
+      expect(
+        (props(rule).Targets as { DeadLetterConfig?: unknown; RetryPolicy?: unknown }[])[0],
+      ).toMatchObject({
+        DeadLetterConfig: expect.anything(),
+        RetryPolicy: { MaximumRetryAttempts: 8 },
+      });
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) =>
+      /archive/i.test(String(props(a).AlarmDescription)),
+    );
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms)
+      expect(props(alarm).AlarmActions).toEqual([{ Ref: onlyId('AWS::SNS::Topic') }]);
+  });
+
+  it("lets only the archive's functions write it, under runs/ only, and list only that prefix", () => {
+    const { id } = bucket();
+    const writes = identityStatements().filter((s) => allowsAction(s, 's3:PutObject'));
+    expect(writes.flatMap((w) => w.roles).sort()).toEqual([
+      'Runbook/Workers/archive-run/ServiceRole/Resource',
+      'Runbook/Workers/sweep-archive/ServiceRole/Resource',
+    ]);
+    for (const w of writes)
+      expect(asArray(w.statement.Resource).map(render)).toEqual([`\${${id}.Arn}/runs/*`]);
+    const lists = identityStatements().filter((s) => allowsAction(s, 's3:ListBucket'));
+    for (const l of lists) {
+      expect(asArray(l.statement.Resource).map(render)).toEqual([`\${${id}.Arn}`]);
+      expect(l.statement.Condition).toEqual({ StringLike: { 's3:prefix': 'runs/*' } });
+    }
+  });
+
+  it('takes Object Lock and a longer retention from the config, and refuses a lock longer than the retention', () => {
+    const locked = buildApp(
+      {
+        ...config,
+        archive: { retentionDays: 2555, sweepDays: 80, objectLock: { mode: 'COMPLIANCE', days: 2555 } },
+      },
+      { bundle: false, validate: false },
+    );
+    const p = Object.values(Template.fromStack(locked.stack).findResources('AWS::S3::Bucket'))[0]?.Properties;
+    expect(p).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } },
+      },
+    });
+    expect(() =>
+      parseConfig({
+        ...JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')),
+        archive: { retentionDays: 400, objectLock: { mode: 'GOVERNANCE', days: 500 } },
+      }),
+    ).toThrow(/archive\.objectLock\.days/);
+    expect(() =>
+      parseConfig({
+        ...JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')),
+        archive: { retentionDays: 30 },
+      }),
+    ).toThrow(/archive\.retentionDays/);
+  });
+});
+
 describe('approval reminders', () => {
   it('run every five minutes with the table, the topic and the time of the schedule, and so does the delivery of decisions', () => {
     const rules = Object.values(resources('AWS::Events::Rule')).filter(
