@@ -278,12 +278,56 @@ whereOptions(
       'the execution name or ARN, or a run record file (.json) from a rehearsal or the archive',
     )
     .option('--format <format>', 'markdown, json or html', 'markdown')
-    .option('--out <file>', 'write the report to this file instead of standard output'),
-).action(async (run: string, flags: WhereFlags & { format: string; out?: string }) => {
-  const { auditCommand } = await import('./audit.ts');
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .option(
+      '--archive <s3-url-or-folder>',
+      'where to look when Step Functions no longer has the run (default: the stack output RunArchiveBucket)',
+    ),
+).action(async (run: string, flags: WhereFlags & { format: string; out?: string; archive?: string }) => {
+  const [{ auditCommand }, { archiveOf }] = await Promise.all([import('./audit.ts'), import('./archive.ts')]);
   const config = loadConfig(program.opts().config);
-  process.exitCode = await auditCommand(run, flags, config, () => where(flags));
+  process.exitCode = await auditCommand(
+    run,
+    flags,
+    config,
+    () => where(flags),
+    () => archiveOf(flags.archive, config, flags),
+  );
 });
+
+program
+  .command('history')
+  .description(
+    'The release history from the run archive: date, procedure, target, requester, approvers, change, outcome, duration.',
+  )
+  .option('--procedure <name>', 'only this procedure')
+  .option('--target <env/service>', 'only this service or database (its config key, or environment/key)')
+  .option('--since <date>', 'only runs started since (e.g. 2026-01-01)')
+  .option('--limit <n>', 'at most this many, newest first', Number, 100)
+  .option('--json', 'print one JSON object: { archive, runs: [...] }', false)
+  .option('--archive <s3-url-or-folder>', 'the archive (default: the stack output RunArchiveBucket)')
+  .option('--region <region>', 'the AWS region (default: AWS_REGION, else the config region)')
+  .option('--profile <name>', 'the AWS profile (default: the usual credential chain)')
+  .action(
+    async (flags: {
+      procedure?: string;
+      target?: string;
+      since?: string;
+      limit: number;
+      json: boolean;
+      archive?: string;
+      region?: string;
+      profile?: string;
+    }) => {
+      const [{ historyCommand }, { archiveOf }] = await Promise.all([
+        import('./audit.ts'),
+        import('./archive.ts'),
+      ]);
+      const config = loadConfig(program.opts().config);
+      if (flags.procedure !== undefined) scenarioOf({ procedure: flags.procedure, scenario: 'happy' });
+      process.exitCode = await historyCommand(flags, () => archiveOf(flags.archive, config, flags), out);
+    },
+  );
 
 program
   .command('local')

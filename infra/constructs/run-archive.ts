@@ -3,7 +3,7 @@
 // history 90 days; auditors ask about last year. EventBridge hands each ended run to archive-run; its
 // delivery is best effort, so sweep-archive looks hourly for ended runs not archived yet. What still
 // cannot be written (EventBridge's and Lambda's retries spent) lands in an encrypted queue that alarms.
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -43,6 +43,11 @@ export function archiveBucket(scope: Construct, archive: Config['archive']): s3.
         noncurrentVersionExpiration: Duration.days(archive.retentionDays),
       },
     ],
+  });
+  // `runbook history` and `runbook audit` find the archive by this output.
+  new CfnOutput(scope, 'RunArchiveBucket', {
+    value: bucket.bucketName,
+    description: 'The run archive bucket',
   });
   Validations.of(bucket).acknowledge({
     id: 'AwsSolutions::AwsSolutions-S1',

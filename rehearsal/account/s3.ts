@@ -1,6 +1,7 @@
 // Simulated S3: objects in buckets, as the run archive writes and reads them. It answers what S3
-// answers of a key that is not there (NoSuchKey; HeadObject a bare 404 NotFound) and keeps every
-// version written, as a versioned bucket does; the report lists each bucket's keys.
+// answers of a key that is not there (NoSuchKey; HeadObject a bare 404 NotFound), lists keys in
+// order a page of at most 1000 at a time, and keeps every version written, as a versioned bucket does;
+// the report lists each bucket's keys.
 import { awsError } from './errors.ts';
 import type { SimulatedService } from './service.ts';
 
@@ -51,6 +52,32 @@ export class SimulatedS3 implements SimulatedService {
         Metadata: latest.metadata,
         ContentType: latest.contentType,
         Body: { transformToString: async () => latest.body },
+      };
+    },
+    ListObjectsV2: (input: {
+      Bucket?: string;
+      Prefix?: string;
+      MaxKeys?: number;
+      ContinuationToken?: string;
+    }) => {
+      if (!input.Bucket) throw awsError('InvalidRequest', 'Bucket is required');
+      if (!this.buckets.has(input.Bucket))
+        throw awsError('NoSuchBucket', 'The specified bucket does not exist');
+      // In key order, at most MaxKeys (1000) a page, as S3 lists them; the token is where the next page starts.
+      const keys = [...(this.buckets.get(input.Bucket)?.keys() ?? [])]
+        .filter((k) => k.startsWith(input.Prefix ?? ''))
+        .sort();
+      const from = input.ContinuationToken ? keys.findIndex((k) => k > String(input.ContinuationToken)) : 0;
+      const page = keys.slice(
+        from < 0 ? keys.length : from,
+        (from < 0 ? keys.length : from) + Math.min(input.MaxKeys ?? 1000, 1000),
+      );
+      const more = (from < 0 ? keys.length : from) + page.length < keys.length;
+      return {
+        Contents: page.map((Key) => ({ Key })),
+        KeyCount: page.length,
+        IsTruncated: more,
+        ...(more && { NextContinuationToken: page.at(-1) }),
       };
     },
   };
