@@ -3,6 +3,7 @@
 // labelled apart from Next edges, and as Mermaid text for the docs. The audit page marks on the
 // same drawing the path a run took, the state it failed in, the errors caught and the retries.
 import dagre from '@dagrejs/dagre';
+import { printable } from '../../tasks/printable.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL is JSON of many shapes; each use below reads what it needs.
 export type Asl = { StartAt: string; States: Record<string, any>; Comment?: string };
@@ -54,6 +55,8 @@ function statesOf(
 
 const isBox = (state: Record<string, unknown>) =>
   Array.isArray(state.Branches) || state.ItemProcessor !== undefined || state.Iterator !== undefined;
+/** The start's node: no state may be named so (names are printable). */
+const START = '\u0000start';
 /** A box's own node (its edges in and out meet it): its name, inside its box. */
 const headOf = (id: string) => `${id}\u0000head`;
 
@@ -122,7 +125,7 @@ export function graphOf(asl: Asl): Graph {
     } else g.setNode(id, size);
     if (parent) g.setParent(id, parent);
   }
-  const start = '\u0000start';
+  const start = START;
   g.setNode(start, { width: 14, height: 14 });
   const entry = (id: string) => (isBox(asl.States[id] ?? {}) ? headOf(id) : id);
   const edges: GraphEdge[] = [{ from: start, to: asl.StartAt, kind: 'next', label: '', points: [] }];
@@ -185,12 +188,13 @@ export interface Mark {
 }
 
 const esc = (text: string) =>
-  text.replace(
+  printable(text).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 const HEAD = headOf('');
-const display = (id: string) => (id.endsWith(HEAD) ? id.slice(0, -HEAD.length) : id);
+/** A node's state name as the history names it: a box's head is its state, the start is no state (''). */
+const display = (id: string) => (id === START ? '' : id.endsWith(HEAD) ? id.slice(0, -HEAD.length) : id);
 
 /** The drawing as an SVG element; with marks, states not reached are dimmed. */
 export function svgOf(

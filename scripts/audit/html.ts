@@ -175,7 +175,11 @@ function section(
       parts.push(
         `<p>The service was degraded for ${took(n.degradedSeconds)} (from the first change to the service to the rollback's service stable again).</p>`,
       );
-    parts.push(section(n.report, records, graphOf, level + 2));
+    parts.push(
+      n.report
+        ? section(n.report, records, graphOf, level + 2)
+        : `<p class="note">Its history is not in the record: ${code(n.executionArn)}.</p>`,
+    );
   }
   parts.push('</section>');
   return parts.join('\n');

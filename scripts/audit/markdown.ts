@@ -14,7 +14,8 @@ export function md(value: unknown): string {
 /** Text shown as code: backticks cannot end it early. */
 const code = (value: unknown) => {
   const text = printable(typeof value === 'string' ? value : JSON.stringify(value ?? null));
-  return `\`\` ${text.replace(/`/g, "'")} \`\``;
+  // (In a table a pipe ends the cell even inside a code span, unless escaped.)
+  return `\`\` ${text.replace(/`/g, "'").replace(/\|/g, '\\|')} \`\``;
 };
 
 /** 3725 -> "1 h 02 min 05 s". */
@@ -41,14 +42,14 @@ const failures = (list: readonly Failure[]) =>
 
 function stepRow(step: Step, index: number): string {
   if (step.kind === 'loop')
-    return `| ${index} | ${md(step.state)} | poll loop | ${step.firstAt} | ${took(step.seconds)} | polled ${step.polls} times; first ${md(short(step.first))}; last ${md(short(step.last))}${step.caught ? `; caught ${md(step.caught.error)}` : ''}${failures(step.failures)} |`;
+    return `| ${index} | ${md(step.state)} | poll loop | ${md(step.firstAt)} | ${took(step.seconds)} | polled ${step.polls} times; first ${md(short(step.first))}; last ${md(short(step.last))}${step.caught ? `; caught ${md(step.caught.error)}` : ''}${failures(step.failures)} |`;
   const notes = [
     step.attempts > 1 ? `${step.attempts} attempts` : '',
     step.caught ? `caught ${md(step.caught.error)}` : '',
   ]
     .filter(Boolean)
     .join('; ');
-  return `| ${index} | ${md(step.state)} | ${step.type} | ${step.enteredAt} | ${took(step.seconds)} | ${notes}${failures(step.failures)} |`;
+  return `| ${index} | ${md(step.state)} | ${md(step.type)} | ${md(step.enteredAt)} | ${took(step.seconds)} | ${notes}${failures(step.failures)} |`;
 }
 
 export const via = (r: AuditReport) =>
@@ -75,8 +76,8 @@ export function markdownReport(report: AuditReport, depth = 1): string {
   if (report.started.reason !== null) lines.push(`| Reason | ${md(report.started.reason)} |`);
   if (report.started.changeRequest !== null)
     lines.push(`| Change request | ${md(report.started.changeRequest)} |`);
-  lines.push(`| Started | ${report.startedAt} |`);
-  lines.push(`| Ended | ${report.stoppedAt ?? 'still running'} (${took(report.seconds)}) |`);
+  lines.push(`| Started | ${md(report.startedAt)} |`);
+  lines.push(`| Ended | ${md(report.stoppedAt ?? 'still running')} (${took(report.seconds)}) |`);
   lines.push(
     `| Procedure definition | ${report.definition.sha256 ? `sha256 ${code(report.definition.sha256)}` : 'not known'}${report.definition.comment ? `: ${md(report.definition.comment)}` : ''} |`,
   );
@@ -111,10 +112,10 @@ export function markdownReport(report: AuditReport, depth = 1): string {
           : '-';
       const independent = a.independent === null ? '-' : a.independent ? 'yes' : '**no**';
       const refused = a.refused
-        .map((f) => `<br>refused before: ${md(f.code)} for ${code(f.arn)} at ${f.at ?? '?'}`)
+        .map((f) => `<br>refused before: ${md(f.code)} for ${code(f.arn)} at ${md(f.at ?? '?')}`)
         .join('');
       lines.push(
-        `| ${md(a.gate)} | ${a.requestedAt} | ${a.decision}${a.reason ? `: ${md(short(a.reason, 200))}` : ''}${refused} | ${a.decidedAt ?? '-'} | ${by} | ${independent} | ${a.summaryHash ? code(a.summaryHash.slice(0, 16)) : '-'} |`,
+        `| ${md(a.gate)} | ${md(a.requestedAt)} | ${a.decision}${a.reason ? `: ${md(short(a.reason, 200))}` : ''}${refused} | ${md(a.decidedAt ?? '-')} | ${by} | ${independent} | ${a.summaryHash ? code(a.summaryHash.slice(0, 16)) : '-'} |`,
       );
     }
     lines.push('');
@@ -126,7 +127,7 @@ export function markdownReport(report: AuditReport, depth = 1): string {
     lines.push('| When | Step | What | Before | After |', '|---|---|---|---|---|');
     for (const c of report.changes)
       lines.push(
-        `| ${c.at} | ${md(c.state)} | ${md(c.what)} | ${c.before ? code(c.before) : '-'} | ${c.after ? code(c.after) : '-'} |`,
+        `| ${md(c.at)} | ${md(c.state)} | ${md(c.what)} | ${c.before ? code(c.before) : '-'} | ${c.after ? code(c.after) : '-'} |`,
       );
     lines.push('');
   }
@@ -146,7 +147,11 @@ export function markdownReport(report: AuditReport, depth = 1): string {
         `The service was degraded for ${took(n.degradedSeconds)} (from the first change to the service to the rollback's service stable again).`,
         '',
       );
-    lines.push(markdownReport(n.report, depth + 2));
+    lines.push(
+      n.report
+        ? markdownReport(n.report, depth + 2)
+        : `Its history is not in the record: ${code(n.executionArn)}.\n`,
+    );
   }
 
   if (depth === 1) {

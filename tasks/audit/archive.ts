@@ -31,11 +31,15 @@ const isMissing = (error: unknown) => {
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 };
 
-/** Whether a run's record is in the archive with this hash (or at all, without one). */
-export async function archivedHash(clients: Clients, bucket: string, key: string): Promise<string | null> {
+/** A run's record as the archive has it: its hash and how often the run had been redriven; null if absent. */
+export async function archived(
+  clients: Clients,
+  bucket: string,
+  key: string,
+): Promise<{ sha256: string; redrives: number } | null> {
   try {
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.Metadata?.sha256 ?? '';
+    return { sha256: head.Metadata?.sha256 ?? '', redrives: Number(head.Metadata?.redrives ?? 0) };
   } catch (error) {
     // (Without s3:ListBucket S3 answers 403 for a missing key; the archive's functions have it.)
     if (isMissing(error)) return null;
@@ -68,7 +72,7 @@ export async function archiveExecution(
   const text = runFileText(records);
   const sha256 = createHash('sha256').update(text).digest('hex');
   const key = `${prefix}run.json`;
-  if ((await aws('S3 HeadObject', () => archivedHash(clients, bucket, key))) === sha256)
+  if ((await aws('S3 HeadObject', () => archived(clients, bucket, key)))?.sha256 === sha256)
     return { archived: false, key, reason: 'unchanged' };
   const put = (name: string, body: string) =>
     aws('S3 PutObject', () =>
@@ -78,7 +82,7 @@ export async function archiveExecution(
           Key: `${prefix}${name}`,
           Body: body,
           ContentType: 'application/json',
-          Metadata: { sha256, execution: executionArn },
+          Metadata: { sha256, execution: executionArn, redrives: String(now.redriveCount ?? 0) },
         }),
       ),
     );

@@ -6,6 +6,9 @@
 // it as JSON beside the history; `runbook audit` renders it as Markdown or HTML.
 import { createHash } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { identityOf } from '../approvals/identity.ts';
+import type { ApprovalRequest } from '../approvals/request.ts';
+import { asRequester } from '../approvals/rules.ts';
 import { changesOf, type RecordedChange } from './changes.ts';
 
 /** One execution as it was recorded: its history, and the definition it ran (when known). */
@@ -109,20 +112,28 @@ export interface AuditReport {
   /** A run it started (a rollback): why, and its own report. */
   readonly nested: {
     readonly state: string;
+    readonly executionArn: string;
     readonly why: Failure | null;
     /** From the first change to the service to the nested run's service back and stable; null if not both. */
     readonly degradedSeconds: number | null;
-    readonly report: AuditReport;
+    /** Its own report; null if the record does not hold its history. */
+    readonly report: AuditReport | null;
   }[];
   readonly definition: { readonly sha256: string | null; readonly comment: string | null };
   /** The history's size, and whether any output in it was cut short by the 256 KiB limit. */
   readonly events: number;
   readonly truncated: boolean;
+  /** How often the run was redriven (RedriveExecution): it failed that often before this end. */
+  readonly redrives: number;
 }
 
-const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : '');
+/** A date as ISO text; '' for one missing or not a date (a record damaged by hand). */
+const iso = (date: Date | undefined) => {
+  const ms = date ? new Date(date).getTime() : Number.NaN;
+  return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
+};
 const secondsBetween = (from: string, to: string | null) =>
-  to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : null;
+  to && from ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : null;
 const parse = (text: string | undefined): unknown => {
   if (text === undefined) return null;
   try {
@@ -159,18 +170,32 @@ interface OpenVisit {
   output: unknown;
   submitted: unknown;
   result: unknown;
+  /** The first visit after a redrive: no loop folds across it. */
+  redriven: boolean;
 }
 
-/** The states visited in order, from the history's events. */
+/**
+ * The states visited in order, from the history's events. A Task's events go to the state entered
+ * last that has not exited; an exit closes the open visit of its state's name. (Inside a Parallel
+ * whose branches run at once, events of two branches interleave and may be given to the wrong one;
+ * the registry's machines have no Parallel or Map yet.)
+ */
 function visitsOf(history: readonly HistoryEvent[]): OpenVisit[] {
   const visits: OpenVisit[] = [];
   let open: OpenVisit | undefined;
+  let redriven = false;
+  const lastOpen = () => [...visits].reverse().find((v) => v.exitedAt === null);
   for (const event of history) {
     const type = event.type ?? '';
     const at = iso(event.timestamp);
     const d = details(event);
-    if (type.endsWith('StateEntered')) {
+    if (type === 'ExecutionRedriven') {
+      // The run goes on from the state it failed in: what was open then is not a visit that ended.
+      open = undefined;
+      redriven = true;
+    } else if (type.endsWith('StateEntered')) {
       open = {
+        redriven,
         state: String(d.name),
         type: type.replace(/StateEntered$/, ''),
         enteredAt: at,
@@ -182,13 +207,17 @@ function visitsOf(history: readonly HistoryEvent[]): OpenVisit[] {
         submitted: null,
         result: null,
       };
+      redriven = false;
       visits.push(open);
+    } else if (type.endsWith('StateExited')) {
+      const exited = [...visits].reverse().find((v) => v.state === String(d.name) && v.exitedAt === null);
+      if (exited) {
+        exited.exitedAt = at;
+        exited.output = parse(text(d.output) ?? undefined);
+      }
+      open = lastOpen();
     } else if (!open) {
       // Execution events: the run's own start and end, read elsewhere.
-    } else if (type.endsWith('StateExited')) {
-      open.exitedAt = at;
-      open.output = parse(text(d.output) ?? undefined);
-      open = undefined;
     } else if (type === 'LambdaFunctionScheduled' || type === 'TaskScheduled') {
       open.attempts++;
       open.lastFailed = false;
@@ -221,8 +250,9 @@ const stepOf = (v: OpenVisit): StepVisit => ({
 });
 
 /**
- * Folds each poll loop: a stretch of visits to states that the stretch visits more than once
- * (the check, the choice, the wait), into one line per Task polled, with its first and last answer.
+ * Folds each poll loop: a stretch of visits going round the same states (the check, the choice, the
+ * wait), with a Wait among them (what makes it a poll, not a retry from an earlier state), into one
+ * line per Task polled at least twice, with its first and last answer. A redrive ends a stretch.
  */
 function fold(visits: OpenVisit[]): Step[] {
   const steps: Step[] = [];
@@ -230,23 +260,31 @@ function fold(visits: OpenVisit[]): Step[] {
   while (i < visits.length) {
     const start = visits[i] as OpenVisit;
     // The loop's states: from here up to the state's next visit.
-    const again = visits.findIndex((v, j) => j > i && v.state === start.state);
-    const cycle = again > i ? visits.slice(i, again).map((v) => v.state) : [];
-    const looping = cycle.length > 0 && new Set(cycle).size === cycle.length;
+    const boundary = visits.findIndex((v, j) => j > i && v.redriven);
+    const limit = boundary < 0 ? visits.length : boundary;
+    const again = visits.findIndex((v, j) => j > i && j < limit && v.state === start.state);
+    const cycle = again > i ? visits.slice(i, again) : [];
+    const looping =
+      cycle.length > 0 &&
+      new Set(cycle.map((v) => v.state)).size === cycle.length &&
+      cycle.some((v) => v.type === 'Wait');
     if (!looping) {
       steps.push(stepOf(start));
       i++;
       continue;
     }
-    const members = new Set(cycle);
+    const members = new Set(cycle.map((v) => v.state));
     let end = i;
-    while (end < visits.length && members.has((visits[end] as OpenVisit).state)) end++;
+    while (end < limit && members.has((visits[end] as OpenVisit).state)) end++;
     const stretch = visits.slice(i, end);
-    for (const state of cycle) {
+    const polled = cycle.filter(
+      (v) => v.type === 'Task' && stretch.filter((w) => w.state === v.state).length >= 2,
+    );
+    // A loop that polls no Task (a wait for a time, a choice) is one line of its first state.
+    for (const { state } of polled.length > 0 ? polled : cycle.slice(0, 1)) {
       const polls = stretch.filter((v) => v.state === state);
       const first = polls[0] as OpenVisit;
       const last = polls.at(-1) as OpenVisit;
-      if (first.type !== 'Task') continue;
       steps.push({
         kind: 'loop',
         state,
@@ -260,6 +298,9 @@ function fold(visits: OpenVisit[]): Step[] {
         caught: stepOf(last).caught,
       });
     }
+    // A Task of the loop visited only once (the round that left it) is a step of its own.
+    const folded = new Set((polled.length > 0 ? polled : cycle.slice(0, 1)).map((v) => v.state));
+    for (const v of stretch) if (v.type === 'Task' && !folded.has(v.state)) steps.push(stepOf(v));
     i = end;
   }
   return steps;
@@ -304,7 +345,6 @@ function approvalOf(v: OpenVisit, requestedBy: string | null, startedBy: string 
   const summary = request.summary ? record(request.summary) : null;
   const requester = text(summary?.requestedBy) ?? requestedBy;
   const starter = text(result.startedBy) ?? startedBy;
-  const starterName = starter?.split('/').pop() ?? null;
   return {
     gate: v.state,
     approvalId: text(request.approvalId) ?? text(result.approvalId),
@@ -321,15 +361,18 @@ function approvalOf(v: OpenVisit, requestedBy: string | null, startedBy: string 
       return { arn: String(f.arn ?? ''), at: text(f.at), code: String(f.code ?? '') };
     }),
     reason: failure ? failure.cause : null,
+    // As the approval rules decide it (tasks/approvals/rules.ts): not who the input says asked, not
+    // who started the run, nor the same person under another role; unknown for an approver whose
+    // identity the record does not carry.
     independent:
       approvers.length === 0
         ? null
-        : approvers.every(
-            (a) =>
-              a.person !== requester &&
-              (starterName === null || a.person !== starterName) &&
-              a.arn !== starter,
-          ),
+        : approvers.every((a) => {
+            const identity = a.arn === null ? null : identityOf(a.arn);
+            if (!identity) return false;
+            const asked = { summary: { requestedBy: requester }, startedBy: starter } as ApprovalRequest;
+            return asRequester(asked, identity) === null;
+          }),
   };
 }
 
@@ -360,7 +403,11 @@ export function auditReport(records: readonly RunRecord[], nestedIn = false): Au
   const started = details(startEvent);
   const input = parse(text(started.input) ?? undefined);
   const request = record(input);
-  const end = [...history]
+  // A redriven run ended once (or more) before it went on: its end is the one after its last redrive.
+  const redrives = history.filter((e) => e.type === 'ExecutionRedriven').length;
+  const lastRedrive = history.findLastIndex((e) => e.type === 'ExecutionRedriven');
+  const end = history
+    .slice(lastRedrive + 1)
     .reverse()
     .find((e) => /^Execution(Succeeded|Failed|TimedOut|Aborted)$/.test(e.type ?? ''));
   const status = end
@@ -386,27 +433,30 @@ export function auditReport(records: readonly RunRecord[], nestedIn = false): Au
         .reverse()
         .map((w) => (w.lastFailed && w.exitedAt ? (w.failures.at(-1) ?? null) : null))
         .find((f) => f !== null) ?? null;
-    if (!child) return [];
-    const report = auditReport([child, ...others.filter((r) => r !== child)], true);
-    return [{ state: v.state, why, degradedSeconds: null as number | null, report: report as AuditReport }];
+    // A run it started that the record does not hold is said, not left out.
+    const report = child ? auditReport([child, ...others.filter((r) => r !== child)], true) : null;
+    return [{ state: v.state, executionArn: arn, why, degradedSeconds: null as number | null, report }];
   });
   const changes = changesOf(
     visits.map((v) => ({ state: v.state, at: v.exitedAt ?? v.enteredAt, output: v.result })),
   );
   const firstServiceChange = changes.find((c) => c.kind === 'service')?.at;
   for (const n of nested) {
+    const own = n.report;
+    if (!own) continue;
     // What the nested run changed the service back from is what this run had changed it to.
     const changedTo = [...changes]
       .reverse()
-      .find((c) => c.kind === 'service' && c.at <= n.report.startedAt)?.after;
-    n.report = {
-      ...n.report,
-      changes: n.report.changes.map((c) =>
+      .find((c) => c.kind === 'service' && c.at <= own.startedAt)?.after;
+    const report = {
+      ...own,
+      changes: own.changes.map((c) =>
         c.kind === 'service' && c.before === null ? { ...c, before: changedTo ?? null } : c,
       ),
     };
-    const backAt = [...n.report.steps].reverse().find((s) => s.kind === 'loop')?.lastAt;
-    const restored = n.report.changes.some((c) => c.kind === 'service') && n.report.status === 'SUCCEEDED';
+    n.report = report;
+    const backAt = [...report.steps].reverse().find((s) => s.kind === 'loop')?.lastAt;
+    const restored = report.changes.some((c) => c.kind === 'service') && report.status === 'SUCCEEDED';
     n.degradedSeconds =
       firstServiceChange && backAt && restored ? secondsBetween(firstServiceChange, backAt) : null;
   }
@@ -418,7 +468,7 @@ export function auditReport(records: readonly RunRecord[], nestedIn = false): Au
     format: 'runbook-audit/1',
     executionArn: run.executionArn,
     name,
-    stateMachine: text(started.stateMachineArn) ?? run.executionArn.split(':').slice(0, -1).join(':'),
+    stateMachine: run.executionArn.replace(':execution:', ':stateMachine:').split(':').slice(0, -1).join(':'),
     procedure: run.procedure,
     status,
     startedAt,
@@ -443,6 +493,11 @@ export function auditReport(records: readonly RunRecord[], nestedIn = false): Au
       comment: text(record(definition).Comment),
     },
     events: history.length,
-    truncated: history.some((e) => record(details(e).outputDetails).truncated === true),
+    truncated: history.some(
+      (e) =>
+        record(details(e).outputDetails).truncated === true ||
+        record(details(e).inputDetails).truncated === true,
+    ),
+    redrives,
   };
 }

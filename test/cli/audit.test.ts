@@ -107,7 +107,7 @@ describe('the audit report of a rehearsed run', () => {
       started: { via: 'nested' },
     });
     expect(
-      rollback?.report.changes.filter((c) => c.kind === 'service').map((c) => [c.before, c.after]),
+      rollback?.report?.changes.filter((c) => c.kind === 'service').map((c) => [c.before, c.after]),
     ).toEqual([[`${RELEASE} × 3`, `${BASELINE} × 3`]]);
     expect(rollback?.degradedSeconds).toBeGreaterThan(0);
     expect(rollback?.degradedSeconds).toBeLessThan(r.seconds ?? 0);
@@ -116,7 +116,7 @@ describe('the audit report of a rehearsed run', () => {
   it('tells a rollback that failed: both runs failed, and no degraded time is claimed to have ended', () => {
     const r = of('rollback-fails');
     expect([r.status, r.outcome.error]).toEqual(['FAILED', 'RollbackFailed']);
-    expect(r.nested[0]?.report.status).toBe('FAILED');
+    expect(r.nested[0]?.report?.status).toBe('FAILED');
     expect(r.nested[0]?.degradedSeconds).toBeNull();
   });
 

@@ -127,7 +127,7 @@ describe('runbook audit from the archive', () => {
         async () => archive,
       );
       const report = auditReport(records);
-      expect([report.status, report.outcome.error, report.nested[0]?.report.procedure]).toEqual([
+      expect([report.status, report.outcome.error, report.nested[0]?.report?.procedure]).toEqual([
         'FAILED',
         'DeploymentRolledBack',
         'rollback',

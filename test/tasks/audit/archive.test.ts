@@ -159,6 +159,7 @@ describe('sweep-archive', () => {
     expect(result).toEqual({
       checked: 2,
       archived: ['runs/rollback/2026-12-01/run-1/run.json'],
+      failed: [],
       more: false,
     });
     // (page 2 reached past the window: page 3 was never asked for)
@@ -166,6 +167,38 @@ describe('sweep-archive', () => {
       undefined,
       'p2',
     ]);
+  });
+
+  it('passes over a run it cannot archive, says so, and archives the others', async () => {
+    sfnMock
+      .on(ListExecutionsCommand)
+      .resolves({ executions: [ended(1, STARTED), ended(3, STARTED)] as never });
+    sfnMock
+      .on(GetExecutionHistoryCommand, { executionArn: RUN })
+      .rejects(awsError('AccessDeniedException', 'not allowed'));
+    const result = await invoke(sweepArchive, event, clients);
+    expect(result).toMatchObject({
+      archived: ['runs/rollback/2026-12-01/run-3/run.json'],
+      failed: [{ executionArn: RUN, error: 'AccessDeniedException: not allowed' }],
+      more: false,
+    });
+  });
+
+  it('archives again a run redriven since its record was written, and records the redrive count', async () => {
+    sfnMock
+      .on(ListExecutionsCommand)
+      .resolves({ executions: [{ ...ended(1, STARTED), redriveCount: 1 }, ended(3, STARTED)] as never });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      executionArn: RUN,
+      stateMachineArn: MACHINE,
+      status: 'SUCCEEDED',
+      startDate: STARTED,
+      redriveCount: 1,
+    } as never);
+    s3Mock.on(HeadObjectCommand).resolves({ Metadata: { sha256: 'a'.repeat(64), redrives: '0' } });
+    const result = await invoke(sweepArchive, event, clients);
+    expect(result).toMatchObject({ archived: ['runs/rollback/2026-12-01/run-1/run.json'] });
+    expect(s3Mock.commandCalls(PutObjectCommand)[1]?.args[0].input.Metadata?.redrives).toBe('1');
   });
 
   it('stops at its limit and says more are left, for the next run', async () => {

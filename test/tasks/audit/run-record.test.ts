@@ -101,8 +101,8 @@ describe('readRun', () => {
     // And the report says what logic ran where it could, and that it is not known where it could not
     const report = auditReport(records);
     expect(report.definition).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), comment: 'c' });
-    expect(report.nested[0]?.report.definition).toEqual({ sha256: null, comment: null });
-    expect(report.nested[0]?.report.status).toBe('SUCCEEDED');
+    expect(report.nested[0]?.report?.definition).toEqual({ sha256: null, comment: null });
+    expect(report.nested[0]?.report?.status).toBe('SUCCEEDED');
     expect(report.started.requestedBy).toBe('dana');
   });
 
