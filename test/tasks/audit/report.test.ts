@@ -109,3 +109,280 @@ describe('the audit report of unusual histories', () => {
       expect(line.match(/(?<!\\)\|/g)?.length).toBe(line.startsWith('| 1 ') ? 7 : 3);
   });
 });
+
+describe('the audit report, piece by piece', () => {
+  const CHILD = 'arn:aws:states:us-east-1:123456789012:execution:runbook-rollback:child-1';
+  const lambda = (s: number, state: string, output: unknown, type = 'Task') => [
+    entered(s, state, type),
+    event(s, 'LambdaFunctionScheduled'),
+    event(s, 'LambdaFunctionStarted'),
+    event(s + 1, 'LambdaFunctionSucceeded', {
+      lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output) },
+    }),
+    exited(s + 1, state, type),
+  ];
+  const failedLambda = (s: number, error: string, cause: unknown) =>
+    event(s, 'LambdaFunctionFailed', {
+      lambdaFunctionFailedEventDetails: {
+        error,
+        cause: typeof cause === 'string' ? cause : JSON.stringify(cause),
+      },
+    });
+  const poll = (s: number, n: number, done: boolean) => [
+    ...lambda(s, 'Check Rollout', { done, attempt: n }),
+    entered(s + 2, 'Rollout Complete?', 'Choice'),
+    exited(s + 2, 'Rollout Complete?', 'Choice'),
+    ...(done
+      ? []
+      : [entered(s + 2, 'Wait Before Next Check', 'Wait'), exited(s + 17, 'Wait Before Next Check', 'Wait')]),
+  ];
+  const deployment = () => [
+    start({
+      requestedBy: 'dana',
+      reason: 'why',
+      changeRequest: 'CHG-1',
+      environment: 'prod',
+      service: 'app',
+    }),
+    ...lambda(1, 'Capture Baseline', { taskDefinition: 'td:41', desiredCount: 3, runningCount: 3 }),
+    entered(3, 'Wait For Approval'),
+    event(3, 'TaskScheduled'),
+    event(3, 'TaskStarted'),
+    event(4, 'TaskSubmitted', {
+      taskSubmittedEventDetails: {
+        output: JSON.stringify({
+          Payload: {
+            approvalId: 'ap1',
+            expiresAt: 'later',
+            summaryHash: 'h'.repeat(64),
+            required: 2,
+            summary: { requestedBy: 'dana' },
+          },
+        }),
+      },
+    }),
+    event(30, 'TaskSucceeded', {
+      taskSucceededEventDetails: {
+        output: JSON.stringify({
+          decision: 'approved',
+          approvalId: 'ap1',
+          approvers: [
+            {
+              person: 'erin',
+              arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_x/erin',
+              at: 'e-at',
+              comment: 'ok',
+            },
+          ],
+          decidedAt: 'decided-at',
+          requestedAt: 'requested-at',
+          summaryHash: 'h'.repeat(64),
+          startedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_O_x/dana',
+          refused: [
+            {
+              arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_O_x/dana',
+              at: 'r-at',
+              code: 'SelfApproval',
+            },
+          ],
+        }),
+      },
+    }),
+    exited(30, 'Wait For Approval'),
+    ...lambda(31, 'Update Service', { taskDefinition: 'td:42', desiredCount: 3, deploymentId: 'd1' }),
+    ...poll(40, 1, false),
+    entered(60, 'Check Rollout'),
+    event(60, 'LambdaFunctionScheduled'),
+    failedLambda(61, 'TransientAwsError', 'throttled'),
+    event(62, 'LambdaFunctionScheduled'),
+    failedLambda(63, 'DeploymentFailed', {
+      errorType: 'DeploymentFailed',
+      errorMessage: 'tasks failed to start',
+    }),
+    exited(63, 'Check Rollout'),
+    entered(64, 'Roll Back'),
+    event(64, 'TaskScheduled'),
+    event(65, 'TaskSubmitted', {
+      taskSubmittedEventDetails: { output: JSON.stringify({ ExecutionArn: CHILD }) },
+    }),
+    event(200, 'TaskSucceeded', { taskSucceededEventDetails: { output: '{}' } }),
+    exited(200, 'Roll Back'),
+    entered(201, 'Rolled Back', 'Fail'),
+    event(201, 'ExecutionFailed', {
+      executionFailedEventDetails: { error: 'DeploymentRolledBack', cause: 'rolled back' },
+    }),
+  ];
+  const rollback = () => {
+    const saved = id;
+    id = 0;
+    const h = [
+      event(65, 'ExecutionStarted', { executionStartedEventDetails: { input: '{}' } }),
+      ...lambda(66, 'Restore Service', { taskDefinition: 'td:41', desiredCount: 3, deploymentId: 'd2' }),
+      ...poll(70, 1, false),
+      ...poll(90, 2, true),
+      event(199, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: '{}' } }),
+    ];
+    id = saved;
+    return h;
+  };
+  const full = () => {
+    id = 0;
+    const parent = deployment();
+    return auditReport([
+      {
+        executionArn: RUN.replace(
+          'runbook-rollback:run-1',
+          'runbook-production-deployment:prod-app-4f1c2a9e-ci77',
+        ),
+        procedure: 'production-deployment',
+        history: parent,
+        definition: '{"Comment":"Runbook (runbook-as-code 1.2.3)","StartAt":"x","States":{}}',
+      },
+      { executionArn: CHILD, procedure: 'rollback', history: rollback() },
+    ]);
+  };
+
+  it('says who asked, why, how it was started, and which definition ran', () => {
+    const r = full();
+    expect(r.started).toMatchObject({
+      requestedBy: 'dana',
+      startedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_O_x/dana',
+      via: 'ci',
+      ciRunId: '77',
+      reason: 'why',
+      changeRequest: 'CHG-1',
+    });
+    expect(r.definition).toEqual({
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      comment: 'Runbook (runbook-as-code 1.2.3)',
+    });
+    expect([r.status, r.outcome, r.seconds, r.events, r.truncated, r.redrives]).toEqual([
+      'FAILED',
+      { status: 'FAILED', error: 'DeploymentRolledBack', cause: 'rolled back' },
+      201,
+      expect.any(Number),
+      false,
+      0,
+    ]);
+  });
+
+  it('records the approval as it was asked and decided, with the refused attempt', () => {
+    expect(full().approvals).toEqual([
+      {
+        gate: 'Wait For Approval',
+        approvalId: 'ap1',
+        requestedAt: 'requested-at',
+        expiresAt: 'later',
+        required: 2,
+        summary: { requestedBy: 'dana' },
+        summaryHash: 'h'.repeat(64),
+        decision: 'approved',
+        decidedAt: 'decided-at',
+        approvers: [
+          {
+            person: 'erin',
+            arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_x/erin',
+            at: 'e-at',
+            comment: 'ok',
+          },
+        ],
+        refused: [
+          {
+            arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_O_x/dana',
+            at: 'r-at',
+            code: 'SelfApproval',
+          },
+        ],
+        reason: null,
+        independent: true,
+      },
+    ]);
+  });
+
+  it('lists each step with its attempts and errors, folds the poll loop, and tells the catch', () => {
+    const r = full();
+    const rows = r.steps.map((s) =>
+      s.kind === 'loop'
+        ? ['loop', s.state, s.polls, s.first, s.last, s.seconds, s.caught?.error ?? null]
+        : ['step', s.state, s.type, s.attempts, s.seconds, s.caught?.error ?? null],
+    );
+    expect(rows).toEqual([
+      ['step', 'Capture Baseline', 'Task', 1, 1, null],
+      ['step', 'Wait For Approval', 'Task', 1, 27, null],
+      ['step', 'Update Service', 'Task', 1, 1, null],
+      ['loop', 'Check Rollout', 2, { done: false, attempt: 1 }, null, 23, 'DeploymentFailed'],
+      ['step', 'Roll Back', 'Task', 1, 136, null],
+      ['step', 'Rolled Back', 'Fail', 0, null, null],
+    ]);
+    const loop = r.steps[3];
+    expect(loop?.failures).toEqual([
+      { error: 'TransientAwsError', cause: 'throttled', at: at(61).toISOString() },
+      { error: 'DeploymentFailed', cause: 'tasks failed to start', at: at(63).toISOString() },
+    ]);
+    expect(r.transitions).toContainEqual({ from: 'Wait Before Next Check', to: 'Check Rollout', count: 1 });
+  });
+
+  it('tells the rollback: why, its own steps, what it changed back from and to, how long the service was degraded', () => {
+    const [n] = full().nested;
+    expect(n?.state).toBe('Roll Back');
+    expect(n?.why).toEqual({
+      error: 'DeploymentFailed',
+      cause: 'tasks failed to start',
+      at: at(63).toISOString(),
+    });
+    expect(n?.report?.started.via).toBe('nested');
+    expect(n?.report?.changes.map((c) => [c.kind, c.before, c.after])).toEqual([
+      ['service', 'td:42 × 3', 'td:41 × 3'],
+    ]);
+    expect(n?.report?.steps.find((s) => s.kind === 'loop')).toMatchObject({ polls: 2, last: { done: true } });
+    // From the first change to the service (32 s) to the rollback's last poll (91 s)
+    expect(n?.degradedSeconds).toBe(59);
+  });
+
+  it('tells how a run was started from its name', () => {
+    const via = (name: string) =>
+      auditReport([{ executionArn: `${RUN.replace('run-1', name)}`, procedure: 'p', history: [start()] }])
+        .started;
+    expect(via('8a2b7c3d-1e4f-4a5b-9c6d-7e8f9a0b1c2d')).toMatchObject({ via: 'console', ciRunId: null });
+    expect(via('rollback-prod-app-0123456789ab')).toMatchObject({ via: 'cli' });
+    expect(via('rollback-prod-app-01234567-ci12.3')).toMatchObject({ via: 'ci', ciRunId: '12.3' });
+    expect(via('rehearsal-happy-01')).toMatchObject({ via: 'rehearsal' });
+    expect(via('my-own-name')).toMatchObject({ via: 'other' });
+  });
+
+  it('records an expired, a rejected and a still pending approval, and a truncated history', () => {
+    const gate = (...after: HistoryEvent[]) =>
+      report([
+        start(),
+        entered(1, 'Wait For Approval'),
+        event(1, 'TaskScheduled'),
+        event(2, 'TaskSubmitted', {
+          taskSubmittedEventDetails: { output: JSON.stringify({ Payload: { approvalId: 'a' } }) },
+        }),
+        ...after,
+      ]).approvals[0];
+    expect(
+      gate(
+        event(9, 'TaskTimedOut', { taskTimedOutEventDetails: { error: 'States.Timeout', cause: 'no one' } }),
+      ),
+    ).toMatchObject({
+      decision: 'expired',
+      reason: 'no one',
+      decidedAt: at(9).toISOString(),
+    });
+    expect(
+      gate(event(9, 'TaskFailed', { taskFailedEventDetails: { error: 'ApprovalRejected', cause: 'no' } }))
+        ?.decision,
+    ).toBe('rejected');
+    expect(
+      gate(event(9, 'TaskFailed', { taskFailedEventDetails: { error: 'Other', cause: 'x' } }))?.decision,
+    ).toBe('failed');
+    expect(gate()?.decision).toBe('pending');
+    expect(gate()?.independent).toBeNull();
+    const cut = report([
+      { ...start(), executionStartedEventDetails: { input: '{}', inputDetails: { truncated: true } } },
+    ]);
+    expect(cut.truncated).toBe(true);
+    expect(() => report([entered(1, 'A')])).toThrow(/has no ExecutionStarted event/);
+  });
+});
