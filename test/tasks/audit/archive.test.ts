@@ -108,6 +108,21 @@ describe('archive-run', () => {
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
   });
 
+  it('takes a missing key however S3 says it (NotFound, NoSuchKey, a bare 404) as not archived yet', async () => {
+    for (const missing of [
+      awsError('NoSuchKey', 'gone'),
+      Object.assign(awsError('UnknownError', ''), { $metadata: { httpStatusCode: 404 } }),
+    ]) {
+      s3Mock.reset();
+      s3Mock.on(HeadObjectCommand).rejects(missing).on(PutObjectCommand).resolves({});
+      expect(await invoke(archiveRun, event, clients)).toMatchObject({ archived: true });
+    }
+    // And a record there without metadata is one to write again
+    s3Mock.reset();
+    s3Mock.on(HeadObjectCommand).resolves({}).on(PutObjectCommand).resolves({});
+    expect(await invoke(archiveRun, event, clients)).toMatchObject({ archived: true });
+  });
+
   it('leaves a run that runs (again) alone: nothing read, nothing written', async () => {
     sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as never);
     expect(await invoke(archiveRun, event, clients)).toEqual({
@@ -199,6 +214,29 @@ describe('sweep-archive', () => {
     const result = await invoke(sweepArchive, event, clients);
     expect(result).toMatchObject({ archived: ['runs/rollback/2026-12-01/run-1/run.json'] });
     expect(s3Mock.commandCalls(PutObjectCommand)[1]?.args[0].input.Metadata?.redrives).toBe('1');
+  });
+
+  it("counts a run it could not archive toward its limit, reads runs that started at the window's edge, skips runs without a start", async () => {
+    const edge = new Date(Date.parse(event.now) - 10 * 86_400_000);
+    sfnMock.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: RUN, status: 'SUCCEEDED' },
+        ended(1, STARTED),
+        ended(3, edge),
+        ended(5, STARTED),
+      ] as never,
+    });
+    sfnMock
+      .on(GetExecutionHistoryCommand, { executionArn: RUN })
+      .rejects(awsError('AccessDeniedException', 'no'));
+    const result = await invoke(sweepArchive, { ...event, limit: 2 }, clients);
+    expect(result).toMatchObject({
+      checked: 3,
+      failed: [{ executionArn: RUN }],
+      // (written under the start date Step Functions describes: the mock's)
+      archived: ['runs/rollback/2026-12-01/run-3/run.json'],
+      more: true,
+    });
   });
 
   it('stops at its limit and says more are left, for the next run', async () => {

@@ -120,3 +120,43 @@ describe('readRun', () => {
     expect(parseRunFile(`\uFEFF${runFileText(records)}`, 'bom.json')).toEqual(records);
   });
 });
+
+describe('run record files and hand-overs', () => {
+  it('finds no hand-over in an output that is not JSON or names no execution', () => {
+    const submitted = (output: string | undefined): HistoryEvent => ({
+      id: 1,
+      timestamp: at(1),
+      type: 'TaskSubmitted',
+      taskSubmittedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', output },
+    });
+    expect(
+      nestedArns([
+        submitted('not json'),
+        submitted(JSON.stringify({ ExecutionArn: 7 })),
+        submitted(undefined),
+        submitted(JSON.stringify({ Payload: {} })),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a file that is not a run record, naming the file and what is wrong', () => {
+    expect(() => parseRunFile('{', 'a.json')).toThrow(/^a\.json: not JSON/);
+    expect(() => parseRunFile('null', 'b.json')).toThrow(/^b\.json: not a run record/);
+    expect(() => parseRunFile('{"format":"runbook-run/1"}', 'c.json')).toThrow(/^c\.json: not a run record/);
+    expect(() => parseRunFile('{"format":"other","executions":[]}', 'd.json')).toThrow(
+      /^d\.json: not a run record/,
+    );
+    expect(() => parseRunFile('{"format":"runbook-run/1","executions":[{"history":[]}]}', 'e.json')).toThrow(
+      /^e\.json: executions\[0\] needs executionArn and history/,
+    );
+    expect(() =>
+      parseRunFile('{"format":"runbook-run/1","executions":[{"executionArn":"x","history":{}}]}', 'f.json'),
+    ).toThrow(/executions\[0\] needs/);
+    expect(() => parseRunFile('{"format":"runbook-run/1","executions":[null]}', 'g.json')).toThrow(
+      /executions\[0\]/,
+    );
+    expect(
+      parseRunFile('{"format":"runbook-run/1","executions":[{"executionArn":"x","history":[]}]}', 'h.json'),
+    ).toEqual([{ executionArn: 'x', procedure: '', history: [] }]);
+  });
+});
