@@ -386,3 +386,123 @@ describe('the audit report, piece by piece', () => {
     expect(() => report([entered(1, 'A')])).toThrow(/has no ExecutionStarted event/);
   });
 });
+
+describe('the folding of loops and the reading of approvals, at their edges', () => {
+  const pass = (s: number, name: string, type: string) => [entered(s, name, type), exited(s, name, type)];
+  const task = (s: number, name: string, output: unknown = {}) => [
+    entered(s, name),
+    event(s, 'LambdaFunctionScheduled'),
+    event(s, 'LambdaFunctionSucceeded', {
+      lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output) },
+    }),
+    exited(s + 1, name),
+  ];
+  const kinds = (history: HistoryEvent[]) => report(history).steps.map((s) => `${s.kind}:${s.state}`);
+
+  it('folds no loop without a Wait in it: a Catch that goes back to an earlier state is steps, not polls', () => {
+    id = 0;
+    expect(kinds([start(), ...task(1, 'A'), ...task(3, 'B'), ...task(5, 'A'), ...task(7, 'B')])).toEqual([
+      'step:A',
+      'step:B',
+      'step:A',
+      'step:B',
+    ]);
+  });
+
+  it('folds a loop that waits on time alone into one line of its first state', () => {
+    id = 0;
+    const r = report([
+      start(),
+      ...pass(1, 'Due?', 'Choice'),
+      ...pass(2, 'Wait A Minute', 'Wait'),
+      ...pass(62, 'Due?', 'Choice'),
+      ...pass(63, 'Wait A Minute', 'Wait'),
+      ...pass(123, 'Due?', 'Choice'),
+      ...task(124, 'Go'),
+    ]);
+    expect(
+      r.steps.map((s) => (s.kind === 'loop' ? `loop:${s.state}:${s.polls}` : `step:${s.state}`)),
+    ).toEqual(['loop:Due?:3', 'step:Go']);
+  });
+
+  it('keeps a Task of a loop visited once as a step of its own, and folds no loop across a redrive', () => {
+    id = 0;
+    const once = report([
+      start(),
+      ...task(1, 'Check', { n: 1 }),
+      ...pass(2, 'Done?', 'Choice'),
+      ...pass(3, 'Wait', 'Wait'),
+      ...task(4, 'Check', { n: 2 }),
+      ...pass(5, 'Done?', 'Choice'),
+      ...task(6, 'Fix Up'),
+      ...pass(7, 'Wait', 'Wait'),
+    ]);
+    expect(once.steps.map((s) => `${s.kind}:${s.state}`)).toEqual(['loop:Check', 'step:Fix Up', 'step:Wait']);
+    id = 0;
+    const redriven = report([
+      start(),
+      ...task(1, 'Check'),
+      ...pass(2, 'Wait', 'Wait'),
+      event(3, 'ExecutionFailed'),
+      event(4, 'ExecutionRedriven'),
+      ...task(5, 'Check'),
+      ...pass(6, 'Wait', 'Wait'),
+    ]);
+    expect(redriven.steps.every((s) => s.kind === 'step')).toBe(true);
+  });
+
+  it('reads an approval from whichever of the request and the decision carries each field', () => {
+    id = 0;
+    const approval = (payload: unknown, decided: unknown, error?: string) =>
+      report([
+        start({ requestedBy: 'dana' }),
+        entered(1, 'Gate'),
+        event(1, 'TaskScheduled'),
+        event(2, 'TaskSubmitted', {
+          taskSubmittedEventDetails: { output: JSON.stringify({ Payload: payload }) },
+        }),
+        error
+          ? event(3, 'TaskFailed', { taskFailedEventDetails: { error, cause: { not: 'text' } } })
+          : event(3, 'TaskSucceeded', { taskSucceededEventDetails: { output: JSON.stringify(decided) } }),
+        exited(4, 'Gate'),
+      ]).approvals[0];
+    const sso = (p: string) => `arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_A_x/${p}`;
+    expect(
+      approval(
+        { approvalId: 'from-request', summaryHash: 'h1', required: 'two' },
+        {
+          decision: 'approved',
+          approvers: [
+            { person: 'erin', arn: sso('erin') },
+            { person: 'dana', arn: sso('dana') },
+          ],
+        },
+      ),
+    ).toMatchObject({ approvalId: 'from-request', summaryHash: 'h1', required: null, independent: false });
+    expect(
+      approval({ approvalId: 'a' }, { decision: 'approved', approvalId: 'b', summaryHash: 'h2' }),
+    ).toMatchObject({
+      approvalId: 'a',
+      summaryHash: 'h2',
+      approvers: [],
+      independent: null,
+    });
+    expect(approval({ approvalId: 'a' }, { decision: 'maybe' })?.decision).toBe('failed');
+    expect(approval({ approvalId: 'a' }, null, 'ApprovalExpired')).toMatchObject({
+      decision: 'expired',
+      reason: '',
+    });
+  });
+
+  it('keeps an output that is not JSON as its text', () => {
+    id = 0;
+    const r = report([
+      start(),
+      entered(1, 'A'),
+      event(1, 'LambdaFunctionScheduled'),
+      event(2, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: 'plain words' } }),
+      exited(3, 'A'),
+    ]);
+    expect(r.steps[0]).toMatchObject({ kind: 'step', output: 'plain words' });
+  });
+});
