@@ -4,19 +4,12 @@
 // finds the same record there and writes nothing; a missed one is found by the sweep.
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { archiveExecution } from './archive.ts';
+import { ARCHIVE_ACTIONS, archiveExecution } from './archive.ts';
 
 export const archiveRun = defineWorker({
   name: 'archive-run',
   entry: import.meta.url,
-  actions: [
-    'states:DescribeExecution',
-    'states:GetExecutionHistory',
-    'states:DescribeStateMachineForExecution',
-    's3:GetObject',
-    's3:ListBucket',
-    's3:PutObject',
-  ],
+  actions: ARCHIVE_ACTIONS,
   input: z.object({
     bucket: z.string().min(1),
     executionArn: z.string().min(1),

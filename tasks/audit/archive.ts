@@ -9,8 +9,19 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Clients } from '../clients.ts';
 import { aws } from '../errors.ts';
+import type { IamAction } from '../worker.ts';
 import { auditReport } from './report.ts';
 import { readRun, runFileText } from './run-record.ts';
+
+/** What archiving a run calls: reading it from Step Functions, reading and writing the bucket's runs/. */
+export const ARCHIVE_ACTIONS: readonly IamAction[] = [
+  'states:DescribeExecution',
+  'states:GetExecutionHistory',
+  'states:DescribeStateMachineForExecution',
+  's3:GetObject',
+  's3:ListBucket',
+  's3:PutObject',
+];
 
 /** Where a run's objects go: by procedure, by the day it started (names are reused after 90 days), by name. */
 export function archivePrefix(procedure: string, startDate: Date, executionArn: string): string {

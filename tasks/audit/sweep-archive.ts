@@ -8,20 +8,18 @@ import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { aws } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { archiveExecution, archivePrefix, archived as inArchive, procedureOfMachine } from './archive.ts';
+import {
+  ARCHIVE_ACTIONS,
+  archiveExecution,
+  archivePrefix,
+  archived as inArchive,
+  procedureOfMachine,
+} from './archive.ts';
 
 export const sweepArchive = defineWorker({
   name: 'sweep-archive',
   entry: import.meta.url,
-  actions: [
-    'states:ListExecutions',
-    'states:DescribeExecution',
-    'states:GetExecutionHistory',
-    'states:DescribeStateMachineForExecution',
-    's3:GetObject',
-    's3:ListBucket',
-    's3:PutObject',
-  ],
+  actions: ['states:ListExecutions', ...ARCHIVE_ACTIONS],
   input: z.object({
     bucket: z.string().min(1),
     stateMachineArns: z.array(z.string().min(1)).min(1),
