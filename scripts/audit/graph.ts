@@ -187,7 +187,8 @@ export interface Mark {
   readonly retried: number;
 }
 
-const esc = (text: string) =>
+/** Text made harmless in HTML and SVG: control characters shown as escapes, markup characters as entities. */
+export const esc = (text: string) =>
   printable(text).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,

@@ -3,15 +3,10 @@
 // highlighted, the state it failed in marked, caught errors and retries shown, the states it never
 // reached dimmed, and each state's time on hover. Every text from input or AWS is escaped.
 import type { AuditReport, RunRecord, Step } from '../../tasks/audit/report.ts';
-import { printable } from '../../tasks/printable.ts';
-import { type Asl, GRAPH_STYLE, type Graph, type Mark, svgOf } from './graph.ts';
+import { type Asl, esc as escapeText, GRAPH_STYLE, type Graph, type Mark, svgOf } from './graph.ts';
 import { short, took, via } from './markdown.ts';
 
-const esc = (value: unknown) =>
-  printable(typeof value === 'string' ? value : JSON.stringify(value ?? null)).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+const esc = (value: unknown) => escapeText(typeof value === 'string' ? value : JSON.stringify(value ?? null));
 const code = (value: unknown) => `<code>${esc(value)}</code>`;
 
 /** How each state the run visited is marked, and its time, from the report's steps. */
