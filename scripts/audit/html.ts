@@ -33,25 +33,17 @@ export function marksOf(report: AuditReport): Map<string, Mark> {
   };
   const failedAt = failedState(report);
   for (const step of report.steps) {
-    const retried = step.failures.length - (step.caught ? 1 : 0);
-    if (step.kind === 'loop')
-      add(
-        step.state,
-        step.caught ? 'caught' : 'taken',
-        step.seconds,
-        step.polls,
-        Math.max(0, retried),
-        step.caught ? `caught ${step.caught.error}` : undefined,
-      );
-    else
-      add(
-        step.state,
-        step.caught ? 'caught' : 'taken',
-        step.seconds ?? 0,
-        1,
-        Math.max(0, step.attempts - 1),
-        step.caught ? `caught ${step.caught.error}` : undefined,
-      );
+    const loop = step.kind === 'loop';
+    // A loop's retries are its failed polls but the one caught; a step's, its attempts after the first.
+    const retried = loop ? step.failures.length - (step.caught ? 1 : 0) : step.attempts - 1;
+    add(
+      step.state,
+      step.caught ? 'caught' : 'taken',
+      step.seconds ?? 0,
+      loop ? step.polls : 1,
+      Math.max(0, retried),
+      step.caught ? `caught ${step.caught.error}` : undefined,
+    );
   }
   // States a loop folded away (its wait and choice) were taken too.
   for (const t of report.transitions)
