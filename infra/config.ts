@@ -99,6 +99,7 @@ export const ConfigSchema = CatalogueSchema.extend({
     }
   }
   const seen = new Map<string, string>();
+  const seenDatabases = new Map<string, string>();
   const procedures = new Set(PROCEDURES.map((p) => p.name));
   for (const [envName, env] of Object.entries(config.environments)) {
     // Nobody could decide: every run that needs an approval would wait until it expires.
@@ -115,6 +116,18 @@ export const ConfigSchema = CatalogueSchema.extend({
           path: ['environments', envName, 'procedureApprovals', name],
           message: `no procedure is called ${name} (known: ${[...procedures].join(', ')})`,
         });
+    // Two names for one instance would take two locks for it: a restore and a backup at once.
+    for (const [name, db] of Object.entries(env.databases)) {
+      const instance = db.instance.toLowerCase();
+      const other = seenDatabases.get(instance);
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', envName, 'databases', name, 'instance'],
+          message: `${db.instance} is already configured as ${other}`,
+        });
+      else seenDatabases.set(instance, `${envName}.${name}`);
+    }
     for (const [name, svc] of Object.entries(env.services)) {
       const at = ['environments', envName, 'services', name];
       const issue = (field: (string | number)[], message: string) =>

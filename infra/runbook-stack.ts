@@ -23,6 +23,7 @@ import type { Worker } from '../tasks/worker.ts';
 import { type Config, catalogueOf, ciRoleNameOf } from './config.ts';
 import { ApprovalService } from './constructs/approval-service.ts';
 import { CiRole } from './constructs/ci-role.ts';
+import { DatabaseExports, exportPrefixesOf } from './constructs/database-exports.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { archiveBucket, RunArchive } from './constructs/run-archive.ts';
 import { RunbookStateMachine } from './constructs/runbook-state-machine.ts';
@@ -60,7 +61,15 @@ export class RunbookStack extends Stack {
     });
     const notifications = new Notifications(this, 'Notifications', config.notifications);
     const archive = archiveBucket(this, config.archive);
-    const workers = new Workers(this, 'Workers', { config, table, topic: notifications.topic, archive });
+    const prefixes = exportPrefixesOf(config);
+    const exports = prefixes.length > 0 ? new DatabaseExports(this, 'DatabaseExports', { prefixes }) : null;
+    const workers = new Workers(this, 'Workers', {
+      config,
+      table,
+      topic: notifications.topic,
+      archive,
+      ...(exports && { exports }),
+    });
     this.workers = workers;
     // Where people decide the approval requests the machines' gates record, and are reminded of them.
     new ApprovalService(this, 'Approvals', { workers, table, topic: notifications.topic });
@@ -91,6 +100,11 @@ export class RunbookStack extends Stack {
         },
         table: table.tableName,
         topicArn: notifications.topic.topicArn,
+        databaseExports: exports && {
+          bucket: exports.bucket.bucketName,
+          roleArn: exports.role.roleArn,
+          kmsKeyArn: exports.key.keyArn,
+        },
         catalogue,
         timing: config.polling,
         maxRunSeconds: runSeconds,

@@ -2,14 +2,16 @@
 // recorded as known-good after the one before it, and, as the scenario says, a lock held by another run.
 // Written through the simulated DynamoDB with the keys of tasks/run-state.ts, as the workers would.
 import type { Config } from '../infra/config.ts';
-import { knownGoodKey, serviceLockKey } from '../tasks/run-state.ts';
+import { databaseLockKey, knownGoodKey, serviceLockKey } from '../tasks/run-state.ts';
 import type { SimulatedAccount } from './account/account.ts';
 import { configuredServices } from './account/service.ts';
 
 /** What a scenario changes in the run-state table the rehearsal starts with. */
 export interface Fixtures {
-  /** Another run holds each service's lock when the rehearsal starts. */
+  /** Another run (a deployment) holds each service's lock when the rehearsal starts. */
   readonly lockHeld?: boolean;
+  /** Another run (a restore) holds each configured database's lock when the rehearsal starts. */
+  readonly databaseLockHeld?: boolean;
 }
 
 export function seedRunState(
@@ -39,19 +41,25 @@ export function seedRunState(
         recordedAt: { S: account.clock.iso() },
       },
     });
-    if (fixtures.lockHeld) {
-      dynamodb.putItem({
-        TableName: table,
-        Item: {
-          pk: { S: lockKey },
-          owner: {
-            S: `arn:aws:states:${config.region}:${config.account}:execution:runbook-production-deployment:hotfix-2291`,
-          },
-          procedure: { S: 'production-deployment' },
-          acquiredAt: { S: new Date(now - 12 * 60_000).toISOString() },
-          expiresAt: { N: String(Math.floor(now / 1000) + 3 * 3600) },
+    if (fixtures.lockHeld) hold(lockKey, 'production-deployment', 'hotfix-2291');
+  }
+  if (fixtures.databaseLockHeld)
+    for (const env of Object.values(config.environments))
+      for (const db of Object.values(env.databases))
+        hold(databaseLockKey(db.instance), 'db-restore', 'restore-after-bad-migration');
+
+  function hold(key: string, procedure: string, run: string) {
+    dynamodb.putItem({
+      TableName: table,
+      Item: {
+        pk: { S: key },
+        owner: {
+          S: `arn:aws:states:${config.region}:${config.account}:execution:runbook-${procedure}:${run}`,
         },
-      });
-    }
+        procedure: { S: procedure },
+        acquiredAt: { S: new Date(now - 12 * 60_000).toISOString() },
+        expiresAt: { N: String(Math.floor(now / 1000) + 3 * 3600) },
+      },
+    });
   }
 }

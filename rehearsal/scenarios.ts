@@ -177,6 +177,15 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   'lock-held': {
     fixtures: { lockHeld: true },
   },
+  'database-lock-held': {
+    fixtures: { databaseLockHeld: true },
+  },
+  'snapshot-in-progress': {
+    rds: { snapshotInProgress: { type: 'automated', secondsLeft: 420 } },
+  },
+  'export-fails': {
+    rds: { export: { seconds: 900, fails: true } },
+  },
 };
 
 /** The fault scenario of that name (own keys only). */

@@ -28,6 +28,12 @@ export interface Deps {
   readonly table: string;
   /** SNS topic for start, approval, success, rollback and failure notices. */
   readonly topicArn: string;
+  /** Where snapshots are exported (the stack's export bucket, role and key); null when no database exports. */
+  readonly databaseExports: {
+    readonly bucket: string;
+    readonly roleArn: string;
+    readonly kmsKeyArn: string;
+  } | null;
   /** Resolved by the first step of every procedure; embedded in the definition. */
   readonly catalogue: Catalogue;
   readonly timing: Timing;

@@ -16,6 +16,12 @@ export interface Timing {
   readonly snapshotMaxPolls: number;
   /** Alarm polls during the bake: at most every 60 s. */
   readonly alarmIntervalSeconds: number;
+  /** Snapshot export polls (an export takes tens of minutes to hours). */
+  readonly exportIntervalSeconds: number;
+  readonly exportMaxPolls: number;
+  /** DB instance polls: a restore, a rename, a modification (tens of minutes). */
+  readonly dbInstanceIntervalSeconds: number;
+  readonly dbInstanceMaxPolls: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -27,6 +33,10 @@ export const DEFAULT_TIMING: Timing = {
   snapshotIntervalSeconds: 30,
   snapshotMaxPolls: 120,
   alarmIntervalSeconds: 60,
+  exportIntervalSeconds: 60,
+  exportMaxPolls: 240,
+  dbInstanceIntervalSeconds: 30,
+  dbInstanceMaxPolls: 180,
 };
 
 /** Lambda task timeout: above the functions' own 25 s timeout so the function's error surfaces first. */
@@ -41,6 +51,10 @@ export const PollingSchema = z
     snapshotIntervalSeconds: z.number().int().min(10).max(300),
     snapshotMaxPolls: z.number().int().min(1).max(500),
     alarmIntervalSeconds: z.number().int().min(10).max(60),
+    exportIntervalSeconds: z.number().int().min(30).max(300),
+    exportMaxPolls: z.number().int().min(1).max(500),
+    dbInstanceIntervalSeconds: z.number().int().min(10).max(300),
+    dbInstanceMaxPolls: z.number().int().min(1).max(500),
   })
   .partial()
   .transform((p): Timing => ({ ...DEFAULT_TIMING, ...p }));

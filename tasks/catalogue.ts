@@ -19,16 +19,21 @@ export type { Issue };
 export const configured = <T>(record: Record<string, T>, name: string): T | undefined =>
   Object.hasOwn(record, name) ? record[name] : undefined;
 
-/** Looks up environment and service (configured ones only); issues name the field. */
-export function lookUpService(catalogue: Catalogue, environment: string, service: string, issues: Issue[]) {
+/** Looks up a configured environment; the issue names the field. */
+function lookUpEnvironment(catalogue: Catalogue, environment: string, issues: Issue[]) {
   const env = configured(catalogue.environments, environment);
-  if (!env) {
+  if (!env)
     issues.push({
       path: 'environment',
       message: `'${environment}' is not configured (known: ${Object.keys(catalogue.environments).join(', ')})`,
     });
-    return undefined;
-  }
+  return env;
+}
+
+/** Looks up environment and service (configured ones only); issues name the field. */
+export function lookUpService(catalogue: Catalogue, environment: string, service: string, issues: Issue[]) {
+  const env = lookUpEnvironment(catalogue, environment, issues);
+  if (!env) return undefined;
   const svc = configured(env.services, service);
   if (!svc) {
     issues.push({
@@ -38,6 +43,26 @@ export function lookUpService(catalogue: Catalogue, environment: string, service
     return undefined;
   }
   return { env, svc };
+}
+
+/** Looks up environment and database (configured ones only); issues name the field. */
+export function lookUpDatabase(catalogue: Catalogue, environment: string, database: string, issues: Issue[]) {
+  const env = lookUpEnvironment(catalogue, environment, issues);
+  if (!env) return undefined;
+  const db = configured(env.databases, database);
+  if (!db) {
+    const known = Object.keys(env.databases);
+    issues.push({
+      path: 'database',
+      message: `'${database}' is not configured in ${environment} (${known.length > 0 ? `known: ${known.join(', ')}` : 'it configures no database'})`,
+    });
+    return undefined;
+  }
+  // The services using it: those whose pre-deploy snapshot is of this instance (RDS ignores case).
+  const users = Object.entries(env.services)
+    .filter(([, svc]) => svc.database?.toLowerCase() === db.instance.toLowerCase())
+    .map(([name, svc]) => ({ name, svc }));
+  return { env, db, users };
 }
 
 /** A service's maintenance page as a service reference: in the service's own cluster unless it names another. */

@@ -23,14 +23,27 @@ export const checkSnapshot = defineWorker({
     });
     const snapshot = found.DBSnapshots?.[0];
     const status = snapshot?.Status ?? 'missing';
-    if (status === 'available') return { done: true, attempt: attempt + 1, status, progress: 100 };
+    if (status === 'available')
+      return {
+        done: true,
+        attempt: attempt + 1,
+        status,
+        progress: 100,
+        arn: snapshot?.DBSnapshotArn ?? null,
+      };
     if (status !== 'creating') throw new SnapshotFailed(`snapshot ${snapshotId} is ${status}`);
     if (attempt + 1 >= maxAttempts) {
       throw new SnapshotFailed(
         `snapshot ${snapshotId} was still ${status} (${snapshot?.PercentProgress ?? 0}%) after ${maxAttempts} polls`,
       );
     }
-    return { done: false, attempt: attempt + 1, status, progress: snapshot?.PercentProgress ?? 0 };
+    return {
+      done: false,
+      attempt: attempt + 1,
+      status,
+      progress: snapshot?.PercentProgress ?? 0,
+      arn: snapshot?.DBSnapshotArn ?? null,
+    };
   },
   summarize: (r) => `${r.status} ${r.progress}%`,
 });

@@ -18,6 +18,8 @@ export const SNAPSHOT_TAGS = {
   release: 'runbook:release',
 } as const;
 export const PRE_DEPLOY = 'pre-deploy';
+/** Why this runbook took a snapshot (its runbook:purpose tag); only pre-deploy ones are ever pruned. */
+export const SNAPSHOT_PURPOSES = [PRE_DEPLOY, 'backup', 'pre-maintenance'] as const;
 
 const NOT_POSSIBLE = new Set([
   'InvalidDBInstanceState',
@@ -38,8 +40,9 @@ export const createSnapshot = defineWorker({
     release: z.string().min(1).nullable().default(null),
     /** The service (its lock key) whose deployment takes it. */
     service: z.string().min(1).nullable().default(null),
+    purpose: z.enum(SNAPSHOT_PURPOSES).default(PRE_DEPLOY),
   }),
-  run: async ({ dbInstance, snapshotId, executionId, release, service }, { rds }) => {
+  run: async ({ dbInstance, snapshotId, executionId, release, service, purpose }, { rds }) => {
     try {
       const created = await rds.send(
         new CreateDBSnapshotCommand({
@@ -47,7 +50,7 @@ export const createSnapshot = defineWorker({
           DBSnapshotIdentifier: snapshotId,
           Tags: [
             { Key: SNAPSHOT_TAGS.execution, Value: executionId.slice(-256) },
-            { Key: SNAPSHOT_TAGS.purpose, Value: PRE_DEPLOY },
+            { Key: SNAPSHOT_TAGS.purpose, Value: purpose },
             ...(release ? [{ Key: SNAPSHOT_TAGS.release, Value: release.slice(-256) }] : []),
             ...(service ? [{ Key: SNAPSHOT_TAGS.service, Value: service.slice(-256) }] : []),
           ],
@@ -70,7 +73,7 @@ export const createSnapshot = defineWorker({
       }
       if (name === 'SnapshotQuotaExceeded' || name === 'SnapshotQuotaExceededFault') {
         throw new SnapshotFailed(
-          `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: ${(error as Error).message}); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then deploy again`,
+          `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: ${(error as Error).message}); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then run again`,
           { cause: error },
         );
       }

@@ -76,6 +76,11 @@ export class RollbackFailed extends RunbookError {
   override readonly name = 'RollbackFailed';
 }
 
+/** A snapshot export to S3 could not be started, failed, or did not complete within its poll budget. */
+export class ExportFailed extends RunbookError {
+  override readonly name = 'ExportFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

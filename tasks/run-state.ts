@@ -5,6 +5,9 @@
 /** The lock of a service: deploy, rollback and scale on the same service exclude each other. */
 export const serviceLockKey = (cluster: string, service: string) => `ecs:${cluster}/${service}`;
 
+/** The lock of a database: backups, restores and maintenance of one instance exclude each other. */
+export const databaseLockKey = (instance: string) => `rds:${instance.toLowerCase()}`;
+
 const KNOWN_GOOD = 'known-good#';
 const APPROVAL = 'approval#';
 

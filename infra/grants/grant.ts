@@ -4,6 +4,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,10 +17,18 @@ export interface GrantContext {
   readonly topic: sns.ITopic;
   /** The run archive (its functions only need it). */
   readonly archive?: s3.IBucket;
+  /** Where snapshots are exported, when a database exports (infra/constructs/database-exports.ts). */
+  readonly exports?: { readonly bucket: s3.IBucket; readonly key: kms.IKey; readonly role: iam.IRole };
 }
 
 /** Grants one AWS service's actions (e.g. ecs:DescribeServices) to a worker's function; throws on an action it does not know. */
-export type Grant = (fn: lambda.Function, actions: readonly string[], context: GrantContext) => void;
+export type Grant = (
+  fn: lambda.Function,
+  actions: readonly string[],
+  context: GrantContext,
+  /** Every action the worker declares, of any service: what a role it passes is for. */
+  workerActions?: readonly string[],
+) => void;
 
 /** An action a grant does not know: the worker would fail on AWS with AccessDenied, so synth fails first. */
 export function unknownAction(fn: lambda.Function, action: string): never {

@@ -7,6 +7,7 @@ import { grantEcs } from './ecs.ts';
 import { grantElasticLoadBalancing } from './elasticloadbalancing.ts';
 import { type Grant, type GrantContext, unknownAction } from './grant.ts';
 import { grantIam } from './iam.ts';
+import { grantKms } from './kms.ts';
 import { grantRds } from './rds.ts';
 import { grantS3 } from './s3.ts';
 import { grantSns } from './sns.ts';
@@ -22,6 +23,7 @@ const BY_SERVICE: Record<string, Grant> = {
   cloudwatch: grantCloudWatch,
   rds: grantRds,
   iam: grantIam,
+  kms: grantKms,
   states: grantStates,
   cloudtrail: grantCloudTrail,
   s3: grantS3,
@@ -36,6 +38,6 @@ export function grantActions(fn: lambda.Function, actions: readonly string[], co
   for (const [service, own] of byService) {
     const grant = BY_SERVICE[service];
     if (!grant) unknownAction(fn, own[0] ?? service);
-    grant(fn, own, context);
+    grant(fn, own, context, actions);
   }
 }

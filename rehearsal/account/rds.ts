@@ -1,8 +1,14 @@
-// Simulated RDS: the configured instances and their manual snapshots. A snapshot goes creating ->
-// available (or failed, as the scenario says) over simulated time. The region keeps at most
-// `snapshotQuota` manual snapshots (100 by default, as RDS's quota): CreateDBSnapshot beyond it is
-// refused with SnapshotQuotaExceeded. DescribeDBSnapshots answers in pages (MaxRecords 20 to 100,
-// Marker), with each snapshot's tags; DeleteDBSnapshot takes only an available snapshot.
+// Simulated RDS: the configured instances, their snapshots and snapshot exports. An instance carries
+// the configuration a restore must copy (network, parameter and option groups, storage, encryption,
+// monitoring, tags); it is `backing-up` while a snapshot of it is being made, and a second snapshot
+// is then refused (InvalidDBInstanceState), the pessimistic reading of RDS's guide. A snapshot goes
+// creating -> available (or failed, as the scenario says) over simulated time; RDS's own daily
+// automated snapshots of each instance exist for its backup retention (7 days). The region keeps at
+// most `snapshotQuota` manual snapshots (100 by default, as RDS's quota): CreateDBSnapshot beyond it
+// is refused with SnapshotQuotaExceeded. DescribeDBSnapshots answers in pages (MaxRecords 20 to
+// 100, Marker), manual and automated unless SnapshotType says, with each snapshot's tags;
+// DeleteDBSnapshot takes only an available manual snapshot. An export (StartExportTask) goes
+// STARTING -> IN_PROGRESS -> COMPLETE, or FAILED with a cause, and needs an available snapshot.
 import type { Config } from '../../infra/config.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
@@ -34,6 +40,10 @@ export interface RdsFaults {
    * anyone else; `service` is the config key of the database's service, and `release(n)` the ARN
    * of revision n of its task definition family.
    */
+  /** A snapshot of each configured instance is being made when the rehearsal starts, this many seconds from done. */
+  readonly snapshotInProgress?: { readonly type: 'manual' | 'automated'; readonly secondsLeft: number };
+  /** Seconds an export takes (1,200 without faults), and whether it ends FAILED. */
+  readonly export?: { readonly seconds: number; readonly fails: boolean };
   readonly earlierSnapshots?: (db: {
     service: string;
     /** The service's lock key, as the runbook tags its snapshots with it. */
@@ -45,10 +55,52 @@ export interface RdsFaults {
 interface SimSnapshot {
   id: string;
   instance: string;
+  type: 'manual' | 'automated';
   status: 'creating' | 'available' | 'failed';
   createdAt: number;
   readyAt: number;
   tags: { Key?: string; Value?: string }[];
+}
+
+type Tag = { Key?: string; Value?: string };
+
+/** What RDS knows of an instance: the settings a restore resets to defaults unless they are passed. */
+export interface SimInstance {
+  id: string;
+  status: string;
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  multiAZ: boolean;
+  subnetGroup: string;
+  securityGroups: string[];
+  parameterGroup: string;
+  optionGroup: string;
+  storageType: string;
+  allocatedStorage: number;
+  iops: number;
+  storageThroughput: number;
+  kmsKeyId: string;
+  deletionProtection: boolean;
+  iamAuth: boolean;
+  monitoringInterval: number;
+  monitoringRoleArn: string;
+  publiclyAccessible: boolean;
+  backupRetentionDays: number;
+  createdAt: number;
+  tags: Tag[];
+}
+
+interface SimExport {
+  id: string;
+  sourceArn: string;
+  bucket: string;
+  prefix: string;
+  roleArn: string;
+  kmsKeyId: string;
+  startedAt: number;
+  readyAt: number;
+  fails: boolean;
 }
 
 /** RDS's default quota of manual DB snapshots per region. */
@@ -56,16 +108,25 @@ export const DEFAULT_SNAPSHOT_QUOTA = 100;
 
 const DAY_MS = 86_400_000;
 
+/** How long RDS keeps an instance's automated snapshots, and how many days of them a rehearsal starts with. */
+const BACKUP_RETENTION_DAYS = 7;
+/** How long an export sits in STARTING before it runs. */
+const EXPORT_STARTING_SECONDS = 60;
+
 export class SimulatedRds implements SimulatedService {
   readonly name = 'rds';
-  readonly instances = new Map<string, { id: string; status: string }>();
+  readonly instances = new Map<string, SimInstance>();
   readonly snapshots = new Map<string, SimSnapshot>();
+  readonly exports = new Map<string, SimExport>();
   private readonly quota: number;
 
   readonly commands = {
     CreateDBSnapshot: this.createDBSnapshot.bind(this),
     DescribeDBSnapshots: this.describeDBSnapshots.bind(this),
     DeleteDBSnapshot: this.deleteDBSnapshot.bind(this),
+    DescribeDBInstances: this.describeDBInstances.bind(this),
+    StartExportTask: this.startExportTask.bind(this),
+    DescribeExportTasks: this.describeExportTasks.bind(this),
   };
 
   readonly changes = {
@@ -80,6 +141,10 @@ export class SimulatedRds implements SimulatedService {
       target: output.DBSnapshot.DBInstanceIdentifier,
       detail: `deleted snapshot ${output.DBSnapshot.DBSnapshotIdentifier} (taken ${output.DBSnapshot.SnapshotCreateTime.toISOString()})`,
     }),
+    StartExportTask: (_input: unknown, output: ReturnType<SimulatedRds['startExportTask']>) => ({
+      target: output.SourceArn.split(':').pop() ?? output.SourceArn,
+      detail: `export ${output.ExportTaskIdentifier} to s3://${output.S3Bucket}/${output.S3Prefix}`,
+    }),
   };
 
   private readonly region: string;
@@ -93,10 +158,13 @@ export class SimulatedRds implements SimulatedService {
     this.region = config.region;
     this.account = config.account;
     this.quota = faults?.snapshotQuota ?? DEFAULT_SNAPSHOT_QUOTA;
+    const databases = Object.values(config.environments).flatMap((env) =>
+      Object.values(env.databases).map((db) => db.instance),
+    );
+    for (const id of databases) this.addInstance(id, now());
     for (const { environment, key, svc } of configuredServices(config)) {
       if (!svc.database) continue;
-      const instance = svc.database.toLowerCase();
-      this.instances.set(instance, { id: instance, status: 'available' });
+      const instance = this.addInstance(svc.database, now()).id;
       const family = `arn:aws:ecs:${config.region}:${config.account}:task-definition/${environment}-${key}`;
       const earlier =
         faults?.earlierSnapshots?.({
@@ -110,6 +178,7 @@ export class SimulatedRds implements SimulatedService {
         this.snapshots.set(id, {
           id,
           instance,
+          type: 'manual',
           status: 'available',
           createdAt,
           readyAt: createdAt,
@@ -117,6 +186,75 @@ export class SimulatedRds implements SimulatedService {
         });
       }
     }
+  }
+
+  /** Seeds an instance (once) with its automated snapshots, and the snapshot in progress the scenario names. */
+  private addInstance(identifier: string, now: number): SimInstance {
+    const id = identifier.toLowerCase();
+    const known = this.instances.get(id);
+    if (known) return known;
+    const instance: SimInstance = {
+      id,
+      status: 'available',
+      engine: 'postgres',
+      engineVersion: '15.4',
+      instanceClass: 'db.r6g.large',
+      multiAZ: true,
+      subnetGroup: `${id}-subnet-group`,
+      securityGroups: ['sg-0a1b2c3d4e5f60718', 'sg-0f9e8d7c6b5a49382'],
+      parameterGroup: `${id}-postgres15`,
+      optionGroup: 'default:postgres-15',
+      storageType: 'gp3',
+      allocatedStorage: 400,
+      iops: 12000,
+      storageThroughput: 500,
+      kmsKeyId: `arn:aws:kms:${this.region}:${this.account}:key/3f0c1b2a-9d8e-4c7b-a6f5-e4d3c2b1a098`,
+      deletionProtection: true,
+      iamAuth: true,
+      monitoringInterval: 60,
+      monitoringRoleArn: `arn:aws:iam::${this.account}:role/rds-monitoring-role`,
+      publiclyAccessible: false,
+      backupRetentionDays: BACKUP_RETENTION_DAYS,
+      createdAt: now - 400 * DAY_MS,
+      tags: [
+        { Key: 'team', Value: 'platform' },
+        { Key: 'data-classification', Value: 'confidential' },
+      ],
+    };
+    this.instances.set(id, instance);
+    // RDS's daily automated snapshots, one a day at 03:00 UTC, for the retention period.
+    const today = new Date(now);
+    today.setUTCHours(3, 0, 0, 0);
+    for (let day = 1; day <= instance.backupRetentionDays; day++) {
+      const at = today.getTime() - (day - (today.getTime() <= now ? 1 : 0)) * DAY_MS;
+      const stamp = new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-');
+      const snapshotId = `rds:${id}-${stamp}`;
+      this.snapshots.set(snapshotId, {
+        id: snapshotId,
+        instance: id,
+        type: 'automated',
+        status: 'available',
+        createdAt: at,
+        readyAt: at,
+        tags: [],
+      });
+    }
+    const busy = this.faults?.snapshotInProgress;
+    if (busy) {
+      const snapshotId =
+        busy.type === 'automated' ? `rds:${id}-in-progress` : `${id}-taken-by-hand-in-progress`;
+      this.snapshots.set(snapshotId, {
+        id: snapshotId,
+        instance: id,
+        type: busy.type,
+        status: 'creating',
+        createdAt: now - 60_000,
+        readyAt: now + busy.secondsLeft * 1000,
+        tags: busy.type === 'manual' ? [{ Key: 'owner', Value: 'dba-team' }] : [],
+      });
+      instance.status = 'backing-up';
+    }
+    return instance;
   }
 
   tick(now: number): void {
@@ -131,8 +269,16 @@ export class SimulatedRds implements SimulatedService {
         continue;
       }
       if (snapshot.status === 'creating' && snapshot.readyAt <= now) {
-        snapshot.status = this.faults?.snapshot?.fails ? 'failed' : 'available';
+        snapshot.status = this.faults?.snapshot?.fails && snapshot.type === 'manual' ? 'failed' : 'available';
       }
+    }
+    // An instance is backing-up for as long as a snapshot of it is being made.
+    for (const instance of this.instances.values()) {
+      const busy = [...this.snapshots.values()].some(
+        (s) => s.instance === instance.id && s.status === 'creating',
+      );
+      if (busy && instance.status === 'available') instance.status = 'backing-up';
+      if (!busy && instance.status === 'backing-up') instance.status = 'available';
     }
   }
 
@@ -153,18 +299,21 @@ export class SimulatedRds implements SimulatedService {
         'DBSnapshotAlreadyExistsFault',
         `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
       );
-    if (this.snapshots.size >= this.quota)
+    const manual = [...this.snapshots.values()].filter((s) => s.type === 'manual').length;
+    if (manual >= this.quota)
       throw awsError('SnapshotQuotaExceededFault', `Cannot create more than ${this.quota} manual snapshots`);
     const seconds = this.faults?.snapshot?.seconds ?? 240;
     const snapshot: SimSnapshot = {
       id,
       instance: instance.id,
+      type: 'manual',
       status: 'creating',
       createdAt: this.now(),
       readyAt: this.now() + seconds * 1000,
       tags: input.Tags ?? [],
     };
     this.snapshots.set(id, snapshot);
+    instance.status = 'backing-up';
     return { DBSnapshot: this.describe(snapshot) };
   }
 
@@ -184,13 +333,12 @@ export class SimulatedRds implements SimulatedService {
     const max = input.MaxRecords ?? 100;
     if (max < 20 || max > 100)
       throw awsError('InvalidParameterValue', 'MaxRecords must be between 20 and 100.');
-    // Every snapshot here is manual: asked for automated ones, there are none.
-    const all =
-      input.SnapshotType && input.SnapshotType !== 'manual'
-        ? []
-        : [...this.snapshots.values()].filter(
-            (s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier.toLowerCase(),
-          );
+    // Without SnapshotType, manual and automated ones (no shared or public ones exist here).
+    const all = [...this.snapshots.values()].filter(
+      (s) =>
+        (!input.SnapshotType || s.type === input.SnapshotType) &&
+        (!input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier.toLowerCase()),
+    );
     const start = input.Marker ? Number(input.Marker) : 0;
     const page = all.slice(start, start + max);
     return {
@@ -203,6 +351,11 @@ export class SimulatedRds implements SimulatedService {
     const snapshot = this.snapshots.get((input.DBSnapshotIdentifier ?? '').toLowerCase());
     if (!snapshot)
       throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+    if (snapshot.type === 'automated')
+      throw awsError(
+        'InvalidDBSnapshotStateFault',
+        `Cannot delete an automated snapshot (${snapshot.id}): RDS deletes it after the retention period.`,
+      );
     if (snapshot.status !== 'available' && snapshot.status !== 'failed')
       throw awsError(
         'InvalidDBSnapshotStateFault',
@@ -210,6 +363,135 @@ export class SimulatedRds implements SimulatedService {
       );
     this.snapshots.delete(snapshot.id);
     return { DBSnapshot: { ...this.describe(snapshot), Status: 'deleted' } };
+  }
+
+  describeDBInstances(input: { DBInstanceIdentifier?: string }) {
+    const wanted = input.DBInstanceIdentifier?.toLowerCase();
+    if (wanted) {
+      const instance = this.instances.get(wanted);
+      if (!instance)
+        throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
+      return { DBInstances: [this.describeInstance(instance)] };
+    }
+    return { DBInstances: [...this.instances.values()].map((i) => this.describeInstance(i)) };
+  }
+
+  startExportTask(input: {
+    ExportTaskIdentifier?: string;
+    SourceArn?: string;
+    S3BucketName?: string;
+    S3Prefix?: string;
+    IamRoleArn?: string;
+    KmsKeyId?: string;
+  }) {
+    const id = input.ExportTaskIdentifier ?? '';
+    for (const [field, value] of Object.entries({
+      ExportTaskIdentifier: id,
+      SourceArn: input.SourceArn,
+      S3BucketName: input.S3BucketName,
+      IamRoleArn: input.IamRoleArn,
+      KmsKeyId: input.KmsKeyId,
+    }))
+      if (!value) throw awsError('InvalidParameterValue', `${field} is required.`);
+    if (this.exports.has(id))
+      throw awsError(
+        'ExportTaskAlreadyExistsFault',
+        `An export task with the identifier ${id} already exists.`,
+      );
+    const snapshot = this.snapshots.get(String(input.SourceArn).split(':snapshot:').pop() ?? '');
+    if (!snapshot) throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.SourceArn} not found.`);
+    if (snapshot.status !== 'available')
+      throw awsError(
+        'InvalidExportSourceStateFault',
+        `The snapshot ${snapshot.id} is ${snapshot.status}; only an available snapshot can be exported.`,
+      );
+    const task: SimExport = {
+      id,
+      sourceArn: String(input.SourceArn),
+      bucket: String(input.S3BucketName),
+      prefix: input.S3Prefix ?? '',
+      roleArn: String(input.IamRoleArn),
+      kmsKeyId: String(input.KmsKeyId),
+      startedAt: this.now(),
+      readyAt: this.now() + (this.faults?.export?.seconds ?? 1200) * 1000,
+      fails: this.faults?.export?.fails ?? false,
+    };
+    this.exports.set(id, task);
+    return this.describeExport(task);
+  }
+
+  describeExportTasks(input: { ExportTaskIdentifier?: string }) {
+    const wanted = input.ExportTaskIdentifier;
+    if (wanted && !this.exports.has(wanted))
+      throw awsError('ExportTaskNotFoundFault', `Cannot find the export task ${wanted}.`);
+    const tasks = [...this.exports.values()].filter((t) => !wanted || t.id === wanted);
+    return { ExportTasks: tasks.map((t) => this.describeExport(t)) };
+  }
+
+  private describeExport(t: SimExport) {
+    const now = this.now();
+    const status =
+      now < t.startedAt + EXPORT_STARTING_SECONDS * 1000
+        ? 'STARTING'
+        : now < t.readyAt
+          ? 'IN_PROGRESS'
+          : t.fails
+            ? 'FAILED'
+            : 'COMPLETE';
+    const progress =
+      status === 'COMPLETE'
+        ? 100
+        : Math.min(99, Math.floor(((now - t.startedAt) / Math.max(1, t.readyAt - t.startedAt)) * 100));
+    return {
+      ExportTaskIdentifier: t.id,
+      SourceArn: t.sourceArn,
+      S3Bucket: t.bucket,
+      S3Prefix: t.prefix,
+      IamRoleArn: t.roleArn,
+      KmsKeyId: t.kmsKeyId,
+      SourceType: 'SNAPSHOT',
+      Status: status,
+      PercentProgress: status === 'FAILED' ? progress : progress,
+      TaskStartTime: new Date(t.startedAt),
+      ...(status === 'COMPLETE' && { TaskEndTime: new Date(t.readyAt) }),
+      ...(status === 'FAILED' && {
+        TaskEndTime: new Date(t.readyAt),
+        FailureCause: `The export role ${t.roleArn} cannot write to s3://${t.bucket}/${t.prefix}: Access Denied.`,
+      }),
+    };
+  }
+
+  private describeInstance(i: SimInstance) {
+    return {
+      DBInstanceIdentifier: i.id,
+      DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${i.id}`,
+      DBInstanceStatus: i.status,
+      Engine: i.engine,
+      EngineVersion: i.engineVersion,
+      DBInstanceClass: i.instanceClass,
+      MultiAZ: i.multiAZ,
+      DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
+      VpcSecurityGroups: i.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+      DBParameterGroups: [{ DBParameterGroupName: i.parameterGroup, ParameterApplyStatus: 'in-sync' }],
+      OptionGroupMemberships: [{ OptionGroupName: i.optionGroup, Status: 'in-sync' }],
+      StorageType: i.storageType,
+      AllocatedStorage: i.allocatedStorage,
+      Iops: i.iops,
+      StorageThroughput: i.storageThroughput,
+      StorageEncrypted: true,
+      KmsKeyId: i.kmsKeyId,
+      DeletionProtection: i.deletionProtection,
+      IAMDatabaseAuthenticationEnabled: i.iamAuth,
+      MonitoringInterval: i.monitoringInterval,
+      MonitoringRoleArn: i.monitoringRoleArn,
+      PubliclyAccessible: i.publiclyAccessible,
+      BackupRetentionPeriod: i.backupRetentionDays,
+      InstanceCreateTime: new Date(i.createdAt),
+      // Point-in-time restores reach back to the retention period, up to about five minutes ago.
+      LatestRestorableTime: new Date(this.now() - 5 * 60_000),
+      Endpoint: { Address: `${i.id}.c9akciq32.${this.region}.rds.amazonaws.com`, Port: 5432 },
+      TagList: i.tags.map((t) => ({ ...t })),
+    };
   }
 
   /** The tags of a snapshot, as IAM reads them for a tag condition; none for one that does not exist. */
@@ -229,7 +511,7 @@ export class SimulatedRds implements SimulatedService {
       DBInstanceIdentifier: s.instance,
       DBSnapshotArn: `arn:aws:rds:${this.region}:${this.account}:snapshot:${s.id}`,
       Status: s.status,
-      SnapshotType: 'manual',
+      SnapshotType: s.type,
       PercentProgress: progress,
       SnapshotCreateTime: new Date(s.createdAt),
       TagList: s.tags.map((t) => ({ ...t })),
@@ -238,11 +520,20 @@ export class SimulatedRds implements SimulatedService {
 
   report() {
     return {
-      dbSnapshots: [...this.snapshots.values()].map((s) => ({
-        id: s.id,
-        dbInstance: s.instance,
-        status: s.status,
+      /** The manual snapshots (RDS's automated ones come and go with the retention). */
+      dbSnapshots: [...this.snapshots.values()]
+        .filter((s) => s.type === 'manual')
+        .map((s) => ({ id: s.id, dbInstance: s.instance, status: s.status })),
+      dbInstances: [...this.instances.values()].map((i) => ({
+        id: i.id,
+        status: i.status,
+        engineVersion: i.engineVersion,
+        instanceClass: i.instanceClass,
       })),
+      exportTasks: [...this.exports.values()].map((t) => {
+        const d = this.describeExport(t);
+        return { id: t.id, source: t.sourceArn, status: d.Status, location: `s3://${t.bucket}/${t.prefix}` };
+      }),
     };
   }
 }

@@ -35,6 +35,9 @@ export const DEPENDENT: Readonly<Record<string, readonly string[]>> = {
   // The pessimistic reading: pointing a service at a revision passes that revision's roles.
   'ecs:UpdateService': ['iam:PassRole'],
   'rds:CreateDBSnapshot': ['rds:AddTagsToResource'],
+  // RDS User Guide, "Exporting DB snapshot data to Amazon S3": the caller passes the export role and
+  // lets RDS use the key.
+  'rds:StartExportTask': ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey'],
 };
 
 /** Where a call is made, and what of the account's state its resources depend on. */
@@ -212,6 +215,33 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
       },
     ];
   },
+  'rds:DescribeDBInstances': (i): Need[] => [
+    {
+      action: 'rds:DescribeDBInstances',
+      on: i.DBInstanceIdentifier ? { db: { DbInstanceName: rdsName(i.DBInstanceIdentifier) } } : '*',
+    },
+  ],
+  'rds:StartExportTask': (i): Need[] => {
+    const key = str(i.KmsKeyId);
+    const onKey = { key: named(key, { KeyId: key }) };
+    return [
+      { action: 'rds:StartExportTask', on: { snapshot: { arn: str(i.SourceArn) } } },
+      {
+        action: 'iam:PassRole',
+        on: { role: { arn: str(i.IamRoleArn) } },
+        context: { 'iam:PassedToService': 'export.rds.amazonaws.com' },
+      },
+      { action: 'kms:CreateGrant', on: onKey },
+      { action: 'kms:DescribeKey', on: onKey },
+    ];
+  },
+  'rds:DescribeExportTasks': () => [
+    {
+      action: 'rds:DescribeExportTasks',
+      on: '*',
+      unscoped: 'DescribeExportTasks names an export task, which is no resource type of IAM',
+    },
+  ],
   'cloudwatch:DescribeAlarms': (i): Need[] => {
     const names = strings(i.AlarmNames);
     return names.length === 0
@@ -299,6 +329,11 @@ const KNOWN_ACTIONS = [
   'rds:AddTagsToResource',
   'rds:DescribeDBSnapshots',
   'rds:DeleteDBSnapshot',
+  'rds:DescribeDBInstances',
+  'rds:StartExportTask',
+  'rds:DescribeExportTasks',
+  'kms:CreateGrant',
+  'kms:DescribeKey',
   'cloudwatch:DescribeAlarms',
   'sns:Publish',
   'kms:GenerateDataKey',

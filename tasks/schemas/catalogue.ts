@@ -153,6 +153,25 @@ export const ApprovalsSchema = z.strictObject({
   requiredApprovals: z.number().int().min(1).max(10).optional(),
 });
 
+/** A database the database procedures (db-backup, db-restore, rds-maintenance) may act on. */
+export const DatabaseConfigSchema = z.strictObject({
+  /** The RDS instance identifier. The services whose `database` names it are the ones using it. */
+  instance: dbInstanceId,
+  /**
+   * Where db-backup may export a snapshot (StartExportTask, Parquet): a prefix of the stack's export
+   * bucket, written with the stack's export role and key. Absent: this database is never exported.
+   */
+  export: z
+    .strictObject({
+      prefix: z
+        .string()
+        .max(200)
+        .regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, 'must be an S3 prefix (lower case, digits, - _ /)'),
+    })
+    .optional(),
+});
+export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
+
 export const EnvironmentSchema = z.strictObject({
   policy: PolicySchema,
   /** Who may decide an approval: ARN patterns of the callers the approval service authenticates. */
@@ -164,6 +183,8 @@ export const EnvironmentSchema = z.strictObject({
   services: z
     .record(key, ServiceConfigSchema)
     .refine((s) => Object.keys(s).length > 0, 'at least one service'),
+  /** The databases the database procedures may act on, by the key their inputs name. */
+  databases: z.record(key, DatabaseConfigSchema).default({}),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 

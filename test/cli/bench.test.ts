@@ -2,6 +2,7 @@
 // timeline, the simulated account's moments), and the baselines behave as the usual ways do.
 import { describe, expect, it } from 'vitest';
 import { bench } from '../../scripts/bench.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
 import { definitionsOnce, example, run } from '../statemachines/support.ts';
 
 describe('the bench', () => {
@@ -54,7 +55,7 @@ describe('the bench', () => {
     });
     expect(row.baselines?.cliWaiter).toMatchObject({ reported: 'timeout', at: 585 });
     expect(row.baselines?.circuitBreaker).toMatchObject({ reported: 'failure', lagSeconds: 0 });
-    expect(Object.keys(worstHistory).sort()).toEqual(['production-deployment', 'rollback']);
+    expect(Object.keys(worstHistory).sort()).toEqual(PROCEDURES.map((p) => p.name).sort());
   });
 
   it('counts the waiters’ false success where ECS rolled back on its own, and none of ours', async () => {

@@ -24,6 +24,8 @@ import { PROCEDURES as REGISTERED } from '../../statemachines/registry.ts';
 import { MAX_POLL_ROUNDS } from '../../statemachines/timing.ts';
 
 const PROCEDURES = REGISTERED.map((p) => p.name);
+/** The poll loops each machine has: rollouts, snapshots, the bake, exports. */
+const LOOPS: Record<string, number> = { 'production-deployment': 5, rollback: 2, 'db-backup': 3 };
 
 let definitions: Definitions;
 beforeAll(() => {
@@ -45,7 +47,7 @@ describe.each(PROCEDURES)('%s', (procedure) => {
     const loops = findLoops(asl);
     // Then each is Check (Task) -> Done? (Choice) -> Wait, back to Check, entered only from a Pass,
     // and bounded by a positive integer maxAttempts in the Check's Parameters
-    expect(loops.length).toBe(procedure === 'production-deployment' ? 5 : 2);
+    expect(loops.length).toBe(LOOPS[procedure]);
     for (const loop of loops) {
       expect(
         loop.body.map((n) => asl.States[n]?.Type),
@@ -129,6 +131,8 @@ describe('the config guard on poll budgets', () => {
       snapshotMaxPolls: 240,
       deploymentMaxPolls: 113,
       alarmIntervalSeconds: 60,
+      // db-backup's rounds at these snapshot budgets: 2 x 240 snapshot + 200 export = 680
+      exportMaxPolls: 200,
     },
     environments: {
       ...raw.environments,

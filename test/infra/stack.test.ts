@@ -21,7 +21,7 @@ import { stateMachineName } from '../../statemachines/procedure.ts';
 import { PROCEDURES } from '../../statemachines/registry.ts';
 
 type Json = Record<string, unknown>;
-type Resource = { Type: string; Properties?: Json; Metadata?: Json };
+type Resource = { Type: string; Properties?: Json; Metadata?: Json; DeletionPolicy?: string };
 type Statement = {
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
@@ -79,9 +79,10 @@ const resources = (type: string) => tpl().findResources(type) as Record<string, 
 const props = (r: Resource) => r.Properties ?? {};
 const cdkPath = (r: Resource) => String(r.Metadata?.['aws:cdk:path'] ?? '');
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const onlyId = (type: string): string => {
-  const ids = Object.keys(resources(type));
-  expect(ids, `exactly one ${type}`).toHaveLength(1);
+/** The one resource of a type (of those whose logical id starts with `prefix`, if given). */
+const onlyId = (type: string, prefix = ''): string => {
+  const ids = Object.keys(resources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids, `exactly one ${type}${prefix && ` named ${prefix}*`}`).toHaveLength(1);
   return ids[0] as string;
 };
 
@@ -169,7 +170,7 @@ describe('state machines', () => {
     const topicId = onlyId('AWS::SNS::Topic');
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm'));
     const machineIds = Object.keys(resources('AWS::StepFunctions::StateMachine'));
-    expect(machineIds).toHaveLength(2);
+    expect(machineIds).toHaveLength(PROCEDURES.length);
     for (const machineId of machineIds) {
       // When the alarms on this machine's ARN are collected
       const mine = alarms.filter((a) =>
@@ -194,7 +195,7 @@ describe('state machines', () => {
       }
     }
     // (and three more: on the abandoned-run rule's dead-letter queue, and the archive's two)
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(3 * PROCEDURES.length + 3);
   });
 });
 
@@ -269,7 +270,7 @@ describe('abandoned runs', () => {
 
 describe('the run archive', () => {
   const bucket = () => {
-    const id = onlyId('AWS::S3::Bucket');
+    const id = onlyId('AWS::S3::Bucket', 'RunArchive');
     return { id, props: props(resources('AWS::S3::Bucket')[id] as Resource) };
   };
 
@@ -343,14 +344,19 @@ describe('the run archive', () => {
 
   it("lets only the archive's functions write it, under runs/ only, and list only that prefix", () => {
     const { id } = bucket();
-    const writes = identityStatements().filter((s) => allowsAction(s, 's3:PutObject'));
+    // (the export role writes the export bucket only: see database exports)
+    const writes = identityStatements().filter(
+      (s) => allowsAction(s, 's3:PutObject') && !s.roles.some((r) => r.includes('DatabaseExports')),
+    );
     expect(writes.flatMap((w) => w.roles).sort()).toEqual([
       'Runbook/Workers/archive-run/ServiceRole/Resource',
       'Runbook/Workers/sweep-archive/ServiceRole/Resource',
     ]);
     for (const w of writes)
       expect(asArray(w.statement.Resource).map(render)).toEqual([`\${${id}.Arn}/runs/*`]);
-    const lists = identityStatements().filter((s) => allowsAction(s, 's3:ListBucket'));
+    const lists = identityStatements().filter(
+      (s) => allowsAction(s, 's3:ListBucket') && !s.roles.some((r) => r.includes('DatabaseExports')),
+    );
     for (const l of lists) {
       expect(asArray(l.statement.Resource).map(render)).toEqual([`\${${id}.Arn}`]);
       expect(l.statement.Condition).toEqual({ StringLike: { 's3:prefix': 'runs/*' } });
@@ -429,11 +435,93 @@ describe('workers', () => {
   });
 });
 
+describe('database exports', () => {
+  const bucketId = () => onlyId('AWS::S3::Bucket', 'DatabaseExports');
+  const ownStatements = (worker: string) =>
+    identityStatements().filter((s) => s.roles.includes(`Runbook/Workers/${worker}/ServiceRole/Resource`));
+
+  it('go to a bucket that is encrypted, versioned, private, TLS only and never deleted with the stack', () => {
+    const bucket = resources('AWS::S3::Bucket')[bucketId()] as Resource;
+    expect(props(bucket)).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const policy = Object.values(resources('AWS::S3::BucketPolicy')).find(
+      (p) => render(props(p).Bucket) === `\${${bucketId()}}`,
+    );
+    expect(JSON.stringify(props(policy as Resource).PolicyDocument)).toContain(
+      '"aws:SecureTransport":"false"',
+    );
+  });
+
+  it('are encrypted with a rotating key of their own', () => {
+    const key = resources('AWS::KMS::Key')[onlyId('AWS::KMS::Key', 'DatabaseExports')] as Resource;
+    expect(props(key).EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  it('are written by a role only RDS exports assume, under the configured prefixes only', () => {
+    const roleId = onlyId('AWS::IAM::Role', 'DatabaseExportsRole');
+    const role = resources('AWS::IAM::Role')[roleId] as Resource;
+    expect(JSON.stringify(props(role).AssumeRolePolicyDocument)).toContain(
+      '"Service":"export.rds.amazonaws.com"',
+    );
+    const own = identityStatements().filter((s) => s.roles.some((r) => r.includes('DatabaseExports/Role')));
+    const resourcesOf = (action: string) =>
+      own.filter((s) => allowsAction(s, action)).flatMap((s) => asArray(s.statement.Resource).map(render));
+    expect(resourcesOf('s3:PutObject')).toEqual([`\${${bucketId()}.Arn}/prod/main/*`]);
+    expect(resourcesOf('s3:ListBucket')).toEqual([`\${${bucketId()}.Arn}`]);
+    expect(own.flatMap((s) => asArray(s.statement.Action)).filter((a) => !a.startsWith('s3:'))).toEqual([]);
+  });
+
+  it('are started only on a backup’s own snapshots, with the export key only', () => {
+    const own = ownStatements('start-export');
+    const on = (action: string) =>
+      own.filter((s) => allowsAction(s, action)).flatMap((s) => asArray(s.statement.Resource).map(render));
+    expect(on('rds:StartExportTask')).toEqual([
+      `arn:aws:rds:${config.region}:${config.account}:snapshot:manual-enterprise-prod-db-*`,
+    ]);
+    const keyArn = `\${${onlyId('AWS::KMS::Key', 'DatabaseExports')}.Arn}`;
+    expect(on('kms:CreateGrant')).toEqual([keyArn]);
+    expect(on('kms:DescribeKey')).toEqual([keyArn]);
+    // Nothing else may start an export
+    const starters = identityStatements().filter((s) => allowsAction(s, 'rds:StartExportTask'));
+    expect(starters.flatMap((s) => s.roles)).toEqual(['Runbook/Workers/start-export/ServiceRole/Resource']);
+  });
+
+  it('are not made when no database exports', () => {
+    const raw = JSON.parse(readFileSync(new URL('../../runbook.config.json', import.meta.url), 'utf8'));
+    const { stack } = buildApp(
+      parseConfig({
+        ...raw,
+        environments: {
+          ...raw.environments,
+          prod: { ...raw.environments.prod, databases: { main: { instance: 'enterprise-prod-db' } } },
+        },
+      }),
+      { bundle: false, validate: false },
+    );
+    const template = Template.fromStack(stack);
+    expect(
+      Object.keys(template.findResources('AWS::S3::Bucket')).filter((id) => id.startsWith('DatabaseExports')),
+    ).toEqual([]);
+  });
+});
+
 describe('notifications topic and run-state table', () => {
   it('the topic is KMS-encrypted with the rotating key and its policy denies publishing without TLS', () => {
     // Given the topic, its key and its topic policy
     const topicId = onlyId('AWS::SNS::Topic');
-    const keyId = onlyId('AWS::KMS::Key');
+    const keyId = onlyId('AWS::KMS::Key', 'Notifications');
     const topic = resources('AWS::SNS::Topic')[topicId] as Resource;
     const policies = Object.values(resources('AWS::SNS::TopicPolicy')).filter((p) =>
       asArray(props(p).Topics as unknown[]).some((t) => render(t) === `\${${topicId}}`),
@@ -601,10 +689,10 @@ describe('least privilege', () => {
       expect(asArray(s.Action)).toEqual(['kms:*']);
       expect(render((s.Principal as Json).AWS)).toBe(`arn:aws:iam::${config.account}:root`);
     }
-    expect(wildcards.length).toBeLessThanOrEqual(1);
+    expect(wildcards.length).toBeLessThanOrEqual(Object.keys(resources('AWS::KMS::Key')).length);
   });
 
-  it('iam:PassRole only on the configured task roles, only to ECS tasks', () => {
+  it('iam:PassRole only on the configured task roles to ECS tasks, and the export role to RDS exports', () => {
     // Given the taskRoleArns of the configured services
     const expected = [
       'arn:aws:iam::123456789012:role/enterprise-prod-app-task',
@@ -613,7 +701,17 @@ describe('least privilege', () => {
       'arn:aws:iam::123456789012:role/enterprise-dev-ecs-execution',
     ].sort();
     // When every statement allowing iam:PassRole (also through a wildcard) is collected
-    const grants = identityStatements().filter((s) => allowsAction(s, 'iam:PassRole'));
+    const all = identityStatements().filter((s) => allowsAction(s, 'iam:PassRole'));
+    const exportRole = `\${${onlyId('AWS::IAM::Role', 'DatabaseExportsRole')}.Arn}`;
+    const passesExportRole = (g: Owned) => asArray(g.statement.Resource).map(render).includes(exportRole);
+    // Then the export role is passed by start-export alone, to RDS's export service alone, and alone
+    const exporting = all.filter(passesExportRole);
+    expect(exporting.flatMap((g) => g.roles)).toEqual(['Runbook/Workers/start-export/ServiceRole/Resource']);
+    for (const g of exporting) {
+      expect(asArray(g.statement.Resource).map(render)).toEqual([exportRole]);
+      expect(g.statement.Condition?.StringEquals?.['iam:PassedToService']).toBe('export.rds.amazonaws.com');
+    }
+    const grants = all.filter((g) => !passesExportRole(g));
     const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
     // Then it names exactly those roles and only lets them be passed to ecs-tasks.amazonaws.com
     expect(grants.length).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
 import { ConfigSchema, loadConfig } from '../../infra/config.ts';
 import { definitionsFromTemplate } from '../../rehearsal/definitions.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -61,7 +62,7 @@ describe('two stacks side by side', () => {
     expect((names[0] ?? []).filter((n) => (names[1] ?? []).includes(n))).toEqual([]);
     // And the rehearsal finds each procedure's machine in either
     const definitions = definitionsFromTemplate(second.template, second.config, second.workers);
-    expect(Object.keys(definitions.machines).sort()).toEqual(['production-deployment', 'rollback']);
+    expect(Object.keys(definitions.machines).sort()).toEqual(PROCEDURES.map((p) => p.name).sort());
   });
 
   it('refuses a stack name that makes a state machine name longer than Step Functions allows', () => {

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStepFunctions } from '../../local/executions.ts';
+import { PROCEDURES } from '../../statemachines/registry.ts';
 import { approvalIdOf } from '../../tasks/approvals/request.ts';
 import { definitionsOnce } from '../statemachines/support.ts';
 import { config, devDeployment, example, signedAs, startEndpoint } from './support.ts';
@@ -72,10 +73,9 @@ describe('the local endpoint, through @aws-sdk/client-sfn', () => {
       new DescribeStateMachineCommand({ stateMachineArn: local.machine('rollback') }),
     );
     // Then they are the synthesized ones, as Standard machines with their definition
-    expect(stateMachines.map((m) => m.name).sort()).toEqual([
-      'runbook-production-deployment',
-      'runbook-rollback',
-    ]);
+    expect(stateMachines.map((m) => m.name).sort()).toEqual(
+      PROCEDURES.map((p) => `runbook-${p.name}`).sort(),
+    );
     expect(stateMachines[0]?.creationDate).toBeInstanceOf(Date);
     expect(described.type).toBe('STANDARD');
     expect(JSON.parse(String(described.definition))).toEqual(definitionsOnce().machines.rollback?.asl);

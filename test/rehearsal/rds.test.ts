@@ -41,6 +41,7 @@ describe('the simulated RDS', () => {
         DBSnapshotIdentifier: 'pre-deploy-x',
       }).DBSnapshot.Status,
     ).toBe('creating');
+    rds.tick(Date.now() + 3_600_000);
     expect(() =>
       rds.createDBSnapshot({
         DBInstanceIdentifier: 'enterprise-prod-db',
@@ -49,22 +50,32 @@ describe('the simulated RDS', () => {
     ).toThrow(expect.objectContaining({ name: 'SnapshotQuotaExceededFault' }));
   });
 
-  it('lists a database’s snapshots in pages, with their tags, and none when asked for automated ones', () => {
+  it('lists a database’s snapshots in pages, with their tags, manual and automated unless asked for one type', () => {
     const rds = rdsWith({ earlierSnapshots: () => byHand(30) });
-    const first = rds.describeDBSnapshots({ DBInstanceIdentifier: 'enterprise-prod-db', MaxRecords: 20 });
+    const manual = { DBInstanceIdentifier: 'enterprise-prod-db', SnapshotType: 'manual', MaxRecords: 20 };
+    const first = rds.describeDBSnapshots(manual);
     expect(first.DBSnapshots).toHaveLength(20);
     expect(first.DBSnapshots[0]?.TagList).toEqual([{ Key: 'owner', Value: 'dba' }]);
-    const rest = rds.describeDBSnapshots({
-      DBInstanceIdentifier: 'enterprise-prod-db',
-      MaxRecords: 20,
-      Marker: first.Marker,
-    });
+    const rest = rds.describeDBSnapshots({ ...manual, Marker: first.Marker });
     expect(rest.DBSnapshots).toHaveLength(10);
     expect(rest.Marker).toBeUndefined();
-    expect(
-      rds.describeDBSnapshots({ DBInstanceIdentifier: 'enterprise-prod-db', SnapshotType: 'automated' })
-        .DBSnapshots,
-    ).toEqual([]);
+    // RDS's own daily snapshots of the last seven days
+    const automated = rds.describeDBSnapshots({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      SnapshotType: 'automated',
+    }).DBSnapshots;
+    expect(automated).toHaveLength(7);
+    for (const s of automated) {
+      expect(s.SnapshotType).toBe('automated');
+      expect(s.DBSnapshotIdentifier).toMatch(/^rds:enterprise-prod-db-\d{4}-\d{2}-\d{2}-03-00$/);
+      expect(s.SnapshotCreateTime.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+    expect(rds.describeDBSnapshots({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBSnapshots).toHaveLength(
+      37,
+    );
+    expect(() =>
+      rds.deleteDBSnapshot({ DBSnapshotIdentifier: automated[0]?.DBSnapshotIdentifier ?? '' }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidDBSnapshotStateFault' }));
     expect(() => rds.describeDBSnapshots({ MaxRecords: 10 })).toThrow(
       expect.objectContaining({ name: 'InvalidParameterValue' }),
     );
@@ -83,6 +94,80 @@ describe('the simulated RDS', () => {
     );
     expect(() => rds.deleteDBSnapshot({ DBSnapshotIdentifier: 'by-hand-0' })).toThrow(
       expect.objectContaining({ name: 'DBSnapshotNotFoundFault' }),
+    );
+  });
+
+  it('is backing-up while a snapshot of it is made, and refuses a second one meanwhile', () => {
+    const rds = rdsWith();
+    const take = (id: string) =>
+      rds.createDBSnapshot({ DBInstanceIdentifier: 'enterprise-prod-db', DBSnapshotIdentifier: id });
+    take('manual-a');
+    expect(
+      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBInstances[0],
+    ).toMatchObject({ DBInstanceStatus: 'backing-up' });
+    expect(() => take('manual-b')).toThrow(expect.objectContaining({ name: 'InvalidDBInstanceStateFault' }));
+    rds.tick(Date.now() + 3_600_000);
+    expect(rds.describeDBInstances({}).DBInstances[0]?.DBInstanceStatus).toBe('available');
+    expect(take('manual-b').DBSnapshot.Status).toBe('creating');
+  });
+
+  it('describes an instance with what a restore must copy, and refuses one that does not exist', () => {
+    const [instance] = rdsWith().describeDBInstances({
+      DBInstanceIdentifier: 'ENTERPRISE-PROD-DB',
+    }).DBInstances;
+    expect(instance).toMatchObject({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      Engine: 'postgres',
+      MultiAZ: true,
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+      DBSubnetGroup: { DBSubnetGroupName: 'enterprise-prod-db-subnet-group' },
+    });
+    expect(instance?.VpcSecurityGroups).toHaveLength(2);
+    expect(() => rdsWith().describeDBInstances({ DBInstanceIdentifier: 'nope' })).toThrow(
+      expect.objectContaining({ name: 'DBInstanceNotFoundFault' }),
+    );
+  });
+
+  it('exports only an available snapshot, once per task id, STARTING, IN_PROGRESS, then COMPLETE or FAILED', () => {
+    let now = Date.now();
+    const account = new SimulatedAccount({
+      config: loadConfig(),
+      faults: { rds: { export: { seconds: 600, fails: false } } },
+      table: 'runbook-state',
+      start: new Date(now),
+    });
+    const rds = account.service('rds');
+    rds.createDBSnapshot({ DBInstanceIdentifier: 'enterprise-prod-db', DBSnapshotIdentifier: 'manual-x' });
+    const arn = 'arn:aws:rds:us-east-1:123456789012:snapshot:manual-x';
+    const start = (id: string, source = arn) =>
+      rds.startExportTask({
+        ExportTaskIdentifier: id,
+        SourceArn: source,
+        S3BucketName: 'exports',
+        S3Prefix: 'prod/main',
+        IamRoleArn: 'arn:aws:iam::123456789012:role/export',
+        KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k',
+      });
+    expect(() => start('export-1')).toThrow(
+      expect.objectContaining({ name: 'InvalidExportSourceStateFault' }),
+    );
+    account.clock.advance(300);
+    now += 300_000;
+    expect(start('export-1').Status).toBe('STARTING');
+    expect(() => start('export-1')).toThrow(
+      expect.objectContaining({ name: 'ExportTaskAlreadyExistsFault' }),
+    );
+    expect(() => start('export-2', `${arn}-missing`)).toThrow(
+      expect.objectContaining({ name: 'DBSnapshotNotFoundFault' }),
+    );
+    const status = () => rds.describeExportTasks({ ExportTaskIdentifier: 'export-1' }).ExportTasks[0]?.Status;
+    account.clock.advance(120);
+    expect(status()).toBe('IN_PROGRESS');
+    account.clock.advance(600);
+    expect(status()).toBe('COMPLETE');
+    expect(() => rds.describeExportTasks({ ExportTaskIdentifier: 'nope' })).toThrow(
+      expect.objectContaining({ name: 'ExportTaskNotFoundFault' }),
     );
   });
 

@@ -10,11 +10,12 @@ const clients = testClients();
 
 const snapshotId = 'pre-deploy-app-202611300800-1a2b3c4d';
 const poll = { snapshotId, attempt: 0, maxAttempts: 3 };
+const arn = `arn:aws:rds:us-east-1:123456789012:snapshot:${snapshotId}`;
 
 function givenSnapshot(snapshot: { Status?: string; PercentProgress?: number } | undefined) {
-  rdsMock
-    .on(DescribeDBSnapshotsCommand)
-    .resolves({ DBSnapshots: snapshot ? [{ DBSnapshotIdentifier: snapshotId, ...snapshot }] : [] });
+  rdsMock.on(DescribeDBSnapshotsCommand).resolves({
+    DBSnapshots: snapshot ? [{ DBSnapshotIdentifier: snapshotId, DBSnapshotArn: arn, ...snapshot }] : [],
+  });
 }
 
 describe('check-snapshot', () => {
@@ -30,7 +31,7 @@ describe('check-snapshot', () => {
     const result = await invoke(checkSnapshot, poll, clients);
 
     // Then
-    expect(result).toEqual({ done: true, attempt: 1, status: 'available', progress: 100 });
+    expect(result).toEqual({ done: true, attempt: 1, status: 'available', progress: 100, arn });
     expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(DescribeDBSnapshotsCommand, {
       DBSnapshotIdentifier: snapshotId,
     });
@@ -55,7 +56,7 @@ describe('check-snapshot', () => {
     const result = await invoke(checkSnapshot, { ...poll, attempt: 1 }, clients);
 
     // Then
-    expect(result).toEqual({ done: false, attempt: 2, status: 'creating', progress: 42 });
+    expect(result).toEqual({ done: false, attempt: 2, status: 'creating', progress: 42, arn });
   });
 
   it('reads a creating snapshot without progress as 0 %', async () => {
@@ -66,7 +67,7 @@ describe('check-snapshot', () => {
     const result = await invoke(checkSnapshot, poll, clients);
 
     // Then
-    expect(result).toEqual({ done: false, attempt: 1, status: 'creating', progress: 0 });
+    expect(result).toEqual({ done: false, attempt: 1, status: 'creating', progress: 0, arn });
   });
 
   it('throws SnapshotFailed once the poll budget is spent while still creating', async () => {

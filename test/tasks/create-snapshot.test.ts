@@ -51,6 +51,32 @@ describe('create-snapshot', () => {
     expect(rdsMock).not.toHaveReceivedCommand(DescribeDBSnapshotsCommand);
   });
 
+  it.each(['backup', 'pre-maintenance'])(
+    'tags a %s snapshot with its purpose (never pruned)',
+    async (purpose) => {
+      // Given
+      rdsMock.on(CreateDBSnapshotCommand).resolves({ DBSnapshot: { Status: 'creating' } });
+      // When
+      await invoke(createSnapshot, { ...event, purpose }, clients);
+      // Then
+      expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(CreateDBSnapshotCommand, {
+        DBInstanceIdentifier: dbInstance,
+        DBSnapshotIdentifier: snapshotId,
+        Tags: [
+          { Key: 'runbook:execution', Value: executionId },
+          { Key: 'runbook:purpose', Value: purpose },
+        ],
+      });
+    },
+  );
+
+  it('refuses a purpose of its own before calling RDS', async () => {
+    await expect(invoke(createSnapshot, { ...event, purpose: 'whatever' }, clients)).rejects.toMatchObject({
+      name: 'InvalidInput',
+    });
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
   it('reads a missing status as creating and keeps the execution tag within 256 characters', async () => {
     // Given
     rdsMock.on(CreateDBSnapshotCommand).resolves({});
@@ -171,7 +197,7 @@ describe('create-snapshot', () => {
       // Then
       await expect(created).rejects.toMatchObject({
         name: 'SnapshotFailed',
-        message: `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: Cannot create more than 100 manual snapshots); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then deploy again`,
+        message: `cannot snapshot ${dbInstance}: the region's quota of manual DB snapshots is reached (${name}: Cannot create more than 100 manual snapshots); nothing was changed: delete manual snapshots no one needs, or raise the quota in Service Quotas, then run again`,
       });
     },
   );

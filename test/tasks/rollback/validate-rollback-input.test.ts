@@ -27,6 +27,7 @@ const catalogue: Catalogue = {
       approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
       requiredApprovals: 1,
       procedureApprovals: {},
+      databases: {},
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',

@@ -1,0 +1,162 @@
+// The runbook's "Database Backup": a manual snapshot of the instance (after any snapshot already in
+// progress), waited for until available, optionally exported to S3 as Parquet and waited for; one
+// notice names the snapshot and the export's location. Nothing is deleted, on any path.
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { checkSnapshot } from '../../tasks/check-snapshot.ts';
+import { createSnapshot } from '../../tasks/create-snapshot.ts';
+import { checkExport } from '../../tasks/database/check-export.ts';
+import { checkSnapshotInProgress } from '../../tasks/database/check-snapshot-in-progress.ts';
+import { startExport } from '../../tasks/database/start-export.ts';
+import { validateDbBackupInput } from '../../tasks/db-backup/validate-db-backup-input.ts';
+import { errorName, LockHeld } from '../../tasks/errors.ts';
+import { invokeWorker } from '../invoke-worker.ts';
+import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import { PollUntilDone } from '../poll-until-done.ts';
+import type { Deps } from '../procedure.ts';
+import { acquireLock, validateInput } from '../run-start.ts';
+
+export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable {
+  const { procedure, timing } = deps;
+  const fail = failRun(scope);
+  const notifyFailure = notifyAndFail(
+    scope,
+    { notify: 'Notify Failure', explain: 'Explain Failure' },
+    deps,
+    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
+    fail,
+  );
+  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+
+  const validate = validateInput(scope, deps, validateDbBackupInput, {
+    procedure,
+    fail,
+    comment: 'Checks the input and resolves the database from config; changes nothing.',
+  });
+  const lock = acquireLock(
+    scope,
+    deps,
+    'One run per database: a backup, a restore and maintenance of one instance exclude each other.',
+  );
+  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
+  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  // 1. RDS snapshots an instance once at a time: wait for one in progress rather than start a second.
+  const idle = new PollUntilDone(scope, 'Wait Until No Snapshot In Progress', deps, {
+    names: {
+      start: 'Start Watching Snapshots In Progress',
+      check: 'Check Snapshots In Progress',
+      done: 'No Snapshot In Progress?',
+      wait: 'Wait Before Next In Progress Check',
+      finished: 'No Snapshot In Progress',
+    },
+    comment:
+      "Done once none of the instance's snapshots (RDS's automated ones, or a person's) is being made.",
+    worker: checkSnapshotInProgress,
+    payload: { 'dbInstance.$': '$.request.dbInstance' },
+    resultPath: '$.inProgress',
+    intervalSeconds: timing.snapshotIntervalSeconds,
+    maxAttempts: timing.snapshotMaxPolls,
+  });
+  // 2. The runbook's manual snapshot, tagged as this runbook's backup (never pruned).
+  const snapshot = invokeWorker(scope, 'Create Snapshot', deps, createSnapshot, {
+    comment: 'Runbook step 1: the manual snapshot manual-<instance>-<stamp>, tagged with this run.',
+    payload: {
+      'dbInstance.$': '$.request.dbInstance',
+      'snapshotId.$': '$.request.snapshotId',
+      'executionId.$': '$$.Execution.Id',
+      purpose: 'backup',
+    },
+    resultPath: '$.snapshot',
+    retry: 'change',
+  });
+  const available = new PollUntilDone(scope, 'Wait Until Snapshot Available', deps, {
+    names: {
+      start: 'Start Watching Snapshot',
+      check: 'Check Snapshot',
+      done: 'Snapshot Available?',
+      wait: 'Wait Before Next Snapshot Check',
+      finished: 'Snapshot Available',
+    },
+    comment:
+      'Runbook step 2: wait until the snapshot is available; SnapshotFailed if it fails or its budget is spent.',
+    worker: checkSnapshot,
+    payload: { 'snapshotId.$': '$.request.snapshotId' },
+    resultPath: '$.snapshotReady',
+    intervalSeconds: timing.snapshotIntervalSeconds,
+    maxAttempts: timing.snapshotMaxPolls,
+  });
+
+  // 3. The export, if asked for: Parquet in the stack's export bucket, for analysis and keeping.
+  const exports = deps.databaseExports;
+  const done = new sfn.Succeed(scope, 'Backed Up', {
+    stateName: 'Backed Up',
+    comment: 'The snapshot is available (and exported, if asked).',
+  });
+  const notifySucceeded = notifyStep(scope, 'Notify Success', deps, {
+    event: 'succeeded',
+    procedure,
+    requestPath: '$.request',
+    detail:
+      "States.Format('Snapshot {} of {} is available{}.', $.request.snapshotId, $.request.dbInstance, $.exported.where)",
+  });
+  notifySucceeded.addCatch(done, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  notifySucceeded.next(done);
+  const release = releaseLock(scope, 'Release Lock', deps, notifySucceeded);
+  const notExported = new sfn.Pass(scope, 'No Export', {
+    stateName: 'No Export',
+    result: sfn.Result.fromObject({ where: '' }),
+    resultPath: '$.exported',
+  });
+  notExported.next(release);
+  const tasks: sfn.TaskStateBase[] = [snapshot, idle.check, available.check];
+  let afterSnapshot: sfn.IChainable = notExported;
+  if (exports) {
+    const start = invokeWorker(scope, 'Start Export', deps, startExport, {
+      comment:
+        'Runbook step 3: export the snapshot to S3 (Parquet) with the export role, encrypted with the export key.',
+      payload: {
+        'taskId.$': '$.request.export.taskId',
+        'snapshotArn.$': '$.snapshotReady.arn',
+        bucket: exports.bucket,
+        'prefix.$': '$.request.export.prefix',
+        roleArn: exports.roleArn,
+        kmsKeyArn: exports.kmsKeyArn,
+      },
+      resultPath: '$.export',
+      retry: 'change',
+    });
+    const complete = new PollUntilDone(scope, 'Wait Until Export Complete', deps, {
+      names: {
+        start: 'Start Watching Export',
+        check: 'Check Export',
+        done: 'Export Complete?',
+        wait: 'Wait Before Next Export Check',
+        finished: 'Export Complete',
+      },
+      comment:
+        'Waits until the export is COMPLETE; ExportFailed if it fails, is cancelled, or its budget is spent.',
+      worker: checkExport,
+      payload: { 'taskId.$': '$.request.export.taskId' },
+      resultPath: '$.exportDone',
+      intervalSeconds: timing.exportIntervalSeconds,
+      maxAttempts: timing.exportMaxPolls,
+    });
+    const where = new sfn.Pass(scope, 'Name Export Location', {
+      stateName: 'Name Export Location',
+      parameters: { 'where.$': "States.Format(', exported to {}', $.export.location)" },
+      resultPath: '$.exported',
+    });
+    start.next(complete);
+    complete.next(where);
+    where.next(release);
+    tasks.push(start, complete.check);
+    afterSnapshot = new sfn.Choice(scope, 'Export Asked?', { stateName: 'Export Asked?' })
+      .when(notNull('$.request.export'), start)
+      .otherwise(notExported);
+  }
+  catchAll(tasks, releaseAndFail, '$.failure');
+
+  validate.next(lock).next(idle).next(snapshot).next(available).next(afterSnapshot);
+  return validate;
+}

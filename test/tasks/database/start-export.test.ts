@@ -1,0 +1,93 @@
+import { DescribeExportTasksCommand, RDSClient, StartExportTaskCommand } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startExport } from '../../../tasks/database/start-export.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
+
+const rdsMock = mockClient(RDSClient);
+const clients = testClients();
+const snapshotArn =
+  'arn:aws:rds:us-east-1:123456789012:snapshot:manual-enterprise-prod-db-202612020900-1a2b3c4d';
+const input = {
+  taskId: 'export-202612020900-1a2b3c4d',
+  snapshotArn,
+  bucket: 'runbook-exports',
+  prefix: 'prod/main',
+  roleArn: 'arn:aws:iam::123456789012:role/export',
+  kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+};
+const location = 's3://runbook-exports/prod/main/export-202612020900-1a2b3c4d/';
+
+describe('start-export', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+  });
+
+  it('starts the export with the bucket, prefix, role and key, and says where it goes', async () => {
+    rdsMock.on(StartExportTaskCommand).resolves({ Status: 'STARTING' });
+    const result = await invoke(startExport, input, clients);
+    expect(result).toEqual({ taskId: input.taskId, status: 'STARTING', location });
+    expect(rdsMock).toHaveReceivedCommandExactlyOnceWith(StartExportTaskCommand, {
+      ExportTaskIdentifier: input.taskId,
+      SourceArn: snapshotArn,
+      S3BucketName: 'runbook-exports',
+      S3Prefix: 'prod/main',
+      IamRoleArn: input.roleArn,
+      KmsKeyId: input.kmsKeyArn,
+    });
+  });
+
+  it('takes an existing task of its id exporting the same snapshot as its own (a retry)', async () => {
+    rdsMock.on(StartExportTaskCommand).rejects(awsError('ExportTaskAlreadyExistsFault', 'exists'));
+    rdsMock
+      .on(DescribeExportTasksCommand)
+      .resolves({ ExportTasks: [{ SourceArn: snapshotArn, Status: 'IN_PROGRESS' }] });
+    expect(await invoke(startExport, input, clients)).toEqual({
+      taskId: input.taskId,
+      status: 'IN_PROGRESS',
+      location,
+    });
+    expect(rdsMock).toHaveReceivedCommandWith(DescribeExportTasksCommand, {
+      ExportTaskIdentifier: input.taskId,
+    });
+  });
+
+  it('refuses a task of its id exporting another source', async () => {
+    rdsMock.on(StartExportTaskCommand).rejects(awsError('ExportTaskAlreadyExistsFault', 'exists'));
+    rdsMock
+      .on(DescribeExportTasksCommand)
+      .resolves({ ExportTasks: [{ SourceArn: 'arn:other', Status: 'COMPLETE' }] });
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
+      name: 'ExportFailed',
+      message: `export task ${input.taskId} already exists for another source (arn:other)`,
+    });
+  });
+
+  it.each([
+    'InvalidExportSourceStateFault',
+    'IamRoleMissingPermissionsFault',
+    'KMSKeyNotAccessibleFault',
+    'InvalidS3BucketFault',
+  ])('ends with ExportFailed on %s, with RDS’s words', async (name) => {
+    rdsMock.on(StartExportTaskCommand).rejects(awsError(name, 'no'));
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
+      name: 'ExportFailed',
+      message: `cannot export ${snapshotArn}: ${name}: no`,
+    });
+  });
+
+  it('surfaces throttling as TransientAwsError, and an unknown error as it is', async () => {
+    rdsMock.on(StartExportTaskCommand).rejects(throttled());
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    rdsMock.on(StartExportTaskCommand).rejects(awsError('AccessDenied', 'denied'));
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('refuses a task id longer than RDS allows before calling it', async () => {
+    await expect(invoke(startExport, { ...input, taskId: 'x'.repeat(61) }, clients)).rejects.toMatchObject({
+      name: 'InvalidInput',
+    });
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+});
