@@ -149,7 +149,10 @@ function printSummary(
     out(
       `  ${s.cluster}/${s.service}: ${short(s.taskDefinition)}, ${s.runningCount}/${s.desiredCount} running`,
     );
+  for (const i of result.account.dbInstances)
+    out(`  database ${i.id}: ${i.status}, ${i.instanceClass}, engine ${i.engineVersion}`);
   for (const s of result.account.dbSnapshots) out(`  snapshot ${s.id} of ${s.dbInstance}: ${s.status}`);
+  for (const e of result.account.exportTasks) out(`  export ${e.id} to ${e.location}: ${e.status}`);
   for (const n of result.account.notifications)
     out(`  notice ${printable(n.subject)}${n.severity === 'page' ? ' (pages the on-call)' : ''}`);
 }

@@ -3,7 +3,7 @@
 // A result of another shape changes nothing here; a check or a notice is not a change.
 
 export interface RecordedChange {
-  readonly kind: 'service' | 'task-definition' | 'snapshot' | 'known-good' | 'lock';
+  readonly kind: 'service' | 'task-definition' | 'snapshot' | 'export' | 'known-good' | 'lock';
   readonly state: string;
   readonly at: string;
   readonly what: string;
@@ -53,6 +53,14 @@ export function changesOf(results: readonly Result[]): RecordedChange[] {
       });
     } else if (str(o.snapshotId) && str(o.status)) {
       change({ kind: 'snapshot', what: 'RDS snapshot created', before: null, after: String(o.snapshotId) });
+    } else if (str(o.taskId) && str(o.location)) {
+      // start-export: a snapshot's export to S3.
+      change({
+        kind: 'export',
+        what: 'RDS snapshot export started',
+        before: null,
+        after: String(o.location),
+      });
     } else if (Array.isArray(o.deleted) && o.deleted.length > 0) {
       change({
         kind: 'snapshot',

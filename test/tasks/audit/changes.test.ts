@@ -82,6 +82,20 @@ describe('changesOf', () => {
     expect(changes.map((c) => [c.before, c.after])).toEqual([[`${TD(41)} × 3`, TD(42)]]);
   });
 
+  it("reads a backup's snapshot and its export, and not the export's polls", () => {
+    const location = 's3://exports/prod/main/export-202612020900-1a2b3c4d/';
+    const changes = changesOf([
+      result('Create Snapshot', 1, { snapshotId: 'manual-db-1', status: 'creating' }),
+      result('Check Snapshot', 2, { done: true, status: 'available', progress: 100, arn: 'arn:x' }),
+      result('Start Export', 3, { taskId: 'export-202612020900-1a2b3c4d', status: 'STARTING', location }),
+      result('Check Export', 4, { done: true, status: 'COMPLETE', progress: 100 }),
+    ]);
+    expect(changes.map((c) => [c.kind, c.what, c.after])).toEqual([
+      ['snapshot', 'RDS snapshot created', 'manual-db-1'],
+      ['export', 'RDS snapshot export started', location],
+    ]);
+  });
+
   it('without a baseline, a service change has no before; a joined lock, a pruning that deleted nothing and a check change nothing', () => {
     const changes = changesOf([
       result('Acquire Lock', 1, { key: 'ecs:c/s', owner: OWNER, joined: true }),
