@@ -107,6 +107,27 @@ export function releaseLock(
   return release.next(next);
 }
 
+/**
+ * How a run that did what it was asked ends: release its lock, announce it (a notice that cannot be
+ * sent does not fail the run), succeed. Returns the release, to chain into.
+ */
+export function succeedRun(
+  scope: Construct,
+  deps: Deps,
+  props: { readonly succeed: string; readonly comment: string; readonly detail: string },
+): sfn.IChainable {
+  const succeed = new sfn.Succeed(scope, props.succeed, { stateName: props.succeed, comment: props.comment });
+  const notify = notifyStep(scope, 'Notify Success', deps, {
+    event: 'succeeded',
+    procedure: deps.procedure,
+    requestPath: '$.request',
+    detail: props.detail,
+  });
+  notify.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
+  notify.next(succeed);
+  return releaseLock(scope, 'Release Lock', deps, notify);
+}
+
 /** Adds the same Catch to every task in a stretch of the flow. */
 export function catchAll(states: sfn.TaskStateBase[], handler: sfn.IChainable, resultPath: string): void {
   for (const state of states) state.addCatch(handler, { errors: ['States.ALL'], resultPath });

@@ -11,7 +11,7 @@ import { startExport } from '../../tasks/database/start-export.ts';
 import { validateDbBackupInput } from '../../tasks/db-backup/validate-db-backup-input.ts';
 import { errorName, LockHeld } from '../../tasks/errors.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import { catchAll, failRun, notifyAndFail, notNull, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -89,20 +89,12 @@ export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable
 
   // 3. The export, if asked for: Parquet in the stack's export bucket, for analysis and keeping.
   const exports = deps.databaseExports;
-  const done = new sfn.Succeed(scope, 'Backed Up', {
-    stateName: 'Backed Up',
+  const release = succeedRun(scope, deps, {
+    succeed: 'Backed Up',
     comment: 'The snapshot is available (and exported, if asked).',
-  });
-  const notifySucceeded = notifyStep(scope, 'Notify Success', deps, {
-    event: 'succeeded',
-    procedure,
-    requestPath: '$.request',
     detail:
       "States.Format('Snapshot {} of {} is available{}.', $.request.snapshotId, $.request.dbInstance, $.exported.where)",
   });
-  notifySucceeded.addCatch(done, { errors: ['States.ALL'], resultPath: '$.notifyError' });
-  notifySucceeded.next(done);
-  const release = releaseLock(scope, 'Release Lock', deps, notifySucceeded);
   const notExported = new sfn.Pass(scope, 'No Export', {
     stateName: 'No Export',
     result: sfn.Result.fromObject({ where: '' }),

@@ -28,7 +28,16 @@ import { registerTaskDefinition } from '../../tasks/production-deployment/regist
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
 import { pruneSnapshots } from '../../tasks/prune-snapshots.ts';
 import { addRetries, invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import {
+  catchAll,
+  failRun,
+  failWith,
+  notifyAndFail,
+  notifyStep,
+  notNull,
+  releaseLock,
+  succeedRun,
+} from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { rollback } from '../rollback/procedure.ts';
@@ -385,20 +394,12 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
   });
 
   // 12. Record, release, announce.
-  const succeed = new sfn.Succeed(scope, 'Deployed', {
-    stateName: 'Deployed',
+  const releaseAfterSuccess = succeedRun(scope, deps, {
+    succeed: 'Deployed',
     comment: 'The service runs the new task definition, healthy, baked.',
-  });
-  const notifySuccess = notifyStep(scope, 'Notify Success', deps, {
-    event: 'succeeded',
-    procedure,
-    requestPath: '$.request',
     detail:
       "States.Format('{} now runs {} (was {}).', $.request.serviceName, $.release.taskDefinition, $.baseline.taskDefinition)",
   });
-  notifySuccess.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
-  notifySuccess.next(succeed);
-  const releaseAfterSuccess = releaseLock(scope, 'Release Lock', deps, notifySuccess);
   const recordKnownGood = invokeWorker(scope, 'Record Known Good', deps, recordKnownGoodWorker, {
     comment:
       "Remembers this task definition as the service's last known-good one (the default target of a rollback).",
