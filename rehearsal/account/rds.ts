@@ -9,6 +9,12 @@
 // 100, Marker), manual and automated unless SnapshotType says, with each snapshot's tags;
 // DeleteDBSnapshot takes only an available manual snapshot. An export (StartExportTask) goes
 // STARTING -> IN_PROGRESS -> COMPLETE, or FAILED with a cause, and needs an available snapshot.
+// A restore (from a snapshot, or to a point in time within the restorable window) makes a new
+// instance, `creating` until available (or a failed state, as the scenario says), with RDS's
+// defaults for every setting it is not given (one default security group, default groups,
+// Single-AZ, no deletion protection, no monitoring, and, pessimistically, publicly accessible). A
+// rename takes the new identifier at once, `renaming`, and frees the old one only once it completed.
+// Not modelled yet: class and engine version changes, maintenance windows (rds-maintenance).
 import type { Config } from '../../infra/config.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
@@ -40,6 +46,13 @@ export interface RdsFaults {
    * anyone else; `service` is the config key of the database's service, and `release(n)` the ARN
    * of revision n of its task definition family.
    */
+  /**
+   * Seconds a restore takes until available (1,800 without faults: tens of minutes, as RDS's are),
+   * and the state it ends in instead of available, if it fails.
+   */
+  readonly restore?: { readonly seconds: number; readonly endsIn?: 'failed' | 'incompatible-restore' };
+  /** Seconds a rename takes (120 without faults), and whether a rename to this identifier is refused. */
+  readonly rename?: { readonly seconds: number; readonly refusedTo?: RegExp };
   /** A snapshot of each configured instance is being made when the rehearsal starts, this many seconds from done. */
   readonly snapshotInProgress?: { readonly type: 'manual' | 'automated'; readonly secondsLeft: number };
   /** Seconds an export takes (1,200 without faults), and whether it ends FAILED. */
@@ -60,6 +73,8 @@ interface SimSnapshot {
   createdAt: number;
   readyAt: number;
   tags: { Key?: string; Value?: string }[];
+  /** The instance's settings when it was taken (a snapshot keeps its instance's name after a rename). */
+  source?: SimInstance;
 }
 
 type Tag = { Key?: string; Value?: string };
@@ -89,7 +104,25 @@ export interface SimInstance {
   backupRetentionDays: number;
   createdAt: number;
   tags: Tag[];
+  /** When a restore, a rename or a modification ends, and the status it ends in. */
+  busyUntil?: { at: number; then: string };
+  /** The identifier a rename frees once it completes (it cannot be taken before). */
+  renamedFrom?: string;
 }
+
+/** What a restore gets for each setting it is not given (RDS User Guide, "Restoring to a DB instance"). */
+const RESTORE_DEFAULTS = {
+  subnetGroup: 'default',
+  securityGroups: ['sg-default-vpc'],
+  multiAZ: false,
+  optionGroup: 'default:postgres-15',
+  deletionProtection: false,
+  iamAuth: false,
+  monitoringInterval: 0,
+  // Pessimistic: with the default subnet group (public subnets) an instance restored without
+  // PubliclyAccessible is reachable from the internet.
+  publiclyAccessible: true,
+};
 
 interface SimExport {
   id: string;
@@ -125,6 +158,9 @@ export class SimulatedRds implements SimulatedService {
     DescribeDBSnapshots: this.describeDBSnapshots.bind(this),
     DeleteDBSnapshot: this.deleteDBSnapshot.bind(this),
     DescribeDBInstances: this.describeDBInstances.bind(this),
+    RestoreDBInstanceFromDBSnapshot: this.restoreFromSnapshot.bind(this),
+    RestoreDBInstanceToPointInTime: this.restoreToPointInTime.bind(this),
+    ModifyDBInstance: this.modifyDBInstance.bind(this),
     StartExportTask: this.startExportTask.bind(this),
     DescribeExportTasks: this.describeExportTasks.bind(this),
   };
@@ -140,6 +176,29 @@ export class SimulatedRds implements SimulatedService {
     DeleteDBSnapshot: (_input: unknown, output: ReturnType<SimulatedRds['deleteDBSnapshot']>) => ({
       target: output.DBSnapshot.DBInstanceIdentifier,
       detail: `deleted snapshot ${output.DBSnapshot.DBSnapshotIdentifier} (taken ${output.DBSnapshot.SnapshotCreateTime.toISOString()})`,
+    }),
+    RestoreDBInstanceFromDBSnapshot: (
+      input: { DBSnapshotIdentifier?: string },
+      output: ReturnType<SimulatedRds['restoreFromSnapshot']>,
+    ) => ({
+      target: output.DBInstance.DBInstanceIdentifier,
+      detail: `restored from snapshot ${input.DBSnapshotIdentifier}`,
+    }),
+    RestoreDBInstanceToPointInTime: (
+      input: { SourceDBInstanceIdentifier?: string; RestoreTime?: Date; UseLatestRestorableTime?: boolean },
+      output: ReturnType<SimulatedRds['restoreToPointInTime']>,
+    ) => ({
+      target: output.DBInstance.DBInstanceIdentifier,
+      detail: `restored from ${input.SourceDBInstanceIdentifier} as of ${input.UseLatestRestorableTime ? 'the latest restorable time' : new Date(input.RestoreTime ?? 0).toISOString()}`,
+    }),
+    ModifyDBInstance: (
+      input: { DBInstanceIdentifier?: string; NewDBInstanceIdentifier?: string },
+      output: ReturnType<SimulatedRds['modifyDBInstance']>,
+    ) => ({
+      target: String(input.DBInstanceIdentifier).toLowerCase(),
+      detail: input.NewDBInstanceIdentifier
+        ? `renamed to ${output.DBInstance.DBInstanceIdentifier}`
+        : 'modified',
     }),
     StartExportTask: (_input: unknown, output: ReturnType<SimulatedRds['startExportTask']>) => ({
       target: output.SourceArn.split(':').pop() ?? output.SourceArn,
@@ -237,6 +296,7 @@ export class SimulatedRds implements SimulatedService {
         createdAt: at,
         readyAt: at,
         tags: [],
+        source: { ...instance, tags: [...instance.tags] },
       });
     }
     const busy = this.faults?.snapshotInProgress;
@@ -274,6 +334,12 @@ export class SimulatedRds implements SimulatedService {
     }
     // An instance is backing-up for as long as a snapshot of it is being made.
     for (const instance of this.instances.values()) {
+      if (instance.busyUntil) {
+        if (instance.busyUntil.at > now) continue;
+        instance.status = instance.busyUntil.then;
+        instance.busyUntil = undefined;
+        instance.renamedFrom = undefined;
+      }
       const busy = [...this.snapshots.values()].some(
         (s) => s.instance === instance.id && s.status === 'creating',
       );
@@ -311,6 +377,7 @@ export class SimulatedRds implements SimulatedService {
       createdAt: this.now(),
       readyAt: this.now() + seconds * 1000,
       tags: input.Tags ?? [],
+      source: { ...instance, tags: [...instance.tags] },
     };
     this.snapshots.set(id, snapshot);
     instance.status = 'backing-up';
@@ -374,6 +441,163 @@ export class SimulatedRds implements SimulatedService {
       return { DBInstances: [this.describeInstance(instance)] };
     }
     return { DBInstances: [...this.instances.values()].map((i) => this.describeInstance(i)) };
+  }
+
+  /** Refuses an identifier in use, or freed by a rename not yet complete. */
+  private claim(identifier: string | undefined): string {
+    const id = (identifier ?? '').toLowerCase();
+    if (!/^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$/.test(id))
+      throw awsError(
+        'InvalidParameterValue',
+        `The parameter DBInstanceIdentifier is not a valid identifier: ${identifier}.`,
+      );
+    const taken = this.instances.has(id) || [...this.instances.values()].some((i) => i.renamedFrom === id);
+    if (taken) throw awsError('DBInstanceAlreadyExistsFault', `DB instance already exists: ${id}`);
+    return id;
+  }
+
+  /** A new instance from a source's data: the settings given, RESTORE_DEFAULTS for the rest. */
+  private restored(
+    id: string,
+    source: SimInstance,
+    input: {
+      DBInstanceClass?: string;
+      DBSubnetGroupName?: string;
+      VpcSecurityGroupIds?: string[];
+      DBParameterGroupName?: string;
+      OptionGroupName?: string;
+      MultiAZ?: boolean;
+      StorageType?: string;
+      Iops?: number;
+      StorageThroughput?: number;
+      DeletionProtection?: boolean;
+      EnableIAMDatabaseAuthentication?: boolean;
+      PubliclyAccessible?: boolean;
+      Tags?: Tag[];
+    },
+  ) {
+    const restore = this.faults?.restore;
+    const instance: SimInstance = {
+      ...source,
+      id,
+      status: 'creating',
+      instanceClass: input.DBInstanceClass ?? source.instanceClass,
+      subnetGroup: input.DBSubnetGroupName ?? RESTORE_DEFAULTS.subnetGroup,
+      securityGroups: input.VpcSecurityGroupIds ?? RESTORE_DEFAULTS.securityGroups,
+      parameterGroup:
+        input.DBParameterGroupName ?? `default.${source.engine}${source.engineVersion.split('.')[0]}`,
+      optionGroup: input.OptionGroupName ?? RESTORE_DEFAULTS.optionGroup,
+      multiAZ: input.MultiAZ ?? RESTORE_DEFAULTS.multiAZ,
+      storageType: input.StorageType ?? source.storageType,
+      iops: input.Iops ?? source.iops,
+      storageThroughput: input.StorageThroughput ?? source.storageThroughput,
+      deletionProtection: input.DeletionProtection ?? RESTORE_DEFAULTS.deletionProtection,
+      iamAuth: input.EnableIAMDatabaseAuthentication ?? RESTORE_DEFAULTS.iamAuth,
+      monitoringInterval: RESTORE_DEFAULTS.monitoringInterval,
+      publiclyAccessible: input.PubliclyAccessible ?? RESTORE_DEFAULTS.publiclyAccessible,
+      createdAt: this.now(),
+      tags: (input.Tags ?? []).map((t) => ({ ...t })),
+      busyUntil: {
+        at: this.now() + (restore?.seconds ?? 1800) * 1000,
+        then: restore?.endsIn ?? 'available',
+      },
+    };
+    this.instances.set(id, instance);
+    return { DBInstance: this.describeInstance(instance) };
+  }
+
+  restoreFromSnapshot(
+    input: Parameters<SimulatedRds['restored']>[2] & {
+      DBInstanceIdentifier?: string;
+      DBSnapshotIdentifier?: string;
+    },
+  ) {
+    const snapshot = this.snapshots.get((input.DBSnapshotIdentifier ?? '').toLowerCase());
+    if (!snapshot)
+      throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+    if (snapshot.status !== 'available')
+      throw awsError(
+        'InvalidDBSnapshotStateFault',
+        `Snapshot ${snapshot.id} is not available (${snapshot.status}).`,
+      );
+    const id = this.claim(input.DBInstanceIdentifier);
+    const source = snapshot.source ?? this.instances.get(snapshot.instance);
+    if (!source)
+      throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${snapshot.id} has no source instance.`);
+    return this.restored(id, source, input);
+  }
+
+  restoreToPointInTime(
+    input: Parameters<SimulatedRds['restored']>[2] & {
+      SourceDBInstanceIdentifier?: string;
+      TargetDBInstanceIdentifier?: string;
+      RestoreTime?: Date;
+      UseLatestRestorableTime?: boolean;
+    },
+  ) {
+    const source = this.instances.get((input.SourceDBInstanceIdentifier ?? '').toLowerCase());
+    if (!source)
+      throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.SourceDBInstanceIdentifier} not found.`);
+    if (Boolean(input.RestoreTime) === Boolean(input.UseLatestRestorableTime))
+      throw awsError(
+        'InvalidParameterCombination',
+        'Give exactly one of RestoreTime or UseLatestRestorableTime.',
+      );
+    const { earliest, latest } = this.restorableWindow(source);
+    const at = input.RestoreTime ? new Date(input.RestoreTime).getTime() : latest;
+    if (at < earliest || at > latest)
+      throw awsError(
+        'InvalidRestoreFault',
+        `Restore time ${new Date(at).toISOString()} is outside the restorable window (${new Date(earliest).toISOString()} to ${new Date(latest).toISOString()}).`,
+      );
+    const id = this.claim(input.TargetDBInstanceIdentifier);
+    return this.restored(id, source, input);
+  }
+
+  /** From the oldest automated backup to about five minutes ago. */
+  restorableWindow(instance: SimInstance): { earliest: number; latest: number } {
+    const automated = [...this.snapshots.values()].filter(
+      (s) => s.instance === instance.id && s.type === 'automated' && s.status === 'available',
+    );
+    const earliest = Math.min(this.now(), ...automated.map((s) => s.createdAt));
+    return { earliest: Math.max(earliest, instance.createdAt), latest: this.now() - 5 * 60_000 };
+  }
+
+  modifyDBInstance(input: {
+    DBInstanceIdentifier?: string;
+    NewDBInstanceIdentifier?: string;
+    ApplyImmediately?: boolean;
+  }) {
+    const instance = this.instances.get((input.DBInstanceIdentifier ?? '').toLowerCase());
+    if (!instance)
+      throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
+    if (instance.status !== 'available')
+      throw awsError('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
+    if (!input.NewDBInstanceIdentifier)
+      throw awsError(
+        'InvalidParameterCombination',
+        'the simulated RDS only renames (NewDBInstanceIdentifier).',
+      );
+    if (!input.ApplyImmediately)
+      throw awsError(
+        'InvalidParameterCombination',
+        'the simulated RDS renames only with ApplyImmediately (a rename otherwise waits for the maintenance window).',
+      );
+    const refused = this.faults?.rename?.refusedTo;
+    if (refused?.test(input.NewDBInstanceIdentifier))
+      throw awsError(
+        'InvalidDBInstanceStateFault',
+        `Cannot rename ${instance.id} now: the instance is busy.`,
+      );
+    const id = this.claim(input.NewDBInstanceIdentifier);
+    // The new name is the instance's at once; the old one is free only once the rename completed.
+    this.instances.delete(instance.id);
+    instance.renamedFrom = instance.id;
+    instance.id = id;
+    instance.status = 'renaming';
+    instance.busyUntil = { at: this.now() + (this.faults?.rename?.seconds ?? 120) * 1000, then: 'available' };
+    this.instances.set(id, instance);
+    return { DBInstance: this.describeInstance(instance) };
   }
 
   startExportTask(input: {
@@ -488,7 +712,7 @@ export class SimulatedRds implements SimulatedService {
       BackupRetentionPeriod: i.backupRetentionDays,
       InstanceCreateTime: new Date(i.createdAt),
       // Point-in-time restores reach back to the retention period, up to about five minutes ago.
-      LatestRestorableTime: new Date(this.now() - 5 * 60_000),
+      LatestRestorableTime: new Date(this.restorableWindow(i).latest),
       Endpoint: { Address: `${i.id}.c9akciq32.${this.region}.rds.amazonaws.com`, Port: 5432 },
       TagList: i.tags.map((t) => ({ ...t })),
     };

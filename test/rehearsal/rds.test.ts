@@ -171,6 +171,127 @@ describe('the simulated RDS', () => {
     );
   });
 
+  it('restores from a snapshot to a new identifier with RDS’s defaults for what it is not given, over tens of minutes', () => {
+    const account = new SimulatedAccount({
+      config: loadConfig(),
+      faults: {},
+      table: 'runbook-state',
+      start: new Date('2026-12-02T09:00:00Z'),
+    });
+    const rds = account.service('rds');
+    const [automated] = rds.describeDBSnapshots({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      SnapshotType: 'automated',
+    }).DBSnapshots;
+    const restore = (id: string, extra: Record<string, unknown> = {}) =>
+      rds.restoreFromSnapshot({
+        DBInstanceIdentifier: id,
+        DBSnapshotIdentifier: automated?.DBSnapshotIdentifier ?? '',
+        ...extra,
+      });
+    // Never over an identifier that exists
+    expect(() => restore('enterprise-prod-db')).toThrow(
+      expect.objectContaining({ name: 'DBInstanceAlreadyExistsFault' }),
+    );
+    const { DBInstance } = restore('enterprise-prod-db-restored');
+    // Given nothing, a restore lands on the defaults: one security group, default groups, Single-AZ, public
+    expect(DBInstance).toMatchObject({
+      DBInstanceStatus: 'creating',
+      DBSubnetGroup: { DBSubnetGroupName: 'default' },
+      VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-default-vpc', Status: 'active' }],
+      DBParameterGroups: [{ DBParameterGroupName: 'default.postgres15', ParameterApplyStatus: 'in-sync' }],
+      MultiAZ: false,
+      DeletionProtection: false,
+      PubliclyAccessible: true,
+      MonitoringInterval: 0,
+    });
+    const copied = restore('enterprise-prod-db-copied', {
+      DBSubnetGroupName: 'enterprise-prod-db-subnet-group',
+      VpcSecurityGroupIds: ['sg-1', 'sg-2'],
+      MultiAZ: true,
+      PubliclyAccessible: false,
+    }).DBInstance;
+    expect(copied).toMatchObject({ MultiAZ: true, PubliclyAccessible: false });
+    expect(copied.VpcSecurityGroups).toHaveLength(2);
+    const status = (id: string) =>
+      rds.describeDBInstances({ DBInstanceIdentifier: id }).DBInstances[0]?.DBInstanceStatus;
+    account.clock.advance(1799);
+    expect(status('enterprise-prod-db-restored')).toBe('creating');
+    account.clock.advance(1);
+    expect(status('enterprise-prod-db-restored')).toBe('available');
+  });
+
+  it('restores to a point in time within the restorable window only, and ends failed as a scenario says', () => {
+    const account = new SimulatedAccount({
+      config: loadConfig(),
+      faults: { rds: { restore: { seconds: 600, endsIn: 'incompatible-restore' } } },
+      table: 'runbook-state',
+    });
+    const rds = account.service('rds');
+    const pit = (extra: Record<string, unknown>) =>
+      rds.restoreToPointInTime({
+        SourceDBInstanceIdentifier: 'enterprise-prod-db',
+        TargetDBInstanceIdentifier: 'enterprise-prod-db-pit',
+        ...extra,
+      });
+    expect(() => pit({ RestoreTime: new Date(Date.now() - 30 * 86_400_000) })).toThrow(
+      expect.objectContaining({ name: 'InvalidRestoreFault' }),
+    );
+    expect(() => pit({ RestoreTime: new Date(Date.now()) })).toThrow(
+      expect.objectContaining({ name: 'InvalidRestoreFault' }),
+    );
+    expect(() => pit({})).toThrow(expect.objectContaining({ name: 'InvalidParameterCombination' }));
+    expect(pit({ UseLatestRestorableTime: true }).DBInstance.DBInstanceStatus).toBe('creating');
+    account.clock.advance(600);
+    expect(
+      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db-pit' }).DBInstances[0]
+        ?.DBInstanceStatus,
+    ).toBe('incompatible-restore');
+  });
+
+  it('renames an available instance at once, keeping the old name taken until the rename completed', () => {
+    const account = new SimulatedAccount({ config: loadConfig(), faults: {}, table: 'runbook-state' });
+    const rds = account.service('rds');
+    const renamed = rds.modifyDBInstance({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      NewDBInstanceIdentifier: 'enterprise-prod-db-pre-restore-1',
+      ApplyImmediately: true,
+    }).DBInstance;
+    expect(renamed).toMatchObject({
+      DBInstanceIdentifier: 'enterprise-prod-db-pre-restore-1',
+      DBInstanceStatus: 'renaming',
+    });
+    expect(() => rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' })).toThrow(
+      expect.objectContaining({ name: 'DBInstanceNotFoundFault' }),
+    );
+    // Its old name cannot be taken while the rename runs, nor can a renaming instance be renamed again
+    expect(() =>
+      rds.modifyDBInstance({
+        DBInstanceIdentifier: 'enterprise-prod-db-pre-restore-1',
+        NewDBInstanceIdentifier: 'enterprise-prod-db',
+        ApplyImmediately: true,
+      }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidDBInstanceStateFault' }));
+    account.clock.advance(120);
+    expect(
+      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db-pre-restore-1' }).DBInstances[0],
+    ).toMatchObject({
+      DBInstanceStatus: 'available',
+    });
+    // Its snapshots keep the name they were taken under
+    expect(
+      rds.describeDBSnapshots({ DBInstanceIdentifier: 'enterprise-prod-db', SnapshotType: 'automated' })
+        .DBSnapshots,
+    ).toHaveLength(7);
+    expect(() =>
+      rds.modifyDBInstance({
+        DBInstanceIdentifier: 'enterprise-prod-db-pre-restore-1',
+        NewDBInstanceIdentifier: 'Bad--name',
+        ApplyImmediately: true,
+      }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidParameterValue' }));
+  });
+
   it('tells IAM a snapshot’s tags, and none of one that does not exist', () => {
     const rds = rdsWith({ earlierSnapshots: () => byHand(1) });
     expect(rds.tagsOf('BY-HAND-0')).toEqual({ owner: 'dba' });
