@@ -59,13 +59,46 @@ describe('check-export', () => {
     });
   });
 
-  it('ends with ExportFailed when the task does not exist, and surfaces throttling as TransientAwsError', async () => {
-    rdsMock.on(DescribeExportTasksCommand).rejects(awsError('ExportTaskNotFoundFault', 'gone'));
+  it.each(['ExportTaskNotFoundFault', 'ExportTaskNotFound'])(
+    'ends with ExportFailed when RDS answers %s',
+    async (name) => {
+      rdsMock.on(DescribeExportTasksCommand).rejects(awsError(name, 'gone'));
+      await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({
+        name: 'ExportFailed',
+        message: 'export task export-1 does not exist',
+      });
+    },
+  );
+
+  it('ends with ExportFailed when RDS lists no such task, or one without a status', async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [] });
     await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({
-      name: 'ExportFailed',
-      message: 'export task export-1 does not exist',
+      message: 'export export-1 is missing; the snapshot is kept',
     });
+    rdsMock.on(DescribeExportTasksCommand).resolves({});
+    await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({
+      message: 'export export-1 is missing; the snapshot is kept',
+    });
+  });
+
+  it('reads a running task without progress as 0 %', async () => {
+    given({ Status: 'IN_PROGRESS' });
+    expect(await invoke(checkExport, poll, clients)).toMatchObject({ progress: 0 });
+  });
+
+  it('surfaces throttling as TransientAwsError naming the call, and another error as it is', async () => {
     rdsMock.on(DescribeExportTasksCommand).rejects(throttled());
-    await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('RDS DescribeExportTasks'),
+    });
+    rdsMock.on(DescribeExportTasksCommand).rejects(awsError('AccessDenied', 'no'));
+    await expect(invoke(checkExport, poll, clients)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('words its result for a person following the run', () => {
+    expect(checkExport.summarize?.({ done: false, attempt: 1, status: 'IN_PROGRESS', progress: 40 })).toBe(
+      'IN_PROGRESS 40%',
+    );
   });
 });

@@ -58,10 +58,35 @@ describe('check-snapshot-in-progress', () => {
     });
   });
 
-  it('surfaces throttling as TransientAwsError', async () => {
+  it('surfaces throttling as TransientAwsError naming the call', async () => {
     rdsMock.on(DescribeDBSnapshotsCommand).rejects(throttled());
     await expect(invoke(checkSnapshotInProgress, poll, clients)).rejects.toMatchObject({
       name: 'TransientAwsError',
+      message: expect.stringContaining('RDS DescribeDBSnapshots'),
     });
+  });
+
+  it('names every snapshot in progress when its budget is spent, and one RDS gives no name', async () => {
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [{ DBSnapshotIdentifier: 'a', Status: 'creating' }, { Status: 'creating' }],
+    });
+    await expect(invoke(checkSnapshotInProgress, { ...poll, attempt: 2 }, clients)).rejects.toMatchObject({
+      message:
+        'enterprise-prod-db was still being snapshotted (a, (unnamed)) after 3 polls; nothing was changed',
+    });
+  });
+
+  it('reads a page without snapshots as none in progress', async () => {
+    rdsMock.on(DescribeDBSnapshotsCommand).resolves({});
+    expect(await invoke(checkSnapshotInProgress, poll, clients)).toMatchObject({
+      done: true,
+      inProgress: [],
+    });
+  });
+
+  it('words its result for a person following the run', () => {
+    const say = checkSnapshotInProgress.summarize;
+    expect(say?.({ done: true, attempt: 1, inProgress: [] })).toBe('no snapshot in progress');
+    expect(say?.({ done: false, attempt: 1, inProgress: ['a', 'b'] })).toBe('waiting for a, b');
   });
 });

@@ -38,19 +38,50 @@ describe('start-export', () => {
     });
   });
 
-  it('takes an existing task of its id exporting the same snapshot as its own (a retry)', async () => {
+  it.each(['ExportTaskAlreadyExistsFault', 'ExportTaskAlreadyExists'])(
+    'takes an existing task of its id exporting the same snapshot as its own (a retry), on %s',
+    async (name) => {
+      rdsMock.on(StartExportTaskCommand).rejects(awsError(name, 'exists'));
+      rdsMock
+        .on(DescribeExportTasksCommand)
+        .resolves({ ExportTasks: [{ SourceArn: snapshotArn, Status: 'IN_PROGRESS' }] });
+      expect(await invoke(startExport, input, clients)).toEqual({
+        taskId: input.taskId,
+        status: 'IN_PROGRESS',
+        location,
+      });
+      expect(rdsMock).toHaveReceivedCommandWith(DescribeExportTasksCommand, {
+        ExportTaskIdentifier: input.taskId,
+      });
+    },
+  );
+
+  it('reads a task without a status as STARTING, and one RDS no longer lists as not its own', async () => {
+    rdsMock.on(StartExportTaskCommand).resolves({});
+    expect(await invoke(startExport, input, clients)).toMatchObject({ status: 'STARTING' });
     rdsMock.on(StartExportTaskCommand).rejects(awsError('ExportTaskAlreadyExistsFault', 'exists'));
-    rdsMock
-      .on(DescribeExportTasksCommand)
-      .resolves({ ExportTasks: [{ SourceArn: snapshotArn, Status: 'IN_PROGRESS' }] });
-    expect(await invoke(startExport, input, clients)).toEqual({
-      taskId: input.taskId,
-      status: 'IN_PROGRESS',
-      location,
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ SourceArn: snapshotArn }] });
+    expect(await invoke(startExport, input, clients)).toMatchObject({ status: 'STARTING' });
+    rdsMock.on(DescribeExportTasksCommand).resolves({});
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
+      name: 'ExportFailed',
+      message: `export task ${input.taskId} already exists for another source (undefined)`,
     });
-    expect(rdsMock).toHaveReceivedCommandWith(DescribeExportTasksCommand, {
-      ExportTaskIdentifier: input.taskId,
+  });
+
+  it('surfaces throttling while reading the existing task as TransientAwsError naming the call', async () => {
+    rdsMock.on(StartExportTaskCommand).rejects(awsError('ExportTaskAlreadyExistsFault', 'exists'));
+    rdsMock.on(DescribeExportTasksCommand).rejects(throttled());
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('RDS DescribeExportTasks'),
     });
+  });
+
+  it('words its result for a person following the run', () => {
+    expect(startExport.summarize?.({ taskId: 'export-1', status: 'STARTING', location })).toBe(
+      `export-1 STARTING to ${location}`,
+    );
   });
 
   it('refuses a task of its id exporting another source', async () => {
@@ -70,16 +101,21 @@ describe('start-export', () => {
     'KMSKeyNotAccessibleFault',
     'InvalidS3BucketFault',
   ])('ends with ExportFailed on %s, with RDS’s words', async (name) => {
-    rdsMock.on(StartExportTaskCommand).rejects(awsError(name, 'no'));
+    const refusal = awsError(name, 'no');
+    rdsMock.on(StartExportTaskCommand).rejects(refusal);
     await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
       name: 'ExportFailed',
       message: `cannot export ${snapshotArn}: ${name}: no`,
+      cause: refusal,
     });
   });
 
   it('surfaces throttling as TransientAwsError, and an unknown error as it is', async () => {
     rdsMock.on(StartExportTaskCommand).rejects(throttled());
-    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(invoke(startExport, input, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('RDS StartExportTask'),
+    });
     rdsMock.on(StartExportTaskCommand).rejects(awsError('AccessDenied', 'denied'));
     await expect(invoke(startExport, input, clients)).rejects.toMatchObject({ name: 'AccessDenied' });
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalogueOf, loadConfig } from '../../../infra/config.ts';
-import { resolveBackup } from '../../../tasks/db-backup/validate-db-backup-input.ts';
+import { resolveBackup, validateDbBackupInput } from '../../../tasks/db-backup/validate-db-backup-input.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
 
 const catalogue = catalogueOf(loadConfig());
 const execution = {
@@ -57,6 +59,27 @@ describe('validate-db-backup-input', () => {
       expect.objectContaining({ name: 'InvalidInput' }),
     );
     expect(() => resolveBackup(bad, catalogue, execution)).toThrow(message);
+  });
+
+  it('is the worker the first step runs: the catalogue as embedded JSON, its words for a person', async () => {
+    const request = await invoke(
+      validateDbBackupInput,
+      { input, catalogue: JSON.stringify(catalogue), execution },
+      testClients(),
+    );
+    expect(request).toMatchObject({ dbInstance: 'enterprise-prod-db', service: 'main' });
+    expect(validateDbBackupInput.summarize?.(request)).toBe('prod/main is enterprise-prod-db');
+  });
+
+  it.each([
+    [{ ...input, reason: '' }, 'reason'],
+    [{ ...input, reason: 'x'.repeat(501) }, 'reason'],
+    [{ ...input, requestedBy: 'x'.repeat(129) }, 'requestedBy'],
+  ])('refuses %j by its bounds', (bad, field) => {
+    expect(() => resolveBackup(bad, catalogue, execution)).toThrow(`${field}:`);
+    expect(resolveBackup({ ...input, reason: 'x'.repeat(500) }, catalogue, execution).reason).toHaveLength(
+      500,
+    );
   });
 
   it('refuses an export of a database that configures none', () => {
