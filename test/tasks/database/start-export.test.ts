@@ -97,9 +97,16 @@ describe('start-export', () => {
 
   it.each([
     'InvalidExportSourceStateFault',
+    'InvalidExportSourceState',
+    'DBSnapshotNotFoundFault',
+    'DBSnapshotNotFound',
+    'IamRoleNotFoundFault',
     'IamRoleMissingPermissionsFault',
-    'KMSKeyNotAccessibleFault',
     'InvalidS3BucketFault',
+    'KMSKeyNotAccessibleFault',
+    'InvalidExportOnlyFault',
+    'InvalidParameterValue',
+    'InvalidParameterCombination',
   ])('ends with ExportFailed on %s, with RDS’s words', async (name) => {
     const refusal = awsError(name, 'no');
     rdsMock.on(StartExportTaskCommand).rejects(refusal);
@@ -119,6 +126,17 @@ describe('start-export', () => {
     rdsMock.on(StartExportTaskCommand).rejects(awsError('AccessDenied', 'denied'));
     await expect(invoke(startExport, input, clients)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
+
+  it.each(['snapshotArn', 'roleArn', 'kmsKeyArn'])(
+    'refuses a %s that is not an ARN before calling RDS',
+    async (field) => {
+      await expect(invoke(startExport, { ...input, [field]: 'not-an-arn' }, clients)).rejects.toMatchObject({
+        name: 'InvalidInput',
+        message: expect.stringContaining(field),
+      });
+      expect(rdsMock.calls()).toHaveLength(0);
+    },
+  );
 
   it('refuses a task id longer than RDS allows before calling it', async () => {
     await expect(invoke(startExport, { ...input, taskId: 'x'.repeat(61) }, clients)).rejects.toMatchObject({
