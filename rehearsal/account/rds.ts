@@ -105,7 +105,7 @@ export interface SimInstance {
   createdAt: number;
   tags: Tag[];
   /** When a restore, a rename or a modification ends, and the status it ends in. */
-  busyUntil?: { at: number; then: string };
+  busyUntil?: { at: number; becomes: string };
   /** The identifier a rename frees once it completes (it cannot be taken before). */
   renamedFrom?: string;
 }
@@ -336,7 +336,7 @@ export class SimulatedRds implements SimulatedService {
     for (const instance of this.instances.values()) {
       if (instance.busyUntil) {
         if (instance.busyUntil.at > now) continue;
-        instance.status = instance.busyUntil.then;
+        instance.status = instance.busyUntil.becomes;
         instance.busyUntil = undefined;
         instance.renamedFrom = undefined;
       }
@@ -499,7 +499,7 @@ export class SimulatedRds implements SimulatedService {
       tags: (input.Tags ?? []).map((t) => ({ ...t })),
       busyUntil: {
         at: this.now() + (restore?.seconds ?? 1800) * 1000,
-        then: restore?.endsIn ?? 'available',
+        becomes: restore?.endsIn ?? 'available',
       },
     };
     this.instances.set(id, instance);
@@ -595,7 +595,10 @@ export class SimulatedRds implements SimulatedService {
     instance.renamedFrom = instance.id;
     instance.id = id;
     instance.status = 'renaming';
-    instance.busyUntil = { at: this.now() + (this.faults?.rename?.seconds ?? 120) * 1000, then: 'available' };
+    instance.busyUntil = {
+      at: this.now() + (this.faults?.rename?.seconds ?? 120) * 1000,
+      becomes: 'available',
+    };
     this.instances.set(id, instance);
     return { DBInstance: this.describeInstance(instance) };
   }
