@@ -3,7 +3,7 @@
 // history 90 days; auditors ask about last year. EventBridge hands each ended run to archive-run; its
 // delivery is best effort, so sweep-archive looks hourly for ended runs not archived yet. What still
 // cannot be written (EventBridge's and Lambda's retries spent) lands in an encrypted queue that alarms.
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,17 +16,13 @@ import { Construct } from 'constructs';
 import { archiveRun } from '../../tasks/audit/archive-run.ts';
 import { sweepArchive } from '../../tasks/audit/sweep-archive.ts';
 import type { Config } from '../config.ts';
+import { PRIVATE_BUCKET } from './private-bucket.ts';
 import type { Workers } from './workers.ts';
 
 /** The bucket alone: the workers' grants need it before the machines exist. */
 export function archiveBucket(scope: Construct, archive: Config['archive']): s3.Bucket {
   const bucket = new s3.Bucket(scope, 'RunArchive', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: true,
-    removalPolicy: RemovalPolicy.RETAIN,
+    ...PRIVATE_BUCKET,
     ...(archive.objectLock && {
       objectLockEnabled: true,
       objectLockDefaultRetention:

@@ -678,7 +678,7 @@ export class SimulatedRds implements SimulatedService {
       KmsKeyId: t.kmsKeyId,
       SourceType: 'SNAPSHOT',
       Status: status,
-      PercentProgress: status === 'FAILED' ? progress : progress,
+      PercentProgress: progress,
       TaskStartTime: new Date(t.startedAt),
       ...(status === 'COMPLETE' && { TaskEndTime: new Date(t.readyAt) }),
       ...(status === 'FAILED' && {

@@ -268,6 +268,20 @@ describe('abandoned runs', () => {
   });
 });
 
+/** What every bucket of the stack is in the template: encrypted, versioned, every public access blocked. */
+const PRIVATE_BUCKET = {
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+  VersioningConfiguration: { Status: 'Enabled' },
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+};
+
 describe('the run archive', () => {
   const bucket = () => {
     const id = onlyId('AWS::S3::Bucket', 'RunArchive');
@@ -277,16 +291,7 @@ describe('the run archive', () => {
   it('is encrypted, versioned, private, TLS only, kept 400 days, never deleted with the stack', () => {
     const { id, props: p } = bucket();
     expect(p).toMatchObject({
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
-      VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_BUCKET,
       LifecycleConfiguration: {
         Rules: [
           expect.objectContaining({
@@ -443,16 +448,7 @@ describe('database exports', () => {
   it('go to a bucket that is encrypted, versioned, private, TLS only and never deleted with the stack', () => {
     const bucket = resources('AWS::S3::Bucket')[bucketId()] as Resource;
     expect(props(bucket)).toMatchObject({
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
-      VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_BUCKET,
     });
     expect(bucket.DeletionPolicy).toBe('Retain');
     const policy = Object.values(resources('AWS::S3::BucketPolicy')).find(
