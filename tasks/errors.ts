@@ -81,6 +81,26 @@ export class ExportFailed extends RunbookError {
   override readonly name = 'ExportFailed';
 }
 
+/** The restore's source does not exist: no such snapshot of the instance, or none available. Nothing was created. */
+export class SnapshotNotFound extends RunbookError {
+  override readonly name = 'SnapshotNotFound';
+}
+
+/** The point in time asked for is outside the instance's restorable window. Nothing was created. */
+export class RestoreWindowExceeded extends RunbookError {
+  override readonly name = 'RestoreWindowExceeded';
+}
+
+/** The identifier a restore would create is taken by an instance this run did not make. Nothing was overwritten. */
+export class RestoreTargetExists extends RunbookError {
+  override readonly name = 'RestoreTargetExists';
+}
+
+/** The restored instance ended in a terminal state, never became available in its budget, or differs from its source. */
+export class RestoreFailed extends RunbookError {
+  override readonly name = 'RestoreFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

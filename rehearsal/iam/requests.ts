@@ -35,6 +35,8 @@ export const DEPENDENT: Readonly<Record<string, readonly string[]>> = {
   // The pessimistic reading: pointing a service at a revision passes that revision's roles.
   'ecs:UpdateService': ['iam:PassRole'],
   'rds:CreateDBSnapshot': ['rds:AddTagsToResource'],
+  'rds:RestoreDBInstanceFromDBSnapshot': ['rds:AddTagsToResource'],
+  'rds:RestoreDBInstanceToPointInTime': ['rds:AddTagsToResource'],
   // RDS User Guide, "Exporting DB snapshot data to Amazon S3": the caller passes the export role and
   // lets RDS use the key.
   'rds:StartExportTask': ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey'],
