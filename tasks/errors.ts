@@ -101,6 +101,11 @@ export class RestoreFailed extends RunbookError {
   override readonly name = 'RestoreFailed';
 }
 
+/** The cut-over to the restored instance did not complete; the source was renamed back where it could be (a person is paged). */
+export class CutoverFailed extends RunbookError {
+  override readonly name = 'CutoverFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 
