@@ -127,6 +127,12 @@ export const ConfigSchema = CatalogueSchema.extend({
           message: `${db.instance} is already configured as ${other}`,
         });
       else seenDatabases.set(instance, `${envName}.${name}`);
+      if (db.monitoringRoleArn && db.monitoringRoleArn.split(':')[4] !== config.account)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', envName, 'databases', name, 'monitoringRoleArn'],
+          message: `must be in account ${config.account}, as the stack is`,
+        });
     }
     for (const [name, svc] of Object.entries(env.services)) {
       const at = ['environments', envName, 'services', name];

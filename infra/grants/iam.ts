@@ -1,5 +1,5 @@
-// IAM: passing the configured task roles to ECS tasks and the export role to RDS's export service,
-// and no other role to any other service.
+// IAM: passing the configured task roles to ECS tasks, the export role to RDS's export service, and
+// the databases' monitoring roles to RDS's Enhanced Monitoring, and no other role to any other service.
 import { allow, type Grant, servicesOf, unique, unknownAction } from './grant.ts';
 
 export const grantIam: Grant = (fn, actions, { config, exports }, workerActions = actions) => {
@@ -9,6 +9,17 @@ export const grantIam: Grant = (fn, actions, { config, exports }, workerActions 
     if (!exports) throw new Error(`${fn.node.id} exports snapshots, and the stack has no export role`);
     allow(fn, ['iam:PassRole'], [exports.role.roleArn], {
       StringEquals: { 'iam:PassedToService': 'export.rds.amazonaws.com' },
+    });
+    return;
+  }
+  if (workerActions.includes('rds:ModifyDBInstance')) {
+    const monitoring = unique(
+      Object.values(config.environments).flatMap((env) =>
+        Object.values(env.databases).flatMap((d) => (d.monitoringRoleArn ? [d.monitoringRoleArn] : [])),
+      ),
+    );
+    allow(fn, ['iam:PassRole'], monitoring, {
+      StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' },
     });
     return;
   }

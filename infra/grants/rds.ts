@@ -1,7 +1,10 @@
 // RDS: the pre-deploy snapshots of the configured databases. Their names carry the run, so they
 // cannot be known at deploy time: the workers may touch only snapshots named pre-deploy-*, list
 // those of the configured databases, and delete only the ones this runbook tagged as its own.
+// A restore makes only instances named <instance>-restored-*, never a public one, and renames only
+// the configured instances and those it made or put aside (<instance>-pre-restore-*).
 import { PRE_DEPLOY, SNAPSHOT_TAGS } from '../../tasks/create-snapshot.ts';
+import { asidePrefix, restoredPrefix } from '../../tasks/db-restore/names.ts';
 import {
   acknowledge,
   allow,
@@ -13,7 +16,7 @@ import {
   unknownAction,
 } from './grant.ts';
 
-export const grantRds: Grant = (fn, actions, { config }) => {
+export const grantRds: Grant = (fn, actions, { config }, workerActions = actions) => {
   // RDS authorizes an instance's ARN in lower case, whatever case it was created with.
   const databases = unique([
     ...servicesOf(config).flatMap((s) => (s.database ? [s.database.toLowerCase()] : [])),
@@ -27,20 +30,40 @@ export const grantRds: Grant = (fn, actions, { config }) => {
   );
   const ours = [preDeploySnapshots, ...backupSnapshots];
   const instances = databases.map((d) => arn(fn, 'rds', `db:${d}`));
+  const configured = databasesOf(config).map((d) => d.instance);
+  const restored = configured.map((d) => arn(fn, 'rds', `db:${restoredPrefix(d)}*`));
+  const aside = configured.map((d) => arn(fn, 'rds', `db:${asidePrefix(d)}*`));
+  const restores = workerActions.some((a) => a.startsWith('rds:RestoreDBInstance'));
+  const anyOf = (type: string) => arn(fn, 'rds', `${type}:*`);
   for (const action of actions) {
     switch (action) {
       case 'rds:CreateDBSnapshot':
         allow(fn, [action], [...instances, ...ours]);
         break;
       case 'rds:AddTagsToResource':
-        allow(fn, [action], ours);
+        // Tags at creation: a restore's of the instance it makes, a snapshot's of the snapshot.
+        allow(fn, [action], restores ? restored : ours);
+        break;
+      case 'rds:RestoreDBInstanceFromDBSnapshot':
+      case 'rds:RestoreDBInstanceToPointInTime':
+        // The instance it makes, the one whose backups it reads, any snapshot (a person's manual
+        // ones have any name), and the source's groups (read from it at run time); never public.
+        allow(
+          fn,
+          [action],
+          [...restored, ...instances, anyOf('snapshot'), anyOf('og'), anyOf('pg'), anyOf('subgrp')],
+          { Bool: { 'rds:PubliclyAccessible': 'false' } },
+        );
+        break;
+      case 'rds:ModifyDBInstance':
+        allow(fn, [action], [...instances, ...restored, ...aside]);
         break;
       case 'rds:DescribeDBSnapshots':
         // One snapshot by its name, or the snapshots of a configured database (the retention's list).
         allow(fn, [action], [...ours, ...instances]);
         break;
       case 'rds:DescribeDBInstances':
-        allow(fn, [action], instances);
+        allow(fn, [action], [...instances, ...restored, ...aside]);
         break;
       case 'rds:StartExportTask':
         // Only a backup's own snapshots are exported.
@@ -64,6 +87,22 @@ export const grantRds: Grant = (fn, actions, { config }) => {
     `IAM5[Resource::arn:<AWS::Partition>:rds:${config.region}:${config.account}:snapshot:pre-deploy-*]`,
     'The snapshot workers create and read only snapshots named pre-deploy-*; the name carries the run, so it cannot be known at deploy time.',
   );
+  const at = `arn:<AWS::Partition>:rds:${config.region}:${config.account}`;
+  if (restores)
+    for (const type of ['snapshot', 'og', 'pg', 'subgrp'])
+      acknowledge(
+        fn,
+        `IAM5[Resource::${at}:${type}:*]`,
+        "A restore reads the source instance's groups and snapshots at run time (a person's manual snapshots have any name); it makes only <instance>-restored-* instances, never a public one.",
+      );
+  if (restores || actions.includes('rds:ModifyDBInstance') || actions.includes('rds:DescribeDBInstances'))
+    for (const d of configured)
+      for (const prefix of [restoredPrefix(d), asidePrefix(d)])
+        acknowledge(
+          fn,
+          `IAM5[Resource::${at}:db:${prefix}*]`,
+          "A restore's instances are named <instance>-restored-<stamp> and <instance>-pre-restore-<stamp>: the name carries the run's time, so it cannot be known at deploy time.",
+        );
   for (const db of databasesOf(config))
     acknowledge(
       fn,

@@ -14,7 +14,8 @@
 // defaults for every setting it is not given (one default security group, default groups,
 // Single-AZ, no deletion protection, no monitoring, and, pessimistically, publicly accessible). A
 // rename takes the new identifier at once, `renaming`, and frees the old one only once it completed.
-// Not modelled yet: class and engine version changes, maintenance windows (rds-maintenance).
+// Enhanced Monitoring is given with ModifyDBInstance (`modifying` for a minute); a restore does not
+// take it. Not modelled yet: class and engine version changes, maintenance windows (rds-maintenance).
 import type { Config } from '../../infra/config.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
@@ -198,7 +199,7 @@ export class SimulatedRds implements SimulatedService {
       target: String(input.DBInstanceIdentifier).toLowerCase(),
       detail: input.NewDBInstanceIdentifier
         ? `renamed to ${output.DBInstance.DBInstanceIdentifier}`
-        : 'modified',
+        : `Enhanced Monitoring every ${output.DBInstance.MonitoringInterval} s`,
     }),
     StartExportTask: (_input: unknown, output: ReturnType<SimulatedRds['startExportTask']>) => ({
       target: output.SourceArn.split(':').pop() ?? output.SourceArn,
@@ -566,6 +567,8 @@ export class SimulatedRds implements SimulatedService {
   modifyDBInstance(input: {
     DBInstanceIdentifier?: string;
     NewDBInstanceIdentifier?: string;
+    MonitoringInterval?: number;
+    MonitoringRoleArn?: string;
     ApplyImmediately?: boolean;
   }) {
     const instance = this.instances.get((input.DBInstanceIdentifier ?? '').toLowerCase());
@@ -573,23 +576,44 @@ export class SimulatedRds implements SimulatedService {
       throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
     if (instance.status !== 'available')
       throw awsError('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
-    if (!input.NewDBInstanceIdentifier)
+    const renames = input.NewDBInstanceIdentifier !== undefined;
+    const monitors = input.MonitoringInterval !== undefined || input.MonitoringRoleArn !== undefined;
+    if (renames === monitors)
       throw awsError(
         'InvalidParameterCombination',
-        'the simulated RDS only renames (NewDBInstanceIdentifier).',
+        'the simulated RDS modifies one thing at a time: a rename (NewDBInstanceIdentifier) or Enhanced Monitoring.',
       );
     if (!input.ApplyImmediately)
       throw awsError(
         'InvalidParameterCombination',
-        'the simulated RDS renames only with ApplyImmediately (a rename otherwise waits for the maintenance window).',
+        'the simulated RDS modifies only with ApplyImmediately (a change otherwise waits for the maintenance window).',
       );
+    if (monitors) {
+      const interval = input.MonitoringInterval ?? instance.monitoringInterval;
+      if (![0, 1, 5, 10, 15, 30, 60].includes(interval))
+        throw awsError(
+          'InvalidParameterValue',
+          `MonitoringInterval must be 0, 1, 5, 10, 15, 30 or 60, not ${interval}.`,
+        );
+      if (interval > 0 && !input.MonitoringRoleArn)
+        throw awsError(
+          'InvalidParameterCombination',
+          'A MonitoringRoleArn value is required if you specify a MonitoringInterval value other than 0.',
+        );
+      instance.monitoringInterval = interval;
+      instance.monitoringRoleArn = input.MonitoringRoleArn ?? '';
+      instance.status = 'modifying';
+      instance.busyUntil = { at: this.now() + 60_000, becomes: 'available' };
+      return { DBInstance: this.describeInstance(instance) };
+    }
+    const newId = String(input.NewDBInstanceIdentifier);
     const refused = this.faults?.rename?.refusedTo;
-    if (refused?.test(input.NewDBInstanceIdentifier))
+    if (refused?.test(newId))
       throw awsError(
         'InvalidDBInstanceStateFault',
         `Cannot rename ${instance.id} now: the instance is busy.`,
       );
-    const id = this.claim(input.NewDBInstanceIdentifier);
+    const id = this.claim(newId);
     // The new name is the instance's at once; the old one is free only once the rename completed.
     this.instances.delete(instance.id);
     instance.renamedFrom = instance.id;

@@ -37,6 +37,8 @@ export const DEPENDENT: Readonly<Record<string, readonly string[]>> = {
   'rds:CreateDBSnapshot': ['rds:AddTagsToResource'],
   'rds:RestoreDBInstanceFromDBSnapshot': ['rds:AddTagsToResource'],
   'rds:RestoreDBInstanceToPointInTime': ['rds:AddTagsToResource'],
+  // RDS User Guide, "Setting up and enabling Enhanced Monitoring": the caller passes the monitoring role.
+  'rds:ModifyDBInstance': ['iam:PassRole'],
   // RDS User Guide, "Exporting DB snapshot data to Amazon S3": the caller passes the export role and
   // lets RDS use the key.
   'rds:StartExportTask': ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey'],
@@ -106,6 +108,34 @@ const passRoles = (roles: readonly string[]): Need[] =>
   }));
 /** RDS keeps identifiers, and the ARNs it authorizes, in lower case. */
 const rdsName = (v: unknown) => str(v).toLowerCase();
+
+/**
+ * A restore: the new instance, and the groups it is made in (each a resource of the action; one not
+ * given is RDS's default, named as such), with whether it is public as a condition key; its tags
+ * given at creation need rds:AddTagsToResource on it.
+ */
+function restoreNeeds(
+  action: string,
+  i: Input,
+  target: string,
+  source: Record<string, Record<string, string>>,
+): Need[] {
+  const db = { DbInstanceName: target };
+  return [
+    {
+      action,
+      on: {
+        db,
+        ...source,
+        og: { OptionGroupName: str(i.OptionGroupName) || 'default' },
+        pg: { ParameterGroupName: str(i.DBParameterGroupName) || 'default' },
+        subgrp: { SubnetGroupName: str(i.DBSubnetGroupName) || 'default' },
+      },
+      context: { 'rds:PubliclyAccessible': String(i.PubliclyAccessible !== false) },
+    },
+    ...(Array.isArray(i.Tags) && i.Tags.length > 0 ? [{ action: 'rds:AddTagsToResource', on: { db } }] : []),
+  ];
+}
 
 /** Each simulated call, by `service:Command`, and what it needs. */
 const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Need[]>> = {
@@ -217,6 +247,45 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
       },
     ];
   },
+  'rds:RestoreDBInstanceFromDBSnapshot': (i): Need[] => {
+    const name = rdsName(i.DBSnapshotIdentifier);
+    return restoreNeeds('rds:RestoreDBInstanceFromDBSnapshot', i, rdsName(i.DBInstanceIdentifier), {
+      // An automated snapshot (rds:<instance>-<stamp>) is named with its prefix, as its ARN has it.
+      snapshot: { SnapshotName: name },
+    });
+  },
+  'rds:RestoreDBInstanceToPointInTime': (i): Need[] => [
+    ...restoreNeeds('rds:RestoreDBInstanceToPointInTime', i, rdsName(i.TargetDBInstanceIdentifier), {}),
+    // The pessimistic reading: the instance whose backups are read is authorized too.
+    {
+      action: 'rds:RestoreDBInstanceToPointInTime',
+      on: { db: { DbInstanceName: rdsName(i.SourceDBInstanceIdentifier) } },
+    },
+  ],
+  'rds:ModifyDBInstance': (i): Need[] => [
+    {
+      action: 'rds:ModifyDBInstance',
+      on: { db: { DbInstanceName: rdsName(i.DBInstanceIdentifier) } },
+    },
+    // The pessimistic reading of a rename: the identifier it takes is authorized too.
+    ...(i.NewDBInstanceIdentifier
+      ? [
+          {
+            action: 'rds:ModifyDBInstance',
+            on: { db: { DbInstanceName: rdsName(i.NewDBInstanceIdentifier) } },
+          },
+        ]
+      : []),
+    ...(i.MonitoringRoleArn
+      ? [
+          {
+            action: 'iam:PassRole',
+            on: { role: { arn: str(i.MonitoringRoleArn) } },
+            context: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' },
+          },
+        ]
+      : []),
+  ],
   'rds:DescribeDBInstances': (i): Need[] => [
     {
       action: 'rds:DescribeDBInstances',
@@ -332,6 +401,9 @@ const KNOWN_ACTIONS = [
   'rds:DescribeDBSnapshots',
   'rds:DeleteDBSnapshot',
   'rds:DescribeDBInstances',
+  'rds:RestoreDBInstanceFromDBSnapshot',
+  'rds:RestoreDBInstanceToPointInTime',
+  'rds:ModifyDBInstance',
   'rds:StartExportTask',
   'rds:DescribeExportTasks',
   'kms:CreateGrant',

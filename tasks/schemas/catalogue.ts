@@ -169,6 +169,16 @@ export const DatabaseConfigSchema = z.strictObject({
         .regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, 'must be an S3 prefix (lower case, digits, - _ /)'),
     })
     .optional(),
+  /**
+   * The instance's Enhanced Monitoring role. A restore does not take monitoring settings: db-restore
+   * gives the restored instance its source's interval and this role afterwards, and may pass only
+   * this role (iam:PassRole to monitoring.rds.amazonaws.com). Absent: the instance is not monitored
+   * that way, and a restore of one that is fails its verification rather than pass another role.
+   */
+  monitoringRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
 });
 export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
 

@@ -852,6 +852,14 @@ describe('config validation', () => {
       'environments.dev.services.app.taskRoleArns.1',
     ],
     [
+      'a database monitoring role of another account',
+      (c) => {
+        c.environments.prod.databases.main.monitoringRoleArn =
+          'arn:aws:iam::999999999999:role/rds-monitoring-role';
+      },
+      'environments.prod.databases.main.monitoringRoleArn',
+    ],
+    [
       'the same ECS service under two names',
       (c) => {
         c.environments.prod.services.web = { ...c.environments.prod.services.app };

@@ -292,6 +292,40 @@ describe('the simulated RDS', () => {
     ).toThrow(expect.objectContaining({ name: 'InvalidParameterValue' }));
   });
 
+  it('gives Enhanced Monitoring with ModifyDBInstance, and refuses what it does not model', () => {
+    const account = new SimulatedAccount({ config: loadConfig(), faults: {}, table: 'runbook-state' });
+    const rds = account.service('rds');
+    const id = 'enterprise-prod-db';
+    const role = 'arn:aws:iam::123456789012:role/rds-monitoring-role';
+    const modify = (extra: Record<string, unknown>) =>
+      rds.modifyDBInstance({ DBInstanceIdentifier: id, ApplyImmediately: true, ...extra });
+    expect(() => modify({ MonitoringInterval: 30 })).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterCombination' }),
+    );
+    expect(() => modify({ MonitoringInterval: 7, MonitoringRoleArn: role })).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterValue' }),
+    );
+    expect(() =>
+      modify({ MonitoringInterval: 30, MonitoringRoleArn: role, NewDBInstanceIdentifier: 'x' }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidParameterCombination' }));
+    expect(() => modify({})).toThrow(expect.objectContaining({ name: 'InvalidParameterCombination' }));
+    expect(() =>
+      rds.modifyDBInstance({ DBInstanceIdentifier: id, MonitoringInterval: 30, MonitoringRoleArn: role }),
+    ).toThrow(expect.objectContaining({ name: 'InvalidParameterCombination' }));
+    expect(modify({ MonitoringInterval: 30, MonitoringRoleArn: role }).DBInstance).toMatchObject({
+      DBInstanceStatus: 'modifying',
+      MonitoringInterval: 30,
+      MonitoringRoleArn: role,
+    });
+    expect(() => modify({ MonitoringInterval: 60, MonitoringRoleArn: role })).toThrow(
+      expect.objectContaining({ name: 'InvalidDBInstanceStateFault' }),
+    );
+    account.clock.advance(60);
+    expect(rds.describeDBInstances({ DBInstanceIdentifier: id }).DBInstances[0]?.DBInstanceStatus).toBe(
+      'available',
+    );
+  });
+
   it('tells IAM a snapshot’s tags, and none of one that does not exist', () => {
     const rds = rdsWith({ earlierSnapshots: () => byHand(1) });
     expect(rds.tagsOf('BY-HAND-0')).toEqual({ owner: 'dba' });

@@ -1,0 +1,156 @@
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { modifyInstance } from '../../../tasks/database/modify-instance.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
+
+const rdsMock = mockClient(RDSClient);
+const clients = testClients();
+const FROM = 'enterprise-prod-db';
+const TO = 'enterprise-prod-db-pre-restore-202612011000';
+const ROLE = 'arn:aws:iam::123456789012:role/rds-monitoring-role';
+const present = (id: string, status = 'available', more: Record<string, unknown> = {}) =>
+  rdsMock
+    .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: id })
+    .resolves({ DBInstances: [{ DBInstanceIdentifier: id, DBInstanceStatus: status, ...more }] });
+const absent = (id: string) =>
+  rdsMock
+    .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: id })
+    .rejects(awsError('DBInstanceNotFoundFault', `DBInstance ${id} not found.`));
+const rename = { dbInstance: FROM, change: { rename: TO } };
+const monitoring = { dbInstance: FROM, change: { monitoring: { interval: 60, roleArn: ROLE } } };
+const modifications = () => rdsMock.commandCalls(ModifyDBInstanceCommand).map((c) => c.args[0].input);
+
+describe('modify-instance: a rename', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+  });
+
+  it('renames at once (ApplyImmediately), as one ModifyDBInstance', async () => {
+    present(FROM);
+    rdsMock
+      .on(ModifyDBInstanceCommand)
+      .resolves({ DBInstance: { DBInstanceIdentifier: TO, DBInstanceStatus: 'renaming' } });
+    expect(await invoke(modifyInstance, rename, clients)).toEqual({
+      dbInstance: TO,
+      change: `renamed from ${FROM}`,
+      status: 'renaming',
+      already: false,
+    });
+    expect(modifications()).toEqual([
+      { DBInstanceIdentifier: FROM, NewDBInstanceIdentifier: TO, ApplyImmediately: true },
+    ]);
+  });
+
+  it('a retry after the rename went through does not rename again', async () => {
+    absent(FROM);
+    present(TO, 'renaming');
+    expect(await invoke(modifyInstance, rename, clients)).toEqual({
+      dbInstance: TO,
+      change: `renamed from ${FROM}`,
+      status: 'renaming',
+      already: true,
+    });
+    expect(modifications()).toEqual([]);
+  });
+
+  it('fails with CutoverFailed when neither exists, or RDS refuses', async () => {
+    absent(FROM);
+    absent(TO);
+    await expect(invoke(modifyInstance, rename, clients)).rejects.toMatchObject({
+      name: 'CutoverFailed',
+      message: `neither ${FROM} nor ${TO} exists: nothing to rename`,
+    });
+    for (const refusal of ['DBInstanceAlreadyExistsFault', 'InvalidDBInstanceStateFault']) {
+      rdsMock.reset();
+      present(FROM);
+      rdsMock.on(ModifyDBInstanceCommand).rejects(awsError(refusal, 'no'));
+      await expect(invoke(modifyInstance, rename, clients)).rejects.toMatchObject({
+        name: 'CutoverFailed',
+        message: `RDS refused to rename ${FROM} to ${TO} (${refusal}: no)`,
+      });
+    }
+  });
+
+  it('surfaces throttling as TransientAwsError, for the state machine to retry', async () => {
+    present(FROM);
+    rdsMock.on(ModifyDBInstanceCommand).rejects(throttled());
+    await expect(invoke(modifyInstance, rename, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
+  });
+});
+
+describe('modify-instance: Enhanced Monitoring', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+  });
+
+  it("gives the instance the source's interval and role, at once", async () => {
+    present(FROM, 'available', { MonitoringInterval: 0 });
+    rdsMock
+      .on(ModifyDBInstanceCommand)
+      .resolves({ DBInstance: { DBInstanceIdentifier: FROM, DBInstanceStatus: 'modifying' } });
+    expect(await invoke(modifyInstance, monitoring, clients)).toEqual({
+      dbInstance: FROM,
+      change: `Enhanced Monitoring every 60 s with ${ROLE}`,
+      status: 'modifying',
+      already: false,
+    });
+    expect(modifications()).toEqual([
+      { DBInstanceIdentifier: FROM, MonitoringInterval: 60, MonitoringRoleArn: ROLE, ApplyImmediately: true },
+    ]);
+  });
+
+  it('does not modify an instance that has them already (a retry)', async () => {
+    present(FROM, 'modifying', { MonitoringInterval: 60, MonitoringRoleArn: ROLE });
+    expect(await invoke(modifyInstance, monitoring, clients)).toMatchObject({
+      already: true,
+      status: 'modifying',
+    });
+    expect(modifications()).toEqual([]);
+  });
+
+  it('modifies one that has the interval with another role, or the role with another interval', async () => {
+    for (const more of [
+      { MonitoringInterval: 60, MonitoringRoleArn: `${ROLE}-other` },
+      { MonitoringInterval: 30, MonitoringRoleArn: ROLE },
+    ]) {
+      rdsMock.reset();
+      present(FROM, 'available', more);
+      rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'modifying' } });
+      expect(await invoke(modifyInstance, monitoring, clients)).toMatchObject({ already: false });
+      expect(modifications()).toHaveLength(1);
+    }
+  });
+
+  it('fails with RestoreFailed when the instance is gone or RDS refuses; throttling is transient', async () => {
+    absent(FROM);
+    await expect(invoke(modifyInstance, monitoring, clients)).rejects.toMatchObject({
+      name: 'RestoreFailed',
+      message: `${FROM} does not exist: cannot give it Enhanced Monitoring every 60 s with ${ROLE}`,
+    });
+    rdsMock.reset();
+    present(FROM);
+    rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidParameterCombination', 'bad role'));
+    await expect(invoke(modifyInstance, monitoring, clients)).rejects.toMatchObject({
+      name: 'RestoreFailed',
+      message: `RDS refused Enhanced Monitoring every 60 s with ${ROLE} on ${FROM} (InvalidParameterCombination: bad role); the restored instance is kept, nothing was switched`,
+    });
+    rdsMock.reset();
+    present(FROM);
+    rdsMock.on(ModifyDBInstanceCommand).rejects(throttled());
+    await expect(invoke(modifyInstance, monitoring, clients)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
+  });
+
+  it('refuses a change that is neither, or both', async () => {
+    for (const change of [{}, { rename: TO, monitoring: monitoring.change.monitoring }, { rename: '' }])
+      await expect(invoke(modifyInstance, { dbInstance: FROM, change }, clients)).rejects.toMatchObject({
+        name: 'InvalidInput',
+      });
+    expect(rdsMock.calls()).toEqual([]);
+  });
+});
