@@ -7,14 +7,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Duration } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
-import { requestApproval } from '../../tasks/approvals/request-approval.ts';
-import { verifyApproval } from '../../tasks/approvals/verify-approval.ts';
 import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
 import { checkSnapshot } from '../../tasks/check-snapshot.ts';
 import { createSnapshot as createSnapshotWorker } from '../../tasks/create-snapshot.ts';
 import {
-  ApprovalExpired,
-  ApprovalRejected,
   DeploymentRolledBack,
   errorName,
   LockHeld,
@@ -27,7 +23,8 @@ import { recordKnownGood as recordKnownGoodWorker } from '../../tasks/production
 import { registerTaskDefinition } from '../../tasks/production-deployment/register-task-definition.ts';
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
 import { pruneSnapshots } from '../../tasks/prune-snapshots.ts';
-import { addRetries, invokeWorker } from '../invoke-worker.ts';
+import { approvalGate } from '../approval-gate.ts';
+import { invokeWorker } from '../invoke-worker.ts';
 import {
   catchAll,
   failRun,
@@ -44,9 +41,6 @@ import { rollback } from '../rollback/procedure.ts';
 import { rollbackTimeoutSeconds } from '../rollback/timing.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
 import { rollOut, switchMaintenancePage } from '../service-steps.ts';
-
-/** The approval gate's state name: its request's id derives from it. */
-const GATE = 'Wait For Approval';
 
 export function productionDeploymentDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure } = deps;
@@ -250,63 +244,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     retry: 'read',
   });
 
-  // 4. Approval gate (the approval service decides on AWS; the rehearsal decides locally).
-  const approvalExpired = new sfn.Pass(scope, 'Approval Expired', {
-    stateName: 'Approval Expired',
-    comment: 'Nobody decided in time: the explicit outcome of an expired approval.',
-    parameters: {
-      Error: errorName(ApprovalExpired),
-      'Cause.$':
-        "States.Format('Nobody approved or rejected within {} seconds; nothing was changed.', $.request.approvalTimeoutSeconds)",
-    },
-    resultPath: '$.failure',
-  });
-  approvalExpired.next(releaseAndFail);
-  const approval = new tasks.LambdaInvoke(scope, GATE, {
-    stateName: GATE,
-    comment:
-      'Records the request under an opaque id (the task token stays server-side), announces it, and waits for a decision.',
-    lambdaFunction: deps.worker(requestApproval),
-    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    retryOnServiceExceptions: false,
-    payload: sfn.TaskInput.fromObject({
-      table: deps.table,
-      topicArn: deps.topicArn,
-      token: sfn.JsonPath.taskToken,
-      'executionId.$': '$$.Execution.Id',
-      'gate.$': '$$.State.Name',
-      'runStartedAt.$': '$$.Execution.StartTime',
-      'now.$': '$$.State.EnteredTime',
-      'timeoutSeconds.$': '$.request.approvalTimeoutSeconds',
-      'rule.$': '$.request.approvalRule',
-      'reminders.$': '$.request.approvalReminders',
-      summary: {
-        'procedure.$': '$.request.procedure',
-        'environment.$': '$.request.environment',
-        'target.$': '$.request.service',
-        'change.$': '$.request.change',
-        'from.$': '$.baseline.taskDefinition',
-        fromDetail: sfn.JsonPath.format('{} tasks', sfn.JsonPath.stringAt('$.baseline.desiredCount')),
-        'changeRequest.$': '$.request.changeRequest',
-        'reason.$': '$.request.reason',
-        'requestedBy.$': '$.request.requestedBy',
-        'snapshot.$': '$.request.snapshotId',
-      },
-    }),
-    resultPath: '$.approval',
-    taskTimeout: sfn.Timeout.at('$.request.approvalTimeoutSeconds'),
-  });
-  addRetries(approval, 'change');
-  approval.addCatch(approvalExpired, { errors: ['States.Timeout'], resultPath: '$.approvalTimeout' });
-  approval.addCatch(releaseAndFail, { errors: [errorName(ApprovalRejected)], resultPath: '$.failure' });
-  const noApproval = new sfn.Pass(scope, 'Approval Not Required', {
-    stateName: 'Approval Not Required',
-    result: sfn.Result.fromObject({ decision: 'not-required' }),
-    resultPath: '$.approval',
-  });
-  const approvalGate = new sfn.Choice(scope, 'Approval Required?', { stateName: 'Approval Required?' })
-    .when(sfn.Condition.booleanEquals('$.request.approvalRequired', true), approval)
-    .otherwise(noApproval);
+  // 4. Approval gate (the approval service decides on AWS; the rehearsal decides locally): wired below.
 
   // 5. Pre-deploy database snapshot, waited for until available. Only the retention step, after a
   // successful run, deletes any: this runbook's own old ones.
@@ -441,7 +379,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
 
   // Wiring. Holding the lock, nothing changed yet: any failure releases the lock and fails the run.
   catchAll(
-    [baseline, checkRelease, approval, createSnapshot, snapshotReady.check, register],
+    [baseline, checkRelease, createSnapshot, snapshotReady.check, register],
     releaseAndFail,
     '$.failure',
   );
@@ -472,19 +410,6 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     .when(notNull('$.request.snapshotId'), createSnapshot)
     .otherwise(release);
   snapshotReady.next(release);
-  // A decision is an approval only if it says so and names who approved: anything else sent with
-  // SendTaskSuccess ends the run as rejected, and the decision lands in the history either way.
-  const notApproved = new sfn.Pass(scope, 'Not Approved', {
-    stateName: 'Not Approved',
-    comment: 'The decision was not an approval with an approver.',
-    parameters: {
-      Error: errorName(ApprovalRejected),
-      'Cause.$':
-        "States.Format('The decision was not an approval with an approver: {}; nothing was changed.', States.JsonToString($.approval))",
-    },
-    resultPath: '$.failure',
-  });
-  notApproved.next(releaseAndFail);
   // An approval can take hours: the service must still be as it was, and healthy, before it is touched.
   const confirm = invokeWorker(scope, 'Confirm Baseline', deps, captureBaseline, {
     comment: 'After the approval wait: the service still runs the baseline, healthy, with no alarm firing.',
@@ -502,45 +427,23 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
   });
   confirm.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
   confirm.next(snapshotGate);
-  // Only what the approval service's rules decided counts: a forged SendTaskSuccess does not.
-  const verify = invokeWorker(scope, 'Verify Approval', deps, verifyApproval, {
-    comment: 'The approval the run resumed with is the one the approval service recorded for this gate.',
-    payload: {
-      table: deps.table,
-      'executionId.$': '$$.Execution.Id',
-      gate: GATE,
-      'approval.$': '$.approval',
+  const gate = approvalGate(scope, deps, {
+    summary: {
+      'procedure.$': '$.request.procedure',
+      'environment.$': '$.request.environment',
+      'target.$': '$.request.service',
+      'change.$': '$.request.change',
+      'from.$': '$.baseline.taskDefinition',
+      fromDetail: sfn.JsonPath.format('{} tasks', sfn.JsonPath.stringAt('$.baseline.desiredCount')),
+      'changeRequest.$': '$.request.changeRequest',
+      'reason.$': '$.request.reason',
+      'requestedBy.$': '$.request.requestedBy',
+      'snapshot.$': '$.request.snapshotId',
     },
-    resultPath: '$.approvalVerified',
-    retry: 'read',
+    onFailure: releaseAndFail,
+    approved: confirm,
+    notRequired: snapshotGate,
   });
-  verify.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
-  verify.next(confirm);
-  const approved = new sfn.Choice(scope, 'Approved?', { stateName: 'Approved?' })
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.stringEquals('$.approval.decision', 'approved'),
-        sfn.Condition.isString('$.approval.approver'),
-        // A verified identity (an IAM ARN, an email) is one word: blank or spaced is not a name.
-        sfn.Condition.not(sfn.Condition.stringEquals('$.approval.approver', '')),
-        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '* *')),
-        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\t*')),
-        sfn.Condition.not(sfn.Condition.stringMatches('$.approval.approver', '*\n*')),
-      ),
-      verify,
-    )
-    .otherwise(notApproved);
-  const decided = new sfn.Choice(scope, 'Decision Complete?', { stateName: 'Decision Complete?' })
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.approval.decision'),
-        sfn.Condition.isPresent('$.approval.approver'),
-      ),
-      approved,
-    )
-    .otherwise(notApproved);
-  approval.next(decided);
-  noApproval.next(snapshotGate);
 
   // A start notice that cannot be sent does not stop the deployment.
   announce.addCatch(baseline, { errors: ['States.ALL'], resultPath: '$.notifyError' });
@@ -548,6 +451,6 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
   lock.next(announce);
   announce.next(baseline);
   baseline.next(checkRelease);
-  checkRelease.next(approvalGate);
+  checkRelease.next(gate);
   return validate;
 }
