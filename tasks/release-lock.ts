@@ -1,4 +1,5 @@
-// Releases the target's lock if this run still owns it. Safe to run twice; never releases another run's lock.
+// Releases the target's lock (and its `also` keys) where this run still owns it. Safe to run twice;
+// never releases another run's lock.
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { rethrowAws } from './errors.ts';
 import { LockSchema } from './schemas/lock.ts';
@@ -11,21 +12,25 @@ export const releaseLock = defineWorker({
   actions: ['dynamodb:DeleteItem'],
   input: z.object({ table: z.string().min(1), lock: LockSchema }),
   run: async ({ table, lock }, { dynamodb }) => {
-    try {
-      await dynamodb.send(
-        new DeleteItemCommand({
-          TableName: table,
-          Key: { pk: { S: lock.key } },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': { S: lock.owner } },
-        }),
-      );
-      return { released: true };
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return { released: false };
-      rethrowAws(error, 'DynamoDB DeleteItem (lock)');
+    let released = false;
+    for (const key of [lock.key, ...(lock.also ?? [])]) {
+      try {
+        await dynamodb.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: { pk: { S: key } },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: lock.owner } },
+          }),
+        );
+        released ||= key === lock.key;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException')
+          rethrowAws(error, 'DynamoDB DeleteItem (lock)');
+      }
     }
+    return { released };
   },
   summarize: (r) => (r?.released ? 'released' : 'not held by this run'),
 });

@@ -1,6 +1,7 @@
 // Points a service at a task definition and/or desired count, with the runbook's zero-downtime
 // settings (up to 200 %, never below 100 %), keeping the rest of the service's deployment
-// configuration. Used by deploy, rollback and the maintenance page.
+// configuration. Used by deploy, rollback and the maintenance page; a forced new deployment (the
+// same task definition, new tasks) by a restore's cut-over, so the services reconnect.
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { aws } from './errors.ts';
 import { defineWorker, lambdaHandler, lastPart } from './worker.ts';
@@ -16,12 +17,13 @@ export const updateService = defineWorker({
       service: z.string().min(1),
       taskDefinition: z.string().min(1).nullable().default(null),
       desiredCount: z.number().int().min(0).nullable().default(null),
+      forceNewDeployment: z.boolean().default(false),
     })
     .refine(
-      (i) => i.taskDefinition !== null || i.desiredCount !== null,
-      'nothing to change: give taskDefinition or desiredCount',
+      (i) => i.taskDefinition !== null || i.desiredCount !== null || i.forceNewDeployment,
+      'nothing to change: give taskDefinition, desiredCount or forceNewDeployment',
     ),
-  run: async ({ cluster, service, taskDefinition, desiredCount }, { ecs }) => {
+  run: async ({ cluster, service, taskDefinition, desiredCount, forceNewDeployment }, { ecs }) => {
     // A deploymentConfiguration sent may replace the service's whole (nothing in the API promises to
     // merge it): the current one goes back with only the two percentages changed, so the circuit
     // breaker, its alarms and the strategy stay as the service has them.
@@ -45,6 +47,7 @@ export const updateService = defineWorker({
             },
           }),
           ...(desiredCount !== null && { desiredCount }),
+          ...(forceNewDeployment && { forceNewDeployment }),
         }),
       ),
     );

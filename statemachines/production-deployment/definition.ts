@@ -10,12 +10,7 @@ import type { Construct } from 'constructs';
 import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
 import { checkSnapshot } from '../../tasks/check-snapshot.ts';
 import { createSnapshot as createSnapshotWorker } from '../../tasks/create-snapshot.ts';
-import {
-  DeploymentRolledBack,
-  errorName,
-  LockHeld,
-  RollbackFailed,
-} from '../../tasks/errors.ts';
+import { DeploymentRolledBack, errorName, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
 import { captureBaseline } from '../../tasks/production-deployment/capture-baseline.ts';
 import { checkAlarms } from '../../tasks/production-deployment/check-alarms.ts';
 import { handOverLock } from '../../tasks/production-deployment/hand-over-lock.ts';

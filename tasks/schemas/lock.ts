@@ -11,5 +11,10 @@ export const LockSchema = z.object({
   joinToken: z.string().min(1).nullable().default(null),
   /** The run that joins (its own execution id), so that its join can be retried. */
   member: z.string().min(1).nullable().default(null),
+  /**
+   * More keys taken with it, under the same owner, all or none (a restore's swap also locks the
+   * services using the database). Released with it.
+   */
+  also: z.array(z.string().min(1)).max(20).optional(),
 });
 export type Lock = z.infer<typeof LockSchema>;

@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
   UpdateItemCommand,
@@ -51,6 +52,49 @@ describe('acquire-lock', () => {
       ExpressionAttributeValues: { ':owner': { S: lock.owner }, ':now': { N: String(nowEpoch) } },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('takes the `also` keys too, under the same owner, and gives back what it took when one is held', async () => {
+    // Given the database's lock and two services' locks, the second held by a deployment
+    const also = ['ecs:c/app', 'ecs:c/worker'];
+    const db = { ...lock, key: 'rds:enterprise-prod-db', procedure: 'db-restore', also };
+    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(DeleteItemCommand).resolves({});
+    // When all are free, then all are taken, in order
+    expect(await invoke(acquireLock, { ...event, lock: db }, clients)).toEqual({
+      key: db.key,
+      owner: lock.owner,
+      expiresAt: nowEpoch + 3600,
+      also,
+    });
+    const keys = () => dynamodbMock.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.pk?.S);
+    expect(keys()).toEqual([db.key, ...also]);
+    expect(dynamodbMock.commandCalls(DeleteItemCommand)).toEqual([]);
+    // When the last is held, then LockHeld names it, and the two taken are given back, newest first
+    dynamodbMock.reset();
+    const held = new ConditionalCheckFailedException({
+      message: 'held',
+      $metadata: {},
+      Item: { owner: { S: 'run-9' }, procedure: { S: 'production-deployment' }, acquiredAt: { S: 'then' } },
+    });
+    dynamodbMock.on(PutItemCommand).callsFake((input) => {
+      if (input.Item.pk.S === 'ecs:c/worker') throw held;
+      return {};
+    });
+    dynamodbMock.on(DeleteItemCommand).rejects(throttled());
+    await expect(invoke(acquireLock, { ...event, lock: db }, clients)).rejects.toMatchObject({
+      name: 'LockHeld',
+      message: 'ecs:c/worker is locked by run-9 (production-deployment) since then',
+    });
+    expect(dynamodbMock.commandCalls(DeleteItemCommand).map((c) => c.args[0].input)).toEqual(
+      ['ecs:c/app', db.key].map((key) => ({
+        TableName: 'runbook-locks',
+        Key: { pk: { S: key } },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: lock.owner } },
+      })),
+    );
   });
 
   it('throws LockHeld naming the run, procedure and time of the holder', async () => {

@@ -38,6 +38,29 @@ describe('release-lock', () => {
     });
   });
 
+  it('releases the `also` keys too, each only where this run owns it', async () => {
+    // Given a lock with two more keys, the first of which another run holds now
+    dynamodbMock.on(DeleteItemCommand).resolves({});
+    dynamodbMock
+      .on(DeleteItemCommand, { Key: { pk: { S: 'ecs:c/app' } } })
+      .rejects(new ConditionalCheckFailedException({ message: 'not yours', $metadata: {} }));
+    // When
+    const result = await invoke(
+      releaseLock,
+      { ...event, lock: { ...lock, also: ['ecs:c/app', 'ecs:c/worker'] } },
+      clients,
+    );
+    // Then each is asked for, on the owner condition, and the run's own lock reads as released
+    expect(result).toEqual({ released: true });
+    expect(dynamodbMock.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key?.pk?.S)).toEqual([
+      lock.key,
+      'ecs:c/app',
+      'ecs:c/worker',
+    ]);
+    for (const call of dynamodbMock.commandCalls(DeleteItemCommand))
+      expect(call.args[0].input.ConditionExpression).toBe('#owner = :owner');
+  });
+
   it('leaves another run’s lock in place and reports released: false', async () => {
     // Given
     dynamodbMock

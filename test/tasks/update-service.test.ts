@@ -125,6 +125,24 @@ describe('update-service', () => {
     ]);
   });
 
+  it('forces a new deployment of the same task definition, sending nothing else', async () => {
+    // Given
+    ecsMock.on(UpdateServiceCommand).resolves({
+      service: {
+        desiredCount: 3,
+        deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: next }],
+      },
+    });
+    // When
+    const result = await invoke(updateService, { cluster, service, forceNewDeployment: true }, clients);
+    // Then the service keeps its task definition, count and deployment configuration
+    expect(result).toEqual({ taskDefinition: next, desiredCount: 3, deploymentId: 'ecs-svc/9' });
+    expect(ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+      { cluster, service, forceNewDeployment: true },
+    ]);
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toEqual([]);
+  });
+
   it('refuses an update that changes nothing as InvalidInput, without calling ECS', async () => {
     // Given
     const nothing = { cluster, service, taskDefinition: null, desiredCount: null };
@@ -135,7 +153,8 @@ describe('update-service', () => {
     // Then
     await expect(updated).rejects.toMatchObject({
       name: 'InvalidInput',
-      message: 'update-service: (input): nothing to change: give taskDefinition or desiredCount',
+      message:
+        'update-service: (input): nothing to change: give taskDefinition, desiredCount or forceNewDeployment',
     });
     expect(ecsMock).not.toHaveReceivedAnyCommand();
   });

@@ -53,6 +53,12 @@ function actionsSentBy(file: string, seen = new Set<string>()): Set<string> {
     if (!seen.has(helper) && !readFileSync(helper, 'utf8').includes('defineWorker('))
       for (const action of actionsSentBy(helper, seen)) found.add(action);
   }
+  // Another worker's module counts where this one runs that worker (e.g. updateService.run).
+  for (const [, names, path] of text.matchAll(/import \{([^}]*)\} from '(\.[^']+\.ts)'/g)) {
+    const helper = resolve(dirname(file), path ?? '');
+    const runsIt = (names ?? '').split(',').some((n) => text.includes(`${n.trim()}.run(`));
+    if (runsIt && !seen.has(helper)) for (const action of actionsSentBy(helper, seen)) found.add(action);
+  }
   return found;
 }
 

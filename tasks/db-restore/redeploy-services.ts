@@ -1,0 +1,43 @@
+// After a restore's swap: a forced new deployment of each service using the database (the same task
+// definition, new tasks), so that none keeps a connection to the instance that was put aside.
+// Returns what the deployment's own checks follow: each service's new deployment and its revision.
+import { updateService } from '../update-service.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
+
+export const ServiceUserSchema = z.object({
+  /** The service's config key, as the notices name it. */
+  name: z.string().min(1),
+  cluster: z.string().min(1),
+  service: z.string().min(1),
+  targetGroupArn: z.string().min(1),
+  targetType: z.enum(['ip', 'instance']),
+});
+
+export const redeployServices = defineWorker({
+  name: 'redeploy-services',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeServices', 'ecs:UpdateService', 'iam:PassRole'],
+  input: z.object({ services: z.array(ServiceUserSchema).max(20) }),
+  run: async ({ services }, clients) => {
+    const deployed = [];
+    // One at a time, in the config's order: a refusal names the service, and those before it are rolling.
+    for (const user of services) {
+      const updated = await updateService.run(
+        {
+          cluster: user.cluster,
+          service: user.service,
+          taskDefinition: null,
+          desiredCount: null,
+          forceNewDeployment: true,
+        },
+        clients,
+      );
+      deployed.push({ ...user, taskDefinition: updated.taskDefinition, deploymentId: updated.deploymentId });
+    }
+    return { services: deployed };
+  },
+  summarize: (r) => `new deployments of ${r.services.map((s) => s.name).join(', ') || 'no service'}`,
+});
+
+export const handler = lambdaHandler(redeployServices);
