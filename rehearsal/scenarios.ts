@@ -186,6 +186,26 @@ export const SCENARIOS: Record<string, FaultScenario> = {
   'export-fails': {
     rds: { export: { seconds: 900, fails: true } },
   },
+  'restore-fails': {
+    // The restored instance ends incompatible-restore (say, a parameter the engine version refuses).
+    rds: { restore: { seconds: 1200, endsIn: 'incompatible-restore' } },
+  },
+  'target-exists': {
+    // A person restored by hand into the name this run would take, minutes ago.
+    rds: { restoreTargetTaken: true },
+  },
+  'reconnect-fails': {
+    // The services' new tasks never pass their health checks on the restored instance (say, its
+    // users' passwords are older than the application's secret).
+    ecs: {
+      tasks: ({ madeDuringRun }) =>
+        madeDuringRun ? { ...HEALTHY_TASKS, health: 'unhealthy' } : HEALTHY_TASKS,
+    },
+  },
+  'swap-fails': {
+    // The second rename is refused: the restored instance cannot take the source's identifier.
+    rds: { rename: { seconds: 120, refusedFor: /-restored-/ } },
+  },
 };
 
 /** The fault scenario of that name (own keys only). */

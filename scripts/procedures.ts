@@ -35,7 +35,7 @@ type JsonSchema = {
 };
 
 const typeOf = (schema: JsonSchema): string =>
-  schema.anyOf ? schema.anyOf.map(typeOf).join(' or ') : (schema.type ?? 'any');
+  schema.anyOf ? [...new Set(schema.anyOf.map(typeOf))].join(' or ') : (schema.type ?? 'any');
 
 /** The top-level fields of an input schema, as its JSON Schema (zod's own conversion) states them. */
 export function inputFields(schema: z.ZodType): InputField[] {

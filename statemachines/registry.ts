@@ -1,11 +1,12 @@
 // Every procedure the runbook automates. The stack builds a state machine of each, the CLI lists and
 // rehearses them, the tests check each against its contract: adding a procedure is one line here.
 import { dbBackup } from './db-backup/procedure.ts';
+import { dbRestore } from './db-restore/procedure.ts';
 import type { ProcedureSpec } from './procedure.ts';
 import { productionDeployment } from './production-deployment/procedure.ts';
 import { rollback } from './rollback/procedure.ts';
 
-export const PROCEDURES: readonly ProcedureSpec[] = [productionDeployment, rollback, dbBackup];
+export const PROCEDURES: readonly ProcedureSpec[] = [productionDeployment, rollback, dbBackup, dbRestore];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>
   PROCEDURES.find((p) => p.name === name);

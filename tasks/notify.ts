@@ -5,13 +5,15 @@ import { publish, type Severity } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 import * as z from './zod.ts';
 
-/** How loud each milestone is: the page list hears only of a rollback that failed. */
+/** How loud each milestone is: the page list hears only of what needs a person now. */
 export const EVENTS = {
   started: 'info',
   succeeded: 'info',
   failed: 'warning',
   'rolled-back': 'warning',
   'rollback-failed': 'page',
+  /** A restore's swap that did not complete (the source renamed back, or the services unhealthy on the restored one). */
+  'cutover-failed': 'page',
 } as const satisfies Record<string, Severity>;
 export type NotifyEvent = keyof typeof EVENTS;
 
@@ -84,9 +86,11 @@ export const notify = defineWorker({
         ? `${procedure} of ${target} was rolled back${why ? ` after ${why}` : ''}${detail ? `. ${detail}` : ''}`
         : event === 'rollback-failed'
           ? `rollback of ${target} did not complete; the service needs a person now.${why ? ` ${why}` : ''}${detail ? `. ${detail}` : ''}`
-          : failure
-            ? readableCause(failure.Cause)
-            : null;
+          : event === 'cutover-failed'
+            ? `the cut-over of ${target} to its restored instance did not complete; the database needs a person now.${detail ? ` ${detail}` : ''}${why ? ` ${why}` : ''}`
+            : failure
+              ? readableCause(failure.Cause)
+              : null;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
     await publish(sns, {
       topicArn,

@@ -53,7 +53,12 @@ export interface EcsFaults {
    * The profile of a deployment's tasks. `isNewRelease`: a task definition registered during the
    * rehearsal (the release being deployed), not one of the known releases the account starts with.
    */
-  tasks(ctx: { isNewRelease: boolean; failedDeployments: number }): TaskProfile;
+  tasks(ctx: {
+    isNewRelease: boolean;
+    failedDeployments: number;
+    /** Made by a call during the rehearsal (a deployment, a forced one), not one the account starts with. */
+    madeDuringRun: boolean;
+  }): TaskProfile;
   /** The services' deployment circuit breaker rolls back on its own. */
   readonly rollsBack?: boolean;
   /** The services have no deployment circuit breaker: a rollout whose tasks keep failing never fails. */
@@ -187,6 +192,8 @@ export class SimulatedEcs implements SimulatedService {
   failedDeployments = 0;
   private nextIp = 10;
   private nextId = 1;
+  /** Whether the account's own services are in place: deployments made from now on are the run's. */
+  private seeded = false;
   private nextHostPort = 32768;
   /** The container instances of each cluster that runs `instance`-target services. */
   private readonly containerInstances = new Map<string, SimContainerInstance[]>();
@@ -209,11 +216,17 @@ export class SimulatedEcs implements SimulatedService {
       target: String(input.family),
       detail: `revision ${output.taskDefinition.revision}: ${(input.containerDefinitions ?? []).map((c) => `${c.name}=${c.image}`).join(', ')}`,
     }),
-    UpdateService: (input: { service?: string; taskDefinition?: string; desiredCount?: number }) => ({
+    UpdateService: (input: {
+      service?: string;
+      taskDefinition?: string;
+      desiredCount?: number;
+      forceNewDeployment?: boolean;
+    }) => ({
       target: String(input.service),
       detail: [
         input.taskDefinition && `taskDefinition ${short(input.taskDefinition)}`,
         input.desiredCount !== undefined && `desiredCount ${input.desiredCount}`,
+        input.forceNewDeployment && 'a forced new deployment',
       ]
         .filter(Boolean)
         .join(', '),
@@ -238,6 +251,7 @@ export class SimulatedEcs implements SimulatedService {
     this.account = config.account;
     this.startedAt = now();
     this.seed(config);
+    this.seeded = true;
     if (faults?.servicesDeleted) for (const key of this.releasesBefore.keys()) this.services.delete(key);
   }
 
@@ -538,6 +552,7 @@ export class SimulatedEcs implements SimulatedService {
         this.faults?.tasks({
           isNewRelease: this.newReleases.has(taskDefinition),
           failedDeployments: this.failedDeployments,
+          madeDuringRun: this.seeded,
         }) ?? HEALTHY_TASKS,
     };
   }

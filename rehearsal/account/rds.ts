@@ -17,6 +17,7 @@
 // Enhanced Monitoring is given with ModifyDBInstance (`modifying` for a minute); a restore does not
 // take it. Not modelled yet: class and engine version changes, maintenance windows (rds-maintenance).
 import type { Config } from '../../infra/config.ts';
+import { restoredPrefix } from '../../tasks/db-restore/names.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
@@ -52,8 +53,13 @@ export interface RdsFaults {
    * and the state it ends in instead of available, if it fails.
    */
   readonly restore?: { readonly seconds: number; readonly endsIn?: 'failed' | 'incompatible-restore' };
-  /** Seconds a rename takes (120 without faults), and whether a rename to this identifier is refused. */
-  readonly rename?: { readonly seconds: number; readonly refusedTo?: RegExp };
+  /**
+   * Someone made an instance under the name a restore started now would take
+   * (`<instance>-restored-<YYYYMMDDHHMM>`): the restore must refuse it, not adopt it.
+   */
+  readonly restoreTargetTaken?: boolean;
+  /** Seconds a rename takes (120 without faults), and whether a rename of an instance this matches is refused. */
+  readonly rename?: { readonly seconds: number; readonly refusedFor?: RegExp };
   /** A snapshot of each configured instance is being made when the rehearsal starts, this many seconds from done. */
   readonly snapshotInProgress?: { readonly type: 'manual' | 'automated'; readonly secondsLeft: number };
   /** Seconds an export takes (1,200 without faults), and whether it ends FAILED. */
@@ -222,6 +228,21 @@ export class SimulatedRds implements SimulatedService {
       Object.values(env.databases).map((db) => db.instance),
     );
     for (const id of databases) this.addInstance(id, now());
+    if (faults?.restoreTargetTaken)
+      for (const id of databases) {
+        const source = this.addInstance(id, now());
+        const stamp = new Date(now())
+          .toISOString()
+          .replace(/[^0-9]/g, '')
+          .slice(0, 12);
+        const taken = `${restoredPrefix(id)}${stamp}`;
+        this.instances.set(taken, {
+          ...source,
+          id: taken,
+          createdAt: now() - DAY_MS,
+          tags: [{ Key: 'owner', Value: 'dba-team' }],
+        });
+      }
     for (const { environment, key, svc } of configuredServices(config)) {
       if (!svc.database) continue;
       const instance = this.addInstance(svc.database, now()).id;
@@ -607,8 +628,8 @@ export class SimulatedRds implements SimulatedService {
       return { DBInstance: this.describeInstance(instance) };
     }
     const newId = String(input.NewDBInstanceIdentifier);
-    const refused = this.faults?.rename?.refusedTo;
-    if (refused?.test(newId))
+    const refused = this.faults?.rename?.refusedFor;
+    if (refused?.test(instance.id))
       throw awsError(
         'InvalidDBInstanceStateFault',
         `Cannot rename ${instance.id} now: the instance is busy.`,

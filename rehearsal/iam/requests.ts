@@ -114,6 +114,9 @@ const rdsName = (v: unknown) => str(v).toLowerCase();
  * given is RDS's default, named as such), with whether it is public as a condition key; its tags
  * given at creation need rds:AddTagsToResource on it.
  */
+/** Whether a restore makes a public instance; not given, the pessimistic reading: it may. */
+const publicity = (i: Input) => ({ 'rds:PubliclyAccessible': String(i.PubliclyAccessible !== false) });
+
 function restoreNeeds(
   action: string,
   i: Input,
@@ -131,7 +134,7 @@ function restoreNeeds(
         pg: { ParameterGroupName: str(i.DBParameterGroupName) || 'default' },
         subgrp: { SubnetGroupName: str(i.DBSubnetGroupName) || 'default' },
       },
-      context: { 'rds:PubliclyAccessible': String(i.PubliclyAccessible !== false) },
+      context: publicity(i),
     },
     ...(Array.isArray(i.Tags) && i.Tags.length > 0 ? [{ action: 'rds:AddTagsToResource', on: { db } }] : []),
   ];
@@ -256,10 +259,12 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   },
   'rds:RestoreDBInstanceToPointInTime': (i): Need[] => [
     ...restoreNeeds('rds:RestoreDBInstanceToPointInTime', i, rdsName(i.TargetDBInstanceIdentifier), {}),
-    // The pessimistic reading: the instance whose backups are read is authorized too.
+    // The pessimistic reading: the instance whose backups are read is authorized too (one request,
+    // so the same condition keys).
     {
       action: 'rds:RestoreDBInstanceToPointInTime',
       on: { db: { DbInstanceName: rdsName(i.SourceDBInstanceIdentifier) } },
+      context: publicity(i),
     },
   ],
   'rds:ModifyDBInstance': (i): Need[] => [

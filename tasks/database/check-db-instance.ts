@@ -33,8 +33,10 @@ export const checkDbInstance = defineWorker({
     dbInstance: z.string().min(1),
     /** The error a terminal state or a spent budget ends with. */
     failWith: z.enum(['RestoreFailed', 'CutoverFailed']),
+    /** When the poll runs ($$.State.EnteredTime), echoed as `at`: when it was seen available, for the figures. */
+    now: z.string().min(1).nullable().default(null),
   }),
-  run: async ({ dbInstance, failWith, attempt, maxAttempts }, { rds }) => {
+  run: async ({ dbInstance, failWith, attempt, maxAttempts, now }, { rds }) => {
     const Failure = FAILURES[failWith] ?? RestoreFailed;
     const found = await aws('RDS DescribeDBInstances', () =>
       rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
@@ -45,12 +47,18 @@ export const checkDbInstance = defineWorker({
     const instance = found.DBInstances?.[0];
     const status = instance?.DBInstanceStatus ?? 'not found';
     if (status === 'available')
-      return { done: true, attempt: attempt + 1, status, endpoint: instance?.Endpoint?.Address ?? null };
+      return {
+        done: true,
+        attempt: attempt + 1,
+        status,
+        endpoint: instance?.Endpoint?.Address ?? null,
+        at: now,
+      };
     if (TERMINAL_STATES.has(status))
       throw new Failure(`${dbInstance} is ${status}: RDS will not make it available`);
     if (attempt + 1 >= maxAttempts)
       throw new Failure(`${dbInstance} was still ${status} after ${maxAttempts} polls`);
-    return { done: false, attempt: attempt + 1, status, endpoint: null };
+    return { done: false, attempt: attempt + 1, status, endpoint: null, at: now };
   },
   summarize: (r) => `${r.status}`,
 });

@@ -43,8 +43,13 @@ export const modifyInstance = defineWorker({
   name: 'modify-instance',
   entry: import.meta.url,
   actions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'iam:PassRole'],
-  input: z.object({ dbInstance: identifier, change: ModifyChangeSchema }),
-  run: async ({ dbInstance, change }, { rds }) => {
+  input: z.object({
+    dbInstance: identifier,
+    change: ModifyChangeSchema,
+    /** When the step runs ($$.State.EnteredTime), echoed as `at` for the run's figures. */
+    now: z.string().min(1).nullable().default(null),
+  }),
+  run: async ({ dbInstance, change, now }, { rds }) => {
     const instance = await describe(rds, dbInstance);
     if ('rename' in change) {
       const to = change.rename;
@@ -56,6 +61,7 @@ export const modifyInstance = defineWorker({
             change: `renamed from ${dbInstance}`,
             status: renamed.DBInstanceStatus ?? null,
             already: true,
+            at: now,
           };
         throw new CutoverFailed(`neither ${dbInstance} nor ${to} exists: nothing to rename`);
       }
@@ -78,13 +84,14 @@ export const modifyInstance = defineWorker({
         change: `renamed from ${dbInstance}`,
         status: modified.DBInstance?.DBInstanceStatus ?? null,
         already: false,
+        at: now,
       };
     }
     const { interval, roleArn } = change.monitoring;
     const what = `Enhanced Monitoring every ${interval} s with ${roleArn}`;
     if (instance === null) throw new RestoreFailed(`${dbInstance} does not exist: cannot give it ${what}`);
     if (instance.MonitoringInterval === interval && instance.MonitoringRoleArn === roleArn)
-      return { dbInstance, change: what, status: instance.DBInstanceStatus ?? null, already: true };
+      return { dbInstance, change: what, status: instance.DBInstanceStatus ?? null, already: true, at: now };
     const modified = await aws(`RDS ModifyDBInstance of ${dbInstance}`, () =>
       rds.send(
         new ModifyDBInstanceCommand({
@@ -105,6 +112,7 @@ export const modifyInstance = defineWorker({
       change: what,
       status: modified.DBInstance?.DBInstanceStatus ?? null,
       already: false,
+      at: now,
     };
   },
   summarize: (r) => `${r.dbInstance}: ${r.change}${r.already ? ' (already)' : ''} (${r.status})`,

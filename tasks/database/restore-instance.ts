@@ -85,8 +85,10 @@ export const restoreInstance = defineWorker({
     executionId: z.string().min(1),
     /** Tags of the run's own, besides the source's and the execution's (e.g. runbook:restored-from). */
     tags: z.array(z.object({ Key: z.string().min(1), Value: z.string() })).default([]),
+    /** When the step runs ($$.State.EnteredTime), echoed as startedAt for the run's figures. */
+    now: z.string().min(1).nullable().default(null),
   }),
-  run: async ({ dbInstance, target, from, executionId, tags }, { rds }) => {
+  run: async ({ dbInstance, target, from, executionId, tags, now }, { rds }) => {
     const existing = await describe(rds, target);
     const ours = existing?.TagList?.some((t) => t.Key === EXECUTION_TAG && t.Value === executionId);
     if (existing && !ours)
@@ -104,6 +106,7 @@ export const restoreInstance = defineWorker({
       target,
       kmsKeyId: source.KmsKeyId ?? null,
       monitoring,
+      startedAt: now,
     };
     // A retry after a restore that went through: the instance is this run's, and is not made twice.
     if (existing) return { ...result, status: existing.DBInstanceStatus ?? null, adopted: true };

@@ -45,8 +45,13 @@ export const verifyRestored = defineWorker({
   name: 'verify-restored',
   entry: import.meta.url,
   actions: ['rds:DescribeDBInstances'],
-  input: z.object({ source: z.string().min(1), restored: z.string().min(1) }),
-  run: async ({ source, restored }, { rds }) => {
+  input: z.object({
+    source: z.string().min(1),
+    restored: z.string().min(1),
+    /** When the step runs ($$.State.EnteredTime), echoed as verifiedAt for the run's figures. */
+    now: z.string().min(1).nullable().default(null),
+  }),
+  run: async ({ source, restored, now }, { rds }) => {
     const [from, to] = await Promise.all(
       [source, restored].map(async (id) => {
         const found = await aws('RDS DescribeDBInstances', () =>
@@ -62,7 +67,12 @@ export const verifyRestored = defineWorker({
       throw new RestoreFailed(
         `${restored} differs from ${source}: ${found.join('; ')}; the restored instance is kept, nothing was switched`,
       );
-    return { restored, endpoint: to?.Endpoint?.Address ?? null, engineVersion: to?.EngineVersion ?? null };
+    return {
+      restored,
+      endpoint: to?.Endpoint?.Address ?? null,
+      engineVersion: to?.EngineVersion ?? null,
+      verifiedAt: now,
+    };
   },
   summarize: (r) => `${r.restored} matches its source (${r.engineVersion})`,
 });

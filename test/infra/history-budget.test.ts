@@ -25,7 +25,12 @@ import { MAX_POLL_ROUNDS } from '../../statemachines/timing.ts';
 
 const PROCEDURES = REGISTERED.map((p) => p.name);
 /** The poll loops each machine has: rollouts, snapshots, the bake, exports. */
-const LOOPS: Record<string, number> = { 'production-deployment': 5, rollback: 2, 'db-backup': 3 };
+const LOOPS: Record<string, number> = {
+  'production-deployment': 5,
+  rollback: 2,
+  'db-backup': 3,
+  'db-restore': 6,
+};
 
 let definitions: Definitions;
 beforeAll(() => {

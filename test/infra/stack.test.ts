@@ -564,7 +564,7 @@ describe('least privilege', () => {
   const ecsService = (cluster: string, service: string) =>
     `arn:aws:ecs:${config.region}:${config.account}:service/${cluster}/${service}`;
 
-  it('ecs:UpdateService only on the configured services, only for the update-service worker', () => {
+  it('ecs:UpdateService only on the configured services, only for the update-service and redeploy-services workers', () => {
     // Given the services and maintenance pages configured in runbook.config.json
     const expected = [
       ecsService('enterprise-prod-cluster', 'app-service'),
@@ -574,12 +574,15 @@ describe('least privilege', () => {
     // When every identity-policy statement that allows ecs:UpdateService (also through a wildcard) is collected
     const grants = identityStatements().filter((s) => allowsAction(s, 'ecs:UpdateService'));
     const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
-    // Then they name exactly the configured service ARNs, never '*', and only the update-service role has them
+    // Then they name exactly the configured service ARNs, never '*', and only the two roles that update have them
     expect(grants.length).toBeGreaterThan(0);
     expect(granted).toEqual(expected);
     for (const arn of granted) expect(arn).not.toContain('*');
+    expect(grants.flatMap((g) => g.roles).sort()).toEqual([
+      'Runbook/Workers/redeploy-services/ServiceRole/Resource',
+      'Runbook/Workers/update-service/ServiceRole/Resource',
+    ]);
     for (const g of grants) {
-      expect(g.roles).toEqual(['Runbook/Workers/update-service/ServiceRole/Resource']);
       expect(g.statement.Condition).toBeUndefined();
     }
   });
@@ -688,7 +691,7 @@ describe('least privilege', () => {
     expect(wildcards.length).toBeLessThanOrEqual(Object.keys(resources('AWS::KMS::Key')).length);
   });
 
-  it('iam:PassRole only on the configured task roles to ECS tasks, and the export role to RDS exports', () => {
+  it('iam:PassRole only on the configured task roles to ECS tasks, the export role to RDS exports, the monitoring role to RDS monitoring', () => {
     // Given the taskRoleArns of the configured services
     const expected = [
       'arn:aws:iam::123456789012:role/enterprise-prod-app-task',
@@ -707,13 +710,28 @@ describe('least privilege', () => {
       expect(asArray(g.statement.Resource).map(render)).toEqual([exportRole]);
       expect(g.statement.Condition?.StringEquals?.['iam:PassedToService']).toBe('export.rds.amazonaws.com');
     }
-    const grants = all.filter((g) => !passesExportRole(g));
+    // The configured monitoring role is passed by modify-instance alone, to Enhanced Monitoring alone
+    const monitoringRole = 'arn:aws:iam::123456789012:role/rds-monitoring-role';
+    const passesMonitoringRole = (g: Owned) =>
+      asArray(g.statement.Resource).map(render).includes(monitoringRole);
+    const monitoring = all.filter(passesMonitoringRole);
+    expect(monitoring.flatMap((g) => g.roles)).toEqual([
+      'Runbook/Workers/modify-instance/ServiceRole/Resource',
+    ]);
+    for (const g of monitoring) {
+      expect(asArray(g.statement.Resource).map(render)).toEqual([monitoringRole]);
+      expect(g.statement.Condition?.StringEquals?.['iam:PassedToService']).toBe(
+        'monitoring.rds.amazonaws.com',
+      );
+    }
+    const grants = all.filter((g) => !passesExportRole(g) && !passesMonitoringRole(g));
     const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
     // Then it names exactly those roles and only lets them be passed to ecs-tasks.amazonaws.com
     expect(grants.length).toBeGreaterThan(0);
     expect(granted).toEqual(expected);
     // (registering a revision, and pointing a service at one, which passes its roles: the pessimistic reading)
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
+      'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/register-task-definition/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',
     ]);

@@ -237,6 +237,34 @@ describe('notify', () => {
     });
   });
 
+  it('pages when a restore cut-over did not complete, with the cause, and without one', async () => {
+    // Given
+    const event = {
+      ...base,
+      service: 'main',
+      procedure: 'db-restore',
+      event: 'cutover-failed',
+      detail: 'enterprise-prod-db was renamed back.',
+      failure: { Error: 'CutoverFailed', Cause: 'RDS refused the rename' },
+    };
+    // When
+    const result = await invoke(notify, event, clients);
+    // Then
+    const cause =
+      'the cut-over of main in prod to its restored instance did not complete; the database needs a person now. enterprise-prod-db was renamed back. CutoverFailed: RDS refused the rename';
+    expect(result).toEqual({ event: 'cutover-failed', severity: 'page', cause });
+    expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+      TopicArn: topicArn,
+      Subject: '[PAGE] db-restore cutover-failed: main in prod',
+      Message: `${cause}\nExecution: ${executionId}`,
+      MessageAttributes: attributes('cutover-failed', 'page'),
+    });
+    const bare = await invoke(notify, { ...event, failure: undefined, detail: undefined }, clients);
+    expect(bare.cause).toBe(
+      'the cut-over of main in prod to its restored instance did not complete; the database needs a person now.',
+    );
+  });
+
   it('does not print "null" for a failed rollback announced without a caught error', async () => {
     // Given
     const event = { ...base, procedure: 'rollback', event: 'rollback-failed' };

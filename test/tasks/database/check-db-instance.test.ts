@@ -8,7 +8,8 @@ import { awsError, testClients, throttled } from '../support.ts';
 const rdsMock = mockClient(RDSClient);
 const clients = testClients();
 const DB = 'enterprise-prod-db-restore-202612011000';
-const poll = { dbInstance: DB, failWith: 'RestoreFailed', attempt: 0, maxAttempts: 3 };
+const NOW = '2026-12-01T10:30:00.000Z';
+const poll = { dbInstance: DB, failWith: 'RestoreFailed', attempt: 0, maxAttempts: 3, now: NOW };
 const answer = (status: string) =>
   rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: DB }).resolves({
     DBInstances: [{ DBInstanceIdentifier: DB, DBInstanceStatus: status, Endpoint: { Address: `${DB}.rds` } }],
@@ -26,6 +27,8 @@ describe('check-db-instance', () => {
       attempt: 1,
       status: 'available',
       endpoint: `${DB}.rds`,
+      // When it was seen available, for the run's figures
+      at: NOW,
     });
     expect(rdsMock.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input)).toEqual([
       { DBInstanceIdentifier: DB },
@@ -40,6 +43,7 @@ describe('check-db-instance', () => {
         attempt: 2,
         status,
         endpoint: null,
+        at: NOW,
       });
     }
     rdsMock.reset();

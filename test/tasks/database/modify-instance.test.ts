@@ -18,7 +18,8 @@ const absent = (id: string) =>
   rdsMock
     .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: id })
     .rejects(awsError('DBInstanceNotFoundFault', `DBInstance ${id} not found.`));
-const rename = { dbInstance: FROM, change: { rename: TO } };
+const NOW = '2026-12-01T10:30:00.000Z';
+const rename = { dbInstance: FROM, change: { rename: TO }, now: NOW };
 const monitoring = { dbInstance: FROM, change: { monitoring: { interval: 60, roleArn: ROLE } } };
 const modifications = () => rdsMock.commandCalls(ModifyDBInstanceCommand).map((c) => c.args[0].input);
 
@@ -37,6 +38,7 @@ describe('modify-instance: a rename', () => {
       change: `renamed from ${FROM}`,
       status: 'renaming',
       already: false,
+      at: NOW,
     });
     expect(modifications()).toEqual([
       { DBInstanceIdentifier: FROM, NewDBInstanceIdentifier: TO, ApplyImmediately: true },
@@ -51,6 +53,7 @@ describe('modify-instance: a rename', () => {
       change: `renamed from ${FROM}`,
       status: 'renaming',
       already: true,
+      at: NOW,
     });
     expect(modifications()).toEqual([]);
   });
@@ -97,6 +100,7 @@ describe('modify-instance: Enhanced Monitoring', () => {
       change: `Enhanced Monitoring every 60 s with ${ROLE}`,
       status: 'modifying',
       already: false,
+      at: null,
     });
     expect(modifications()).toEqual([
       { DBInstanceIdentifier: FROM, MonitoringInterval: 60, MonitoringRoleArn: ROLE, ApplyImmediately: true },

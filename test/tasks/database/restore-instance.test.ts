@@ -119,6 +119,8 @@ describe('restore-instance', () => {
       monitoring: { interval: 60, roleArn: 'arn:aws:iam::123456789012:role/rds-monitoring' },
       status: 'creating',
       adopted: false,
+      // Without the step's time given, none is made up
+      startedAt: null,
     });
   });
 

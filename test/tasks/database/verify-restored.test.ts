@@ -47,7 +47,8 @@ const answer = (restored: Record<string, unknown>) => {
     .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: RESTORED_ID })
     .resolves({ DBInstances: [restored] });
 };
-const verify = () => invoke(verifyRestored, { source: SOURCE_ID, restored: RESTORED_ID }, clients);
+const NOW = '2026-12-01T10:30:00.000Z';
+const verify = () => invoke(verifyRestored, { source: SOURCE_ID, restored: RESTORED_ID, now: NOW }, clients);
 
 describe('verify-restored', () => {
   beforeEach(() => {
@@ -60,6 +61,7 @@ describe('verify-restored', () => {
       restored: RESTORED_ID,
       endpoint: `${RESTORED_ID}.rds`,
       engineVersion: '15.4',
+      verifiedAt: NOW,
     });
     expect(rdsMock.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input)).toEqual([
       { DBInstanceIdentifier: SOURCE_ID },
