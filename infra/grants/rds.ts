@@ -45,22 +45,25 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
         allow(fn, [action], restores ? restored : ours);
         break;
       case 'rds:RestoreDBInstanceFromDBSnapshot':
+        // Only into the instance it makes, from any snapshot (a person's manual ones have any name),
+        // in the source's groups (read from it at run time); never public.
+        allow(fn, [action], [...restored, anyOf('snapshot'), anyOf('og'), anyOf('pg'), anyOf('subgrp')], {
+          Bool: { 'rds:PubliclyAccessible': 'false' },
+        });
+        break;
       case 'rds:RestoreDBInstanceToPointInTime':
-        // The instance it makes, the one whose backups it reads, any snapshot (a person's manual
-        // ones have any name), and the source's groups (read from it at run time); never public.
-        allow(
-          fn,
-          [action],
-          [...restored, ...instances, anyOf('snapshot'), anyOf('og'), anyOf('pg'), anyOf('subgrp')],
-          { Bool: { 'rds:PubliclyAccessible': 'false' } },
-        );
+        // Only into the instance it makes, from a configured instance's backups; never public.
+        allow(fn, [action], [...restored, ...instances, anyOf('og'), anyOf('pg'), anyOf('subgrp')], {
+          Bool: { 'rds:PubliclyAccessible': 'false' },
+        });
         break;
       case 'rds:ModifyDBInstance':
         allow(fn, [action], [...instances, ...restored, ...aside]);
         break;
       case 'rds:DescribeDBSnapshots':
-        // One snapshot by its name, or the snapshots of a configured database (the retention's list).
-        allow(fn, [action], [...ours, ...instances]);
+        // One snapshot by its name (a restore's may be any: RDS's automated ones, a person's), or the
+        // snapshots of a configured database (the retention's list). Reads only.
+        allow(fn, [action], [anyOf('snapshot'), ...instances]);
         break;
       case 'rds:DescribeDBInstances':
         allow(fn, [action], [...instances, ...restored, ...aside]);
@@ -88,8 +91,14 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
     'The snapshot workers create and read only snapshots named pre-deploy-*; the name carries the run, so it cannot be known at deploy time.',
   );
   const at = `arn:<AWS::Partition>:rds:${config.region}:${config.account}`;
+  if (restores || actions.includes('rds:DescribeDBSnapshots'))
+    acknowledge(
+      fn,
+      `IAM5[Resource::${at}:snapshot:*]`,
+      'Snapshots are read (and a restore made from one) by name, and a name may be any: RDS names its automated ones, people their manual ones. Describing is read-only; a restore makes only <instance>-restored-* instances, never a public one.',
+    );
   if (restores)
-    for (const type of ['snapshot', 'og', 'pg', 'subgrp'])
+    for (const type of ['og', 'pg', 'subgrp'])
       acknowledge(
         fn,
         `IAM5[Resource::${at}:${type}:*]`,

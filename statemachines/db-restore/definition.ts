@@ -135,10 +135,15 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
   // 3. What a restore cannot take: Enhanced Monitoring, given once it is available.
   const monitor = invokeWorker(scope, 'Apply Monitoring', deps, modifyInstance, {
     comment:
-      "Gives the restored instance the source's Enhanced Monitoring (interval and role), which a restore does not take.",
+      "Gives the restored instance the source's Enhanced Monitoring interval with the configured monitoring role, which a restore does not take.",
     payload: {
       'dbInstance.$': '$.request.restoredId',
-      change: { 'monitoring.$': '$.restore.monitoring' },
+      change: {
+        monitoring: {
+          'interval.$': '$.restore.monitoring.interval',
+          'roleArn.$': '$.request.monitoringRoleArn',
+        },
+      },
     },
     resultPath: '$.monitoring',
     retry: 'change',
@@ -165,7 +170,14 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
     retry: 'read',
   });
   const monitoringNeeded = new sfn.Choice(scope, 'Monitoring Needed?', { stateName: 'Monitoring Needed?' })
-    .when(notNull('$.restore.monitoring'), monitor)
+    // Only with the configured role: without it the verification names the missing monitoring.
+    .when(
+      sfn.Condition.and(
+        notNull('$.restore.monitoring'),
+        sfn.Condition.isString('$.request.monitoringRoleArn'),
+      ),
+      monitor,
+    )
     .otherwise(verify);
 
   const release = succeedRun(scope, deps, {
@@ -276,7 +288,7 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
   const redeploy = invokeWorker(scope, 'Redeploy Services', deps, redeployServices, {
     comment:
       'A forced new deployment of each service using the database, so none keeps a connection to the instance put aside.',
-    payload: { 'services.$': '$.request.users' },
+    payload: { 'services.$': '$.request.users', 'now.$': '$$.State.EnteredTime' },
     resultPath: '$.redeployed',
     retry: 'change',
   });
@@ -369,22 +381,40 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
 
   // Wiring. Until the first rename nothing but the new instance exists: any failure releases and fails.
   catchAll([resolve, restore, available.check, monitor, modified.check, verify], releaseAndFail, '$.failure');
-  // The first rename refused: nothing was switched. Accepted and not completing: a person looks.
-  catchAll([aside], releaseAndFail, '$.failure');
+  // The first rename refused by RDS: nothing was switched. Anything else (accepted and not ending
+  // available, or the function dying after the call): the source may be under either name; page.
+  aside.addCatch(releaseAndFail, { errors: [errorName(CutoverFailed)], resultPath: '$.failure' });
   const notAside = new sfn.Pass(scope, 'Source Not Renamed Aside', {
     stateName: 'Source Not Renamed Aside',
-    comment: 'The first rename went through and did not end available: the source may be under either name.',
+    comment:
+      'The first rename may have gone through and did not end available: the source may be under either name.',
     parameters: {
       Error: errorName(CutoverFailed),
       'Cause.$': '$.failure.Cause',
       'note.$':
-        "States.Format('The source was being renamed from {} to {} and did not become available under the new name; the restored instance {} is kept, the second rename was not made.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
+        "States.Format('The source was being renamed from {} to {} and did not end available under the new name (or what happened is not known): it may be under either name; the restored instance {} is kept, the second rename was not made.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
     },
     resultPath: '$.failure',
   });
   notAside.next(releaseAndPage);
-  catchAll([asideDone.check], notAside, '$.failure');
-  catchAll([intoPlace, inPlace.check], back, '$.failure');
+  catchAll([aside, asideDone.check], notAside, '$.failure');
+  // The second rename refused by RDS: the name is still free, and the source takes it back. Anything
+  // else: the restored instance may hold the name already, so nothing is renamed back; page.
+  const notInPlace = new sfn.Pass(scope, 'Restored Instance Not In Place', {
+    stateName: 'Restored Instance Not In Place',
+    comment:
+      'The second rename may have gone through and did not end available: renaming back could rename the wrong instance.',
+    parameters: {
+      Error: errorName(CutoverFailed),
+      'Cause.$': '$.failure.Cause',
+      'note.$':
+        "States.Format('The restored instance {} was being renamed to {} and did not end available (or what happened is not known); the source is kept as {}; nothing was renamed back and the services were not redeployed. Look at which instance holds {} before renaming either.', $.request.restoredId, $.request.dbInstance, $.request.asideId, $.request.dbInstance)",
+    },
+    resultPath: '$.failure',
+  });
+  notInPlace.next(releaseAndPage);
+  intoPlace.addCatch(back, { errors: [errorName(CutoverFailed)], resultPath: '$.failure' });
+  catchAll([intoPlace, inPlace.check], notInPlace, '$.failure');
 
   validate.next(lock).next(resolve).next(restore).next(available).next(monitoringNeeded);
   monitor.next(modified);

@@ -40,6 +40,8 @@ export const RestoreRequestSchema = z.strictObject({
   /** The instance the restore makes, and (with a swap) the name the source is put aside under. */
   restoredId: z.string().max(63),
   asideId: z.string().max(63),
+  /** The Enhanced Monitoring role the restored instance is given (the config's); null: none configured. */
+  monitoringRoleArn: z.string().nullable(),
   /** The services using the database: redeployed after a swap (none with cutover none). */
   users: z.array(ServiceUserSchema),
   approvalRequired: z.boolean(),

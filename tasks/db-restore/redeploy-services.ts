@@ -1,6 +1,10 @@
 // After a restore's swap: a forced new deployment of each service using the database (the same task
 // definition, new tasks), so that none keeps a connection to the instance that was put aside.
 // Returns what the deployment's own checks follow: each service's new deployment and its revision.
+// A retry (after a throttled call, say) does not force a service twice: one whose PRIMARY deployment
+// was made since the step started is followed as it is.
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { aws } from '../errors.ts';
 import { updateService } from '../update-service.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
@@ -18,11 +22,24 @@ export const redeployServices = defineWorker({
   name: 'redeploy-services',
   entry: import.meta.url,
   actions: ['ecs:DescribeServices', 'ecs:UpdateService', 'iam:PassRole'],
-  input: z.object({ services: z.array(ServiceUserSchema).max(20) }),
-  run: async ({ services }, clients) => {
+  input: z.object({
+    services: z.array(ServiceUserSchema).max(20),
+    /** When the step started ($$.State.EnteredTime, the same on each retry). */
+    now: z.string().min(1),
+  }),
+  run: async ({ services, now }, clients) => {
     const deployed = [];
     // One at a time, in the config's order: a refusal names the service, and those before it are rolling.
     for (const user of services) {
+      const described = await aws('ECS DescribeServices', () =>
+        clients.ecs.send(new DescribeServicesCommand({ cluster: user.cluster, services: [user.service] })),
+      );
+      const primary = described.services?.[0]?.deployments?.find((d) => d.status === 'PRIMARY');
+      const ours = primary?.createdAt && primary.createdAt.getTime() >= Date.parse(now) ? primary : undefined;
+      if (ours?.id && ours.taskDefinition) {
+        deployed.push({ ...user, taskDefinition: ours.taskDefinition, deploymentId: ours.id });
+        continue;
+      }
       const updated = await updateService.run(
         {
           cluster: user.cluster,

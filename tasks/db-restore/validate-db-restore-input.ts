@@ -61,6 +61,7 @@ export function resolveRestore(input: unknown, catalogue: Catalogue, execution: 
     restoredId,
     asideId,
     users: using,
+    monitoringRoleArn: db.monitoringRoleArn ?? null,
     approvalRequired: swap,
     approvalTimeoutSeconds: env.policy.approvalTimeoutMinutes * 60,
     approvalRule: swap ? rule : null,

@@ -1,7 +1,7 @@
 // Every path of the db-restore state machine, executed by the local engine on the synthesized
 // definition against the simulated account.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { changes, definitionsOnce, example, run, service } from './support.ts';
+import { changes, config, definitionsOnce, example, run, service } from './support.ts';
 
 const input = example('db-restore');
 const none = { ...input, cutover: 'none' };
@@ -143,6 +143,69 @@ describe('db-restore', () => {
     );
     expect(pages(result)).toHaveLength(1);
     expect(result.account.locks).toEqual([]);
+  });
+
+  it('the function dying at the first rename (which may have gone through): a page, not a plain failure', async () => {
+    let armed = false;
+    const result = await run('db-restore', input, {
+      faults: {
+        workerDies: {
+          get worker() {
+            return armed ? 'modify-instance' : 'none';
+          },
+          error: 'Sandbox.Timedout',
+          times: 1,
+        },
+      },
+      onEvent: (e) => {
+        if (e.state === 'Verify Approval') armed = true;
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'CutoverFailed' });
+    expect(result.cause).toMatch(/it may be under either name; .* the second rename was not made/);
+    expect(pages(result)).toHaveLength(1);
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('the second rename not ending available: nothing is renamed back (the restored one may hold the name), a page', async () => {
+    let renames = 0;
+    const result = await run('db-restore', input, {
+      faults: {
+        rds: {
+          rename: {
+            get seconds() {
+              renames++;
+              return renames === 2 ? 2400 : 120;
+            },
+          },
+        },
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'CutoverFailed' });
+    expect(result.events.some((e) => e.state === 'Rename Source Back')).toBe(false);
+    expect(result.cause).toMatch(/nothing was renamed back and the services were not redeployed/);
+    expect(instances(result)).toEqual([
+      `${DB} renaming`,
+      expect.stringMatching(/-pre-restore-\d{12} available$/),
+    ]);
+    expect(pages(result)).toHaveLength(1);
+  });
+
+  it('restores a snapshot named by its RDS name, and without a configured monitoring role names the missing monitoring', async () => {
+    const automated = await run('db-restore', { ...none, source: { snapshot: 'latest' } });
+    const resolved = automated.events.find(
+      (e) => e.state === 'Resolve Source' && e.kind === 'task-succeeded',
+    );
+    const snapshot = (resolved?.output as { snapshotId?: string } | undefined)?.snapshotId ?? '';
+    expect(snapshot).toMatch(/^rds:enterprise-prod-db-/);
+    const named = await run('db-restore', { ...none, source: { snapshot } });
+    expect(outcome(named)).toEqual({ status: 'SUCCEEDED', error: null });
+    const unmonitored = structuredClone(config);
+    delete unmonitored.environments.prod?.databases.main?.monitoringRoleArn;
+    const result = await run('db-restore', none, { config: unmonitored });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'RestoreFailed' });
+    expect(result.cause).toContain('MonitoringInterval: source 60, restored 0');
+    expect(result.changes.map((c) => c.action)).toEqual(['RestoreDBInstanceFromDBSnapshot']);
   });
 
   it('the services not healthy on the restored instance: CutoverFailed and a page, the swap kept', async () => {

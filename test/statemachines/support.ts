@@ -44,6 +44,8 @@ export async function run(
     approver?: Approver;
     config?: Config;
     definitions?: Definitions;
+    /** Sees each event as it happens (e.g. to arm a fault at a state). */
+    onEvent?: (event: TimelineEvent) => void;
   } = {},
 ): Promise<Run> {
   const events: TimelineEvent[] = [];
@@ -59,7 +61,10 @@ export async function run(
     scenario,
     faults,
     approver: options.approver ?? 'approve',
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
     ...(options.stop && { stop: options.stop }),
   });
   return { ...result, events };

@@ -31,18 +31,36 @@ const user = (name: string) => ({
   targetType: 'ip' as const,
 });
 const users = [user('app'), user('worker')];
+const NOW = '2026-12-01T10:00:00.000Z';
+/** Each service as ECS describes it before the step: its PRIMARY deployment made before it started. */
+const deployedBefore = () =>
+  ecsMock.on(DescribeServicesCommand).callsFake((input) => ({
+    services: [
+      {
+        deployments: [
+          {
+            id: `${input.services[0]}/old`,
+            status: 'PRIMARY',
+            taskDefinition: td(input.services[0]),
+            createdAt: new Date('2026-11-30T00:00:00Z'),
+          },
+        ],
+      },
+    ],
+  }));
 
 describe('redeploy-services', () => {
   beforeEach(() => ecsMock.reset());
 
   it('forces a new deployment of each service, in order, and returns what to follow', async () => {
+    deployedBefore();
     ecsMock.on(UpdateServiceCommand).callsFake((input) => ({
       service: {
         desiredCount: 2,
         deployments: [{ id: `${input.service}/new`, status: 'PRIMARY', taskDefinition: td(input.service) }],
       },
     }));
-    const result = await invoke(redeployServices, { services: users }, clients);
+    const result = await invoke(redeployServices, { services: users, now: NOW }, clients);
     expect(ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
       { cluster, service: 'app-service', forceNewDeployment: true },
       { cluster, service: 'worker-service', forceNewDeployment: true },
@@ -52,11 +70,47 @@ describe('redeploy-services', () => {
     );
   });
 
+  it('a retry does not force a service twice: a deployment made since the step started is followed', async () => {
+    // Given app already forced by the attempt before (its PRIMARY made after the step started)
+    ecsMock.on(DescribeServicesCommand).callsFake((input) => ({
+      services: [
+        {
+          deployments: [
+            input.services[0] === 'app-service'
+              ? {
+                  id: 'app-service/new',
+                  status: 'PRIMARY',
+                  taskDefinition: td('app-service'),
+                  createdAt: new Date('2026-12-01T10:00:05Z'),
+                }
+              : {
+                  id: 'worker-service/old',
+                  status: 'PRIMARY',
+                  taskDefinition: td('worker-service'),
+                  createdAt: new Date('2026-11-30T00:00:00Z'),
+                },
+          ],
+        },
+      ],
+    }));
+    ecsMock.on(UpdateServiceCommand).resolves({
+      service: {
+        deployments: [{ id: 'worker-service/new', status: 'PRIMARY', taskDefinition: td('worker-service') }],
+      },
+    });
+    const result = await invoke(redeployServices, { services: users, now: NOW }, clients);
+    expect(ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
+      'worker-service',
+    ]);
+    expect(result.services.map((s) => s.deploymentId)).toEqual(['app-service/new', 'worker-service/new']);
+  });
+
   it('stops at the first refusal, naming it', async () => {
+    deployedBefore();
     ecsMock
       .on(UpdateServiceCommand)
       .rejects(Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' }));
-    await expect(invoke(redeployServices, { services: users }, clients)).rejects.toMatchObject({
+    await expect(invoke(redeployServices, { services: users, now: NOW }, clients)).rejects.toMatchObject({
       name: 'ServiceNotFoundException',
     });
     expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
