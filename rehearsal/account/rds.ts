@@ -15,7 +15,11 @@
 // Single-AZ, no deletion protection, no monitoring, and, pessimistically, publicly accessible). A
 // rename takes the new identifier at once, `renaming`, and frees the old one only once it completed.
 // Enhanced Monitoring is given with ModifyDBInstance (`modifying` for a minute); a restore does not
-// take it. Not modelled yet: class and engine version changes, maintenance windows (rds-maintenance).
+// take it. A class change (`modifying`) or an engine upgrade (`upgrading`) to one of the engine's
+// valid upgrade targets (DescribeDBEngineVersions) is applied at once, or, without ApplyImmediately,
+// at the start of the instance's next weekly maintenance window (PendingModifiedValues until then);
+// it takes 15 minutes unless the scenario says otherwise, and may end in a state RDS does not leave
+// by itself, the instance keeping its old class and version.
 import type { Config } from '../../infra/config.ts';
 import { restoredPrefix } from '../../tasks/db-restore/names.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
@@ -58,6 +62,8 @@ export interface RdsFaults {
    * (`<instance>-restored-<YYYYMMDDHHMM>`): the restore must refuse it, not adopt it.
    */
   readonly restoreTargetTaken?: boolean;
+  /** Seconds a class change or engine upgrade takes (900 without faults), and the state it ends in if it fails. */
+  readonly maintenance?: { readonly seconds: number; readonly endsIn?: 'failed' | 'incompatible-parameters' };
   /** Seconds a rename takes (120 without faults), and whether a rename of an instance this matches is refused. */
   readonly rename?: { readonly seconds: number; readonly refusedFor?: RegExp };
   /** A snapshot of each configured instance is being made when the rehearsal starts, this many seconds from done. */
@@ -111,10 +117,40 @@ export interface SimInstance {
   backupRetentionDays: number;
   createdAt: number;
   tags: Tag[];
-  /** When a restore, a rename or a modification ends, and the status it ends in. */
-  busyUntil?: { at: number; becomes: string };
+  /** RDS's weekly maintenance window, in UTC (ddd:hh:mm-ddd:hh:mm). */
+  maintenanceWindow: string;
+  /** A class change or upgrade asked for the next maintenance window, and when it was asked. */
+  pending?: ModifiedValues & { since: number };
+  /** When a restore, a rename or a modification ends, the status it ends in, and what it changes then. */
+  busyUntil?: { at: number; becomes: string; apply?: ModifiedValues };
   /** The identifier a rename frees once it completes (it cannot be taken before). */
   renamedFrom?: string;
+}
+
+type ModifiedValues = { instanceClass?: string; engineVersion?: string };
+
+/**
+ * Each engine version's valid upgrade targets, as DescribeDBEngineVersions lists them (a sample of
+ * RDS for PostgreSQL's: minor versions of the same major, and the next major).
+ */
+const UPGRADE_TARGETS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  postgres: {
+    '15.4': ['15.5', '15.6', '15.7', '16.3'],
+    '15.5': ['15.6', '15.7', '16.3'],
+    '15.6': ['15.7', '16.3'],
+    '15.7': ['16.3'],
+    '16.3': [],
+  },
+};
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** The first start of a weekly window (ddd:hh:mm-...) at or after `from`. */
+export function nextWindowStart(window: string, from: number): number {
+  const [, day = 'sun', hh = '0', mm = '0'] = /^([a-z]{3}):(\d{2}):(\d{2})-/.exec(window) ?? [];
+  const start = new Date(from);
+  start.setUTCHours(Number(hh), Number(mm), 0, 0);
+  start.setUTCDate(start.getUTCDate() + ((DAYS.indexOf(day) - start.getUTCDay() + 7) % 7));
+  return start.getTime() >= from ? start.getTime() : start.getTime() + 7 * DAY_MS;
 }
 
 /** What a restore gets for each setting it is not given (RDS User Guide, "Restoring to a DB instance"). */
@@ -168,6 +204,7 @@ export class SimulatedRds implements SimulatedService {
     RestoreDBInstanceFromDBSnapshot: this.restoreFromSnapshot.bind(this),
     RestoreDBInstanceToPointInTime: this.restoreToPointInTime.bind(this),
     ModifyDBInstance: this.modifyDBInstance.bind(this),
+    DescribeDBEngineVersions: this.describeDBEngineVersions.bind(this),
     StartExportTask: this.startExportTask.bind(this),
     DescribeExportTasks: this.describeExportTasks.bind(this),
   };
@@ -199,13 +236,28 @@ export class SimulatedRds implements SimulatedService {
       detail: `restored from ${input.SourceDBInstanceIdentifier} as of ${input.UseLatestRestorableTime ? 'the latest restorable time' : new Date(input.RestoreTime ?? 0).toISOString()}`,
     }),
     ModifyDBInstance: (
-      input: { DBInstanceIdentifier?: string; NewDBInstanceIdentifier?: string },
+      input: {
+        DBInstanceIdentifier?: string;
+        NewDBInstanceIdentifier?: string;
+        MonitoringInterval?: number;
+        DBInstanceClass?: string;
+        EngineVersion?: string;
+        ApplyImmediately?: boolean;
+      },
       output: ReturnType<SimulatedRds['modifyDBInstance']>,
     ) => ({
       target: String(input.DBInstanceIdentifier).toLowerCase(),
       detail: input.NewDBInstanceIdentifier
         ? `renamed to ${output.DBInstance.DBInstanceIdentifier}`
-        : `Enhanced Monitoring every ${output.DBInstance.MonitoringInterval} s`,
+        : input.MonitoringInterval !== undefined
+          ? `Enhanced Monitoring every ${output.DBInstance.MonitoringInterval} s`
+          : [
+              input.DBInstanceClass && `class ${input.DBInstanceClass}`,
+              input.EngineVersion && `engine version ${input.EngineVersion}`,
+              input.ApplyImmediately ? 'now' : 'in the next maintenance window',
+            ]
+              .filter(Boolean)
+              .join(', '),
     }),
     StartExportTask: (_input: unknown, output: ReturnType<SimulatedRds['startExportTask']>) => ({
       target: output.SourceArn.split(':').pop() ?? output.SourceArn,
@@ -296,6 +348,7 @@ export class SimulatedRds implements SimulatedService {
       monitoringRoleArn: `arn:aws:iam::${this.account}:role/rds-monitoring-role`,
       publiclyAccessible: false,
       backupRetentionDays: BACKUP_RETENTION_DAYS,
+      maintenanceWindow: 'sun:05:00-sun:06:00',
       createdAt: now - 400 * DAY_MS,
       tags: [
         { Key: 'team', Value: 'platform' },
@@ -356,9 +409,24 @@ export class SimulatedRds implements SimulatedService {
     }
     // An instance is backing-up for as long as a snapshot of it is being made.
     for (const instance of this.instances.values()) {
+      if (
+        instance.pending &&
+        !instance.busyUntil &&
+        nextWindowStart(instance.maintenanceWindow, instance.pending.since) <= now
+      ) {
+        const { since: _since, ...values } = instance.pending;
+        instance.pending = undefined;
+        this.startModification(instance, values);
+      }
       if (instance.busyUntil) {
         if (instance.busyUntil.at > now) continue;
-        instance.status = instance.busyUntil.becomes;
+        const { becomes, apply } = instance.busyUntil;
+        instance.status = becomes;
+        // A change that failed leaves the instance as it was.
+        if (apply && becomes === 'available') {
+          if (apply.instanceClass) instance.instanceClass = apply.instanceClass;
+          if (apply.engineVersion) instance.engineVersion = apply.engineVersion;
+        }
         instance.busyUntil = undefined;
         instance.renamedFrom = undefined;
       }
@@ -585,11 +653,44 @@ export class SimulatedRds implements SimulatedService {
     return { earliest: Math.max(earliest, instance.createdAt), latest: this.now() - 5 * 60_000 };
   }
 
+  /** A class change or upgrade starting now: `upgrading` for a version, else `modifying`. */
+  private startModification(instance: SimInstance, values: ModifiedValues): void {
+    const maintenance = this.faults?.maintenance;
+    instance.status = values.engineVersion ? 'upgrading' : 'modifying';
+    instance.busyUntil = {
+      at: this.now() + (maintenance?.seconds ?? 900) * 1000,
+      becomes: maintenance?.endsIn ?? 'available',
+      apply: values,
+    };
+  }
+
+  describeDBEngineVersions(input: { Engine?: string; EngineVersion?: string }) {
+    const engine = input.Engine ?? 'postgres';
+    const versions = Object.entries(UPGRADE_TARGETS[engine] ?? {}).filter(
+      ([v]) => !input.EngineVersion || v === input.EngineVersion,
+    );
+    return {
+      DBEngineVersions: versions.map(([version, targets]) => ({
+        Engine: engine,
+        EngineVersion: version,
+        ValidUpgradeTarget: targets.map((t) => ({
+          Engine: engine,
+          EngineVersion: t,
+          IsMajorVersionUpgrade: t.split('.')[0] !== version.split('.')[0],
+          AutoUpgrade: false,
+        })),
+      })),
+    };
+  }
+
   modifyDBInstance(input: {
     DBInstanceIdentifier?: string;
     NewDBInstanceIdentifier?: string;
     MonitoringInterval?: number;
     MonitoringRoleArn?: string;
+    DBInstanceClass?: string;
+    EngineVersion?: string;
+    AllowMajorVersionUpgrade?: boolean;
     ApplyImmediately?: boolean;
   }) {
     const instance = this.instances.get((input.DBInstanceIdentifier ?? '').toLowerCase());
@@ -599,11 +700,13 @@ export class SimulatedRds implements SimulatedService {
       throw awsError('InvalidDBInstanceStateFault', `Instance ${instance.id} is not in available state.`);
     const renames = input.NewDBInstanceIdentifier !== undefined;
     const monitors = input.MonitoringInterval !== undefined || input.MonitoringRoleArn !== undefined;
-    if (renames === monitors)
+    const changes = input.DBInstanceClass !== undefined || input.EngineVersion !== undefined;
+    if ([renames, monitors, changes].filter(Boolean).length !== 1)
       throw awsError(
         'InvalidParameterCombination',
-        'the simulated RDS modifies one thing at a time: a rename (NewDBInstanceIdentifier) or Enhanced Monitoring.',
+        'the simulated RDS modifies one kind of thing at a time: a rename (NewDBInstanceIdentifier), Enhanced Monitoring, or the class and engine version.',
       );
+    if (changes) return this.changeClassOrVersion(instance, input);
     if (!input.ApplyImmediately)
       throw awsError(
         'InvalidParameterCombination',
@@ -645,6 +748,43 @@ export class SimulatedRds implements SimulatedService {
       becomes: 'available',
     };
     this.instances.set(id, instance);
+    return { DBInstance: this.describeInstance(instance) };
+  }
+
+  private changeClassOrVersion(
+    instance: SimInstance,
+    input: {
+      DBInstanceClass?: string;
+      EngineVersion?: string;
+      AllowMajorVersionUpgrade?: boolean;
+      ApplyImmediately?: boolean;
+    },
+  ) {
+    const values: ModifiedValues = {};
+    if (input.DBInstanceClass !== undefined && input.DBInstanceClass !== instance.instanceClass) {
+      if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(input.DBInstanceClass))
+        throw awsError('InvalidParameterValue', `Invalid DB instance class: ${input.DBInstanceClass}`);
+      values.instanceClass = input.DBInstanceClass;
+    }
+    if (input.EngineVersion !== undefined && input.EngineVersion !== instance.engineVersion) {
+      const target = this.describeDBEngineVersions({
+        Engine: instance.engine,
+        EngineVersion: instance.engineVersion,
+      }).DBEngineVersions[0]?.ValidUpgradeTarget.find((t) => t.EngineVersion === input.EngineVersion);
+      if (!target)
+        throw awsError(
+          'InvalidParameterCombination',
+          `Cannot upgrade ${instance.engine} from ${instance.engineVersion} to ${input.EngineVersion}`,
+        );
+      if (target.IsMajorVersionUpgrade && !input.AllowMajorVersionUpgrade)
+        throw awsError(
+          'InvalidParameterCombination',
+          'The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.',
+        );
+      values.engineVersion = input.EngineVersion;
+    }
+    if (input.ApplyImmediately) this.startModification(instance, values);
+    else instance.pending = { ...instance.pending, ...values, since: this.now() };
     return { DBInstance: this.describeInstance(instance) };
   }
 
@@ -758,6 +898,11 @@ export class SimulatedRds implements SimulatedService {
       MonitoringRoleArn: i.monitoringRoleArn,
       PubliclyAccessible: i.publiclyAccessible,
       BackupRetentionPeriod: i.backupRetentionDays,
+      PreferredMaintenanceWindow: i.maintenanceWindow,
+      PendingModifiedValues: {
+        ...(i.pending?.instanceClass && { DBInstanceClass: i.pending.instanceClass }),
+        ...(i.pending?.engineVersion && { EngineVersion: i.pending.engineVersion }),
+      },
       InstanceCreateTime: new Date(i.createdAt),
       // Point-in-time restores reach back to the retention period, up to about five minutes ago.
       LatestRestorableTime: new Date(this.restorableWindow(i).latest),

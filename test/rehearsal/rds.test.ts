@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
-import type { RdsFaults } from '../../rehearsal/account/rds.ts';
+import { nextWindowStart, type RdsFaults } from '../../rehearsal/account/rds.ts';
 
 const rdsWith = (faults: RdsFaults = {}) =>
   new SimulatedAccount({ config: loadConfig(), faults: { rds: faults }, table: 'runbook-state' }).service(
@@ -323,6 +323,93 @@ describe('the simulated RDS', () => {
     account.clock.advance(60);
     expect(rds.describeDBInstances({ DBInstanceIdentifier: id }).DBInstances[0]?.DBInstanceStatus).toBe(
       'available',
+    );
+  });
+
+  it('upgrades to a valid target and changes the class, at once or in the next maintenance window', () => {
+    const account = new SimulatedAccount({ config: loadConfig(), faults: {}, table: 'runbook-state' });
+    const rds = account.service('rds');
+    const id = 'enterprise-prod-db';
+    const describe = () => rds.describeDBInstances({ DBInstanceIdentifier: id }).DBInstances[0];
+    expect(
+      rds.describeDBEngineVersions({ Engine: 'postgres', EngineVersion: '15.4' }).DBEngineVersions[0],
+    ).toMatchObject({
+      ValidUpgradeTarget: expect.arrayContaining([
+        expect.objectContaining({ EngineVersion: '15.7', IsMajorVersionUpgrade: false }),
+        expect.objectContaining({ EngineVersion: '16.3', IsMajorVersionUpgrade: true }),
+      ]),
+    });
+    const modify = (extra: Record<string, unknown>) =>
+      rds.modifyDBInstance({ DBInstanceIdentifier: id, ...extra });
+    expect(() => modify({ EngineVersion: '14.9', ApplyImmediately: true })).toThrow(
+      expect.objectContaining({
+        name: 'InvalidParameterCombination',
+        message: 'Cannot upgrade postgres from 15.4 to 14.9',
+      }),
+    );
+    expect(() => modify({ EngineVersion: '16.3', ApplyImmediately: true })).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterCombination' }),
+    );
+    expect(() => modify({ DBInstanceClass: 'large', ApplyImmediately: true })).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterValue' }),
+    );
+    // At once: upgrading for 15 minutes, then the new version
+    expect(modify({ EngineVersion: '15.7', ApplyImmediately: true }).DBInstance.DBInstanceStatus).toBe(
+      'upgrading',
+    );
+    account.clock.advance(899);
+    expect(describe()).toMatchObject({ DBInstanceStatus: 'upgrading', EngineVersion: '15.4' });
+    account.clock.advance(1);
+    expect(describe()).toMatchObject({ DBInstanceStatus: 'available', EngineVersion: '15.7' });
+    // In the window: pending until the next Sunday 05:00 UTC, then modifying, then the new class
+    expect(modify({ DBInstanceClass: 'db.r6g.xlarge' }).DBInstance).toMatchObject({
+      DBInstanceStatus: 'available',
+      PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+      PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
+    });
+    const start = nextWindowStart('sun:05:00-sun:06:00', account.clock.now().getTime());
+    expect(new Date(start).getUTCDay()).toBe(0);
+    account.clock.advance(Math.ceil((start - account.clock.now().getTime()) / 1000));
+    expect(describe()).toMatchObject({ DBInstanceStatus: 'modifying', DBInstanceClass: 'db.r6g.large' });
+    account.clock.advance(900);
+    expect(describe()).toMatchObject({
+      DBInstanceStatus: 'available',
+      DBInstanceClass: 'db.r6g.xlarge',
+      PendingModifiedValues: {},
+    });
+  });
+
+  it('a failed upgrade ends in the state the scenario says, the version unchanged', () => {
+    const account = new SimulatedAccount({
+      config: loadConfig(),
+      faults: { rds: { maintenance: { seconds: 600, endsIn: 'incompatible-parameters' } } },
+      table: 'runbook-state',
+    });
+    const rds = account.service('rds');
+    rds.modifyDBInstance({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      EngineVersion: '15.5',
+      ApplyImmediately: true,
+    });
+    account.clock.advance(600);
+    expect(
+      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBInstances[0],
+    ).toMatchObject({
+      DBInstanceStatus: 'incompatible-parameters',
+      EngineVersion: '15.4',
+    });
+  });
+
+  it('finds the next start of a weekly window', () => {
+    const at = (iso: string) => Date.parse(iso);
+    expect(new Date(nextWindowStart('sun:05:00-sun:06:00', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
+      '2026-12-06T05:00:00.000Z',
+    );
+    expect(new Date(nextWindowStart('thu:11:30-thu:12:00', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
+      '2026-12-03T11:30:00.000Z',
+    );
+    expect(new Date(nextWindowStart('thu:09:00-thu:09:30', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
+      '2026-12-10T09:00:00.000Z',
     );
   });
 
