@@ -38,6 +38,16 @@ describe('release-lock', () => {
     });
   });
 
+  it('reads as not released when its own key is not held, even where an `also` key was', async () => {
+    dynamodbMock.on(DeleteItemCommand).resolves({});
+    dynamodbMock
+      .on(DeleteItemCommand, { Key: { pk: { S: lock.key } } })
+      .rejects(new ConditionalCheckFailedException({ message: 'not yours', $metadata: {} }));
+    expect(await invoke(releaseLock, { ...event, lock: { ...lock, also: ['ecs:c/app'] } }, clients)).toEqual({
+      released: false,
+    });
+  });
+
   it('releases the `also` keys too, each only where this run owns it', async () => {
     // Given a lock with two more keys, the first of which another run holds now
     dynamodbMock.on(DeleteItemCommand).resolves({});

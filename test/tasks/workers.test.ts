@@ -129,6 +129,22 @@ describe('workers', () => {
         '1 reminded, 2 paged, 3 closed (their runs ended)',
       ],
       'approval-api': [{ statusCode: 409, headers: {}, body: '' }, 'HTTP 409'],
+      'modify-instance': [
+        { dbInstance: 'db-a', change: 'renamed from db', status: 'renaming', already: false },
+        'db-a: renamed from db (renaming)',
+      ],
+      'redeploy-services': [
+        { services: [{ name: 'app' }, { name: 'worker' }] },
+        'new deployments of app, worker',
+      ],
+      'check-redeployments': [
+        { services: [{ name: 'app', rolloutState: 'IN_PROGRESS', running: 1, desired: 3 }] },
+        'app IN_PROGRESS 1/3',
+      ],
+      'validate-db-restore-input': [
+        { environment: 'prod', service: 'main', dbInstance: 'db', restoredId: 'db-restored-1' },
+        'prod/main is db; restoring into db-restored-1',
+      ],
     };
     // When each is worded / Then the words are its own
     for (const [name, [output, words]] of Object.entries(cases)) {
@@ -140,6 +156,19 @@ describe('workers', () => {
       release?.summarize?.({ released: true } as never),
       release?.summarize?.({ released: false } as never),
     ]).toEqual(['released', 'not held by this run']);
+    const byName = (name: string) => workers.find(([, , w]) => w.name === name)?.[2];
+    expect(
+      byName('modify-instance')?.summarize?.({
+        dbInstance: 'd',
+        change: 'c',
+        status: 's',
+        already: true,
+      } as never),
+    ).toBe('d: c (already) (s)');
+    expect(byName('redeploy-services')?.summarize?.({ services: [] } as never)).toBe(
+      'new deployments of no service',
+    );
+    expect(byName('check-redeployments')?.summarize?.({ services: [] } as never)).toBe('no service');
     const api = workers.find(([, , w]) => w.name === 'approval-api')?.[2];
     expect(api?.summarize?.({ redelivered: { delivered: 1, ended: 2, failed: 3 } } as never)).toBe(
       'redelivered: 1 delivered, 2 ended, 3 failed',

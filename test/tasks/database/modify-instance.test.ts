@@ -76,6 +76,22 @@ describe('modify-instance: a rename', () => {
     }
   });
 
+  it('surfaces an error describing the instance, other than not found, as it is', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).rejects(awsError('AccessDenied', 'no'));
+    await expect(invoke(modifyInstance, rename, clients)).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(modifications()).toEqual([]);
+  });
+
+  it('reads a status RDS does not give as null', async () => {
+    present(FROM);
+    rdsMock.on(ModifyDBInstanceCommand).resolves({});
+    expect(await invoke(modifyInstance, rename, clients)).toMatchObject({ status: null });
+    rdsMock.reset();
+    present(FROM, 'available', { MonitoringInterval: 0 });
+    rdsMock.on(ModifyDBInstanceCommand).resolves({});
+    expect(await invoke(modifyInstance, monitoring, clients)).toMatchObject({ status: null });
+  });
+
   it('surfaces throttling as TransientAwsError, for the state machine to retry', async () => {
     present(FROM);
     rdsMock.on(ModifyDBInstanceCommand).rejects(throttled());

@@ -211,4 +211,25 @@ describe('check-redeployments', () => {
       message: expect.stringContaining('app-service'),
     });
   });
+
+  it("carries each service's unhealthy streak from poll to poll, failing at the limit", async () => {
+    given({ 'app-service': 'COMPLETED', 'worker-service': 'COMPLETED' });
+    elbMock.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        {
+          Target: { Id: '10.0.1.10', Port: 8080 },
+          TargetHealth: { State: 'unhealthy', Description: 'Health checks failed' },
+        },
+      ],
+    });
+    // The first unhealthy poll counts one; below the limit of 2 the wait goes on
+    expect(await invoke(checkRedeployments, poll, clients)).toMatchObject({ done: false, streaks: [1, 1] });
+    // The streak given back reaches the limit
+    await expect(
+      invoke(checkRedeployments, { ...poll, attempt: 1, streaks: [1, 0] }, clients),
+    ).rejects.toMatchObject({
+      name: 'TargetsUnhealthy',
+      message: expect.stringContaining('app-service'),
+    });
+  });
 });

@@ -65,6 +65,17 @@ describe('validate-db-restore-input', () => {
     );
   });
 
+  it('a swap of a database no service uses: no redeployment, only the database locked', () => {
+    const unused = structuredClone(catalogue);
+    const app = unused.environments.prod?.services.app;
+    if (!app) throw new Error('no prod app');
+    app.database = 'another-db';
+    const request = resolveRestore(input, unused, execution);
+    expect(request.users).toEqual([]);
+    expect(request.lock.also).toBeUndefined();
+    expect(request.change).toMatch(/takes its name$/);
+  });
+
   it('cutover none: no approval, no users, only the database locked', () => {
     const request = resolveRestore(
       { ...input, cutover: 'none', changeRequest: undefined },
@@ -113,6 +124,8 @@ describe('validate-db-restore-input', () => {
       expect(prefix).not.toMatch(/--/);
     }
     expect(restoredPrefix('Enterprise-Prod-DB')).toBe('enterprise-prod-db-restored-');
+    // A cut that ends on a hyphen drops it: never "--" in the name
+    expect(restoredPrefix(`${'a'.repeat(40)}-${'b'.repeat(22)}`)).toBe(`${'a'.repeat(40)}-restored-`);
   });
 });
 
@@ -159,6 +172,17 @@ describe('restore-figures', () => {
       'Nothing was switched: enterprise-prod-db is unchanged and still takes writes.',
     );
     expect(result.detail).toContain('Data-loss window: 2 h 30 min of writes');
+  });
+
+  it('says so when no service uses the database', async () => {
+    const swap = {
+      asideId: 'x-pre-restore-1',
+      startedAt: '2026-12-02T04:10:30.000Z',
+      renamedAt: '2026-12-02T04:15:00.000Z',
+      services: [],
+    };
+    const result = await invoke(restoreFigures, { ...base, swap }, testClients());
+    expect(result.detail).toContain('kept as x-pre-restore-1. No service uses it.');
   });
 
   it('words durations', () => {
