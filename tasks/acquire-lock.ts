@@ -5,12 +5,12 @@
 // run dies without its Catch.
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { LockHeld, rethrowAws } from './errors.ts';
+import { deleteOwnedLock } from './lock-items.ts';
 import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 import * as z from './zod.ts';
@@ -114,18 +114,7 @@ async function take(
 }
 
 /** Gives back a key this call took; if that fails too, the lock still expires with the run's timeout. */
-async function giveBack(dynamodb: DynamoDBClient, table: string, key: string, owner: string): Promise<void> {
-  await dynamodb
-    .send(
-      new DeleteItemCommand({
-        TableName: table,
-        Key: { pk: { S: key } },
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':owner': { S: owner } },
-      }),
-    )
-    .catch(() => undefined);
-}
+const giveBack = (dynamodb: DynamoDBClient, table: string, key: string, owner: string) =>
+  deleteOwnedLock(dynamodb, table, key, owner).catch(() => false);
 
 export const handler = lambdaHandler(acquireLock);

@@ -3,9 +3,10 @@
 // notice, no lock release), and a failure no Catch could handle can leave the lock too. This releases
 // every lock the run still held and pages, since the service may be half-deployed; a failed run that
 // had cleaned up after itself is left alone, and so is one that runs again (redriven).
-import { type AttributeValue, DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { aws, rethrowAws } from './errors.ts';
+import { aws } from './errors.ts';
+import { deleteOwnedLock } from './lock-items.ts';
 import { publish } from './publish.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 import * as z from './zod.ts';
@@ -82,24 +83,8 @@ export const handleAbandonedRun = defineWorker({
     });
 
     const released: string[] = [];
-    for (const key of keys) {
-      try {
-        await dynamodb.send(
-          new DeleteItemCommand({
-            TableName: table,
-            Key: { pk: { S: key } },
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': { S: executionArn } },
-          }),
-        );
-        released.push(key);
-      } catch (error) {
-        // Taken over since the scan (it had expired): not ours any more.
-        if ((error as Error).name !== 'ConditionalCheckFailedException')
-          rethrowAws(error, 'DynamoDB DeleteItem (lock)');
-      }
-    }
+    // A lock taken over since the scan (it had expired) is not the run's any more, and stays.
+    for (const key of keys) if (await deleteOwnedLock(dynamodb, table, key, executionArn)) released.push(key);
     return { released, running: false };
   },
 });

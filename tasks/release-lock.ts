@@ -1,7 +1,6 @@
 // Releases the target's lock (and its `also` keys) where this run still owns it. Safe to run twice;
 // never releases another run's lock.
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
-import { rethrowAws } from './errors.ts';
+import { deleteOwnedLock } from './lock-items.ts';
 import { LockSchema } from './schemas/lock.ts';
 import { defineWorker, lambdaHandler } from './worker.ts';
 import * as z from './zod.ts';
@@ -14,21 +13,8 @@ export const releaseLock = defineWorker({
   run: async ({ table, lock }, { dynamodb }) => {
     let released = false;
     for (const key of [lock.key, ...(lock.also ?? [])]) {
-      try {
-        await dynamodb.send(
-          new DeleteItemCommand({
-            TableName: table,
-            Key: { pk: { S: key } },
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': { S: lock.owner } },
-          }),
-        );
-        released ||= key === lock.key;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException')
-          rethrowAws(error, 'DynamoDB DeleteItem (lock)');
-      }
+      const deleted = await deleteOwnedLock(dynamodb, table, key, lock.owner);
+      if (key === lock.key) released = deleted;
     }
     return { released };
   },

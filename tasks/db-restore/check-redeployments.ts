@@ -11,13 +11,7 @@ import { ServiceUserSchema } from './redeploy-services.ts';
 export const checkRedeployments = defineWorker({
   name: 'check-redeployments',
   entry: import.meta.url,
-  actions: [
-    'ecs:DescribeServices',
-    'ecs:ListTasks',
-    'ecs:DescribeTasks',
-    'ecs:DescribeContainerInstances',
-    'elasticloadbalancing:DescribeTargetHealth',
-  ],
+  actions: checkDeployment.actions,
   input: PollSchema.extend({
     services: z
       .array(

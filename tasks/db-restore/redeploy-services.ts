@@ -21,7 +21,7 @@ export const ServiceUserSchema = z.object({
 export const redeployServices = defineWorker({
   name: 'redeploy-services',
   entry: import.meta.url,
-  actions: ['ecs:DescribeServices', 'ecs:UpdateService', 'iam:PassRole'],
+  actions: updateService.actions,
   input: z.object({
     services: z.array(ServiceUserSchema).max(20),
     /** When the step started ($$.State.EnteredTime, the same on each retry). */
