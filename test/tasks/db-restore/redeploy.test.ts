@@ -105,6 +105,49 @@ describe('redeploy-services', () => {
     expect(result.services.map((s) => s.deploymentId)).toEqual(['app-service/new', 'worker-service/new']);
   });
 
+  it('counts a deployment made the moment the step started as its own, and never one that is not PRIMARY', async () => {
+    ecsMock.on(DescribeServicesCommand).callsFake((input) => ({
+      services: [
+        {
+          deployments:
+            input.services[0] === 'app-service'
+              ? [
+                  {
+                    id: 'app-service/now',
+                    status: 'PRIMARY',
+                    taskDefinition: td('app-service'),
+                    createdAt: new Date(NOW),
+                  },
+                ]
+              : [
+                  {
+                    id: 'worker-service/old',
+                    status: 'PRIMARY',
+                    taskDefinition: td('worker-service'),
+                    createdAt: new Date('2026-11-30T00:00:00Z'),
+                  },
+                  {
+                    id: 'worker-service/other',
+                    status: 'ACTIVE',
+                    taskDefinition: td('worker-service'),
+                    createdAt: new Date('2026-12-01T10:00:05Z'),
+                  },
+                ],
+        },
+      ],
+    }));
+    ecsMock.on(UpdateServiceCommand).resolves({
+      service: {
+        deployments: [{ id: 'worker-service/new', status: 'PRIMARY', taskDefinition: td('worker-service') }],
+      },
+    });
+    const result = await invoke(redeployServices, { services: users, now: NOW }, clients);
+    expect(ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
+      'worker-service',
+    ]);
+    expect(result.services.map((s) => s.deploymentId)).toEqual(['app-service/now', 'worker-service/new']);
+  });
+
   it('stops at the first refusal, naming it', async () => {
     deployedBefore();
     ecsMock

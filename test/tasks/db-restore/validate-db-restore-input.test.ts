@@ -53,10 +53,12 @@ describe('validate-db-restore-input', () => {
       approvalRule: { approvers: config.environments.prod?.approvers, required: 1 },
       changeRequest: 'CHG-1',
       reason: null,
+      monitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring-role',
       lock: {
         key: 'rds:enterprise-prod-db',
         owner: execution.id,
         procedure: 'db-restore',
+        join: false,
         also: ['ecs:enterprise-prod-cluster/app-service'],
       },
     });
