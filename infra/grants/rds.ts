@@ -72,6 +72,15 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
         // Only a backup's own snapshots are exported.
         allow(fn, [action], backupSnapshots);
         break;
+      case 'rds:DescribeDBEngineVersions':
+        // RDS's list of engine versions and their upgrade targets names no resource of the account.
+        allow(fn, [action], ['*']);
+        acknowledge(
+          fn,
+          'IAM5[Resource::*]',
+          "DescribeDBEngineVersions reads RDS's catalogue of engine versions, which has no resource type in IAM.",
+        );
+        break;
       case 'rds:DescribeExportTasks':
         // DescribeExportTasks names an export task, which IAM has no resource type for.
         allow(fn, [action], ['*']);

@@ -311,6 +311,7 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
       { action: 'kms:DescribeKey', on: onKey },
     ];
   },
+  'rds:DescribeDBEngineVersions': () => [{ action: 'rds:DescribeDBEngineVersions', on: '*' }],
   'rds:DescribeExportTasks': () => [
     {
       action: 'rds:DescribeExportTasks',
@@ -411,6 +412,7 @@ const KNOWN_ACTIONS = [
   'rds:ModifyDBInstance',
   'rds:StartExportTask',
   'rds:DescribeExportTasks',
+  'rds:DescribeDBEngineVersions',
   'kms:CreateGrant',
   'kms:DescribeKey',
   'cloudwatch:DescribeAlarms',

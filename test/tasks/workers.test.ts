@@ -141,6 +141,14 @@ describe('workers', () => {
         { services: [{ name: 'app', rolloutState: 'IN_PROGRESS', running: 1, desired: 3 }] },
         'app IN_PROGRESS 1/3',
       ],
+      'check-upgrade-target': [
+        {
+          engine: 'postgres',
+          from: { engineVersion: '15.4', instanceClass: 'db.a' },
+          to: { engineVersion: '15.7', instanceClass: 'db.b' },
+        },
+        'postgres 15.4 on db.a -> 15.7 on db.b',
+      ],
       'validate-db-restore-input': [
         { environment: 'prod', service: 'main', dbInstance: 'db', restoredId: 'db-restored-1' },
         'prod/main is db; restoring into db-restored-1',

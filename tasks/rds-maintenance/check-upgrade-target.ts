@@ -1,0 +1,72 @@
+// rds-maintenance's first look at the instance, before anything changes: what it runs now, and
+// whether the change asked for is one this procedure makes. An engine version must be a valid
+// upgrade target of the instance's current version (RDS's own list, DescribeDBEngineVersions) and
+// a minor one: a major upgrade needs its own plan (extensions, parameter groups), not this runbook
+// step. An instance class must be a DB instance class. Nothing to change is refused too. Reads only.
+import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { aws, InvalidInput } from '../errors.ts';
+import { defineWorker, lambdaHandler } from '../worker.ts';
+import * as z from '../zod.ts';
+
+export const checkUpgradeTarget = defineWorker({
+  name: 'check-upgrade-target',
+  entry: import.meta.url,
+  actions: ['rds:DescribeDBInstances', 'rds:DescribeDBEngineVersions'],
+  input: z.object({
+    dbInstance: z.string().min(1),
+    engineVersion: z.string().min(1).nullable(),
+    instanceClass: z.string().min(1).nullable(),
+  }),
+  run: async ({ dbInstance, engineVersion, instanceClass }, { rds }) => {
+    const found = await aws('RDS DescribeDBInstances', () =>
+      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
+    );
+    const instance = found.DBInstances?.[0];
+    if (!instance?.Engine || !instance.EngineVersion || !instance.DBInstanceClass)
+      throw new InvalidInput(
+        `${dbInstance} is not described by RDS with its engine, version and class; nothing was changed`,
+      );
+    const from = { engineVersion: instance.EngineVersion, instanceClass: instance.DBInstanceClass };
+    const problems: string[] = [];
+    const upgrades = engineVersion !== null && engineVersion !== from.engineVersion;
+    if (upgrades) {
+      const versions = await aws('RDS DescribeDBEngineVersions', () =>
+        rds.send(
+          new DescribeDBEngineVersionsCommand({ Engine: instance.Engine, EngineVersion: from.engineVersion }),
+        ),
+      );
+      const targets = versions.DBEngineVersions?.[0]?.ValidUpgradeTarget ?? [];
+      const target = targets.find((t) => t.EngineVersion === engineVersion);
+      const minor = targets.filter((t) => !t.IsMajorVersionUpgrade).map((t) => t.EngineVersion);
+      if (!target)
+        problems.push(
+          `engineVersion: ${engineVersion} is not a valid upgrade target of ${instance.Engine} ${from.engineVersion} (minor targets: ${minor.join(', ') || 'none'})`,
+        );
+      else if (target.IsMajorVersionUpgrade)
+        problems.push(
+          `engineVersion: ${engineVersion} is a major upgrade of ${from.engineVersion}; this procedure makes minor upgrades only (minor targets: ${minor.join(', ') || 'none'})`,
+        );
+    }
+    const resizes = instanceClass !== null && instanceClass !== from.instanceClass;
+    if (resizes && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(instanceClass))
+      problems.push(`instanceClass: ${instanceClass} is not a DB instance class (e.g. db.r6g.xlarge)`);
+    if (!upgrades && !resizes)
+      problems.push(
+        `${dbInstance} already runs ${instance.Engine} ${from.engineVersion} on ${from.instanceClass}: nothing to change`,
+      );
+    if (problems.length > 0) throw new InvalidInput(`${problems.join('; ')}; nothing was changed`);
+    return {
+      engine: instance.Engine,
+      from,
+      to: {
+        engineVersion: upgrades ? engineVersion : from.engineVersion,
+        instanceClass: resizes ? instanceClass : from.instanceClass,
+      },
+      maintenanceWindow: instance.PreferredMaintenanceWindow ?? null,
+    };
+  },
+  summarize: (r) =>
+    `${r.engine} ${r.from.engineVersion} on ${r.from.instanceClass} -> ${r.to.engineVersion} on ${r.to.instanceClass}`,
+});
+
+export const handler = lambdaHandler(checkUpgradeTarget);

@@ -1,0 +1,104 @@
+import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkUpgradeTarget } from '../../../tasks/rds-maintenance/check-upgrade-target.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients, throttled } from '../support.ts';
+
+const rdsMock = mockClient(RDSClient);
+const clients = testClients();
+const DB = 'enterprise-prod-db';
+const instance = () =>
+  rdsMock.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: [
+      {
+        DBInstanceIdentifier: DB,
+        Engine: 'postgres',
+        EngineVersion: '15.4',
+        DBInstanceClass: 'db.r6g.large',
+        PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+      },
+    ],
+  });
+const targets = () =>
+  rdsMock.on(DescribeDBEngineVersionsCommand).resolves({
+    DBEngineVersions: [
+      {
+        Engine: 'postgres',
+        EngineVersion: '15.4',
+        ValidUpgradeTarget: [
+          { EngineVersion: '15.5', IsMajorVersionUpgrade: false },
+          { EngineVersion: '15.7', IsMajorVersionUpgrade: false },
+          { EngineVersion: '16.3', IsMajorVersionUpgrade: true },
+        ],
+      },
+    ],
+  });
+const check = (engineVersion: string | null, instanceClass: string | null) =>
+  invoke(checkUpgradeTarget, { dbInstance: DB, engineVersion, instanceClass }, clients);
+
+describe('check-upgrade-target', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+    instance();
+    targets();
+  });
+
+  it("accepts a minor upgrade target of the instance's version, asking RDS for its own list", async () => {
+    expect(await check('15.7', null)).toEqual({
+      engine: 'postgres',
+      from: { engineVersion: '15.4', instanceClass: 'db.r6g.large' },
+      to: { engineVersion: '15.7', instanceClass: 'db.r6g.large' },
+      maintenanceWindow: 'sun:05:00-sun:06:00',
+    });
+    expect(rdsMock.commandCalls(DescribeDBEngineVersionsCommand).map((c) => c.args[0].input)).toEqual([
+      { Engine: 'postgres', EngineVersion: '15.4' },
+    ]);
+  });
+
+  it('accepts a class change without asking for versions, and both at once', async () => {
+    expect(await check(null, 'db.r6g.xlarge')).toMatchObject({
+      to: { engineVersion: '15.4', instanceClass: 'db.r6g.xlarge' },
+    });
+    expect(rdsMock.commandCalls(DescribeDBEngineVersionsCommand)).toEqual([]);
+    expect(await check('15.5', 'db.r6g.xlarge')).toMatchObject({
+      to: { engineVersion: '15.5', instanceClass: 'db.r6g.xlarge' },
+    });
+  });
+
+  it.each([
+    [
+      '14.9',
+      null,
+      'engineVersion: 14.9 is not a valid upgrade target of postgres 15.4 (minor targets: 15.5, 15.7)',
+    ],
+    [
+      '16.3',
+      null,
+      'engineVersion: 16.3 is a major upgrade of 15.4; this procedure makes minor upgrades only',
+    ],
+    [null, 'large', 'instanceClass: large is not a DB instance class'],
+    ['15.4', 'db.r6g.large', `${DB} already runs postgres 15.4 on db.r6g.large: nothing to change`],
+    [null, null, 'nothing to change'],
+  ])('refuses engineVersion %s, instanceClass %s as InvalidInput, naming why', async (version, cls, why) => {
+    await expect(check(version, cls)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining(why),
+    });
+  });
+
+  it('names both problems at once, and says nothing was changed', async () => {
+    await expect(check('14.9', 'huge')).rejects.toMatchObject({
+      message: expect.stringMatching(/^engineVersion: .*; instanceClass: huge .*; nothing was changed$/),
+    });
+  });
+
+  it('refuses an instance RDS describes without its engine, and surfaces throttling as transient', async () => {
+    rdsMock.reset();
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: DB }] });
+    await expect(check('15.5', null)).rejects.toMatchObject({ name: 'InvalidInput' });
+    rdsMock.reset();
+    rdsMock.on(DescribeDBInstancesCommand).rejects(throttled());
+    await expect(check('15.5', null)).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+});
