@@ -90,6 +90,17 @@ export function notifyAndFail(
   return notify.next(fail);
 }
 
+/** The failure notice every procedure ends a failed run with (warning severity), then `fail`. */
+export function failureNotice(scope: Construct, deps: Deps, fail: sfn.Fail): sfn.IChainable {
+  return notifyAndFail(
+    scope,
+    { notify: 'Notify Failure', explain: 'Explain Failure' },
+    deps,
+    { event: 'failed', procedure: deps.procedure, failurePath: '$.failure', requestPath: '$.request' },
+    fail,
+  );
+}
+
 /** Releases the lock this run holds; a failure to release never hides the run's outcome (the lock also expires). */
 export function releaseLock(
   scope: Construct,

@@ -11,7 +11,7 @@ import { startExport } from '../../tasks/database/start-export.ts';
 import { validateDbBackupInput } from '../../tasks/db-backup/validate-db-backup-input.ts';
 import { errorName, LockHeld } from '../../tasks/errors.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notNull, releaseLock, succeedRun } from '../outcomes.ts';
+import { catchAll, failRun, failureNotice, notNull, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -19,13 +19,7 @@ import { acquireLock, validateInput } from '../run-start.ts';
 export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
   const fail = failRun(scope);
-  const notifyFailure = notifyAndFail(
-    scope,
-    { notify: 'Notify Failure', explain: 'Explain Failure' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
+  const notifyFailure = failureNotice(scope, deps, fail);
   const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
 
   const validate = validateInput(scope, deps, validateDbBackupInput, {

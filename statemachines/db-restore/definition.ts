@@ -20,7 +20,15 @@ import { validateDbRestoreInput } from '../../tasks/db-restore/validate-db-resto
 import { CutoverFailed, errorName, LockHeld } from '../../tasks/errors.ts';
 import { approvalGate } from '../approval-gate.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, notifyAndFail, notNull, releaseLock, succeedRun } from '../outcomes.ts';
+import {
+  catchAll,
+  failRun,
+  failureNotice,
+  notifyAndFail,
+  notNull,
+  releaseLock,
+  succeedRun,
+} from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -59,13 +67,7 @@ function waitAvailable(
 export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
   const fail = failRun(scope);
-  const notifyFailure = notifyAndFail(
-    scope,
-    { notify: 'Notify Failure', explain: 'Explain Failure' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
+  const notifyFailure = failureNotice(scope, deps, fail);
   const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
   const page = notifyAndFail(
     scope,
@@ -81,6 +83,18 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
     fail,
   );
   const releaseAndPage = releaseLock(scope, 'Release Lock After Cut-over Failure', deps, page);
+
+  /** A cut-over that did not complete: CutoverFailed with the caught cause, a note for the page, then release and page. */
+  const cutoverFailed = (props: { stateName: string; comment: string; causePath: string; note: string }) => {
+    const state = new sfn.Pass(scope, props.stateName, {
+      stateName: props.stateName,
+      comment: props.comment,
+      parameters: { Error: errorName(CutoverFailed), 'Cause.$': props.causePath, 'note.$': props.note },
+      resultPath: '$.failure',
+    });
+    state.next(releaseAndPage);
+    return state;
+  };
 
   const validate = validateInput(scope, deps, validateDbRestoreInput, {
     procedure,
@@ -256,30 +270,18 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
     resultPath: '$.backReady',
     maxAttempts: renameMaxPolls(timing),
   });
-  const renamedBack = new sfn.Pass(scope, 'Source Renamed Back', {
+  const renamedBack = cutoverFailed({
     stateName: 'Source Renamed Back',
     comment: 'The cut-over was undone: the source is in its place again; the restored instance is kept.',
-    parameters: {
-      Error: errorName(CutoverFailed),
-      'Cause.$': '$.failure.Cause',
-      'note.$':
-        "States.Format('{} was renamed back into its place after the restored instance could not take it; {} is kept next to it, nothing else changed.', $.request.dbInstance, $.request.restoredId)",
-    },
-    resultPath: '$.failure',
+    causePath: '$.failure.Cause',
+    note: "States.Format('{} was renamed back into its place after the restored instance could not take it; {} is kept next to it, nothing else changed.', $.request.dbInstance, $.request.restoredId)",
   });
-  const notBack = new sfn.Pass(scope, 'Source Not Renamed Back', {
+  const notBack = cutoverFailed({
     stateName: 'Source Not Renamed Back',
     comment: 'Neither the cut-over nor its undo completed: the source is still under its aside name.',
-    parameters: {
-      Error: errorName(CutoverFailed),
-      'Cause.$': '$.renameBackError.Cause',
-      'note.$':
-        "States.Format('The restored instance could not take the name {}, and the source could not be renamed back: the source is {} now, the restored instance {}; nothing answers at the endpoint name until a person renames one of them.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
-    },
-    resultPath: '$.failure',
+    causePath: '$.renameBackError.Cause',
+    note: "States.Format('The restored instance could not take the name {}, and the source could not be renamed back: the source is {} now, the restored instance {}; nothing answers at the endpoint name until a person renames one of them.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
   });
-  renamedBack.next(releaseAndPage);
-  notBack.next(releaseAndPage);
   back.next(backDone);
   backDone.next(renamedBack);
   catchAll([back, backDone.check], notBack, '$.renameBackError');
@@ -314,18 +316,12 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
     intervalSeconds: timing.deploymentIntervalSeconds,
     maxAttempts: timing.deploymentMaxPolls,
   });
-  const unhealthy = new sfn.Pass(scope, 'Services Not Healthy', {
+  const unhealthy = cutoverFailed({
     stateName: 'Services Not Healthy',
     comment: 'The swap is done, and a service did not become healthy on the restored instance.',
-    parameters: {
-      Error: errorName(CutoverFailed),
-      'Cause.$': '$.failure.Cause',
-      'note.$':
-        "States.Format('{} is the restored instance now (the one it replaced is kept as {}), and the services did not become healthy on it.', $.request.dbInstance, $.request.asideId)",
-    },
-    resultPath: '$.failure',
+    causePath: '$.failure.Cause',
+    note: "States.Format('{} is the restored instance now (the one it replaced is kept as {}), and the services did not become healthy on it.', $.request.dbInstance, $.request.asideId)",
   });
-  unhealthy.next(releaseAndPage);
   catchAll([redeploy, healthy.check], unhealthy, '$.failure');
   const sumUpSwap = invokeWorker(scope, 'Sum Up Swap', deps, restoreFigures, {
     comment:
@@ -384,35 +380,23 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
   // The first rename refused by RDS: nothing was switched. Anything else (accepted and not ending
   // available, or the function dying after the call): the source may be under either name; page.
   aside.addCatch(releaseAndFail, { errors: [errorName(CutoverFailed)], resultPath: '$.failure' });
-  const notAside = new sfn.Pass(scope, 'Source Not Renamed Aside', {
+  const notAside = cutoverFailed({
     stateName: 'Source Not Renamed Aside',
     comment:
       'The first rename may have gone through and did not end available: the source may be under either name.',
-    parameters: {
-      Error: errorName(CutoverFailed),
-      'Cause.$': '$.failure.Cause',
-      'note.$':
-        "States.Format('The source was being renamed from {} to {} and did not end available under the new name (or what happened is not known): it may be under either name; the restored instance {} is kept, the second rename was not made.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
-    },
-    resultPath: '$.failure',
+    causePath: '$.failure.Cause',
+    note: "States.Format('The source was being renamed from {} to {} and did not end available under the new name (or what happened is not known): it may be under either name; the restored instance {} is kept, the second rename was not made.', $.request.dbInstance, $.request.asideId, $.request.restoredId)",
   });
-  notAside.next(releaseAndPage);
   catchAll([aside, asideDone.check], notAside, '$.failure');
   // The second rename refused by RDS: the name is still free, and the source takes it back. Anything
   // else: the restored instance may hold the name already, so nothing is renamed back; page.
-  const notInPlace = new sfn.Pass(scope, 'Restored Instance Not In Place', {
+  const notInPlace = cutoverFailed({
     stateName: 'Restored Instance Not In Place',
     comment:
       'The second rename may have gone through and did not end available: renaming back could rename the wrong instance.',
-    parameters: {
-      Error: errorName(CutoverFailed),
-      'Cause.$': '$.failure.Cause',
-      'note.$':
-        "States.Format('The restored instance {} was being renamed to {} and did not end available (or what happened is not known); the source is kept as {}; nothing was renamed back and the services were not redeployed. Look at which instance holds {} before renaming either.', $.request.restoredId, $.request.dbInstance, $.request.asideId, $.request.dbInstance)",
-    },
-    resultPath: '$.failure',
+    causePath: '$.failure.Cause',
+    note: "States.Format('The restored instance {} was being renamed to {} and did not end available (or what happened is not known); the source is kept as {}; nothing was renamed back and the services were not redeployed. Look at which instance holds {} before renaming either.', $.request.restoredId, $.request.dbInstance, $.request.asideId, $.request.dbInstance)",
   });
-  notInPlace.next(releaseAndPage);
   intoPlace.addCatch(back, { errors: [errorName(CutoverFailed)], resultPath: '$.failure' });
   catchAll([intoPlace, inPlace.check], notInPlace, '$.failure');
 

@@ -23,6 +23,7 @@ import { invokeWorker } from '../invoke-worker.ts';
 import {
   catchAll,
   failRun,
+  failureNotice,
   failWith,
   notifyAndFail,
   notifyStep,
@@ -55,13 +56,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
 
   // How failures end. Before the lock: notify and fail. Holding the lock, nothing changed: release,
   // notify, fail with the same error. After a change: roll back, release, notify, fail.
-  const notifyFailure = notifyAndFail(
-    scope,
-    { notify: 'Notify Failure', explain: 'Explain Failure' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
+  const notifyFailure = failureNotice(scope, deps, fail);
   const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
 
   const pageRollbackFailed = notifyAndFail(

@@ -8,7 +8,16 @@ import { errorName, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
 import { findKnownGood as findKnownGoodWorker } from '../../tasks/rollback/find-known-good.ts';
 import { validateRollbackInput } from '../../tasks/rollback/validate-rollback-input.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, failWith, notifyAndFail, notifyStep, notNull, releaseLock } from '../outcomes.ts';
+import {
+  catchAll,
+  failRun,
+  failureNotice,
+  failWith,
+  notifyAndFail,
+  notifyStep,
+  notNull,
+  releaseLock,
+} from '../outcomes.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
 import { rollOut, switchMaintenancePage } from '../service-steps.ts';
@@ -26,13 +35,7 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
   );
 
   // Failures. A rollback started by a deployment leaves the lock and the notices to its parent.
-  const notifyFailure = notifyAndFail(
-    scope,
-    { notify: 'Notify Failure', explain: 'Explain Failure' },
-    deps,
-    { event: 'failed', procedure, failurePath: '$.failure', requestPath: '$.request' },
-    fail,
-  );
+  const notifyFailure = failureNotice(scope, deps, fail);
   const asIs = new sfn.Pass(scope, 'Report Failure To Deployment', {
     stateName: 'Report Failure To Deployment',
     parameters: { 'cause.$': '$.failure.Cause' },
