@@ -10,25 +10,9 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { aws, RestoreWindowExceeded, SnapshotNotFound } from '../errors.ts';
+import { RestoreSourceSchema } from '../schemas/restore-source.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-
-/** Where a restore takes its data from, as the input names it. */
-export const RestoreSourceSchema = z.union([
-  z.strictObject({
-    snapshot: z
-      .string()
-      .min(1)
-      .max(255)
-      .describe("a snapshot identifier of the database's instance, or latest (the newest available)"),
-  }),
-  z.strictObject({
-    pointInTime: z
-      .union([z.literal('latest-restorable'), z.iso.datetime({ offset: true })])
-      .describe('an ISO 8601 time inside the restorable window, or latest-restorable'),
-  }),
-]);
-export type RestoreSource = z.infer<typeof RestoreSourceSchema>;
 
 /** Every snapshot of the instance (of one type, if given), following Marker. */
 async function snapshotsOf(rds: RDSClient, dbInstance: string, type?: 'automated'): Promise<DBSnapshot[]> {

@@ -6,7 +6,7 @@ import { checkDeployment } from '../check-deployment.ts';
 import { PollSchema } from '../schemas/poll.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { ServiceUserSchema } from './redeploy-services.ts';
+import { ServiceUserSchema } from './input.ts';
 
 export const checkRedeployments = defineWorker({
   name: 'check-redeployments',

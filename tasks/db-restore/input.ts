@@ -1,10 +1,19 @@
 // db-restore's input as a person (or CI) writes it, and the request its first step resolves.
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
-import { RestoreSourceSchema } from '../database/resolve-restore-source.ts';
 import { databaseInputFields } from '../db-backup/input.ts';
 import { LockSchema } from '../schemas/lock.ts';
+import { RestoreSourceSchema } from '../schemas/restore-source.ts';
 import * as z from '../zod.ts';
-import { ServiceUserSchema } from './redeploy-services.ts';
+
+/** A service using the database, as a swap redeploys and checks it. */
+export const ServiceUserSchema = z.object({
+  /** The service's config key, as the notices name it. */
+  name: z.string().min(1),
+  cluster: z.string().min(1),
+  service: z.string().min(1),
+  targetGroupArn: z.string().min(1),
+  targetType: z.enum(['ip', 'instance']),
+});
 
 const restoreFields = {
   ...databaseInputFields,

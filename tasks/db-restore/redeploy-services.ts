@@ -8,15 +8,7 @@ import { aws } from '../errors.ts';
 import { updateService } from '../update-service.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-
-export const ServiceUserSchema = z.object({
-  /** The service's config key, as the notices name it. */
-  name: z.string().min(1),
-  cluster: z.string().min(1),
-  service: z.string().min(1),
-  targetGroupArn: z.string().min(1),
-  targetType: z.enum(['ip', 'instance']),
-});
+import { ServiceUserSchema } from './input.ts';
 
 export const redeployServices = defineWorker({
   name: 'redeploy-services',
