@@ -202,6 +202,14 @@ export const SCENARIOS: Record<string, FaultScenario> = {
         madeDuringRun ? { ...HEALTHY_TASKS, health: 'unhealthy' } : HEALTHY_TASKS,
     },
   },
+  'upgrade-fails': {
+    // RDS's pre-upgrade checks fail after ten minutes: the instance is available again on its old version.
+    rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } },
+  },
+  'upgrade-incompatible': {
+    // The new version refuses a parameter of the instance's group.
+    rds: { maintenance: { seconds: 900, endsIn: 'incompatible-parameters' } },
+  },
   'swap-fails': {
     // The second rename is refused: the restored instance cannot take the source's identifier.
     rds: { rename: { seconds: 120, refusedFor: /-restored-/ } },

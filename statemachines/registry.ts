@@ -4,9 +4,16 @@ import { dbBackup } from './db-backup/procedure.ts';
 import { dbRestore } from './db-restore/procedure.ts';
 import type { ProcedureSpec } from './procedure.ts';
 import { productionDeployment } from './production-deployment/procedure.ts';
+import { rdsMaintenance } from './rds-maintenance/procedure.ts';
 import { rollback } from './rollback/procedure.ts';
 
-export const PROCEDURES: readonly ProcedureSpec[] = [productionDeployment, rollback, dbBackup, dbRestore];
+export const PROCEDURES: readonly ProcedureSpec[] = [
+  productionDeployment,
+  rollback,
+  dbBackup,
+  dbRestore,
+  rdsMaintenance,
+];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>
   PROCEDURES.find((p) => p.name === name);

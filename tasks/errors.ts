@@ -106,6 +106,15 @@ export class CutoverFailed extends RunbookError {
   override readonly name = 'CutoverFailed';
 }
 
+/**
+ * A maintenance change (engine upgrade, class change) RDS refused (nothing changed), or one that did
+ * not end on the new version or class: that cannot be undone automatically, and a person is paged
+ * with the pre-change snapshot to restore from.
+ */
+export class MaintenanceFailed extends RunbookError {
+  override readonly name = 'MaintenanceFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

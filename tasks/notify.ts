@@ -14,6 +14,8 @@ export const EVENTS = {
   'rollback-failed': 'page',
   /** A restore's swap that did not complete (the source renamed back, or the services unhealthy on the restored one). */
   'cutover-failed': 'page',
+  /** A maintenance change that did not end on the new version or class: it cannot be undone automatically. */
+  'maintenance-failed': 'page',
 } as const satisfies Record<string, Severity>;
 export type NotifyEvent = keyof typeof EVENTS;
 
@@ -88,9 +90,11 @@ export const notify = defineWorker({
           ? `rollback of ${target} did not complete; the service needs a person now.${why ? ` ${why}` : ''}${detail ? `. ${detail}` : ''}`
           : event === 'cutover-failed'
             ? `the cut-over of ${target} to its restored instance did not complete; the database needs a person now.${detail ? ` ${detail}` : ''}${why ? ` ${why}` : ''}`
-            : failure
-              ? readableCause(failure.Cause)
-              : null;
+            : event === 'maintenance-failed'
+              ? `the maintenance of ${target} did not complete, and cannot be undone automatically; the database needs a person now.${why ? ` ${why}.` : ''}${detail ? ` ${detail}` : ''}`
+              : failure
+                ? readableCause(failure.Cause)
+                : null;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
     await publish(sns, {
       topicArn,

@@ -2,9 +2,11 @@
 // cannot be known at deploy time: the workers may touch only snapshots named pre-deploy-*, list
 // those of the configured databases, and delete only the ones this runbook tagged as its own.
 // A restore makes only instances named <instance>-restored-*, never a public one, and renames only
-// the configured instances and those it made or put aside (<instance>-pre-restore-*).
+// the configured instances and those it made or put aside (<instance>-pre-restore-*). A backup's
+// and a maintenance run's snapshots are named manual-<instance>-* and pre-maintenance-<instance>-*.
 import { PRE_DEPLOY, SNAPSHOT_TAGS } from '../../tasks/create-snapshot.ts';
 import { asidePrefix, restoredPrefix } from '../../tasks/db-restore/names.ts';
+import { preMaintenancePrefix } from '../../tasks/rds-maintenance/validate-rds-maintenance-input.ts';
 import {
   acknowledge,
   allow,
@@ -28,7 +30,11 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
   const backupSnapshots = databasesOf(config).map((d) =>
     arn(fn, 'rds', `snapshot:manual-${d.instance.toLowerCase()}-*`),
   );
-  const ours = [preDeploySnapshots, ...backupSnapshots];
+  // A maintenance run's snapshot before the change: pre-maintenance-<instance>-...
+  const maintenanceSnapshots = databasesOf(config).map((d) =>
+    arn(fn, 'rds', `snapshot:${preMaintenancePrefix(d.instance)}*`),
+  );
+  const ours = [preDeploySnapshots, ...backupSnapshots, ...maintenanceSnapshots];
   const instances = databases.map((d) => arn(fn, 'rds', `db:${d}`));
   const configured = databasesOf(config).map((d) => d.instance);
   const restored = configured.map((d) => arn(fn, 'rds', `db:${restoredPrefix(d)}*`));
@@ -121,12 +127,18 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
           `IAM5[Resource::${at}:db:${prefix}*]`,
           "A restore's instances are named <instance>-restored-<stamp> and <instance>-pre-restore-<stamp>: the name carries the run's time, so it cannot be known at deploy time.",
         );
-  for (const db of databasesOf(config))
+  for (const db of databasesOf(config)) {
     acknowledge(
       fn,
-      `IAM5[Resource::arn:<AWS::Partition>:rds:${config.region}:${config.account}:snapshot:manual-${db.instance.toLowerCase()}-*]`,
+      `IAM5[Resource::${at}:snapshot:manual-${db.instance.toLowerCase()}-*]`,
       "A backup's snapshot is named manual-<instance>-<stamp>-<run>: the name carries the run, so it cannot be known at deploy time.",
     );
+    acknowledge(
+      fn,
+      `IAM5[Resource::${at}:snapshot:${preMaintenancePrefix(db.instance)}*]`,
+      "A maintenance run's snapshot is named pre-maintenance-<instance>-<stamp>-<run>: the name carries the run, so it cannot be known at deploy time.",
+    );
+  }
 };
 
 /** Every database the config configures for the database procedures, across environments. */

@@ -17,10 +17,11 @@
 // Enhanced Monitoring is given with ModifyDBInstance (`modifying` for a minute); a restore does not
 // take it. A class change (`modifying`) or an engine upgrade (`upgrading`) to one of the engine's
 // valid upgrade targets (DescribeDBEngineVersions) is applied at once, or, without ApplyImmediately,
-// at the start of the instance's next weekly maintenance window (PendingModifiedValues until then);
-// it takes 15 minutes unless the scenario says otherwise, and may end in a state RDS does not leave
-// by itself, the instance keeping its old class and version.
+// at the start of the instance's next weekly maintenance window (PendingModifiedValues show it until
+// it is done); it takes 15 minutes unless the scenario says otherwise, and may end in a state RDS
+// does not leave by itself, or available again on the old class and version.
 import type { Config } from '../../infra/config.ts';
+import { nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
 import { restoredPrefix } from '../../tasks/db-restore/names.ts';
 import { serviceLockKey } from '../../tasks/run-state.ts';
 import { awsError } from './errors.ts';
@@ -62,8 +63,16 @@ export interface RdsFaults {
    * (`<instance>-restored-<YYYYMMDDHHMM>`): the restore must refuse it, not adopt it.
    */
   readonly restoreTargetTaken?: boolean;
-  /** Seconds a class change or engine upgrade takes (900 without faults), and the state it ends in if it fails. */
-  readonly maintenance?: { readonly seconds: number; readonly endsIn?: 'failed' | 'incompatible-parameters' };
+  /**
+   * Seconds a class change or engine upgrade takes (900 without faults), and how it ends if it
+   * fails: in a state RDS does not leave by itself, or `available` again on the old class and
+   * version (an upgrade whose pre-checks failed), which a waiter that looks only at the status
+   * takes for done.
+   */
+  readonly maintenance?: {
+    readonly seconds: number;
+    readonly endsIn?: 'failed' | 'incompatible-parameters' | 'available-unchanged';
+  };
   /** Seconds a rename takes (120 without faults), and whether a rename of an instance this matches is refused. */
   readonly rename?: { readonly seconds: number; readonly refusedFor?: RegExp };
   /** A snapshot of each configured instance is being made when the rehearsal starts, this many seconds from done. */
@@ -122,7 +131,7 @@ export interface SimInstance {
   /** A class change or upgrade asked for the next maintenance window, and when it was asked. */
   pending?: ModifiedValues & { since: number };
   /** When a restore, a rename or a modification ends, the status it ends in, and what it changes then. */
-  busyUntil?: { at: number; becomes: string; apply?: ModifiedValues };
+  busyUntil?: { at: number; becomes: string; apply?: ModifiedValues; undone?: boolean };
   /** The identifier a rename frees once it completes (it cannot be taken before). */
   renamedFrom?: string;
 }
@@ -142,15 +151,12 @@ const UPGRADE_TARGETS: Readonly<Record<string, Readonly<Record<string, readonly 
     '16.3': [],
   },
 };
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** The first start of a weekly window (ddd:hh:mm-...) at or after `from`. */
-export function nextWindowStart(window: string, from: number): number {
-  const [, day = 'sun', hh = '0', mm = '0'] = /^([a-z]{3}):(\d{2}):(\d{2})-/.exec(window) ?? [];
-  const start = new Date(from);
-  start.setUTCHours(Number(hh), Number(mm), 0, 0);
-  start.setUTCDate(start.getUTCDate() + ((DAYS.indexOf(day) - start.getUTCDay() + 7) % 7));
-  return start.getTime() >= from ? start.getTime() : start.getTime() + 7 * DAY_MS;
+/** An instance's maintenance window; the simulated instances have valid ones. */
+function windowOf(instance: SimInstance) {
+  const window = parseWindow(instance.maintenanceWindow);
+  if (!window)
+    throw new Error(`${instance.id} has no valid maintenance window: ${instance.maintenanceWindow}`);
+  return window;
 }
 
 /** What a restore gets for each setting it is not given (RDS User Guide, "Restoring to a DB instance"). */
@@ -412,7 +418,7 @@ export class SimulatedRds implements SimulatedService {
       if (
         instance.pending &&
         !instance.busyUntil &&
-        nextWindowStart(instance.maintenanceWindow, instance.pending.since) <= now
+        nextWindowStart(windowOf(instance), instance.pending.since) <= now
       ) {
         const { since: _since, ...values } = instance.pending;
         instance.pending = undefined;
@@ -423,7 +429,7 @@ export class SimulatedRds implements SimulatedService {
         const { becomes, apply } = instance.busyUntil;
         instance.status = becomes;
         // A change that failed leaves the instance as it was.
-        if (apply && becomes === 'available') {
+        if (apply && becomes === 'available' && !instance.busyUntil.undone) {
           if (apply.instanceClass) instance.instanceClass = apply.instanceClass;
           if (apply.engineVersion) instance.engineVersion = apply.engineVersion;
         }
@@ -657,10 +663,12 @@ export class SimulatedRds implements SimulatedService {
   private startModification(instance: SimInstance, values: ModifiedValues): void {
     const maintenance = this.faults?.maintenance;
     instance.status = values.engineVersion ? 'upgrading' : 'modifying';
+    const unchanged = maintenance?.endsIn === 'available-unchanged';
     instance.busyUntil = {
       at: this.now() + (maintenance?.seconds ?? 900) * 1000,
-      becomes: maintenance?.endsIn ?? 'available',
+      becomes: unchanged ? 'available' : (maintenance?.endsIn ?? 'available'),
       apply: values,
+      ...(unchanged && { undone: true }),
     };
   }
 
@@ -874,6 +882,7 @@ export class SimulatedRds implements SimulatedService {
   }
 
   private describeInstance(i: SimInstance) {
+    const pending = { ...i.busyUntil?.apply, ...i.pending };
     return {
       DBInstanceIdentifier: i.id,
       DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${i.id}`,
@@ -899,9 +908,10 @@ export class SimulatedRds implements SimulatedService {
       PubliclyAccessible: i.publiclyAccessible,
       BackupRetentionPeriod: i.backupRetentionDays,
       PreferredMaintenanceWindow: i.maintenanceWindow,
+      // What waits for the window, and what a modification under way is applying.
       PendingModifiedValues: {
-        ...(i.pending?.instanceClass && { DBInstanceClass: i.pending.instanceClass }),
-        ...(i.pending?.engineVersion && { EngineVersion: i.pending.engineVersion }),
+        ...(pending?.instanceClass && { DBInstanceClass: pending.instanceClass }),
+        ...(pending?.engineVersion && { EngineVersion: pending.engineVersion }),
       },
       InstanceCreateTime: new Date(i.createdAt),
       // Point-in-time restores reach back to the retention period, up to about five minutes ago.

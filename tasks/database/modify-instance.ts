@@ -1,22 +1,26 @@
-// One ModifyDBInstance, applied at once (it otherwise waits for the maintenance window), of one of
-// the changes a database procedure makes to an instance:
-// - a rename (NewDBInstanceIdentifier), one step of a restore's cut-over. The endpoint follows the
-//   identifier, so the application's endpoint name stays the same across the swap; its DNS takes
-//   minutes to follow, and the instance reboots. A retry after a rename that went through finds
-//   `to` and not `dbInstance`, and does not rename again. A refusal is CutoverFailed, for the
-//   state machine to undo.
+// One ModifyDBInstance, of one of the changes a database procedure makes to an instance:
+// - a rename (NewDBInstanceIdentifier), one step of a restore's cut-over, applied at once. The
+//   endpoint follows the identifier, so the application's endpoint name stays the same across the
+//   swap; its DNS takes minutes to follow, and the instance reboots. A retry after a rename that
+//   went through finds `to` and not `dbInstance`, and does not rename again. A refusal is
+//   CutoverFailed, for the state machine to undo.
 // - Enhanced Monitoring, which a restore does not take: the source's interval and role, given to
 //   the restored instance once it is available (passing the role needs iam:PassRole). An instance
 //   that has them already is not modified again. A refusal is RestoreFailed.
+// - maintenance: a minor engine version and/or an instance class, applied now or in the instance's
+//   next maintenance window (then it says when that starts, for the run to wait). A change RDS
+//   already applies or holds pending (a retry) is not asked again. A refusal is MaintenanceFailed,
+//   with nothing changed.
 import {
   type DBInstance,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { aws, CutoverFailed, RestoreFailed } from '../errors.ts';
+import { aws, CutoverFailed, MaintenanceFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
+import { nextWindowStart, parseWindow } from './maintenance-window.ts';
 
 async function describe(rds: RDSClient, id: string): Promise<DBInstance | null> {
   try {
@@ -37,7 +41,68 @@ export const ModifyChangeSchema = z.union([
   z.strictObject({
     monitoring: z.strictObject({ interval: z.number().int().min(1), roleArn: z.string().min(1) }),
   }),
+  z.strictObject({
+    maintenance: z.strictObject({
+      engineVersion: z.string().min(1).nullable(),
+      instanceClass: z.string().min(1).nullable(),
+      apply: z.enum(['now', 'window']),
+    }),
+  }),
 ]);
+
+/** Why a call was refused, unless it is worth a retry (then it is thrown as it is). */
+const refused = (Failure: RunbookErrorClass, what: string, after: string) => (error: Error) => {
+  if (error.name === 'TransientAwsError') throw error;
+  throw new Failure(`RDS refused ${what} (${error.name}: ${error.message})${after}`);
+};
+
+/** The maintenance change: asked once (a retry finds it applied or pending), and when its window starts. */
+async function maintain(
+  rds: RDSClient,
+  dbInstance: string,
+  instance: DBInstance | null,
+  change: { engineVersion: string | null; instanceClass: string | null; apply: 'now' | 'window' },
+  now: string | null,
+) {
+  const { engineVersion, instanceClass, apply } = change;
+  const what = [engineVersion && `engine version ${engineVersion}`, instanceClass && `class ${instanceClass}`]
+    .filter(Boolean)
+    .join(' and ');
+  const when = apply === 'now' ? 'now' : 'in the next maintenance window';
+  if (instance === null) throw new MaintenanceFailed(`${dbInstance} does not exist: nothing was changed`);
+  const at = now === null ? Date.now() : Date.parse(now);
+  const window = parseWindow(instance.PreferredMaintenanceWindow ?? '');
+  if (apply === 'window' && window === null)
+    throw new MaintenanceFailed(
+      `${dbInstance} has no maintenance window RDS describes (${instance.PreferredMaintenanceWindow ?? 'none'}): nothing was changed`,
+    );
+  const startsAt = window && apply === 'window' ? nextWindowStart(window, at) : at;
+  const timing = {
+    startsAt: new Date(startsAt).toISOString(),
+    waitSeconds: Math.ceil((startsAt - at) / 1000),
+  };
+  // What still differs from the instance as it is, and whether RDS holds all of it already.
+  const asked = {
+    ...(engineVersion !== null &&
+      engineVersion !== instance.EngineVersion && { EngineVersion: engineVersion }),
+    ...(instanceClass !== null &&
+      instanceClass !== instance.DBInstanceClass && { DBInstanceClass: instanceClass }),
+  };
+  const pending: Record<string, unknown> = { ...instance.PendingModifiedValues };
+  const already = Object.entries(asked).every(([key, value]) => pending[key] === value);
+  const result = { dbInstance, change: `${what}, ${when}`, already, at: now, ...timing };
+  if (already) return { ...result, status: instance.DBInstanceStatus ?? null };
+  const modified = await aws(`RDS ModifyDBInstance of ${dbInstance}`, () =>
+    rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: dbInstance,
+        ...asked,
+        ApplyImmediately: apply === 'now',
+      }),
+    ),
+  ).catch(refused(MaintenanceFailed, `${what} on ${dbInstance}`, '; nothing was changed'));
+  return { ...result, status: modified.DBInstance?.DBInstanceStatus ?? null };
+}
 
 export const modifyInstance = defineWorker({
   name: 'modify-instance',
@@ -73,12 +138,7 @@ export const modifyInstance = defineWorker({
             ApplyImmediately: true,
           }),
         ),
-      ).catch((error: Error) => {
-        if (error.name === 'TransientAwsError') throw error;
-        throw new CutoverFailed(
-          `RDS refused to rename ${dbInstance} to ${to} (${error.name}: ${error.message})`,
-        );
-      });
+      ).catch(refused(CutoverFailed, `to rename ${dbInstance} to ${to}`, ''));
       return {
         dbInstance: to,
         change: `renamed from ${dbInstance}`,
@@ -87,6 +147,7 @@ export const modifyInstance = defineWorker({
         at: now,
       };
     }
+    if ('maintenance' in change) return maintain(rds, dbInstance, instance, change.maintenance, now);
     const { interval, roleArn } = change.monitoring;
     const what = `Enhanced Monitoring every ${interval} s with ${roleArn}`;
     if (instance === null) throw new RestoreFailed(`${dbInstance} does not exist: cannot give it ${what}`);
@@ -101,12 +162,13 @@ export const modifyInstance = defineWorker({
           ApplyImmediately: true,
         }),
       ),
-    ).catch((error: Error) => {
-      if (error.name === 'TransientAwsError') throw error;
-      throw new RestoreFailed(
-        `RDS refused ${what} on ${dbInstance} (${error.name}: ${error.message}); the restored instance is kept, nothing was switched`,
-      );
-    });
+    ).catch(
+      refused(
+        RestoreFailed,
+        `${what} on ${dbInstance}`,
+        '; the restored instance is kept, nothing was switched',
+      ),
+    );
     return {
       dbInstance,
       change: what,
@@ -115,7 +177,8 @@ export const modifyInstance = defineWorker({
       at: now,
     };
   },
-  summarize: (r) => `${r.dbInstance}: ${r.change}${r.already ? ' (already)' : ''} (${r.status})`,
+  summarize: (r) =>
+    `${r.dbInstance}: ${r.change}${r.already ? ' (already)' : ''} (${r.status})${'waitSeconds' in r && r.waitSeconds > 0 ? `; the window starts ${r.startsAt}` : ''}`,
 });
 
 export const handler = lambdaHandler(modifyInstance);

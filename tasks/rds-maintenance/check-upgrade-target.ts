@@ -2,8 +2,10 @@
 // whether the change asked for is one this procedure makes. An engine version must be a valid
 // upgrade target of the instance's current version (RDS's own list, DescribeDBEngineVersions) and
 // a minor one: a major upgrade needs its own plan (extensions, parameter groups), not this runbook
-// step. An instance class must be a DB instance class. Nothing to change is refused too. Reads only.
+// step. An instance class must be a DB instance class. Nothing to change is refused too, and so is a
+// change for the maintenance window when the instance has none the run can wait through. Reads only.
 import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { MAX_WINDOW_MINUTES, parseWindow } from '../database/maintenance-window.ts';
 import { aws, InvalidInput } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
@@ -16,8 +18,10 @@ export const checkUpgradeTarget = defineWorker({
     dbInstance: z.string().min(1),
     engineVersion: z.string().min(1).nullable(),
     instanceClass: z.string().min(1).nullable(),
+    /** `now`, or in the instance's next maintenance window. */
+    apply: z.enum(['now', 'window']),
   }),
-  run: async ({ dbInstance, engineVersion, instanceClass }, { rds }) => {
+  run: async ({ dbInstance, engineVersion, instanceClass, apply }, { rds }) => {
     const found = await aws('RDS DescribeDBInstances', () =>
       rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
     );
@@ -54,19 +58,30 @@ export const checkUpgradeTarget = defineWorker({
       problems.push(
         `${dbInstance} already runs ${instance.Engine} ${from.engineVersion} on ${from.instanceClass}: nothing to change`,
       );
+    const window = instance.PreferredMaintenanceWindow ?? '';
+    const parsed = parseWindow(window);
+    if (apply === 'window' && !parsed)
+      problems.push(`apply: ${dbInstance} has no maintenance window RDS describes (${window || 'none'})`);
+    else if (apply === 'window' && parsed && parsed.durationMinutes > MAX_WINDOW_MINUTES)
+      problems.push(
+        `apply: the maintenance window ${window} lasts ${parsed.durationMinutes} minutes, and the run waits through windows of at most ${MAX_WINDOW_MINUTES}; apply now, or shorten the window`,
+      );
     if (problems.length > 0) throw new InvalidInput(`${problems.join('; ')}; nothing was changed`);
+    const to = {
+      engineVersion: upgrades ? engineVersion : from.engineVersion,
+      instanceClass: resizes ? instanceClass : from.instanceClass,
+    };
+    const when = apply === 'now' ? 'now' : `in the next maintenance window (${window} UTC)`;
     return {
       engine: instance.Engine,
       from,
-      to: {
-        engineVersion: upgrades ? engineVersion : from.engineVersion,
-        instanceClass: resizes ? instanceClass : from.instanceClass,
-      },
-      maintenanceWindow: instance.PreferredMaintenanceWindow ?? null,
+      to,
+      maintenanceWindow: window || null,
+      /** The change in words, as the approver and the notices read it. */
+      change: `${instance.Engine} ${from.engineVersion} on ${from.instanceClass} -> ${to.engineVersion} on ${to.instanceClass}, ${when}`,
     };
   },
-  summarize: (r) =>
-    `${r.engine} ${r.from.engineVersion} on ${r.from.instanceClass} -> ${r.to.engineVersion} on ${r.to.instanceClass}`,
+  summarize: (r) => r.change,
 });
 
 export const handler = lambdaHandler(checkUpgradeTarget);

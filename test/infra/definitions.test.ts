@@ -212,7 +212,9 @@ describe.each(PROCEDURES)('%s', (procedure) => {
     );
     expect(waitCount).toBeGreaterThan(0);
     // (the approval gate's timeout is a path)
-    expect(pathCount).toBe(['production-deployment', 'db-restore'].includes(procedure) ? 1 : 0);
+    expect(pathCount).toBe(
+      ['production-deployment', 'db-restore', 'rds-maintenance'].includes(procedure) ? 1 : 0,
+    );
     expect(validate(local).isValid).toBe(true);
   });
 });

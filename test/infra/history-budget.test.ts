@@ -30,6 +30,7 @@ const LOOPS: Record<string, number> = {
   rollback: 2,
   'db-backup': 3,
   'db-restore': 6,
+  'rds-maintenance': 3,
 };
 
 let definitions: Definitions;
@@ -138,6 +139,8 @@ describe('the config guard on poll budgets', () => {
       alarmIntervalSeconds: 60,
       // db-backup's rounds at these snapshot budgets: 2 x 240 snapshot + 200 export = 680
       exportMaxPolls: 200,
+      // rds-maintenance's: 2 x 240 snapshot + 180 change polls (three hours every 60 s) = 660
+      dbInstanceIntervalSeconds: 60,
     },
     environments: {
       ...raw.environments,

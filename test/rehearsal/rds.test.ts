@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
-import { nextWindowStart, type RdsFaults } from '../../rehearsal/account/rds.ts';
+import type { RdsFaults } from '../../rehearsal/account/rds.ts';
+import { nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
 
 const rdsWith = (faults: RdsFaults = {}) =>
   new SimulatedAccount({ config: loadConfig(), faults: { rds: faults }, table: 'runbook-state' }).service(
@@ -358,23 +359,56 @@ describe('the simulated RDS', () => {
       'upgrading',
     );
     account.clock.advance(899);
-    expect(describe()).toMatchObject({ DBInstanceStatus: 'upgrading', EngineVersion: '15.4' });
+    expect(describe()).toMatchObject({
+      DBInstanceStatus: 'upgrading',
+      EngineVersion: '15.4',
+      PendingModifiedValues: { EngineVersion: '15.7' },
+    });
     account.clock.advance(1);
     expect(describe()).toMatchObject({ DBInstanceStatus: 'available', EngineVersion: '15.7' });
     // In the window: pending until the next Sunday 05:00 UTC, then modifying, then the new class
+    const sunday = parseWindow('sun:05:00-sun:06:00') ?? expect.fail('parses');
     expect(modify({ DBInstanceClass: 'db.r6g.xlarge' }).DBInstance).toMatchObject({
       DBInstanceStatus: 'available',
       PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
       PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
     });
-    const start = nextWindowStart('sun:05:00-sun:06:00', account.clock.now().getTime());
+    const start = nextWindowStart(sunday, account.clock.now().getTime());
     expect(new Date(start).getUTCDay()).toBe(0);
     account.clock.advance(Math.ceil((start - account.clock.now().getTime()) / 1000));
-    expect(describe()).toMatchObject({ DBInstanceStatus: 'modifying', DBInstanceClass: 'db.r6g.large' });
+    expect(describe()).toMatchObject({
+      DBInstanceStatus: 'modifying',
+      DBInstanceClass: 'db.r6g.large',
+      PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
+    });
     account.clock.advance(900);
     expect(describe()).toMatchObject({
       DBInstanceStatus: 'available',
       DBInstanceClass: 'db.r6g.xlarge',
+      PendingModifiedValues: {},
+    });
+  });
+
+  it('an upgrade whose pre-checks fail ends available on the old version, nothing pending', () => {
+    const account = new SimulatedAccount({
+      config: loadConfig(),
+      faults: { rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } } },
+      table: 'runbook-state',
+    });
+    const rds = account.service('rds');
+    rds.modifyDBInstance({
+      DBInstanceIdentifier: 'enterprise-prod-db',
+      EngineVersion: '15.5',
+      ApplyImmediately: true,
+    });
+    account.clock.advance(599);
+    const describe = () =>
+      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBInstances[0];
+    expect(describe()).toMatchObject({ DBInstanceStatus: 'upgrading', EngineVersion: '15.4' });
+    account.clock.advance(1);
+    expect(describe()).toMatchObject({
+      DBInstanceStatus: 'available',
+      EngineVersion: '15.4',
       PendingModifiedValues: {},
     });
   });
@@ -402,15 +436,41 @@ describe('the simulated RDS', () => {
 
   it('finds the next start of a weekly window', () => {
     const at = (iso: string) => Date.parse(iso);
-    expect(new Date(nextWindowStart('sun:05:00-sun:06:00', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
-      '2026-12-06T05:00:00.000Z',
+    const w = (window: string) => parseWindow(window) ?? expect.fail(`${window} should parse`);
+    expect(
+      new Date(nextWindowStart(w('sun:05:00-sun:06:00'), at('2026-12-03T10:00:00Z'))).toISOString(),
+    ).toBe('2026-12-06T05:00:00.000Z');
+    expect(
+      new Date(nextWindowStart(w('thu:11:30-thu:12:00'), at('2026-12-03T10:00:00Z'))).toISOString(),
+    ).toBe('2026-12-03T11:30:00.000Z');
+    expect(
+      new Date(nextWindowStart(w('thu:09:00-thu:09:30'), at('2026-12-03T10:00:00Z'))).toISOString(),
+    ).toBe('2026-12-10T09:00:00.000Z');
+    // At its start it is this one; a minute into it, next week's (the pessimistic reading).
+    expect(nextWindowStart(w('thu:10:00-thu:10:30'), at('2026-12-03T10:00:00Z'))).toBe(
+      at('2026-12-03T10:00:00Z'),
     );
-    expect(new Date(nextWindowStart('thu:11:30-thu:12:00', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
-      '2026-12-03T11:30:00.000Z',
+    expect(nextWindowStart(w('thu:10:00-thu:10:30'), at('2026-12-03T10:01:00Z'))).toBe(
+      at('2026-12-10T10:00:00Z'),
     );
-    expect(new Date(nextWindowStart('thu:09:00-thu:09:30', at('2026-12-03T10:00:00Z'))).toISOString()).toBe(
-      '2026-12-10T09:00:00.000Z',
-    );
+    // A window across midnight and across the week's end.
+    expect(parseWindow('sat:23:30-sun:00:30')).toEqual({
+      startMinute: 6 * 1440 + 23 * 60 + 30,
+      durationMinutes: 60,
+    });
+    expect(parseWindow('Mon:03:00-mon:03:30')).toEqual({ startMinute: 1440 + 180, durationMinutes: 30 });
+    expect(
+      new Date(nextWindowStart(w('sat:23:30-sun:00:30'), at('2026-12-03T10:00:00Z'))).toISOString(),
+    ).toBe('2026-12-05T23:30:00.000Z');
+    for (const bad of [
+      '',
+      'sun:05:00',
+      'sun:05:00-sun:05:00',
+      'sun:25:00-sun:26:00',
+      'sun:05:00-xyz:06:00',
+      'a-b-c',
+    ])
+      expect(parseWindow(bad)).toBeNull();
   });
 
   it('tells IAM a snapshot’s tags, and none of one that does not exist', () => {

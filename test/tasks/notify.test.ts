@@ -265,6 +265,37 @@ describe('notify', () => {
     );
   });
 
+  it('pages a failed maintenance with what went wrong and then the way back', async () => {
+    const event = {
+      ...base,
+      service: 'main',
+      procedure: 'rds-maintenance',
+      event: 'maintenance-failed',
+      detail: 'Restore from snapshot pre-maintenance-x with db-restore.',
+      failure: {
+        Error: 'MaintenanceFailed',
+        Cause: JSON.stringify({
+          errorType: 'MaintenanceFailed',
+          errorMessage: 'x is incompatible-parameters',
+        }),
+      },
+    };
+    const result = await invoke(notify, event, clients);
+    const cause =
+      'the maintenance of main in prod did not complete, and cannot be undone automatically; the database needs a person now. MaintenanceFailed: x is incompatible-parameters. Restore from snapshot pre-maintenance-x with db-restore.';
+    expect(result).toEqual({ event: 'maintenance-failed', severity: 'page', cause });
+    expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
+      TopicArn: topicArn,
+      Subject: '[PAGE] rds-maintenance maintenance-failed: main in prod',
+      Message: `${cause}\nExecution: ${executionId}`,
+      MessageAttributes: attributes('maintenance-failed', 'page'),
+    });
+    const bare = await invoke(notify, { ...event, failure: undefined, detail: undefined }, clients);
+    expect(bare.cause).toBe(
+      'the maintenance of main in prod did not complete, and cannot be undone automatically; the database needs a person now.',
+    );
+  });
+
   it('does not print "null" for a failed rollback announced without a caught error', async () => {
     // Given
     const event = { ...base, procedure: 'rollback', event: 'rollback-failed' };

@@ -142,12 +142,23 @@ describe('workers', () => {
         'app IN_PROGRESS 1/3',
       ],
       'check-upgrade-target': [
+        { change: 'postgres 15.4 on db.a -> 15.7 on db.b, now' },
+        'postgres 15.4 on db.a -> 15.7 on db.b, now',
+      ],
+      'check-maintenance': [
+        { status: 'upgrading', runs: { engineVersion: '15.4', instanceClass: 'db.a' } },
+        'upgrading, 15.4 on db.a',
+      ],
+      'validate-rds-maintenance-input': [
         {
-          engine: 'postgres',
-          from: { engineVersion: '15.4', instanceClass: 'db.a' },
-          to: { engineVersion: '15.7', instanceClass: 'db.b' },
+          environment: 'prod',
+          service: 'main',
+          dbInstance: 'db',
+          engineVersion: '15.7',
+          instanceClass: null,
+          apply: 'now',
         },
-        'postgres 15.4 on db.a -> 15.7 on db.b',
+        'prod/main is db; 15.7, now',
       ],
       'validate-db-restore-input': [
         { environment: 'prod', service: 'main', dbInstance: 'db', restoredId: 'db-restored-1' },
@@ -173,6 +184,14 @@ describe('workers', () => {
         already: true,
       } as never),
     ).toBe('d: c (already) (s)');
+    // A change for the window says when the window starts; one for now does not.
+    const maintenance = { dbInstance: 'd', change: 'c', status: 's', already: false, startsAt: 'Sunday' };
+    expect(byName('modify-instance')?.summarize?.({ ...maintenance, waitSeconds: 60 } as never)).toBe(
+      'd: c (s); the window starts Sunday',
+    );
+    expect(byName('modify-instance')?.summarize?.({ ...maintenance, waitSeconds: 0 } as never)).toBe(
+      'd: c (s)',
+    );
     expect(byName('redeploy-services')?.summarize?.({ services: [] } as never)).toBe(
       'new deployments of no service',
     );

@@ -34,8 +34,20 @@ const targets = () =>
       },
     ],
   });
-const check = (engineVersion: string | null, instanceClass: string | null) =>
-  invoke(checkUpgradeTarget, { dbInstance: DB, engineVersion, instanceClass }, clients);
+const check = (engineVersion: string | null, instanceClass: string | null, apply: 'now' | 'window' = 'now') =>
+  invoke(checkUpgradeTarget, { dbInstance: DB, engineVersion, instanceClass, apply }, clients);
+const withWindow = (window: string | undefined) =>
+  rdsMock.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: [
+      {
+        DBInstanceIdentifier: DB,
+        Engine: 'postgres',
+        EngineVersion: '15.4',
+        DBInstanceClass: 'db.r6g.large',
+        PreferredMaintenanceWindow: window,
+      },
+    ],
+  });
 
 describe('check-upgrade-target', () => {
   beforeEach(() => {
@@ -50,6 +62,7 @@ describe('check-upgrade-target', () => {
       from: { engineVersion: '15.4', instanceClass: 'db.r6g.large' },
       to: { engineVersion: '15.7', instanceClass: 'db.r6g.large' },
       maintenanceWindow: 'sun:05:00-sun:06:00',
+      change: 'postgres 15.4 on db.r6g.large -> 15.7 on db.r6g.large, now',
     });
     expect(rdsMock.commandCalls(DescribeDBEngineVersionsCommand).map((c) => c.args[0].input)).toEqual([
       { Engine: 'postgres', EngineVersion: '15.4' },
@@ -91,6 +104,29 @@ describe('check-upgrade-target', () => {
     await expect(check('14.9', 'huge')).rejects.toMatchObject({
       message: expect.stringMatching(/^engineVersion: .*; instanceClass: huge .*; nothing was changed$/),
     });
+  });
+
+  it('takes a change for the window only where the run can wait through the window', async () => {
+    expect(await check(null, 'db.r6g.xlarge', 'window')).toMatchObject({
+      maintenanceWindow: 'sun:05:00-sun:06:00',
+      change:
+        'postgres 15.4 on db.r6g.large -> 15.4 on db.r6g.xlarge, in the next maintenance window (sun:05:00-sun:06:00 UTC)',
+    });
+    withWindow('sun:05:00-sun:06:01');
+    await expect(check(null, 'db.r6g.xlarge', 'window')).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message:
+        'apply: the maintenance window sun:05:00-sun:06:01 lasts 61 minutes, and the run waits through windows of at most 60; apply now, or shorten the window; nothing was changed',
+    });
+    // Now does not care how long the window is.
+    expect(await check(null, 'db.r6g.xlarge', 'now')).toMatchObject({
+      maintenanceWindow: 'sun:05:00-sun:06:01',
+    });
+    withWindow(undefined);
+    await expect(check(null, 'db.r6g.xlarge', 'window')).rejects.toMatchObject({
+      message: `apply: ${DB} has no maintenance window RDS describes (none); nothing was changed`,
+    });
+    expect(await check(null, 'db.r6g.xlarge', 'now')).toMatchObject({ maintenanceWindow: null });
   });
 
   it('refuses an instance RDS describes without its engine, and surfaces throttling as transient', async () => {
