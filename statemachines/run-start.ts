@@ -3,6 +3,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { acquireLock as acquireLockWorker } from '../tasks/acquire-lock.ts';
+import { errorName, LockHeld } from '../tasks/errors.ts';
 import type { Worker } from '../tasks/worker.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import { notifyAndFail } from './outcomes.ts';
@@ -56,9 +57,17 @@ export function validateInput(
   return validate;
 }
 
-/** One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder. */
-export function acquireLock(scope: Construct, deps: Deps, comment: string) {
-  return invokeWorker(scope, 'Acquire Lock', deps, acquireLockWorker, {
+/** Where a run goes when it cannot take its lock ($.failure holds the error). */
+export interface LockFailures {
+  /** Another run's lock (LockHeld, naming the holder): not this run's to release. */
+  readonly held: sfn.IChainable;
+  /** Anything else, which may have left this run's lock taken: release it. */
+  readonly other: sfn.IChainable;
+}
+
+/** One run per service (or database): deploy and rollback exclude each other. Fails with LockHeld, naming the holder. */
+export function acquireLock(scope: Construct, deps: Deps, comment: string, failures: LockFailures) {
+  const lock = invokeWorker(scope, 'Acquire Lock', deps, acquireLockWorker, {
     comment,
     payload: {
       table: deps.table,
@@ -69,4 +78,7 @@ export function acquireLock(scope: Construct, deps: Deps, comment: string) {
     resultPath: null,
     retry: 'change',
   });
+  lock.addCatch(failures.held, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
+  lock.addCatch(failures.other, { errors: ['States.ALL'], resultPath: '$.failure' });
+  return lock;
 }

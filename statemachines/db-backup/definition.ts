@@ -3,13 +3,10 @@
 // notice names the snapshot and the export's location. Nothing is deleted, on any path.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { checkSnapshot } from '../../tasks/check-snapshot.ts';
-import { createSnapshot } from '../../tasks/create-snapshot.ts';
 import { checkExport } from '../../tasks/database/check-export.ts';
-import { checkSnapshotInProgress } from '../../tasks/database/check-snapshot-in-progress.ts';
 import { startExport } from '../../tasks/database/start-export.ts';
 import { validateDbBackupInput } from '../../tasks/db-backup/validate-db-backup-input.ts';
-import { errorName, LockHeld } from '../../tasks/errors.ts';
+import { databaseSnapshot } from '../database-snapshot.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failureNotice, notNull, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
@@ -31,54 +28,17 @@ export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable
     scope,
     deps,
     'One run per database: a backup, a restore and maintenance of one instance exclude each other.',
+    { held: notifyFailure, other: releaseAndFail },
   );
-  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
-  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
-  // 1. RDS snapshots an instance once at a time: wait for one in progress rather than start a second.
-  const idle = new PollUntilDone(scope, 'Wait Until No Snapshot In Progress', deps, {
-    names: {
-      start: 'Start Watching Snapshots In Progress',
-      check: 'Check Snapshots In Progress',
-      done: 'No Snapshot In Progress?',
-      wait: 'Wait Before Next In Progress Check',
-      finished: 'No Snapshot In Progress',
+  // 1. and 2. The runbook's manual snapshot, after any in progress, tagged as this runbook's backup (never pruned).
+  const snapshot = databaseSnapshot(scope, deps, {
+    purpose: 'backup',
+    comments: {
+      create: 'Runbook step 1: the manual snapshot manual-<instance>-<stamp>, tagged with this run.',
+      available:
+        'Runbook step 2: wait until the snapshot is available; SnapshotFailed if it fails or its budget is spent.',
     },
-    comment:
-      "Done once none of the instance's snapshots (RDS's automated ones, or a person's) is being made.",
-    worker: checkSnapshotInProgress,
-    payload: { 'dbInstance.$': '$.request.dbInstance' },
-    resultPath: '$.inProgress',
-    intervalSeconds: timing.snapshotIntervalSeconds,
-    maxAttempts: timing.snapshotMaxPolls,
-  });
-  // 2. The runbook's manual snapshot, tagged as this runbook's backup (never pruned).
-  const snapshot = invokeWorker(scope, 'Create Snapshot', deps, createSnapshot, {
-    comment: 'Runbook step 1: the manual snapshot manual-<instance>-<stamp>, tagged with this run.',
-    payload: {
-      'dbInstance.$': '$.request.dbInstance',
-      'snapshotId.$': '$.request.snapshotId',
-      'executionId.$': '$$.Execution.Id',
-      purpose: 'backup',
-    },
-    resultPath: '$.snapshot',
-    retry: 'change',
-  });
-  const available = new PollUntilDone(scope, 'Wait Until Snapshot Available', deps, {
-    names: {
-      start: 'Start Watching Snapshot',
-      check: 'Check Snapshot',
-      done: 'Snapshot Available?',
-      wait: 'Wait Before Next Snapshot Check',
-      finished: 'Snapshot Available',
-    },
-    comment:
-      'Runbook step 2: wait until the snapshot is available; SnapshotFailed if it fails or its budget is spent.',
-    worker: checkSnapshot,
-    payload: { 'snapshotId.$': '$.request.snapshotId' },
-    resultPath: '$.snapshotReady',
-    intervalSeconds: timing.snapshotIntervalSeconds,
-    maxAttempts: timing.snapshotMaxPolls,
   });
 
   // 3. The export, if asked for: Parquet in the stack's export bucket, for analysis and keeping.
@@ -95,7 +55,7 @@ export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable
     resultPath: '$.exported',
   });
   notExported.next(release);
-  const tasks: sfn.TaskStateBase[] = [snapshot, idle.check, available.check];
+  const tasks: sfn.TaskStateBase[] = [...snapshot.tasks];
   let afterSnapshot: sfn.IChainable = notExported;
   if (exports) {
     const start = invokeWorker(scope, 'Start Export', deps, startExport, {
@@ -143,6 +103,6 @@ export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable
   }
   catchAll(tasks, releaseAndFail, '$.failure');
 
-  validate.next(lock).next(idle).next(snapshot).next(available).next(afterSnapshot);
+  validate.next(lock).next(snapshot.chain).next(afterSnapshot);
   return validate;
 }

@@ -17,7 +17,7 @@ import { checkRedeployments } from '../../tasks/db-restore/check-redeployments.t
 import { redeployServices } from '../../tasks/db-restore/redeploy-services.ts';
 import { restoreFigures } from '../../tasks/db-restore/restore-figures.ts';
 import { validateDbRestoreInput } from '../../tasks/db-restore/validate-db-restore-input.ts';
-import { CutoverFailed, errorName, LockHeld } from '../../tasks/errors.ts';
+import { CutoverFailed, errorName } from '../../tasks/errors.ts';
 import { approvalGate } from '../approval-gate.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import {
@@ -106,9 +106,8 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
     scope,
     deps,
     'One run per database (a backup, a restore and maintenance of one instance exclude each other); a swap also takes the locks of the services using it, all or none, so a deployment and a swap exclude each other.',
+    { held: notifyFailure, other: releaseAndFail },
   );
-  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
-  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   // 1. The source, before anything is created: SnapshotNotFound or RestoreWindowExceeded otherwise.
   const resolve = invokeWorker(scope, 'Resolve Source', deps, resolveRestoreSource, {

@@ -184,14 +184,13 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     comment:
       'Checks the input (unknown fields, digest-pinned image, allowed registry, bounds) and resolves the service from config.',
   });
+  // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
   const lock = acquireLock(
     scope,
     deps,
     'One run per service: deploy and rollback exclude each other. Fails with LockHeld, naming the holder.',
+    { held: notifyFailure, other: releaseAndFail },
   );
-  // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
-  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
-  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   const announce = notifyStep(scope, 'Notify Start', deps, {
     event: 'started',

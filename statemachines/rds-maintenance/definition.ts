@@ -9,15 +9,13 @@
 // it back. Nothing is ever deleted.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { checkSnapshot } from '../../tasks/check-snapshot.ts';
-import { createSnapshot } from '../../tasks/create-snapshot.ts';
-import { checkSnapshotInProgress } from '../../tasks/database/check-snapshot-in-progress.ts';
 import { modifyInstance } from '../../tasks/database/modify-instance.ts';
-import { errorName, LockHeld, MaintenanceFailed } from '../../tasks/errors.ts';
+import { errorName, MaintenanceFailed } from '../../tasks/errors.ts';
 import { checkMaintenance } from '../../tasks/rds-maintenance/check-maintenance.ts';
 import { checkUpgradeTarget } from '../../tasks/rds-maintenance/check-upgrade-target.ts';
 import { validateRdsMaintenanceInput } from '../../tasks/rds-maintenance/validate-rds-maintenance-input.ts';
 import { approvalGate } from '../approval-gate.ts';
+import { databaseSnapshot } from '../database-snapshot.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import { catchAll, failRun, failureNotice, notifyAndFail, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
@@ -68,9 +66,8 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     scope,
     deps,
     'One run per database: a backup, a restore and maintenance of one instance exclude each other.',
+    { held: notifyFailure, other: releaseAndFail },
   );
-  lock.addCatch(notifyFailure, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
-  lock.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
 
   // 1. Whether RDS can make the change, before anything happens.
   const target = invokeWorker(scope, 'Check Upgrade Target', deps, checkUpgradeTarget, {
@@ -86,48 +83,13 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     retry: 'read',
   });
   // 2. The runbook's snapshot before the upgrade, after any snapshot already in progress.
-  const idle = new PollUntilDone(scope, 'Wait Until No Snapshot In Progress', deps, {
-    names: {
-      start: 'Start Watching Snapshots In Progress',
-      check: 'Check Snapshots In Progress',
-      done: 'No Snapshot In Progress?',
-      wait: 'Wait Before Next In Progress Check',
-      finished: 'No Snapshot In Progress',
+  const snapshot = databaseSnapshot(scope, deps, {
+    purpose: 'pre-maintenance',
+    comments: {
+      create: 'Runbook step 2: the snapshot before the change, tagged with this run; kept on every path.',
+      available:
+        'Waits until the snapshot is available: nothing changes before it can be restored from. SnapshotFailed if it fails or its budget is spent.',
     },
-    comment:
-      "Done once none of the instance's snapshots (RDS's automated ones, or a person's) is being made.",
-    worker: checkSnapshotInProgress,
-    payload: { 'dbInstance.$': '$.request.dbInstance' },
-    resultPath: '$.inProgress',
-    intervalSeconds: timing.snapshotIntervalSeconds,
-    maxAttempts: timing.snapshotMaxPolls,
-  });
-  const snapshot = invokeWorker(scope, 'Create Snapshot', deps, createSnapshot, {
-    comment: 'Runbook step 2: the snapshot before the change, tagged with this run; kept on every path.',
-    payload: {
-      'dbInstance.$': '$.request.dbInstance',
-      'snapshotId.$': '$.request.snapshotId',
-      'executionId.$': '$$.Execution.Id',
-      purpose: 'pre-maintenance',
-    },
-    resultPath: '$.snapshot',
-    retry: 'change',
-  });
-  const available = new PollUntilDone(scope, 'Wait Until Snapshot Available', deps, {
-    names: {
-      start: 'Start Watching Snapshot',
-      check: 'Check Snapshot',
-      done: 'Snapshot Available?',
-      wait: 'Wait Before Next Snapshot Check',
-      finished: 'Snapshot Available',
-    },
-    comment:
-      'Waits until the snapshot is available: nothing changes before it can be restored from. SnapshotFailed if it fails or its budget is spent.',
-    worker: checkSnapshot,
-    payload: { 'snapshotId.$': '$.request.snapshotId' },
-    resultPath: '$.snapshotReady',
-    intervalSeconds: timing.snapshotIntervalSeconds,
-    maxAttempts: timing.snapshotMaxPolls,
   });
 
   // 3. The change: one ModifyDBInstance, now or for the next window.
@@ -211,11 +173,11 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
   // Wiring. Until RDS takes the change nothing has changed: any failure releases and fails. A
   // refusal by RDS changed nothing either. Anything else from the change on (the function dying
   // after the call, a state RDS does not leave, the budget spent) pages.
-  catchAll([target, idle.check, snapshot, available.check], releaseAndFail, '$.failure');
+  catchAll([target, ...snapshot.tasks], releaseAndFail, '$.failure');
   modify.addCatch(releaseAndFail, { errors: [errorName(MaintenanceFailed)], resultPath: '$.failure' });
   catchAll([modify, applied.check], notComplete, '$.failure');
 
-  validate.next(lock).next(target).next(idle).next(snapshot).next(available).next(gate);
+  validate.next(lock).next(target).next(snapshot.chain).next(gate);
   modify.next(inWindow);
   applied.next(release);
   return validate;

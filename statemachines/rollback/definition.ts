@@ -4,7 +4,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { checkRelease as checkReleaseWorker } from '../../tasks/check-release.ts';
-import { errorName, LockHeld, RollbackFailed } from '../../tasks/errors.ts';
+import { RollbackFailed } from '../../tasks/errors.ts';
 import { findKnownGood as findKnownGoodWorker } from '../../tasks/rollback/find-known-good.ts';
 import { validateRollbackInput } from '../../tasks/rollback/validate-rollback-input.ts';
 import { invokeWorker } from '../invoke-worker.ts';
@@ -76,19 +76,18 @@ export function rollbackDefinition(scope: Construct, deps: Deps): sfn.IChainable
     fail,
     comment: 'Checks the input and resolves the service from config; changes nothing.',
   });
-  const lock = acquireLock(
-    scope,
-    deps,
-    "One run per service. A rollback started by a deployment shares that run's lock.",
-  );
   const lockFailed = new sfn.Choice(scope, 'Started By A Deployment? (Lock)', {
     stateName: 'Started By A Deployment? (Lock)',
   })
     .when(startedByDeployment, asIs)
     .otherwise(notifyFailure);
   // Another run's lock: not ours to release. Any other failure may have left ours taken: release it.
-  lock.addCatch(lockFailed, { errors: [errorName(LockHeld)], resultPath: '$.failure' });
-  lock.addCatch(failedBeforeChange, { errors: ['States.ALL'], resultPath: '$.failure' });
+  const lock = acquireLock(
+    scope,
+    deps,
+    "One run per service. A rollback started by a deployment shares that run's lock.",
+    { held: lockFailed, other: failedBeforeChange },
+  );
 
   // 3. Where to go back to.
   const useGiven = new sfn.Pass(scope, 'Use Given Task Definition', {
