@@ -3,11 +3,11 @@
 // ends the wait at once with the error the caller names; so does a budget spent. An instance not
 // found yet is polled again: right after a restore or a rename, RDS may not describe it at once
 // (the pessimistic reading of its eventual consistency). The loop is in the state machine.
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { aws, CutoverFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
+import { CutoverFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { PollSchema } from '../schemas/poll.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
+import { describeInstance } from './describe-instance.ts';
 
 /** States an instance does not leave by itself (RDS User Guide, "Viewing Amazon RDS DB instance status"). */
 export const TERMINAL_STATES = new Set([
@@ -38,13 +38,7 @@ export const checkDbInstance = defineWorker({
   }),
   run: async ({ dbInstance, failWith, attempt, maxAttempts, now }, { rds }) => {
     const Failure = FAILURES[failWith] ?? RestoreFailed;
-    const found = await aws('RDS DescribeDBInstances', () =>
-      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
-    ).catch((error: Error) => {
-      if (error.name === 'DBInstanceNotFoundFault') return { DBInstances: [] };
-      throw error;
-    });
-    const instance = found.DBInstances?.[0];
+    const instance = await describeInstance(rds, dbInstance);
     const status = instance?.DBInstanceStatus ?? 'not found';
     if (status === 'available')
       return {

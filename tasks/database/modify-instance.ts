@@ -11,28 +11,12 @@
 //   next maintenance window (then it says when that starts, for the run to wait). A change RDS
 //   already applies or holds pending (a retry) is not asked again. A refusal is MaintenanceFailed,
 //   with nothing changed.
-import {
-  type DBInstance,
-  DescribeDBInstancesCommand,
-  ModifyDBInstanceCommand,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+import { type DBInstance, ModifyDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { aws, CutoverFailed, MaintenanceFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
+import { describeInstance } from './describe-instance.ts';
 import { nextWindowStart, parseWindow } from './maintenance-window.ts';
-
-async function describe(rds: RDSClient, id: string): Promise<DBInstance | null> {
-  try {
-    const found = await aws('RDS DescribeDBInstances', () =>
-      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
-    );
-    return found.DBInstances?.[0] ?? null;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'DBInstanceNotFoundFault') return null;
-    throw error;
-  }
-}
 
 const identifier = z.string().min(1).max(63);
 
@@ -115,11 +99,11 @@ export const modifyInstance = defineWorker({
     now: z.string().min(1).nullable().default(null),
   }),
   run: async ({ dbInstance, change, now }, { rds }) => {
-    const instance = await describe(rds, dbInstance);
+    const instance = await describeInstance(rds, dbInstance);
     if ('rename' in change) {
       const to = change.rename;
       if (instance === null) {
-        const renamed = await describe(rds, to);
+        const renamed = await describeInstance(rds, to);
         if (renamed !== null)
           return {
             dbInstance: to,

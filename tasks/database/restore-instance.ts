@@ -7,8 +7,6 @@
 // and Enhanced Monitoring (returned here, for the ModifyDBInstance that follows once it is available).
 import {
   type DBInstance,
-  DescribeDBInstancesCommand,
-  type RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
   type Tag,
@@ -22,21 +20,10 @@ import {
 } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
+import { describeInstance } from './describe-instance.ts';
 
 /** The tag that names the run which made an instance: a retried restore finds its own by it. */
 export const EXECUTION_TAG = 'runbook:execution';
-
-async function describe(rds: RDSClient, id: string): Promise<DBInstance | null> {
-  try {
-    const found = await aws('RDS DescribeDBInstances', () =>
-      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
-    );
-    return found.DBInstances?.[0] ?? null;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'DBInstanceNotFoundFault') return null;
-    throw error;
-  }
-}
 
 /** The settings a restore takes, as the source has them (everything a restore would otherwise default). */
 export function settingsOf(source: DBInstance) {
@@ -89,13 +76,13 @@ export const restoreInstance = defineWorker({
     now: z.string().min(1).nullable().default(null),
   }),
   run: async ({ dbInstance, target, from, executionId, tags, now }, { rds }) => {
-    const existing = await describe(rds, target);
+    const existing = await describeInstance(rds, target);
     const ours = existing?.TagList?.some((t) => t.Key === EXECUTION_TAG && t.Value === executionId);
     if (existing && !ours)
       throw new RestoreTargetExists(
         `${target} already exists (${existing.DBInstanceStatus ?? 'unknown status'}) and was not made by this run; nothing was overwritten`,
       );
-    const source = await describe(rds, dbInstance);
+    const source = await describeInstance(rds, dbInstance);
     if (!source)
       throw new RestoreFailed(`the source instance ${dbInstance} does not exist; nothing was created`);
     const monitoring =

@@ -8,9 +8,9 @@
 // was seen under way, an instance that shows neither the change nor anything pending is polled
 // again: right after ModifyDBInstance, RDS may not describe the change yet (the pessimistic reading
 // of its eventual consistency). The loop is in the state machine.
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { TERMINAL_STATES } from '../database/check-db-instance.ts';
-import { aws, MaintenanceFailed } from '../errors.ts';
+import { describeInstance } from '../database/describe-instance.ts';
+import { MaintenanceFailed } from '../errors.ts';
 import { PollSchema } from '../schemas/poll.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
@@ -28,10 +28,7 @@ export const checkMaintenance = defineWorker({
     now: z.string().min(1).nullable().default(null),
   }),
   run: async ({ dbInstance, to, seenBusy, attempt, maxAttempts, now }, { rds }) => {
-    const found = await aws('RDS DescribeDBInstances', () =>
-      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
-    );
-    const instance = found.DBInstances?.[0];
+    const instance = await describeInstance(rds, dbInstance);
     if (!instance) throw new MaintenanceFailed(`${dbInstance} is not described by RDS any more`);
     const status = instance.DBInstanceStatus ?? 'unknown';
     const runs = {

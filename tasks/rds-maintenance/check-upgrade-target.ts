@@ -4,7 +4,8 @@
 // a minor one: a major upgrade needs its own plan (extensions, parameter groups), not this runbook
 // step. An instance class must be a DB instance class. Nothing to change is refused too, and so is a
 // change for the maintenance window when the instance has none the run can wait through. Reads only.
-import { DescribeDBEngineVersionsCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
+import { describeInstance } from '../database/describe-instance.ts';
 import { MAX_WINDOW_MINUTES, parseWindow } from '../database/maintenance-window.ts';
 import { aws, InvalidInput } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -22,10 +23,7 @@ export const checkUpgradeTarget = defineWorker({
     apply: z.enum(['now', 'window']),
   }),
   run: async ({ dbInstance, engineVersion, instanceClass, apply }, { rds }) => {
-    const found = await aws('RDS DescribeDBInstances', () =>
-      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstance })),
-    );
-    const instance = found.DBInstances?.[0];
+    const instance = await describeInstance(rds, dbInstance);
     if (!instance?.Engine || !instance.EngineVersion || !instance.DBInstanceClass)
       throw new InvalidInput(
         `${dbInstance} is not described by RDS with its engine, version and class; nothing was changed`,
