@@ -16,9 +16,10 @@
 // rename takes the new identifier at once, `renaming`, and frees the old one only once it completed.
 // Enhanced Monitoring is given with ModifyDBInstance (`modifying` for a minute); a restore does not
 // take it. A class change (`modifying`) or an engine upgrade (`upgrading`) to one of the engine's
-// valid upgrade targets (DescribeDBEngineVersions) is applied at once, or, without ApplyImmediately,
-// at the start of the instance's next weekly maintenance window (PendingModifiedValues show it until
-// it is done); it takes 15 minutes unless the scenario says otherwise, and may end in a state RDS
+// valid upgrade targets (DescribeDBEngineVersions, which lists a deprecated version only with
+// IncludeAll) is applied at once, or, without ApplyImmediately,
+// at the start of the instance's next weekly maintenance window (PendingModifiedValues until then,
+// and not while it is applied); it takes 15 minutes unless the scenario says otherwise, and may end in a state RDS
 // does not leave by itself, or available again on the old class and version.
 import type { Config } from '../../infra/config.ts';
 import { nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
@@ -144,6 +145,7 @@ type ModifiedValues = { instanceClass?: string; engineVersion?: string };
  */
 const UPGRADE_TARGETS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   postgres: {
+    '15.3': ['15.4', '15.5', '15.6', '15.7', '16.3'],
     '15.4': ['15.5', '15.6', '15.7', '16.3'],
     '15.5': ['15.6', '15.7', '16.3'],
     '15.6': ['15.7', '16.3'],
@@ -151,6 +153,9 @@ const UPGRADE_TARGETS: Readonly<Record<string, Readonly<Record<string, readonly 
     '16.3': [],
   },
 };
+/** Versions RDS no longer offers for new instances: listed by DescribeDBEngineVersions only with IncludeAll. */
+const DEPRECATED = new Set(['15.3']);
+
 /** An instance's maintenance window; the simulated instances have valid ones. */
 function windowOf(instance: SimInstance) {
   const window = parseWindow(instance.maintenanceWindow);
@@ -672,15 +677,17 @@ export class SimulatedRds implements SimulatedService {
     };
   }
 
-  describeDBEngineVersions(input: { Engine?: string; EngineVersion?: string }) {
+  describeDBEngineVersions(input: { Engine?: string; EngineVersion?: string; IncludeAll?: boolean }) {
     const engine = input.Engine ?? 'postgres';
     const versions = Object.entries(UPGRADE_TARGETS[engine] ?? {}).filter(
-      ([v]) => !input.EngineVersion || v === input.EngineVersion,
+      ([v]) =>
+        (!input.EngineVersion || v === input.EngineVersion) && (input.IncludeAll || !DEPRECATED.has(v)),
     );
     return {
       DBEngineVersions: versions.map(([version, targets]) => ({
         Engine: engine,
         EngineVersion: version,
+        Status: DEPRECATED.has(version) ? 'deprecated' : 'available',
         ValidUpgradeTarget: targets.map((t) => ({
           Engine: engine,
           EngineVersion: t,
@@ -778,6 +785,7 @@ export class SimulatedRds implements SimulatedService {
       const target = this.describeDBEngineVersions({
         Engine: instance.engine,
         EngineVersion: instance.engineVersion,
+        IncludeAll: true,
       }).DBEngineVersions[0]?.ValidUpgradeTarget.find((t) => t.EngineVersion === input.EngineVersion);
       if (!target)
         throw awsError(
@@ -882,7 +890,8 @@ export class SimulatedRds implements SimulatedService {
   }
 
   private describeInstance(i: SimInstance) {
-    const pending = { ...i.busyUntil?.apply, ...i.pending };
+    // Only what waits for the window: pessimistically, a change under way is not shown as pending.
+    const pending = i.pending;
     return {
       DBInstanceIdentifier: i.id,
       DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${i.id}`,
@@ -908,7 +917,6 @@ export class SimulatedRds implements SimulatedService {
       PubliclyAccessible: i.publiclyAccessible,
       BackupRetentionPeriod: i.backupRetentionDays,
       PreferredMaintenanceWindow: i.maintenanceWindow,
-      // What waits for the window, and what a modification under way is applying.
       PendingModifiedValues: {
         ...(pending?.instanceClass && { DBInstanceClass: pending.instanceClass }),
         ...(pending?.engineVersion && { EngineVersion: pending.engineVersion }),

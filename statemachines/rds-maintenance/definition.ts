@@ -1,18 +1,19 @@
 // The runbook's "RDS Maintenance" (minor version upgrade) and "Scale RDS Instance", made safe: the
 // database's lock; the change checked against RDS's own list of upgrade targets before anything
-// happens; a snapshot first, waited for until available; the approval, showing from -> to and the
-// snapshot; one ModifyDBInstance, now or for the next maintenance window (the run then waits for
-// it, bounded by a week); then a wait through modifying / upgrading / rebooting until the instance
-// is available on the new version and class, which is the verification. A change RDS refused
-// changed nothing and fails plainly. A change that did not end on the new version or class cannot
-// be undone automatically: a person is paged with the snapshot and the db-restore input that puts
-// it back. Nothing is ever deleted.
+// happens; the approval, showing from -> to; for the maintenance window, a wait until it starts
+// (bounded by a week); a snapshot right before the change, waited for until available; one
+// ModifyDBInstance applied at once (in the window, as the runbook applies it); then a wait through
+// modifying / upgrading / rebooting until the instance is available on what was asked, which is the
+// verification. A change RDS refused changed nothing and fails plainly. A change that did not end
+// on what was asked is not undone automatically: a person is paged with the snapshot and the
+// db-restore input that restores it. Nothing is ever deleted.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { modifyInstance } from '../../tasks/database/modify-instance.ts';
 import { errorName, MaintenanceFailed } from '../../tasks/errors.ts';
 import { checkMaintenance } from '../../tasks/rds-maintenance/check-maintenance.ts';
 import { checkUpgradeTarget } from '../../tasks/rds-maintenance/check-upgrade-target.ts';
+import { timeUntilWindow } from '../../tasks/rds-maintenance/time-until-window.ts';
 import { validateRdsMaintenanceInput } from '../../tasks/rds-maintenance/validate-rds-maintenance-input.ts';
 import { approvalGate } from '../approval-gate.ts';
 import { databaseSnapshot } from '../database-snapshot.ts';
@@ -21,7 +22,7 @@ import { catchAll, failRun, failureNotice, notifyAndFail, releaseLock, succeedRu
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
-import { maintenanceMaxPolls } from './timing.ts';
+import { changeIntervalSeconds, changeMaxPolls } from './timing.ts';
 
 export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
@@ -50,7 +51,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
       Error: errorName(MaintenanceFailed),
       'Cause.$': '$.failure.Cause',
       'note.$':
-        "States.Format('{} may be changed in part. The snapshot taken before the change, {}, is available: to go back to it, start db-restore with {}', $.request.dbInstance, $.request.snapshotId, States.JsonToString($.request.restoreInput))",
+        "States.Format('The snapshot taken right before the change, {}, is available. If {} is broken, db-restore with {} restores the snapshot next to it (writes since the snapshot are not in it) to switch to; if it is available and unchanged, it needs no restore: read the events of the change in the RDS console first.', $.request.snapshotId, $.request.dbInstance, States.JsonToString($.request.restoreInput))",
     },
     resultPath: '$.failure',
   });
@@ -72,7 +73,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
   // 1. Whether RDS can make the change, before anything happens.
   const target = invokeWorker(scope, 'Check Upgrade Target', deps, checkUpgradeTarget, {
     comment:
-      "What the instance runs; the version a minor upgrade target on RDS's own list, the class a DB instance class, something to change, and a window the run can wait through; reads only.",
+      "What the instance runs; the version a minor upgrade target on RDS's own list, the class a DB instance class, something to change, a window for apply window, and nothing else waiting for the window; reads only.",
     payload: {
       'dbInstance.$': '$.request.dbInstance',
       'engineVersion.$': '$.request.engineVersion',
@@ -82,27 +83,66 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     resultPath: '$.target',
     retry: 'read',
   });
-  // 2. The runbook's snapshot before the upgrade, after any snapshot already in progress.
+  // 2. The approval, before any wait: the approver is not needed at the window.
+  const gate = (approved: sfn.IChainable) =>
+    approvalGate(scope, deps, {
+      summary: {
+        'procedure.$': '$.request.procedure',
+        'environment.$': '$.request.environment',
+        'target.$': '$.request.service',
+        'change.$': '$.target.change',
+        'from.$': '$.request.dbInstance',
+        'fromDetail.$':
+          "States.Format('runs {} {} on {}; the snapshot {} is taken right before the change, which makes it unavailable for minutes (a Multi-AZ instance fails over)', $.target.engine, $.target.from.engineVersion, $.target.from.instanceClass, $.request.snapshotId)",
+        'changeRequest.$': '$.request.changeRequest',
+        'reason.$': '$.request.reason',
+        'requestedBy.$': '$.request.requestedBy',
+        'snapshot.$': '$.request.snapshotId',
+      },
+      onFailure: releaseAndFail,
+      approved,
+      notRequired: approved,
+    });
+
+  // 3. For the window: until it starts (at once inside it), within a week.
+  const untilWindow = invokeWorker(scope, 'Time Until Window', deps, timeUntilWindow, {
+    comment: "Seconds until the instance's maintenance window next starts; none inside it.",
+    payload: {
+      'dbInstance.$': '$.request.dbInstance',
+      'window.$': '$.target.maintenanceWindow',
+      'now.$': '$$.State.EnteredTime',
+    },
+    resultPath: '$.window',
+    retry: 'read',
+  });
+  const windowWait = new sfn.Wait(scope, 'Wait For Maintenance Window', {
+    stateName: 'Wait For Maintenance Window',
+    comment:
+      "Until the instance's weekly maintenance window starts: the runbook applies the change during it.",
+    time: sfn.WaitTime.secondsPath('$.window.waitSeconds'),
+  });
+
+  // 4. The runbook's snapshot right before the change, after any snapshot already in progress.
   const snapshot = databaseSnapshot(scope, deps, {
     purpose: 'pre-maintenance',
     comments: {
-      create: 'Runbook step 2: the snapshot before the change, tagged with this run; kept on every path.',
+      create:
+        'Runbook step 2: the snapshot right before the change, tagged with this run; kept on every path.',
       available:
         'Waits until the snapshot is available: nothing changes before it can be restored from. SnapshotFailed if it fails or its budget is spent.',
     },
   });
 
-  // 3. The change: one ModifyDBInstance, now or for the next window.
+  // 5. The change: one ModifyDBInstance, applied at once.
   const modify = invokeWorker(scope, 'Modify Instance', deps, modifyInstance, {
     comment:
-      'Runbook step 3: ModifyDBInstance with the engine version and/or class, applied now or in the next maintenance window (never a major upgrade); a retry does not ask twice.',
+      'Runbook step 3: ModifyDBInstance with the engine version and/or class, applied at once (never a major upgrade); a retry that finds RDS applying a change does not ask twice.',
     payload: {
       'dbInstance.$': '$.request.dbInstance',
       change: {
         maintenance: {
           'engineVersion.$': '$.request.engineVersion',
           'instanceClass.$': '$.request.instanceClass',
-          'apply.$': '$.request.apply',
         },
       },
       'now.$': '$$.State.EnteredTime',
@@ -110,13 +150,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     resultPath: '$.modification',
     retry: 'change',
   });
-  const windowWait = new sfn.Wait(scope, 'Wait For Maintenance Window', {
-    stateName: 'Wait For Maintenance Window',
-    comment:
-      "Until the instance's next weekly maintenance window starts (within a week); RDS applies the change at a moment of its choosing inside it.",
-    time: sfn.WaitTime.secondsPath('$.modification.waitSeconds'),
-  });
-  // 4. Through modifying / upgrading / rebooting, until available on the new version and class.
+  // 6. Through modifying / upgrading / rebooting, until available on what was asked.
   const applied = new PollUntilDone(scope, 'Wait Until Change Applied', deps, {
     names: {
       start: 'Start Watching Change',
@@ -126,23 +160,19 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
       finished: 'Change Applied',
     },
     comment:
-      'Runbook steps 4 and 5: done once the instance is available on the new version and class with nothing pending; MaintenanceFailed on a state RDS does not leave, on available again without the change, or when its budget (the window and two hours) is spent.',
+      'Runbook steps 4 and 5: done once the instance is available on the version and class asked for with nothing pending; MaintenanceFailed on a state RDS does not leave, on available again without the change, or when its budget (two hours) is spent.',
     worker: checkMaintenance,
     payload: {
       'dbInstance.$': '$.request.dbInstance',
-      'to.$': '$.target.to',
+      to: { 'engineVersion.$': '$.request.engineVersion', 'instanceClass.$': '$.request.instanceClass' },
       'seenBusy.$': '$.applied.seenBusy',
       'now.$': '$$.State.EnteredTime',
     },
     initial: { seenBusy: false },
     resultPath: '$.applied',
-    intervalSeconds: timing.dbInstanceIntervalSeconds,
-    maxAttempts: maintenanceMaxPolls(timing),
+    intervalSeconds: changeIntervalSeconds(timing),
+    maxAttempts: changeMaxPolls(timing),
   });
-  const inWindow = new sfn.Choice(scope, 'In Maintenance Window?', { stateName: 'In Maintenance Window?' })
-    .when(sfn.Condition.stringEquals('$.request.apply', 'window'), windowWait)
-    .otherwise(applied);
-  windowWait.next(applied);
 
   const release = succeedRun(scope, deps, {
     succeed: 'Maintained',
@@ -151,34 +181,22 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
       "States.Format('{} runs {} on {} now (it ran {} on {}); the snapshot {} taken before the change is kept.', $.request.dbInstance, $.target.to.engineVersion, $.target.to.instanceClass, $.target.from.engineVersion, $.target.from.instanceClass, $.request.snapshotId)",
   });
 
-  const gate = approvalGate(scope, deps, {
-    summary: {
-      'procedure.$': '$.request.procedure',
-      'environment.$': '$.request.environment',
-      'target.$': '$.request.service',
-      'change.$': '$.target.change',
-      'from.$': '$.request.dbInstance',
-      'fromDetail.$':
-        "States.Format('runs {} {} on {}; unavailable for minutes while RDS applies the change (a Multi-AZ instance fails over); snapshot {} is taken and available', $.target.engine, $.target.from.engineVersion, $.target.from.instanceClass, $.request.snapshotId)",
-      'changeRequest.$': '$.request.changeRequest',
-      'reason.$': '$.request.reason',
-      'requestedBy.$': '$.request.requestedBy',
-      'snapshot.$': '$.request.snapshotId',
-    },
-    onFailure: releaseAndFail,
-    approved: modify,
-    notRequired: modify,
-  });
+  const applyWhen = new sfn.Choice(scope, 'Apply In Window?', { stateName: 'Apply In Window?' })
+    .when(sfn.Condition.stringEquals('$.request.apply', 'window'), untilWindow)
+    .otherwise(snapshot.chain);
 
   // Wiring. Until RDS takes the change nothing has changed: any failure releases and fails. A
   // refusal by RDS changed nothing either. Anything else from the change on (the function dying
   // after the call, a state RDS does not leave, the budget spent) pages.
-  catchAll([target, ...snapshot.tasks], releaseAndFail, '$.failure');
+  catchAll([target, untilWindow, ...snapshot.tasks], releaseAndFail, '$.failure');
   modify.addCatch(releaseAndFail, { errors: [errorName(MaintenanceFailed)], resultPath: '$.failure' });
   catchAll([modify, applied.check], notComplete, '$.failure');
 
-  validate.next(lock).next(target).next(snapshot.chain).next(gate);
-  modify.next(inWindow);
+  validate.next(lock).next(target).next(gate(applyWhen));
+  untilWindow.next(windowWait);
+  windowWait.next(snapshot.chain);
+  snapshot.chain.next(modify);
+  modify.next(applied);
   applied.next(release);
   return validate;
 }

@@ -1,5 +1,5 @@
 // rds-maintenance in the registry: the runbook's "RDS Maintenance" (minor version upgrade) and
-// "Scale RDS Instance" (instance class), a snapshot first, approved, now or in the maintenance window.
+// "Scale RDS Instance" (instance class): checked, approved, now or in the maintenance window, a snapshot right before.
 import example from '../../examples/rds-maintenance.json' with { type: 'json' };
 import {
   ApprovalExpired,
@@ -19,7 +19,7 @@ const { engineVersion: _version, ...scale } = { ...example, instanceClass: 'db.r
 export const rdsMaintenance: ProcedureSpec = {
   name: 'rds-maintenance',
   summary:
-    'Runbook "RDS Maintenance" and "Scale RDS Instance": a minor engine upgrade or an instance class change, checked with RDS, snapshot first, approved, now or in the maintenance window, verified.',
+    'Runbook "RDS Maintenance" and "Scale RDS Instance": a minor engine upgrade or an instance class change, checked with RDS, approved, now or in the maintenance window, a snapshot right before, verified.',
   runbookSection: 'Maintenance Procedures > RDS Maintenance (and Scaling Operations > Scale RDS Instance)',
   input: MaintenanceInputSchema,
   example,
@@ -34,21 +34,15 @@ export const rdsMaintenance: ProcedureSpec = {
     {
       name: 'happy',
       description:
-        'The minor upgrade to 15.7 is a valid target; the snapshot is taken, the change approved and applied now; the instance is available on 15.7.',
+        'The minor upgrade to 15.7 is a valid target; approved, the snapshot taken, the change applied at once; the instance is available on 15.7.',
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
       name: 'scale-in-window',
       description:
-        'A class change for the maintenance window: the run waits for Sunday 05:00 UTC, then through modifying, until the instance is available on db.r6g.xlarge.',
+        'A class change for the maintenance window: approved, the run waits for Sunday 05:00 UTC, takes the snapshot, applies the change, and waits through modifying until the instance is available on db.r6g.xlarge.',
       faults: 'happy',
       input: scale,
-      expect: { status: 'SUCCEEDED', error: null },
-    },
-    {
-      name: 'snapshot-in-progress',
-      description:
-        "RDS's automated snapshot of the instance is still being made: the run waits for it, then takes its own.",
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
@@ -73,19 +67,19 @@ export const rdsMaintenance: ProcedureSpec = {
     },
     {
       name: 'snapshot-fails',
-      description: 'The snapshot before the change ends failed: nothing is changed.',
+      description: 'The snapshot right before the change ends failed: nothing is changed.',
       expect: { status: 'FAILED', error: SnapshotFailed },
     },
     {
       name: 'upgrade-rejected',
-      description: 'The approver rejects the upgrade: the snapshot is kept, nothing changed.',
+      description: 'The approver rejects the upgrade: nothing changed, no snapshot taken.',
       faults: 'happy',
       approval: { reject: 'not before the quarter-end close' },
       expect: { status: 'FAILED', error: ApprovalRejected },
     },
     {
       name: 'upgrade-expired',
-      description: 'Nobody decides within the approval timeout: the snapshot is kept, nothing changed.',
+      description: 'Nobody decides within the approval timeout: nothing changed, no snapshot taken.',
       faults: 'happy',
       approval: 'expire',
       expect: { status: 'FAILED', error: ApprovalExpired },

@@ -1,6 +1,5 @@
-// rds-maintenance's time budget: a snapshot in progress waited for, its own snapshot, the approval,
-// the wait for the maintenance window, and the change itself.
-import { MAX_WINDOW_MINUTES } from '../../tasks/database/maintenance-window.ts';
+// rds-maintenance's time budget: the approval, the wait for the maintenance window, a snapshot in
+// progress waited for, its own snapshot, and the change itself.
 import type { Catalogue } from '../../tasks/schemas/catalogue.ts';
 import { pollSeconds, type Timing } from '../timing.ts';
 
@@ -10,13 +9,15 @@ const CHANGE_SECONDS = 2 * 3600;
 /** The longest wait for a maintenance window: it starts within a week. */
 export const MAX_WINDOW_WAIT_SECONDS = 7 * 24 * 3600;
 
-/** Poll rounds of the wait through the change: the window RDS may start it in, and the change. */
-export const maintenanceMaxPolls = (t: Timing) =>
-  Math.ceil((MAX_WINDOW_MINUTES * 60 + CHANGE_SECONDS) / t.dbInstanceIntervalSeconds);
+/** The change is polled at the DB instance interval, but not more often than once a minute: it takes tens of minutes. */
+export const changeIntervalSeconds = (t: Timing) => Math.max(t.dbInstanceIntervalSeconds, 60);
+
+/** Poll rounds of the wait through the change. */
+export const changeMaxPolls = (t: Timing) => Math.ceil(CHANGE_SECONDS / changeIntervalSeconds(t));
 
 /** Poll rounds a maintenance run may take at worst. */
 export function pollRoundsPerMaintenance(t: Timing): number {
-  return 2 * t.snapshotMaxPolls + maintenanceMaxPolls(t);
+  return 2 * t.snapshotMaxPolls + changeMaxPolls(t);
 }
 
 /** The maintenance machine's execution timeout: its worst case, the longest approval of any environment, and a margin. */
@@ -25,10 +26,10 @@ export function maintenanceTimeoutSeconds(t: Timing, catalogue: Catalogue): numb
     ...Object.values(catalogue.environments).map((e) => e.policy.approvalTimeoutMinutes * 60),
   );
   return (
-    2 * pollSeconds(t.snapshotMaxPolls, t.snapshotIntervalSeconds) +
     approval +
     MAX_WINDOW_WAIT_SECONDS +
-    pollSeconds(maintenanceMaxPolls(t), t.dbInstanceIntervalSeconds) +
+    2 * pollSeconds(t.snapshotMaxPolls, t.snapshotIntervalSeconds) +
+    pollSeconds(changeMaxPolls(t), changeIntervalSeconds(t)) +
     1800
   );
 }

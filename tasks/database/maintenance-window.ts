@@ -1,12 +1,5 @@
 // RDS's weekly maintenance window (PreferredMaintenanceWindow, `ddd:hh24:mi-ddd:hh24:mi` in UTC,
-// at least 30 minutes): when it next starts, and how long it lasts. A change asked for the next
-// window starts within it, at a moment RDS picks.
-/**
- * The longest window a change may be asked for: the run waits for the window's start, then through
- * the window and the change, and its poll budget is sized for a window of at most this.
- */
-export const MAX_WINDOW_MINUTES = 60;
-
+// at least 30 minutes): when it next starts, how long it lasts, and whether a moment is inside it.
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const DAY_MS = 86_400_000;
 const WEEK_MINUTES = 7 * 24 * 60;
@@ -35,15 +28,18 @@ export function parseWindow(window: string): Window | null {
   return duration === 0 ? null : { startMinute: start, durationMinutes: duration };
 }
 
-/**
- * The first start of the window at or after `from` (ms since the epoch). Inside the window, that is
- * next week's: RDS may or may not still apply a change asked for during the window in this one, and
- * the pessimistic reading waits for the next.
- */
+/** The first start of the window at or after `from` (ms since the epoch); inside the window, next week's. */
 export function nextWindowStart(window: Window, from: number): number {
   const sunday = new Date(from);
   sunday.setUTCHours(0, 0, 0, 0);
   sunday.setUTCDate(sunday.getUTCDate() - sunday.getUTCDay());
   const start = sunday.getTime() + window.startMinute * 60_000;
   return start >= from ? start : start + 7 * DAY_MS;
+}
+
+/** Whether `at` is inside the window (from its start, up to but not including its end). */
+export function isInWindow(window: Window, at: number): boolean {
+  const next = nextWindowStart(window, at);
+  const last = next === at ? at : next - 7 * DAY_MS;
+  return at - last < window.durationMinutes * 60_000;
 }

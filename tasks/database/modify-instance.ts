@@ -1,4 +1,4 @@
-// One ModifyDBInstance, of one of the changes a database procedure makes to an instance:
+// One ModifyDBInstance, applied at once, of one of the changes a database procedure makes to an instance:
 // - a rename (NewDBInstanceIdentifier), one step of a restore's cut-over, applied at once. The
 //   endpoint follows the identifier, so the application's endpoint name stays the same across the
 //   swap; its DNS takes minutes to follow, and the instance reboots. A retry after a rename that
@@ -7,16 +7,14 @@
 // - Enhanced Monitoring, which a restore does not take: the source's interval and role, given to
 //   the restored instance once it is available (passing the role needs iam:PassRole). An instance
 //   that has them already is not modified again. A refusal is RestoreFailed.
-// - maintenance: a minor engine version and/or an instance class, applied now or in the instance's
-//   next maintenance window (then it says when that starts, for the run to wait). A change RDS
-//   already applies or holds pending (a retry) is not asked again. A refusal is MaintenanceFailed,
-//   with nothing changed.
+// - maintenance: a minor engine version and/or an instance class, applied at once (a run for the
+//   maintenance window calls it once the window has started). A change RDS is already applying (a
+//   retry) is not asked again. A refusal is MaintenanceFailed, with nothing changed.
 import { type DBInstance, ModifyDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { aws, CutoverFailed, MaintenanceFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
 import { describeInstance } from './describe-instance.ts';
-import { nextWindowStart, parseWindow } from './maintenance-window.ts';
 
 const identifier = z.string().min(1).max(63);
 
@@ -29,7 +27,6 @@ export const ModifyChangeSchema = z.union([
     maintenance: z.strictObject({
       engineVersion: z.string().min(1).nullable(),
       instanceClass: z.string().min(1).nullable(),
-      apply: z.enum(['now', 'window']),
     }),
   }),
 ]);
@@ -40,49 +37,40 @@ const refused = (Failure: RunbookErrorClass, what: string, after: string) => (er
   throw new Failure(`RDS refused ${what} (${error.name}: ${error.message})${after}`);
 };
 
-/** The maintenance change: asked once (a retry finds it applied or pending), and when its window starts. */
+/** States RDS shows while it applies a class change or an upgrade (and the reboot that may follow). */
+const APPLYING = new Set(['modifying', 'upgrading', 'rebooting']);
+
+/**
+ * The maintenance change, applied at once. Asked once: an instance already on what was asked, or
+ * one RDS is applying a change to (a retry after the call went through; PendingModifiedValues need
+ * not show it), is not asked again, and the wait that follows verifies what it ends on.
+ */
 async function maintain(
   rds: RDSClient,
   dbInstance: string,
   instance: DBInstance | null,
-  change: { engineVersion: string | null; instanceClass: string | null; apply: 'now' | 'window' },
+  change: { engineVersion: string | null; instanceClass: string | null },
   now: string | null,
 ) {
-  const { engineVersion, instanceClass, apply } = change;
+  const { engineVersion, instanceClass } = change;
   const what = [engineVersion && `engine version ${engineVersion}`, instanceClass && `class ${instanceClass}`]
     .filter(Boolean)
     .join(' and ');
-  const when = apply === 'now' ? 'now' : 'in the next maintenance window';
   if (instance === null) throw new MaintenanceFailed(`${dbInstance} does not exist: nothing was changed`);
-  const at = now === null ? Date.now() : Date.parse(now);
-  const window = parseWindow(instance.PreferredMaintenanceWindow ?? '');
-  if (apply === 'window' && window === null)
-    throw new MaintenanceFailed(
-      `${dbInstance} has no maintenance window RDS describes (${instance.PreferredMaintenanceWindow ?? 'none'}): nothing was changed`,
-    );
-  const startsAt = window && apply === 'window' ? nextWindowStart(window, at) : at;
-  const timing = {
-    startsAt: new Date(startsAt).toISOString(),
-    waitSeconds: Math.ceil((startsAt - at) / 1000),
-  };
-  // What still differs from the instance as it is, and whether RDS holds all of it already.
+  // Only what differs from the instance as it is.
   const asked = {
     ...(engineVersion !== null &&
       engineVersion !== instance.EngineVersion && { EngineVersion: engineVersion }),
     ...(instanceClass !== null &&
       instanceClass !== instance.DBInstanceClass && { DBInstanceClass: instanceClass }),
   };
-  const pending: Record<string, unknown> = { ...instance.PendingModifiedValues };
-  const already = Object.entries(asked).every(([key, value]) => pending[key] === value);
-  const result = { dbInstance, change: `${what}, ${when}`, already, at: now, ...timing };
-  if (already) return { ...result, status: instance.DBInstanceStatus ?? null };
+  const status = instance.DBInstanceStatus ?? null;
+  const already = Object.keys(asked).length === 0 || APPLYING.has(status ?? '');
+  const result = { dbInstance, change: `${what}, at once`, already, at: now };
+  if (already) return { ...result, status };
   const modified = await aws(`RDS ModifyDBInstance of ${dbInstance}`, () =>
     rds.send(
-      new ModifyDBInstanceCommand({
-        DBInstanceIdentifier: dbInstance,
-        ...asked,
-        ApplyImmediately: apply === 'now',
-      }),
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: dbInstance, ...asked, ApplyImmediately: true }),
     ),
   ).catch(refused(MaintenanceFailed, `${what} on ${dbInstance}`, '; nothing was changed'));
   return { ...result, status: modified.DBInstance?.DBInstanceStatus ?? null };
@@ -161,8 +149,7 @@ export const modifyInstance = defineWorker({
       at: now,
     };
   },
-  summarize: (r) =>
-    `${r.dbInstance}: ${r.change}${r.already ? ' (already)' : ''} (${r.status})${'waitSeconds' in r && r.waitSeconds > 0 ? `; the window starts ${r.startsAt}` : ''}`,
+  summarize: (r) => `${r.dbInstance}: ${r.change}${r.already ? ' (already)' : ''} (${r.status})`,
 });
 
 export const handler = lambdaHandler(modifyInstance);

@@ -1,7 +1,6 @@
 // One poll of an instance through its maintenance change: done once it is `available` on the
-// version and class asked for, with nothing of it pending: that is the verification. While RDS
-// holds the change (the window has not come, or it has and RDS has not started yet), or applies it
-// (`modifying`, `upgrading`, `rebooting`, ...), it is polled again. It fails with MaintenanceFailed
+// version and class asked for, with nothing pending: that is the verification. While RDS holds the
+// change or applies it (`modifying`, `upgrading`, `rebooting`, ...), it is polled again. It fails with MaintenanceFailed
 // on a state RDS does not leave by itself; on `available` again without the change, nothing
 // pending, after it was seen under way (RDS gave it up, as after a failed pre-upgrade check: a
 // waiter that reads only the status would call that done); and when its budget is spent. Before it
@@ -21,8 +20,11 @@ export const checkMaintenance = defineWorker({
   actions: ['rds:DescribeDBInstances'],
   input: PollSchema.extend({
     dbInstance: z.string().min(1),
-    /** What the instance is to run once the change is done. */
-    to: z.object({ engineVersion: z.string().min(1), instanceClass: z.string().min(1) }),
+    /** What was asked for (null: not asked, so not checked: RDS's own minor upgrades may change it meanwhile). */
+    to: z.object({
+      engineVersion: z.string().min(1).nullable(),
+      instanceClass: z.string().min(1).nullable(),
+    }),
     /** Whether an earlier poll saw the change under way (the instance not available). */
     seenBusy: z.boolean().default(false),
     now: z.string().min(1).nullable().default(null),
@@ -44,12 +46,16 @@ export const checkMaintenance = defineWorker({
       seenBusy: seenBusy || status !== 'available',
       at: now,
     };
-    const asked = `${to.engineVersion} on ${to.instanceClass}`;
+    const asked = [to.engineVersion, to.instanceClass && `class ${to.instanceClass}`]
+      .filter(Boolean)
+      .join(' on ');
     if (TERMINAL_STATES.has(status))
       throw new MaintenanceFailed(
         `${dbInstance} is ${status} (running ${runs.engineVersion} on ${runs.instanceClass}, ${asked} asked): RDS will not make it available`,
       );
-    const changed = runs.engineVersion === to.engineVersion && runs.instanceClass === to.instanceClass;
+    const changed =
+      (to.engineVersion === null || runs.engineVersion === to.engineVersion) &&
+      (to.instanceClass === null || runs.instanceClass === to.instanceClass);
     if (status === 'available' && changed && !held) return { ...result, done: true };
     if (status === 'available' && !changed && !held && seenBusy)
       throw new MaintenanceFailed(
@@ -57,7 +63,7 @@ export const checkMaintenance = defineWorker({
       );
     if (attempt + 1 >= maxAttempts)
       throw new MaintenanceFailed(
-        `${dbInstance} was still ${status}${held ? ' with the change pending' : ''} (running ${runs.engineVersion} on ${runs.instanceClass}, ${asked} asked) after ${maxAttempts} polls`,
+        `${dbInstance} was still ${status}${held ? ' with a change pending (RDS may still apply it later, with nobody watching)' : ''} (running ${runs.engineVersion} on ${runs.instanceClass}, ${asked} asked) after ${maxAttempts} polls`,
       );
     return { ...result, done: false };
   },

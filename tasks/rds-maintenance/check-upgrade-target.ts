@@ -2,11 +2,13 @@
 // whether the change asked for is one this procedure makes. An engine version must be a valid
 // upgrade target of the instance's current version (RDS's own list, DescribeDBEngineVersions) and
 // a minor one: a major upgrade needs its own plan (extensions, parameter groups), not this runbook
-// step. An instance class must be a DB instance class. Nothing to change is refused too, and so is a
-// change for the maintenance window when the instance has none the run can wait through. Reads only.
+// step. An instance class must be a DB instance class (by its form: one the engine does not offer is
+// refused by RDS when the change is asked, with nothing changed). Nothing to change is refused too,
+// and so is a change for the window of an instance without one, and a change while others wait for
+// the window (applying this one would apply them too, unapproved). Reads only.
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { describeInstance } from '../database/describe-instance.ts';
-import { MAX_WINDOW_MINUTES, parseWindow } from '../database/maintenance-window.ts';
+import { parseWindow } from '../database/maintenance-window.ts';
 import { aws, InvalidInput } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
@@ -34,7 +36,12 @@ export const checkUpgradeTarget = defineWorker({
     if (upgrades) {
       const versions = await aws('RDS DescribeDBEngineVersions', () =>
         rds.send(
-          new DescribeDBEngineVersionsCommand({ Engine: instance.Engine, EngineVersion: from.engineVersion }),
+          // IncludeAll: a deprecated version (the one most in need of an upgrade) is listed too.
+          new DescribeDBEngineVersionsCommand({
+            Engine: instance.Engine,
+            EngineVersion: from.engineVersion,
+            IncludeAll: true,
+          }),
         ),
       );
       const targets = versions.DBEngineVersions?.[0]?.ValidUpgradeTarget ?? [];
@@ -50,26 +57,32 @@ export const checkUpgradeTarget = defineWorker({
         );
     }
     const resizes = instanceClass !== null && instanceClass !== from.instanceClass;
-    if (resizes && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(instanceClass))
+    if (resizes && !/^db\.[a-z0-9-]+\.[a-z0-9]+(\.[a-z0-9]+)*$/.test(instanceClass))
       problems.push(`instanceClass: ${instanceClass} is not a DB instance class (e.g. db.r6g.xlarge)`);
     if (!upgrades && !resizes)
       problems.push(
         `${dbInstance} already runs ${instance.Engine} ${from.engineVersion} on ${from.instanceClass}: nothing to change`,
       );
     const window = instance.PreferredMaintenanceWindow ?? '';
-    const parsed = parseWindow(window);
-    if (apply === 'window' && !parsed)
+    if (apply === 'window' && !parseWindow(window))
       problems.push(`apply: ${dbInstance} has no maintenance window RDS describes (${window || 'none'})`);
-    else if (apply === 'window' && parsed && parsed.durationMinutes > MAX_WINDOW_MINUTES)
+    // ApplyImmediately applies whatever else waits for the window too: not under this approval.
+    const pending = Object.entries(instance.PendingModifiedValues ?? {}).filter(
+      ([, value]) =>
+        value !== undefined &&
+        value !== null &&
+        !(typeof value === 'object' && Object.keys(value).length === 0),
+    );
+    if (pending.length > 0)
       problems.push(
-        `apply: the maintenance window ${window} lasts ${parsed.durationMinutes} minutes, and the run waits through windows of at most ${MAX_WINDOW_MINUTES}; apply now, or shorten the window`,
+        `${dbInstance} has changes waiting for its maintenance window (${pending.map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(', ')}), which applying this one would apply too; apply or undo them first`,
       );
     if (problems.length > 0) throw new InvalidInput(`${problems.join('; ')}; nothing was changed`);
     const to = {
       engineVersion: upgrades ? engineVersion : from.engineVersion,
       instanceClass: resizes ? instanceClass : from.instanceClass,
     };
-    const when = apply === 'now' ? 'now' : `in the next maintenance window (${window} UTC)`;
+    const when = apply === 'now' ? 'now' : `in the maintenance window (${window} UTC)`;
     return {
       engine: instance.Engine,
       from,

@@ -22,7 +22,7 @@ const maintenanceFields = {
   apply: z
     .enum(['now', 'window'])
     .describe(
-      "now: apply as soon as it is approved (the instance is unavailable for minutes); window: in the instance's next weekly maintenance window, which the run waits for",
+      "now: apply as soon as it is approved (the instance is unavailable for minutes); window: in the instance's weekly maintenance window, which the run waits for (at once inside it)",
     ),
   changeRequest: z
     .string()
@@ -55,7 +55,7 @@ export const MaintenanceRequestSchema = z.strictObject({
   changeRequest: z.string().nullable(),
   reason: z.string().nullable(),
   requestedBy: z.string(),
-  /** The db-restore input that puts the pre-change snapshot in the instance's place: named if the change fails. */
+  /** The db-restore input that restores the pre-change snapshot next to the instance: named if the change fails. */
   restoreInput: RestoreInputSchema,
   lock: LockSchema,
 });

@@ -1,6 +1,6 @@
 // First step of rds-maintenance: checks the input and resolves the database, the snapshot the run
-// takes first, who approves, and the db-restore input that would undo a failed change; changes
-// nothing. Whether the change is one RDS can make is the next step's (it asks RDS).
+// takes before the change, who approves, and the db-restore input that restores that snapshot next
+// to the instance if the change fails (a person then decides to switch); changes nothing. Whether the change is one RDS can make is the next step's (it asks RDS).
 import { approvalRuleFor, type Issue, issuesError, lookUpDatabase, runSuffix } from '../catalogue.ts';
 import { stampOf } from '../db-backup/validate-db-backup-input.ts';
 import { databaseLockKey } from '../run-state.ts';
@@ -60,7 +60,7 @@ export function resolveMaintenance(
       environment: req.environment,
       database: req.database,
       source: { snapshot: snapshotId },
-      cutover: 'swap',
+      cutover: 'none',
       ...(req.changeRequest !== undefined && { changeRequest: req.changeRequest }),
       requestedBy: req.requestedBy,
       reason: `Back to before the failed rds-maintenance run ${execution.name}`.slice(0, 500),

@@ -139,8 +139,7 @@ describe('the config guard on poll budgets', () => {
       alarmIntervalSeconds: 60,
       // db-backup's rounds at these snapshot budgets: 2 x 240 snapshot + 200 export = 680
       exportMaxPolls: 200,
-      // rds-maintenance's: 2 x 240 snapshot + 180 change polls (three hours every 60 s) = 660
-      dbInstanceIntervalSeconds: 60,
+      // rds-maintenance's: 2 x 240 snapshot + 120 change polls (two hours, every 60 s at most) = 600
     },
     environments: {
       ...raw.environments,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
 import type { RdsFaults } from '../../rehearsal/account/rds.ts';
-import { nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
+import { isInWindow, nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
 
 const rdsWith = (faults: RdsFaults = {}) =>
   new SimulatedAccount({ config: loadConfig(), faults: { rds: faults }, table: 'runbook-state' }).service(
@@ -298,6 +298,17 @@ describe('the simulated RDS', () => {
     const rds = account.service('rds');
     const id = 'enterprise-prod-db';
     const role = 'arn:aws:iam::123456789012:role/rds-monitoring-role';
+    // A deprecated version is listed only with IncludeAll, and may still be upgraded from
+    expect(
+      rds.describeDBEngineVersions({ Engine: 'postgres', EngineVersion: '15.3' }).DBEngineVersions,
+    ).toEqual([]);
+    expect(
+      rds.describeDBEngineVersions({ Engine: 'postgres', EngineVersion: '15.3', IncludeAll: true })
+        .DBEngineVersions[0],
+    ).toMatchObject({
+      Status: 'deprecated',
+      ValidUpgradeTarget: expect.arrayContaining([expect.objectContaining({ EngineVersion: '15.7' })]),
+    });
     const modify = (extra: Record<string, unknown>) =>
       rds.modifyDBInstance({ DBInstanceIdentifier: id, ApplyImmediately: true, ...extra });
     expect(() => modify({ MonitoringInterval: 30 })).toThrow(
@@ -340,6 +351,17 @@ describe('the simulated RDS', () => {
         expect.objectContaining({ EngineVersion: '16.3', IsMajorVersionUpgrade: true }),
       ]),
     });
+    // A deprecated version is listed only with IncludeAll, and may still be upgraded from
+    expect(
+      rds.describeDBEngineVersions({ Engine: 'postgres', EngineVersion: '15.3' }).DBEngineVersions,
+    ).toEqual([]);
+    expect(
+      rds.describeDBEngineVersions({ Engine: 'postgres', EngineVersion: '15.3', IncludeAll: true })
+        .DBEngineVersions[0],
+    ).toMatchObject({
+      Status: 'deprecated',
+      ValidUpgradeTarget: expect.arrayContaining([expect.objectContaining({ EngineVersion: '15.7' })]),
+    });
     const modify = (extra: Record<string, unknown>) =>
       rds.modifyDBInstance({ DBInstanceIdentifier: id, ...extra });
     expect(() => modify({ EngineVersion: '14.9', ApplyImmediately: true })).toThrow(
@@ -359,10 +381,11 @@ describe('the simulated RDS', () => {
       'upgrading',
     );
     account.clock.advance(899);
+    // Pessimistically, a change under way is not shown as pending
     expect(describe()).toMatchObject({
       DBInstanceStatus: 'upgrading',
       EngineVersion: '15.4',
-      PendingModifiedValues: { EngineVersion: '15.7' },
+      PendingModifiedValues: {},
     });
     account.clock.advance(1);
     expect(describe()).toMatchObject({ DBInstanceStatus: 'available', EngineVersion: '15.7' });
@@ -379,7 +402,7 @@ describe('the simulated RDS', () => {
     expect(describe()).toMatchObject({
       DBInstanceStatus: 'modifying',
       DBInstanceClass: 'db.r6g.large',
-      PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
+      PendingModifiedValues: {},
     });
     account.clock.advance(900);
     expect(describe()).toMatchObject({
@@ -462,6 +485,14 @@ describe('the simulated RDS', () => {
     expect(
       new Date(nextWindowStart(w('sat:23:30-sun:00:30'), at('2026-12-03T10:00:00Z'))).toISOString(),
     ).toBe('2026-12-05T23:30:00.000Z');
+    // Inside a window: from its start up to, not including, its end; across the week's end too
+    const sunday = w('sun:05:00-sun:06:00');
+    expect(isInWindow(sunday, at('2026-12-06T05:00:00Z'))).toBe(true);
+    expect(isInWindow(sunday, at('2026-12-06T05:59:59Z'))).toBe(true);
+    expect(isInWindow(sunday, at('2026-12-06T06:00:00Z'))).toBe(false);
+    expect(isInWindow(sunday, at('2026-12-06T04:59:59Z'))).toBe(false);
+    expect(isInWindow(w('sat:23:30-sun:00:30'), at('2026-12-06T00:10:00Z'))).toBe(true);
+    expect(isInWindow(w('sat:23:30-sun:00:30'), at('2026-12-05T23:29:00Z'))).toBe(false);
     for (const bad of [
       '',
       'sun:05:00',

@@ -32,17 +32,16 @@ const polls = (r: Result) =>
     );
 
 describe('rds-maintenance', () => {
-  it('upgrades now: the target checked, the snapshot first, approved, modified, waited for until available on 15.7', async () => {
+  it('upgrades now: the target checked, approved, the snapshot right before, modified at once, waited for until available on 15.7', async () => {
     const result = await run('rds-maintenance', input);
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
     expect(changes(result)).toEqual([`rds:CreateDBSnapshot:${DB}`, `rds:ModifyDBInstance:${DB}`]);
     expect(result.changes[1]?.detail).toBe('engine version 15.7, now');
-    // Nothing changes before the snapshot is available and the change approved
+    // Nothing changes before the approval, and the change only once the snapshot is available
     const at = (state: string) => entered(result, state)[0]?.at ?? Number.NaN;
-    expect(at('Snapshot Available')).toBeLessThanOrEqual(at('Wait For Approval'));
-    expect(result.changes.filter((c) => c.at <= at('Wait For Approval')).map((c) => c.action)).toEqual([
-      'CreateDBSnapshot',
-    ]);
+    expect(result.changes.every((c) => c.at >= at('Verify Approval'))).toBe(true);
+    expect(at('Snapshot Available')).toBeLessThanOrEqual(result.changes[1]?.at ?? 0);
+    expect(entered(result, 'Time Until Window')).toEqual([]);
     expect(entered(result, 'Wait For Maintenance Window')).toEqual([]);
     expect(instance(result)).toEqual({
       id: DB,
@@ -61,27 +60,32 @@ describe('rds-maintenance', () => {
     expect(detail).toMatch(
       /^enterprise-prod-db runs 15\.7 on db\.r6g\.large now \(it ran 15\.4 on db\.r6g\.large\); the snapshot pre-maintenance-enterprise-prod-db-\d{12}-[0-9a-f]{8} taken before the change is kept\.$/,
     );
-    // The approver was shown from -> to and the snapshot
+    // The approver was shown from -> to, and the snapshot the run takes right before the change
     const request = result.events.find((e) => e.state === 'Wait For Approval' && e.kind === 'scheduled')
       ?.input as { Payload?: { summary?: Record<string, string> } };
     expect(request.Payload?.summary).toMatchObject({
       change: 'postgres 15.4 on db.r6g.large -> 15.7 on db.r6g.large, now',
       from: DB,
+      fromDetail: expect.stringContaining('is taken right before the change'),
       snapshot: expect.stringMatching(snapshotOf),
     });
   });
 
-  it('scales in the window: waits for Sunday 05:00 UTC, then through modifying, until available on the new class', async () => {
+  it('scales in the window: approved first, waits for Sunday 05:00 UTC, then snapshots and changes at once', async () => {
     const result = await run('rds-maintenance', scale);
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
-    expect(result.changes[1]?.detail).toBe('class db.r6g.xlarge, in the next maintenance window');
+    expect(result.changes.map((c) => c.detail)).toEqual([
+      expect.stringMatching(/^snapshot pre-maintenance-/),
+      'class db.r6g.xlarge, now',
+    ]);
     const [wait] = entered(result, 'Wait For Maintenance Window');
-    const [firstPoll] = entered(result, 'Check Change');
     expect(wait).toBeDefined();
-    expect(firstPoll?.at).toBeGreaterThan((wait?.at ?? 0) + 60);
-    // The window had started when the run looked: RDS was applying it, and the wait was short after
-    expect(polls(result)[0]).toBe('modifying');
-    expect(polls(result).length).toBeLessThan(40);
+    // Nothing before the window: the snapshot is the state at the window, not days before it
+    const windowStart = entered(result, 'Check Snapshots In Progress')[0]?.at ?? 0;
+    expect(windowStart).toBeGreaterThan((wait?.at ?? 0) + 60);
+    expect(result.changes.every((c) => c.at >= windowStart)).toBe(true);
+    expect(entered(result, 'Wait For Approval')[0]?.at ?? Number.NaN).toBeLessThan(wait?.at ?? 0);
+    expect(polls(result).length).toBeLessThan(20);
     expect(instance(result)).toMatchObject({
       status: 'available',
       engineVersion: '15.4',
@@ -110,13 +114,19 @@ describe('rds-maintenance', () => {
     expect(notices(result)).toEqual(['succeeded info']);
   });
 
-  it('waits for a snapshot already in progress before taking its own', async () => {
-    const result = await run('rds-maintenance', input, { scenario: 'snapshot-in-progress' });
+  it('waits for a snapshot still in progress after the approval before taking its own', async () => {
+    const result = await run('rds-maintenance', input, {
+      faults: { rds: { snapshotInProgress: { type: 'automated', secondsLeft: 2400 } } },
+    });
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
-    expect(result.changes[0]?.at).toBeGreaterThanOrEqual(420);
+    const waits = result.events.filter(
+      (e) => e.state === 'Check Snapshots In Progress' && e.kind === 'task-succeeded',
+    );
+    expect(waits.length).toBeGreaterThan(1);
+    expect(result.changes[0]?.at).toBeGreaterThanOrEqual(2400);
   });
 
-  it('upgrade-fails: available again on 15.4 is a failure, not done; a page names the snapshot and the db-restore input', async () => {
+  it('upgrade-fails: available again on 15.4 is a failure, not done; a page names the snapshot, the db-restore input, and when not to restore', async () => {
     const result = await run('rds-maintenance', input, { scenario: 'upgrade-fails' });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'MaintenanceFailed' });
     expect(instance(result)).toMatchObject({ status: 'available', engineVersion: '15.4' });
@@ -124,9 +134,14 @@ describe('rds-maintenance', () => {
     expect(snapshot).toMatchObject({ status: 'available' });
     expect(notices(result)).toEqual(['approval-needed info', 'maintenance-failed page']);
     expect(result.cause).toContain('is available again on 15.4 on db.r6g.large with nothing pending');
-    expect(result.cause).toContain(`The snapshot taken before the change, ${snapshot?.id}, is available`);
+    expect(result.cause).toContain(
+      `The snapshot taken right before the change, ${snapshot?.id}, is available`,
+    );
+    expect(result.cause).toContain('if it is available and unchanged, it needs no restore');
     // The input the page gives is one db-restore takes, restoring that very snapshot into place
-    const restoreInput = JSON.parse(result.cause?.match(/start db-restore with (\{.*\})$/)?.[1] ?? 'null');
+    const restoreInput = JSON.parse(
+      result.cause?.match(/db-restore with (\{.*\}) restores the snapshot/)?.[1] ?? 'null',
+    );
     expect(
       resolveRestore(restoreInput, catalogueOf(config), {
         id: 'x',
@@ -136,7 +151,7 @@ describe('rds-maintenance', () => {
     ).toMatchObject({
       dbInstance: DB,
       source: { snapshot: snapshot?.id },
-      cutover: 'swap',
+      cutover: 'none',
     });
     expect(result.account.locks).toEqual([]);
   });
@@ -151,12 +166,12 @@ describe('rds-maintenance', () => {
     expect(polls(result).length).toBeLessThan(40);
   });
 
-  it('a change that never ends: its budget (the window and two hours) is spent, and it pages', async () => {
+  it('a change that never ends: its budget (two hours) is spent, and it pages', async () => {
     const result = await run('rds-maintenance', input, {
       faults: { rds: { maintenance: { seconds: 5 * 3600 } } },
     });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'MaintenanceFailed' });
-    expect(result.cause).toMatch(/was still upgrading .* after 360 polls/);
+    expect(result.cause).toMatch(/was still upgrading .* after 120 polls/);
     expect(notices(result)).toContain('maintenance-failed page');
   });
 
@@ -201,11 +216,10 @@ describe('rds-maintenance', () => {
   it.each([
     ['upgrade-rejected', { reject: 'not before the quarter-end close' }, 'ApprovalRejected'],
     ['upgrade-expired', 'expire', 'ApprovalExpired'],
-  ] as const)('%s: nothing changed, the snapshot kept, the lock released', async (_name, approver, error) => {
+  ] as const)('%s: nothing changed, no snapshot taken, the lock released', async (_name, approver, error) => {
     const result = await run('rds-maintenance', input, { approver });
     expect(outcome(result)).toEqual({ status: 'FAILED', error });
-    expect(changes(result)).toEqual([`rds:CreateDBSnapshot:${DB}`]);
-    expect(snapshots(result)).toEqual([expect.objectContaining({ status: 'available' })]);
+    expect(result.changes).toEqual([]);
     expect(instance(result)).toMatchObject({ engineVersion: '15.4' });
     expect(result.account.locks).toEqual([]);
   });

@@ -184,13 +184,15 @@ describe('workers', () => {
         already: true,
       } as never),
     ).toBe('d: c (already) (s)');
-    // A change for the window says when the window starts; one for now does not.
-    const maintenance = { dbInstance: 'd', change: 'c', status: 's', already: false, startsAt: 'Sunday' };
-    expect(byName('modify-instance')?.summarize?.({ ...maintenance, waitSeconds: 60 } as never)).toBe(
-      'd: c (s); the window starts Sunday',
-    );
-    expect(byName('modify-instance')?.summarize?.({ ...maintenance, waitSeconds: 0 } as never)).toBe(
-      'd: c (s)',
+    expect(
+      byName('time-until-window')?.summarize?.({
+        inWindow: false,
+        startsAt: 'Sunday',
+        waitSeconds: 9000,
+      } as never),
+    ).toBe('the window starts Sunday, in 2.5 h');
+    expect(byName('time-until-window')?.summarize?.({ inWindow: true } as never)).toBe(
+      'inside the maintenance window: at once',
     );
     expect(byName('redeploy-services')?.summarize?.({ services: [] } as never)).toBe(
       'new deployments of no service',

@@ -177,11 +177,9 @@ describe('modify-instance: Enhanced Monitoring', () => {
 
 describe('modify-instance: maintenance', () => {
   const at15 = { EngineVersion: '15.4', DBInstanceClass: 'db.r6g.large' };
-  const WINDOW = 'sun:05:00-sun:06:00';
-  // 2026-12-01 is a Tuesday: the next Sunday 05:00 UTC is 2026-12-06.
   const maintenance = (change: Record<string, unknown>) => ({
     dbInstance: FROM,
-    change: { maintenance: { engineVersion: null, instanceClass: null, apply: 'now', ...change } },
+    change: { maintenance: { engineVersion: null, instanceClass: null, ...change } },
     now: NOW,
   });
   beforeEach(() => {
@@ -189,82 +187,59 @@ describe('modify-instance: maintenance', () => {
   });
 
   it('asks for the version at once, without allowing a major upgrade', async () => {
-    present(FROM, 'available', { ...at15, PreferredMaintenanceWindow: WINDOW });
+    present(FROM, 'available', at15);
     rdsMock
       .on(ModifyDBInstanceCommand)
       .resolves({ DBInstance: { DBInstanceIdentifier: FROM, DBInstanceStatus: 'upgrading' } });
     expect(await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients)).toEqual({
       dbInstance: FROM,
-      change: 'engine version 15.7, now',
+      change: 'engine version 15.7, at once',
       status: 'upgrading',
       already: false,
       at: NOW,
-      startsAt: NOW,
-      waitSeconds: 0,
     });
     expect(modifications()).toEqual([
       { DBInstanceIdentifier: FROM, EngineVersion: '15.7', ApplyImmediately: true },
     ]);
   });
 
-  it('asks for the class in the window, and says when the window starts', async () => {
-    present(FROM, 'available', { ...at15, PreferredMaintenanceWindow: WINDOW });
-    rdsMock.on(ModifyDBInstanceCommand).resolves({
-      DBInstance: {
-        DBInstanceStatus: 'available',
-        PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' },
-      },
-    });
-    const change = maintenance({ instanceClass: 'db.r6g.xlarge', engineVersion: '15.4', apply: 'window' });
-    expect(await invoke(modifyInstance, change, clients)).toEqual({
-      dbInstance: FROM,
-      change: 'engine version 15.4 and class db.r6g.xlarge, in the next maintenance window',
-      status: 'available',
+  it('asks only for what differs', async () => {
+    present(FROM, 'available', at15);
+    rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'modifying' } });
+    const change = maintenance({ instanceClass: 'db.r6g.xlarge', engineVersion: '15.4' });
+    expect(await invoke(modifyInstance, change, clients)).toMatchObject({
+      change: 'engine version 15.4 and class db.r6g.xlarge, at once',
       already: false,
-      at: NOW,
-      startsAt: '2026-12-06T05:00:00.000Z',
-      waitSeconds: (Date.parse('2026-12-06T05:00:00Z') - Date.parse(NOW)) / 1000,
     });
-    // Only what differs is asked for.
     expect(modifications()).toEqual([
-      { DBInstanceIdentifier: FROM, DBInstanceClass: 'db.r6g.xlarge', ApplyImmediately: false },
+      { DBInstanceIdentifier: FROM, DBInstanceClass: 'db.r6g.xlarge', ApplyImmediately: true },
     ]);
   });
 
-  it('a retry finds the change under way, pending, or made, and does not ask again', async () => {
+  it('a retry finds RDS applying the change (nothing shown pending), or the change made, and does not ask again', async () => {
     for (const [status, more] of [
-      ['upgrading', { PendingModifiedValues: { EngineVersion: '15.7' } }],
-      ['available', { PendingModifiedValues: { EngineVersion: '15.7' } }],
+      ['upgrading', {}],
+      ['modifying', {}],
+      ['rebooting', {}],
       ['available', { EngineVersion: '15.7' }],
     ] as const) {
       rdsMock.reset();
-      present(FROM, status, { ...at15, PreferredMaintenanceWindow: WINDOW, ...more });
+      present(FROM, status, { ...at15, ...more });
       expect(await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients)).toMatchObject({
         status,
         already: true,
       });
       expect(modifications()).toEqual([]);
     }
-    // Part of it pending is not all of it: the whole change is asked.
+    // Another kind of busy is not taken for the change: RDS is asked, and answers
     rdsMock.reset();
-    present(FROM, 'available', { ...at15, PendingModifiedValues: { EngineVersion: '15.7' } });
-    rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'modifying' } });
-    await invoke(
-      modifyInstance,
-      maintenance({ engineVersion: '15.7', instanceClass: 'db.r6g.xlarge' }),
-      clients,
-    );
-    expect(modifications()).toEqual([
-      {
-        DBInstanceIdentifier: FROM,
-        EngineVersion: '15.7',
-        DBInstanceClass: 'db.r6g.xlarge',
-        ApplyImmediately: true,
-      },
-    ]);
+    present(FROM, 'backing-up', at15);
+    rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'upgrading' } });
+    await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients);
+    expect(modifications()).toHaveLength(1);
   });
 
-  it('fails with MaintenanceFailed, nothing changed, when the instance is gone, has no window, or RDS refuses', async () => {
+  it('fails with MaintenanceFailed, nothing changed, when the instance is gone or RDS refuses', async () => {
     absent(FROM);
     await expect(
       invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
@@ -274,18 +249,12 @@ describe('modify-instance: maintenance', () => {
     });
     rdsMock.reset();
     present(FROM, 'available', at15);
+    rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidParameterCombination', 'no such class'));
     await expect(
-      invoke(modifyInstance, maintenance({ engineVersion: '15.7', apply: 'window' }), clients),
+      invoke(modifyInstance, maintenance({ engineVersion: '15.7', instanceClass: 'db.x9.huge' }), clients),
     ).rejects.toMatchObject({
       name: 'MaintenanceFailed',
-      message: `${FROM} has no maintenance window RDS describes (none): nothing was changed`,
-    });
-    rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidDBInstanceStateFault', 'not available'));
-    await expect(
-      invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
-    ).rejects.toMatchObject({
-      name: 'MaintenanceFailed',
-      message: `RDS refused engine version 15.7 on ${FROM} (InvalidDBInstanceStateFault: not available); nothing was changed`,
+      message: `RDS refused engine version 15.7 and class db.x9.huge on ${FROM} (InvalidParameterCombination: no such class); nothing was changed`,
     });
     rdsMock.on(ModifyDBInstanceCommand).rejects(throttled());
     await expect(

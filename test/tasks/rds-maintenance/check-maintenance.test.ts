@@ -71,7 +71,7 @@ describe('check-maintenance', () => {
     answer('available', '15.4');
     await expect(poll({ seenBusy: true })).rejects.toMatchObject({
       name: 'MaintenanceFailed',
-      message: `${DB} is available again on 15.4 on db.r6g.large with nothing pending, after the change was under way: RDS did not apply 15.7 on db.r6g.large`,
+      message: `${DB} is available again on 15.4 on db.r6g.large with nothing pending, after the change was under way: RDS did not apply 15.7 on class db.r6g.large`,
     });
   });
 
@@ -79,7 +79,7 @@ describe('check-maintenance', () => {
     answer(status, '15.4');
     await expect(poll({ seenBusy: true })).rejects.toMatchObject({
       name: 'MaintenanceFailed',
-      message: `${DB} is ${status} (running 15.4 on db.r6g.large, 15.7 on db.r6g.large asked): RDS will not make it available`,
+      message: `${DB} is ${status} (running 15.4 on db.r6g.large, 15.7 on class db.r6g.large asked): RDS will not make it available`,
     });
   });
 
@@ -88,12 +88,25 @@ describe('check-maintenance', () => {
     expect(await poll({ attempt: 1 })).toMatchObject({ done: false, attempt: 2 });
     await expect(poll({ attempt: 2 })).rejects.toMatchObject({
       name: 'MaintenanceFailed',
-      message: `${DB} was still available with the change pending (running 15.4 on db.r6g.large, 15.7 on db.r6g.large asked) after 3 polls`,
+      message: `${DB} was still available with a change pending (RDS may still apply it later, with nobody watching) (running 15.4 on db.r6g.large, 15.7 on class db.r6g.large asked) after 3 polls`,
     });
     answer('upgrading', '15.4');
     await expect(poll({ attempt: 2 })).rejects.toMatchObject({
-      message: `${DB} was still upgrading (running 15.4 on db.r6g.large, 15.7 on db.r6g.large asked) after 3 polls`,
+      message: `${DB} was still upgrading (running 15.4 on db.r6g.large, 15.7 on class db.r6g.large asked) after 3 polls`,
     });
+  });
+
+  it('checks only what was asked: RDS may change the rest meanwhile (its own minor upgrades)', async () => {
+    answer('available', '15.5');
+    expect(
+      await poll({ to: { engineVersion: null, instanceClass: 'db.r6g.large' }, seenBusy: true }),
+    ).toMatchObject({
+      done: true,
+    });
+    answer('available', '15.4');
+    await expect(
+      poll({ to: { engineVersion: '15.7', instanceClass: null }, seenBusy: true }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('RDS did not apply 15.7') });
   });
 
   it('fails when RDS describes no instance, and surfaces throttling as transient', async () => {

@@ -36,7 +36,7 @@ const targets = () =>
   });
 const check = (engineVersion: string | null, instanceClass: string | null, apply: 'now' | 'window' = 'now') =>
   invoke(checkUpgradeTarget, { dbInstance: DB, engineVersion, instanceClass, apply }, clients);
-const withWindow = (window: string | undefined) =>
+const withInstance = (more: Record<string, unknown>) =>
   rdsMock.on(DescribeDBInstancesCommand).resolves({
     DBInstances: [
       {
@@ -44,7 +44,8 @@ const withWindow = (window: string | undefined) =>
         Engine: 'postgres',
         EngineVersion: '15.4',
         DBInstanceClass: 'db.r6g.large',
-        PreferredMaintenanceWindow: window,
+        PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
+        ...more,
       },
     ],
   });
@@ -65,7 +66,7 @@ describe('check-upgrade-target', () => {
       change: 'postgres 15.4 on db.r6g.large -> 15.7 on db.r6g.large, now',
     });
     expect(rdsMock.commandCalls(DescribeDBEngineVersionsCommand).map((c) => c.args[0].input)).toEqual([
-      { Engine: 'postgres', EngineVersion: '15.4' },
+      { Engine: 'postgres', EngineVersion: '15.4', IncludeAll: true },
     ]);
   });
 
@@ -106,27 +107,35 @@ describe('check-upgrade-target', () => {
     });
   });
 
-  it('takes a change for the window only where the run can wait through the window', async () => {
+  it('takes a change for the window only of an instance with a window', async () => {
     expect(await check(null, 'db.r6g.xlarge', 'window')).toMatchObject({
       maintenanceWindow: 'sun:05:00-sun:06:00',
       change:
-        'postgres 15.4 on db.r6g.large -> 15.4 on db.r6g.xlarge, in the next maintenance window (sun:05:00-sun:06:00 UTC)',
+        'postgres 15.4 on db.r6g.large -> 15.4 on db.r6g.xlarge, in the maintenance window (sun:05:00-sun:06:00 UTC)',
     });
-    withWindow('sun:05:00-sun:06:01');
+    withInstance({ PreferredMaintenanceWindow: undefined });
     await expect(check(null, 'db.r6g.xlarge', 'window')).rejects.toMatchObject({
       name: 'InvalidInput',
-      message:
-        'apply: the maintenance window sun:05:00-sun:06:01 lasts 61 minutes, and the run waits through windows of at most 60; apply now, or shorten the window; nothing was changed',
-    });
-    // Now does not care how long the window is.
-    expect(await check(null, 'db.r6g.xlarge', 'now')).toMatchObject({
-      maintenanceWindow: 'sun:05:00-sun:06:01',
-    });
-    withWindow(undefined);
-    await expect(check(null, 'db.r6g.xlarge', 'window')).rejects.toMatchObject({
       message: `apply: ${DB} has no maintenance window RDS describes (none); nothing was changed`,
     });
     expect(await check(null, 'db.r6g.xlarge', 'now')).toMatchObject({ maintenanceWindow: null });
+  });
+
+  it('refuses while other changes wait for the window: applying this one would apply them, unapproved', async () => {
+    withInstance({ PendingModifiedValues: { AllocatedStorage: 800, PendingCloudwatchLogsExports: {} } });
+    await expect(check('15.7', null)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `${DB} has changes waiting for its maintenance window (AllocatedStorage 800), which applying this one would apply too; apply or undo them first; nothing was changed`,
+    });
+    // Nothing pending (an empty object among them) is nothing
+    withInstance({ PendingModifiedValues: { PendingCloudwatchLogsExports: {}, ProcessorFeatures: [] } });
+    expect(await check('15.7', null)).toMatchObject({ to: { engineVersion: '15.7' } });
+  });
+
+  it('accepts the classes of every family RDS names, with more than three parts', async () => {
+    expect(await check(null, 'db.r5.2xlarge.tpc2.mem4x')).toMatchObject({
+      to: { instanceClass: 'db.r5.2xlarge.tpc2.mem4x' },
+    });
   });
 
   it('refuses an instance RDS describes without its engine, and surfaces throttling as transient', async () => {

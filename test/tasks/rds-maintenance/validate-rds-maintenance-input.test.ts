@@ -55,7 +55,7 @@ describe('validate-rds-maintenance-input', () => {
         environment: 'prod',
         database: 'main',
         source: { snapshot: request.snapshotId },
-        cutover: 'swap',
+        cutover: 'none',
         changeRequest: 'CHG-1',
         requestedBy: 'jane@company.com',
         reason: 'Back to before the failed rds-maintenance run pg-15-7',
@@ -81,7 +81,7 @@ describe('validate-rds-maintenance-input', () => {
     expect(resolveRestore(restoreInput, catalogue, execution)).toMatchObject({
       dbInstance: 'enterprise-prod-db',
       source: restoreInput.source,
-      cutover: 'swap',
+      cutover: 'none',
     });
   });
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { timeUntilWindow } from '../../../tasks/rds-maintenance/time-until-window.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { testClients } from '../support.ts';
+
+const clients = testClients();
+const DB = 'enterprise-prod-db';
+const until = (now: string, window: string | null = 'sun:05:00-sun:06:00') =>
+  invoke(timeUntilWindow, { dbInstance: DB, window, now }, clients);
+
+describe('time-until-window', () => {
+  it('waits until the window next starts', async () => {
+    // 2026-12-01 is a Tuesday
+    expect(await until('2026-12-01T10:30:00.000Z')).toEqual({
+      startsAt: '2026-12-06T05:00:00.000Z',
+      waitSeconds: (Date.parse('2026-12-06T05:00:00Z') - Date.parse('2026-12-01T10:30:00Z')) / 1000,
+      inWindow: false,
+    });
+    // A second before it starts: a second
+    expect(await until('2026-12-06T04:59:59.000Z')).toMatchObject({ waitSeconds: 1, inWindow: false });
+  });
+
+  it('does not wait inside the window, from its start to its end', async () => {
+    for (const now of ['2026-12-06T05:00:00.000Z', '2026-12-06T05:59:00.000Z'])
+      expect(await until(now)).toEqual({ startsAt: now, waitSeconds: 0, inWindow: true });
+    // At its end it is next week's
+    expect(await until('2026-12-06T06:00:00.000Z')).toMatchObject({
+      startsAt: '2026-12-13T05:00:00.000Z',
+      inWindow: false,
+    });
+  });
+
+  it('fails with MaintenanceFailed, nothing changed, without a window', async () => {
+    for (const window of [null, '', 'sometime'])
+      await expect(until('2026-12-01T10:30:00.000Z', window)).rejects.toMatchObject({
+        name: 'MaintenanceFailed',
+        message: expect.stringMatching(/has no maintenance window RDS describes .*: nothing was changed$/),
+      });
+  });
+});
