@@ -513,6 +513,79 @@ describe('database exports', () => {
   });
 });
 
+describe('database procedures', () => {
+  const rds = `arn:aws:rds:${config.region}:${config.account}`;
+  /** Each worker allowed `action`, with the resources (and conditions) it is allowed it on. */
+  const grants = (action: string) =>
+    identityStatements()
+      .filter((s) => allowsAction(s, action))
+      .map((s) => ({
+        worker: s.roles.map((r) => r.replace(/^Runbook\/Workers\/(.*)\/ServiceRole\/Resource$/, '$1')).join(),
+        resources: asArray(s.statement.Resource).map(render).sort(),
+        condition: s.statement.Condition ?? null,
+      }));
+
+  it('snapshots are made only of the configured instances, under the names the procedures give them', () => {
+    expect(grants('rds:CreateDBSnapshot')).toEqual([
+      {
+        worker: 'create-snapshot',
+        resources: [
+          `${rds}:db:enterprise-prod-db`,
+          `${rds}:snapshot:manual-enterprise-prod-db-*`,
+          `${rds}:snapshot:pre-deploy-*`,
+          `${rds}:snapshot:pre-maintenance-enterprise-prod-db-*`,
+        ].sort(),
+        condition: null,
+      },
+    ]);
+  });
+
+  it('no snapshot but a pre-deploy one is ever deleted: a backup or a pre-maintenance snapshot never', () => {
+    expect(grants('rds:DeleteDBSnapshot')).toEqual([
+      {
+        worker: 'prune-snapshots',
+        resources: [`${rds}:snapshot:pre-deploy-*`],
+        condition: { StringEquals: { 'rds:snapshot-tag/runbook:purpose': 'pre-deploy' } },
+      },
+    ]);
+  });
+
+  it('only the modify worker modifies, the configured instances and the names a restore gives', () => {
+    expect(grants('rds:ModifyDBInstance')).toEqual([
+      {
+        worker: 'modify-instance',
+        resources: [
+          `${rds}:db:enterprise-prod-db`,
+          `${rds}:db:enterprise-prod-db-pre-restore-*`,
+          `${rds}:db:enterprise-prod-db-restored-*`,
+        ].sort(),
+        condition: null,
+      },
+    ]);
+  });
+
+  it("only the upgrade check reads RDS's engine versions (no resource type: *)", () => {
+    expect(grants('rds:DescribeDBEngineVersions')).toEqual([
+      { worker: 'check-upgrade-target', resources: ['*'], condition: null },
+    ]);
+  });
+
+  it('a restore makes only <instance>-restored-* instances, never a public one', () => {
+    for (const action of ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime']) {
+      const [grant, ...more] = grants(action);
+      expect(more).toEqual([]);
+      expect(grant?.worker).toBe('restore-instance');
+      expect(grant?.resources.filter((r) => r.includes(':db:'))).toEqual(
+        expect.arrayContaining([`${rds}:db:enterprise-prod-db-restored-*`]),
+      );
+      expect(
+        grant?.resources.filter((r) => r.includes(':db:') && !r.startsWith(`${rds}:db:enterprise-prod-db`)),
+      ).toEqual([]);
+      expect(grant?.condition).toEqual({ Bool: { 'rds:PubliclyAccessible': 'false' } });
+    }
+  });
+});
+
 describe('notifications topic and run-state table', () => {
   it('the topic is KMS-encrypted with the rotating key and its policy denies publishing without TLS', () => {
     // Given the topic, its key and its topic policy
