@@ -145,7 +145,13 @@ function namedError(name: string, cause: string): Error {
 function clockHandler(wait: WaitSpec, ctx: HandlerContext): Handler {
   return async (input: { seconds?: number; input?: unknown }) => {
     await settle();
-    const seconds = wait.seconds ?? input.seconds ?? 0;
+    const seconds = wait.seconds ?? input.seconds;
+    // As Step Functions: a Wait's seconds are an integer from 0 to 99,999,999, else the run fails.
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > 99_999_999)
+      throw namedError(
+        'States.Runtime',
+        `The Wait's SecondsPath ${wait.secondsPath ?? ''} resolved to ${JSON.stringify(seconds)}, not an integer from 0 to 99999999`,
+      );
     if (ctx.pace) await ctx.pace(seconds);
     ctx.account.clock.advance(seconds);
     ctx.checkTimeout();

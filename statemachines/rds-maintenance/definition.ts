@@ -178,7 +178,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     succeed: 'Maintained',
     comment: 'The instance is available on the new version and class; the snapshot taken before is kept.',
     detail:
-      "States.Format('{} runs {} on {} now (it ran {} on {}); the snapshot {} taken before the change is kept.', $.request.dbInstance, $.target.to.engineVersion, $.target.to.instanceClass, $.target.from.engineVersion, $.target.from.instanceClass, $.request.snapshotId)",
+      "States.Format('{} runs {} on {} now (it ran {} on {}); the snapshot {} taken before the change is kept.', $.request.dbInstance, $.applied.runs.engineVersion, $.applied.runs.instanceClass, $.target.from.engineVersion, $.target.from.instanceClass, $.request.snapshotId)",
   });
 
   const applyWhen = new sfn.Choice(scope, 'Apply In Window?', { stateName: 'Apply In Window?' })

@@ -37,9 +37,13 @@ export function nextWindowStart(window: Window, from: number): number {
   return start >= from ? start : start + 7 * DAY_MS;
 }
 
-/** Whether `at` is inside the window (from its start, up to but not including its end). */
-export function isInWindow(window: Window, at: number): boolean {
+/** Minutes of the window left at `at` if it is inside it (from its start, up to but not including its end), else null. */
+export function minutesLeftInWindow(window: Window, at: number): number | null {
   const next = nextWindowStart(window, at);
   const last = next === at ? at : next - 7 * DAY_MS;
-  return at - last < window.durationMinutes * 60_000;
+  const left = window.durationMinutes - (at - last) / 60_000;
+  return left > 0 ? left : null;
 }
+
+/** Whether `at` is inside the window. */
+export const isInWindow = (window: Window, at: number) => minutesLeftInWindow(window, at) !== null;

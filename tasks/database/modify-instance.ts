@@ -14,7 +14,7 @@ import { type DBInstance, ModifyDBInstanceCommand, type RDSClient } from '@aws-s
 import { aws, CutoverFailed, MaintenanceFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { describeInstance } from './describe-instance.ts';
+import { describeInstance, pendingChanges } from './describe-instance.ts';
 
 const identifier = z.string().min(1).max(63);
 
@@ -41,9 +41,12 @@ const refused = (Failure: RunbookErrorClass, what: string, after: string) => (er
 const APPLYING = new Set(['modifying', 'upgrading', 'rebooting']);
 
 /**
- * The maintenance change, applied at once. Asked once: an instance already on what was asked, or
- * one RDS is applying a change to (a retry after the call went through; PendingModifiedValues need
- * not show it), is not asked again, and the wait that follows verifies what it ends on.
+ * The maintenance change, applied at once, and asked once. An instance already on what was asked,
+ * or one RDS is applying a change to, is not asked again: that is a retry after a call whose answer
+ * was lost (PendingModifiedValues need not show the change under way), or a change someone else
+ * started, which RDS would not take a second one beside; either way the wait that follows verifies
+ * what the instance ends on, and pages if not on what was asked. A refusal is looked at again for
+ * the same reason. Changes that wait for the window are refused: applying this one would apply them.
  */
 async function maintain(
   rds: RDSClient,
@@ -58,22 +61,35 @@ async function maintain(
     .join(' and ');
   if (instance === null) throw new MaintenanceFailed(`${dbInstance} does not exist: nothing was changed`);
   // Only what differs from the instance as it is.
-  const asked = {
-    ...(engineVersion !== null &&
-      engineVersion !== instance.EngineVersion && { EngineVersion: engineVersion }),
-    ...(instanceClass !== null &&
-      instanceClass !== instance.DBInstanceClass && { DBInstanceClass: instanceClass }),
-  };
-  const status = instance.DBInstanceStatus ?? null;
-  const already = Object.keys(asked).length === 0 || APPLYING.has(status ?? '');
-  const result = { dbInstance, change: `${what}, at once`, already, at: now };
-  if (already) return { ...result, status };
+  const askedOf = (i: DBInstance) => ({
+    ...(engineVersion !== null && engineVersion !== i.EngineVersion && { EngineVersion: engineVersion }),
+    ...(instanceClass !== null && instanceClass !== i.DBInstanceClass && { DBInstanceClass: instanceClass }),
+  });
+  const takenAlready = (i: DBInstance) =>
+    Object.keys(askedOf(i)).length === 0 || APPLYING.has(i.DBInstanceStatus ?? '');
+  const result = { dbInstance, change: `${what}, at once`, at: now };
+  if (takenAlready(instance)) return { ...result, already: true, status: instance.DBInstanceStatus ?? null };
+  const pending = pendingChanges(instance);
+  if (pending.length > 0)
+    throw new MaintenanceFailed(
+      `${dbInstance} has changes waiting for its maintenance window since the run checked it (${pending.join(', ')}), which applying this one would apply too, unapproved; nothing was changed`,
+    );
   const modified = await aws(`RDS ModifyDBInstance of ${dbInstance}`, () =>
     rds.send(
-      new ModifyDBInstanceCommand({ DBInstanceIdentifier: dbInstance, ...asked, ApplyImmediately: true }),
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: dbInstance,
+        ...askedOf(instance),
+        ApplyImmediately: true,
+      }),
     ),
-  ).catch(refused(MaintenanceFailed, `${what} on ${dbInstance}`, '; nothing was changed'));
-  return { ...result, status: modified.DBInstance?.DBInstanceStatus ?? null };
+  ).catch(async (error: Error) => {
+    if (error.name === 'TransientAwsError') throw error;
+    const again = await describeInstance(rds, dbInstance);
+    if (again && takenAlready(again)) return null;
+    return refused(MaintenanceFailed, `${what} on ${dbInstance}`, '; nothing was changed')(error);
+  });
+  if (modified === null) return { ...result, already: true, status: null };
+  return { ...result, already: false, status: modified.DBInstance?.DBInstanceStatus ?? null };
 }
 
 export const modifyInstance = defineWorker({

@@ -125,10 +125,18 @@ export const restoreInstance = defineWorker({
               ...settings,
             }),
           ),
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       const why = `${error.name}: ${error.message}`;
-      if (error.name === 'DBInstanceAlreadyExistsFault' || error.name === 'DBInstanceAlreadyExists')
-        throw new RestoreTargetExists(`${target} already exists (${why}); nothing was overwritten`);
+      if (error.name === 'DBInstanceAlreadyExistsFault' || error.name === 'DBInstanceAlreadyExists') {
+        // A retry whose first attempt went through, before RDS described what it made: adopt it.
+        const now = await describeInstance(rds, target);
+        if (now?.TagList?.some((t) => t.Key === EXECUTION_TAG && t.Value === executionId)) return null;
+        throw new RestoreTargetExists(
+          now
+            ? `${target} already exists (${why}) and was not made by this run; nothing was overwritten`
+            : `${target} already exists (${why}), and RDS does not describe it yet: it may be this run's own restore from an earlier attempt (tagged ${EXECUTION_TAG}), or another's; nothing was overwritten`,
+        );
+      }
       if (error.name === 'DBSnapshotNotFoundFault')
         throw new SnapshotNotFound(
           `snapshot ${from.snapshotId} does not exist (${why}); nothing was created`,
@@ -145,6 +153,7 @@ export const restoreInstance = defineWorker({
         `RDS refused the restore of ${dbInstance} to ${target} (${why}); nothing was created`,
       );
     });
+    if (created === null) return { ...result, status: null, adopted: true };
     return { ...result, status: created.DBInstance?.DBInstanceStatus ?? null, adopted: false };
   },
   summarize: (r) =>

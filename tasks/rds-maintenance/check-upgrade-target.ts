@@ -7,7 +7,7 @@
 // and so is a change for the window of an instance without one, and a change while others wait for
 // the window (applying this one would apply them too, unapproved). Reads only.
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
-import { describeInstance } from '../database/describe-instance.ts';
+import { describeInstance, pendingChanges } from '../database/describe-instance.ts';
 import { parseWindow } from '../database/maintenance-window.ts';
 import { aws, InvalidInput } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -67,15 +67,10 @@ export const checkUpgradeTarget = defineWorker({
     if (apply === 'window' && !parseWindow(window))
       problems.push(`apply: ${dbInstance} has no maintenance window RDS describes (${window || 'none'})`);
     // ApplyImmediately applies whatever else waits for the window too: not under this approval.
-    const pending = Object.entries(instance.PendingModifiedValues ?? {}).filter(
-      ([, value]) =>
-        value !== undefined &&
-        value !== null &&
-        !(typeof value === 'object' && Object.keys(value).length === 0),
-    );
+    const pending = pendingChanges(instance);
     if (pending.length > 0)
       problems.push(
-        `${dbInstance} has changes waiting for its maintenance window (${pending.map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(', ')}), which applying this one would apply too; apply or undo them first`,
+        `${dbInstance} has changes waiting for its maintenance window (${pending.join(', ')}), which applying this one would apply too; apply or undo them first`,
       );
     if (problems.length > 0) throw new InvalidInput(`${problems.join('; ')}; nothing was changed`);
     const to = {

@@ -139,7 +139,9 @@ describe('the config guard on poll budgets', () => {
       alarmIntervalSeconds: 60,
       // db-backup's rounds at these snapshot budgets: 2 x 240 snapshot + 200 export = 680
       exportMaxPolls: 200,
-      // rds-maintenance's: 2 x 240 snapshot + 120 change polls (two hours, every 60 s at most) = 600
+      // rds-maintenance's: 2 x 240 snapshot + 120 change polls (two hours, at most once a minute,
+      // however short the DB instance interval) = 600
+      dbInstanceIntervalSeconds: 10,
     },
     environments: {
       ...raw.environments,

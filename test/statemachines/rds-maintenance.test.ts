@@ -2,6 +2,7 @@
 // definition against the simulated account.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { catalogueOf, parseConfig } from '../../infra/config.ts';
+import { isInWindow, parseWindow } from '../../tasks/database/maintenance-window.ts';
 import { resolveRestore } from '../../tasks/db-restore/validate-db-restore-input.ts';
 import { changes, config, definitionsOnce, example, run } from './support.ts';
 
@@ -84,6 +85,12 @@ describe('rds-maintenance', () => {
     const windowStart = entered(result, 'Check Snapshots In Progress')[0]?.at ?? 0;
     expect(windowStart).toBeGreaterThan((wait?.at ?? 0) + 60);
     expect(result.changes.every((c) => c.at >= windowStart)).toBe(true);
+    // The change was asked inside Sunday's 05:00-06:00 UTC window, by the simulated clock
+    const answered = result.events.find((e) => e.state === 'Modify Instance' && e.kind === 'task-succeeded')
+      ?.output as { at?: string; Payload?: { at?: string } };
+    const askedAt = Date.parse(answered.Payload?.at ?? answered.at ?? '');
+    const sunday = parseWindow('sun:05:00-sun:06:00') ?? expect.fail('parses');
+    expect(isInWindow(sunday, askedAt)).toBe(true);
     expect(entered(result, 'Wait For Approval')[0]?.at ?? Number.NaN).toBeLessThan(wait?.at ?? 0);
     expect(polls(result).length).toBeLessThan(20);
     expect(instance(result)).toMatchObject({

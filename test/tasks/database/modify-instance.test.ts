@@ -231,12 +231,43 @@ describe('modify-instance: maintenance', () => {
       });
       expect(modifications()).toEqual([]);
     }
+    // Refused while RDS already describes the change under way (a retry's first call went through): taken
+    rdsMock.reset();
+    let describes = 0;
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: FROM }).callsFake(() => {
+      describes++;
+      return {
+        DBInstances: [
+          {
+            DBInstanceIdentifier: FROM,
+            ...at15,
+            DBInstanceStatus: describes === 1 ? 'available' : 'upgrading',
+          },
+        ],
+      };
+    });
+    rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidDBInstanceStateFault', 'not available'));
+    expect(await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients)).toMatchObject({
+      already: true,
+      status: null,
+    });
     // Another kind of busy is not taken for the change: RDS is asked, and answers
     rdsMock.reset();
     present(FROM, 'backing-up', at15);
     rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'upgrading' } });
     await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients);
     expect(modifications()).toHaveLength(1);
+  });
+
+  it('refuses, nothing changed, when changes wait for the window since the run checked: applying would apply them', async () => {
+    present(FROM, 'available', { ...at15, PendingModifiedValues: { MultiAZ: false } });
+    await expect(
+      invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
+    ).rejects.toMatchObject({
+      name: 'MaintenanceFailed',
+      message: `${FROM} has changes waiting for its maintenance window since the run checked it (MultiAZ false), which applying this one would apply too, unapproved; nothing was changed`,
+    });
+    expect(modifications()).toEqual([]);
   });
 
   it('fails with MaintenanceFailed, nothing changed, when the instance is gone or RDS refuses', async () => {

@@ -215,6 +215,59 @@ describe('restore-instance', () => {
     }
   });
 
+  it('told the target exists, looks again: its own (a retry RDS did not describe yet) is adopted, else named', async () => {
+    const sourceThere = () =>
+      rdsMock
+        .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: DB })
+        .resolves({ DBInstances: [SOURCE] });
+    const exists = () =>
+      rdsMock
+        .on(RestoreDBInstanceFromDBSnapshotCommand)
+        .rejects(awsError('DBInstanceAlreadyExistsFault', 'DB instance already exists'));
+    // Not described before the call, described after it with this run's tag: this run's own
+    let describes = 0;
+    sourceThere();
+    exists();
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET }).callsFake(() => {
+      describes++;
+      if (describes === 1) throw awsError('DBInstanceNotFoundFault', 'not found');
+      return {
+        DBInstances: [{ DBInstanceIdentifier: TARGET, TagList: [{ Key: 'runbook:execution', Value: RUN }] }],
+      };
+    });
+    expect(await invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).toMatchObject({
+      adopted: true,
+      status: null,
+    });
+    // Someone else's
+    rdsMock.reset();
+    sourceThere();
+    exists();
+    describes = 0;
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET }).callsFake(() => {
+      describes++;
+      if (describes === 1) throw awsError('DBInstanceNotFoundFault', 'not found');
+      return {
+        DBInstances: [
+          { DBInstanceIdentifier: TARGET, TagList: [{ Key: 'runbook:execution', Value: 'other' }] },
+        ],
+      };
+    });
+    await expect(invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).rejects.toMatchObject({
+      name: 'RestoreTargetExists',
+      message: expect.stringContaining('and was not made by this run; nothing was overwritten'),
+    });
+    // Still not described: it may be either, and the message says so
+    rdsMock.reset();
+    sourceThere();
+    exists();
+    targetMissing();
+    await expect(invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).rejects.toMatchObject({
+      name: 'RestoreTargetExists',
+      message: expect.stringContaining("RDS does not describe it yet: it may be this run's own restore"),
+    });
+  });
+
   it('fails with RestoreFailed when the source does not exist, creating nothing', async () => {
     targetMissing();
     rdsMock
