@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { SimulatedAccount } from '../../rehearsal/account/account.ts';
 import type { RdsFaults } from '../../rehearsal/account/rds.ts';
-import { isInWindow, nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
+import { nextWindowStart, parseWindow } from '../../tasks/database/maintenance-window.ts';
 
 const rdsWith = (faults: RdsFaults = {}) =>
   new SimulatedAccount({ config: loadConfig(), faults: { rds: faults }, table: 'runbook-state' }).service(
@@ -455,53 +455,6 @@ describe('the simulated RDS', () => {
       DBInstanceStatus: 'incompatible-parameters',
       EngineVersion: '15.4',
     });
-  });
-
-  it('finds the next start of a weekly window', () => {
-    const at = (iso: string) => Date.parse(iso);
-    const w = (window: string) => parseWindow(window) ?? expect.fail(`${window} should parse`);
-    expect(
-      new Date(nextWindowStart(w('sun:05:00-sun:06:00'), at('2026-12-03T10:00:00Z'))).toISOString(),
-    ).toBe('2026-12-06T05:00:00.000Z');
-    expect(
-      new Date(nextWindowStart(w('thu:11:30-thu:12:00'), at('2026-12-03T10:00:00Z'))).toISOString(),
-    ).toBe('2026-12-03T11:30:00.000Z');
-    expect(
-      new Date(nextWindowStart(w('thu:09:00-thu:09:30'), at('2026-12-03T10:00:00Z'))).toISOString(),
-    ).toBe('2026-12-10T09:00:00.000Z');
-    // At its start it is this one; a minute into it, next week's (the pessimistic reading).
-    expect(nextWindowStart(w('thu:10:00-thu:10:30'), at('2026-12-03T10:00:00Z'))).toBe(
-      at('2026-12-03T10:00:00Z'),
-    );
-    expect(nextWindowStart(w('thu:10:00-thu:10:30'), at('2026-12-03T10:01:00Z'))).toBe(
-      at('2026-12-10T10:00:00Z'),
-    );
-    // A window across midnight and across the week's end.
-    expect(parseWindow('sat:23:30-sun:00:30')).toEqual({
-      startMinute: 6 * 1440 + 23 * 60 + 30,
-      durationMinutes: 60,
-    });
-    expect(parseWindow('Mon:03:00-mon:03:30')).toEqual({ startMinute: 1440 + 180, durationMinutes: 30 });
-    expect(
-      new Date(nextWindowStart(w('sat:23:30-sun:00:30'), at('2026-12-03T10:00:00Z'))).toISOString(),
-    ).toBe('2026-12-05T23:30:00.000Z');
-    // Inside a window: from its start up to, not including, its end; across the week's end too
-    const sunday = w('sun:05:00-sun:06:00');
-    expect(isInWindow(sunday, at('2026-12-06T05:00:00Z'))).toBe(true);
-    expect(isInWindow(sunday, at('2026-12-06T05:59:59Z'))).toBe(true);
-    expect(isInWindow(sunday, at('2026-12-06T06:00:00Z'))).toBe(false);
-    expect(isInWindow(sunday, at('2026-12-06T04:59:59Z'))).toBe(false);
-    expect(isInWindow(w('sat:23:30-sun:00:30'), at('2026-12-06T00:10:00Z'))).toBe(true);
-    expect(isInWindow(w('sat:23:30-sun:00:30'), at('2026-12-05T23:29:00Z'))).toBe(false);
-    for (const bad of [
-      '',
-      'sun:05:00',
-      'sun:05:00-sun:05:00',
-      'sun:25:00-sun:26:00',
-      'sun:05:00-xyz:06:00',
-      'a-b-c',
-    ])
-      expect(parseWindow(bad)).toBeNull();
   });
 
   it('tells IAM a snapshot’s tags, and none of one that does not exist', () => {

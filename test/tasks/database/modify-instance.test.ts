@@ -216,6 +216,23 @@ describe('modify-instance: maintenance', () => {
     ]);
   });
 
+  it('asks for the class alone, or the version alone, never the other as well', async () => {
+    for (const [change, command] of [
+      [{ instanceClass: 'db.r6g.xlarge' }, { DBInstanceClass: 'db.r6g.xlarge' }],
+      [{ engineVersion: '15.5' }, { EngineVersion: '15.5' }],
+    ] as const) {
+      rdsMock.reset();
+      present(FROM, 'available', at15);
+      rdsMock.on(ModifyDBInstanceCommand).resolves({});
+      // RDS answering without the instance: its status is not known
+      expect(await invoke(modifyInstance, maintenance(change), clients)).toMatchObject({
+        status: null,
+        already: false,
+      });
+      expect(modifications()).toEqual([{ DBInstanceIdentifier: FROM, ...command, ApplyImmediately: true }]);
+    }
+  });
+
   it('a retry finds RDS applying the change (nothing shown pending), or the change made, and does not ask again', async () => {
     for (const [status, more] of [
       ['upgrading', {}],
@@ -260,12 +277,12 @@ describe('modify-instance: maintenance', () => {
   });
 
   it('refuses, nothing changed, when changes wait for the window since the run checked: applying would apply them', async () => {
-    present(FROM, 'available', { ...at15, PendingModifiedValues: { MultiAZ: false } });
+    present(FROM, 'available', { ...at15, PendingModifiedValues: { MultiAZ: false, AllocatedStorage: 800 } });
     await expect(
       invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
     ).rejects.toMatchObject({
       name: 'MaintenanceFailed',
-      message: `${FROM} has changes waiting for its maintenance window since the run checked it (MultiAZ false), which applying this one would apply too, unapproved; nothing was changed`,
+      message: `${FROM} has changes waiting for its maintenance window since the run checked it (MultiAZ false, AllocatedStorage 800), which applying this one would apply too, unapproved; nothing was changed`,
     });
     expect(modifications()).toEqual([]);
   });
@@ -287,11 +304,16 @@ describe('modify-instance: maintenance', () => {
       name: 'MaintenanceFailed',
       message: `RDS refused engine version 15.7 and class db.x9.huge on ${FROM} (InvalidParameterCombination: no such class); nothing was changed`,
     });
+    rdsMock.reset();
+    present(FROM, 'available', at15);
     rdsMock.on(ModifyDBInstanceCommand).rejects(throttled());
     await expect(
       invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
     ).rejects.toMatchObject({
       name: 'TransientAwsError',
+      message: expect.stringContaining(`RDS ModifyDBInstance of ${FROM}`),
     });
+    // Throttled is retried as it is: RDS is not asked again what it holds
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toHaveLength(1);
   });
 });

@@ -180,7 +180,10 @@ describe('restore-instance', () => {
         {
           DBInstanceIdentifier: TARGET,
           DBInstanceStatus: 'creating',
-          TagList: [{ Key: 'runbook:execution', Value: RUN }],
+          TagList: [
+            { Key: 'team', Value: 'platform' },
+            { Key: 'runbook:execution', Value: RUN },
+          ],
         },
       ],
     });
@@ -232,7 +235,15 @@ describe('restore-instance', () => {
       describes++;
       if (describes === 1) throw awsError('DBInstanceNotFoundFault', 'not found');
       return {
-        DBInstances: [{ DBInstanceIdentifier: TARGET, TagList: [{ Key: 'runbook:execution', Value: RUN }] }],
+        DBInstances: [
+          {
+            DBInstanceIdentifier: TARGET,
+            TagList: [
+              { Key: 'team', Value: 'platform' },
+              { Key: 'runbook:execution', Value: RUN },
+            ],
+          },
+        ],
       };
     });
     expect(await invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).toMatchObject({
@@ -256,6 +267,21 @@ describe('restore-instance', () => {
     await expect(invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).rejects.toMatchObject({
       name: 'RestoreTargetExists',
       message: expect.stringContaining('and was not made by this run; nothing was overwritten'),
+    });
+    // RDS's other spelling of the same refusal, and a target that carries the execution tag of another run
+    rdsMock.reset();
+    sourceThere();
+    rdsMock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .rejects(awsError('DBInstanceAlreadyExists', 'DB instance already exists'));
+    rdsMock
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET })
+      .resolvesOnce({})
+      .resolves({
+        DBInstances: [{ DBInstanceIdentifier: TARGET, TagList: [{ Key: 'team', Value: RUN }] }],
+      });
+    await expect(invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).rejects.toMatchObject({
+      name: 'RestoreTargetExists',
     });
     // Still not described: it may be either, and the message says so
     rdsMock.reset();

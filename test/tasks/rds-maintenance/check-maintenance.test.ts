@@ -109,6 +109,22 @@ describe('check-maintenance', () => {
     ).rejects.toMatchObject({ message: expect.stringContaining('RDS did not apply 15.7') });
   });
 
+  it('checks the class asked for, and words what was asked', async () => {
+    answer('available', '15.7');
+    // Asked a class it does not run yet: not done while under way
+    expect(
+      await poll({ to: { engineVersion: null, instanceClass: 'db.r6g.xlarge' }, seenBusy: false }),
+    ).toMatchObject({ done: false });
+    await expect(
+      poll({ to: { engineVersion: null, instanceClass: 'db.r6g.xlarge' }, seenBusy: true }),
+    ).rejects.toMatchObject({
+      message: `${DB} is available again on 15.7 on db.r6g.large with nothing pending, after the change was under way: RDS did not apply class db.r6g.xlarge`,
+    });
+    // Under way without the change and nothing pending, after being seen busy: still under way, not a failure
+    answer('upgrading', '15.4');
+    expect(await poll({ seenBusy: true })).toMatchObject({ done: false, status: 'upgrading' });
+  });
+
   it('fails when RDS describes no instance, and surfaces throttling as transient', async () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
     await expect(poll()).rejects.toMatchObject({ name: 'MaintenanceFailed' });

@@ -122,19 +122,57 @@ describe('check-upgrade-target', () => {
   });
 
   it('refuses while other changes wait for the window: applying this one would apply them, unapproved', async () => {
-    withInstance({ PendingModifiedValues: { AllocatedStorage: 800, PendingCloudwatchLogsExports: {} } });
+    withInstance({
+      PendingModifiedValues: { AllocatedStorage: 800, PendingCloudwatchLogsExports: {}, MultiAZ: true },
+    });
     await expect(check('15.7', null)).rejects.toMatchObject({
       name: 'InvalidInput',
-      message: `${DB} has changes waiting for its maintenance window (AllocatedStorage 800), which applying this one would apply too; apply or undo them first; nothing was changed`,
+      message: `${DB} has changes waiting for its maintenance window (AllocatedStorage 800, MultiAZ true), which applying this one would apply too; apply or undo them first; nothing was changed`,
     });
     // Nothing pending (an empty object among them) is nothing
     withInstance({ PendingModifiedValues: { PendingCloudwatchLogsExports: {}, ProcessorFeatures: [] } });
     expect(await check('15.7', null)).toMatchObject({ to: { engineVersion: '15.7' } });
   });
 
-  it('accepts the classes of every family RDS names, with more than three parts', async () => {
+  it('accepts the classes of every family RDS names, with more than three parts, and nothing around them', async () => {
     expect(await check(null, 'db.r5.2xlarge.tpc2.mem4x')).toMatchObject({
       to: { instanceClass: 'db.r5.2xlarge.tpc2.mem4x' },
+    });
+    for (const bad of ['xdb.r6g.large', 'db.r6g.large!', 'db.r6g'])
+      await expect(check(null, bad), bad).rejects.toMatchObject({
+        message: expect.stringContaining(`instanceClass: ${bad} is not a DB instance class`),
+      });
+  });
+
+  it('says when there is no minor target at all', async () => {
+    rdsMock.on(DescribeDBEngineVersionsCommand).resolves({
+      DBEngineVersions: [
+        {
+          EngineVersion: '15.4',
+          ValidUpgradeTarget: [{ EngineVersion: '16.3', IsMajorVersionUpgrade: true }],
+        },
+      ],
+    });
+    await expect(check('16.3', null)).rejects.toMatchObject({
+      message: expect.stringContaining('minor upgrades only (minor targets: none)'),
+    });
+    rdsMock.on(DescribeDBEngineVersionsCommand).resolves({});
+    await expect(check('15.7', null)).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'is not a valid upgrade target of postgres 15.4 (minor targets: none)',
+      ),
+    });
+  });
+
+  it.each([
+    ['Engine', { Engine: undefined }],
+    ['EngineVersion', { EngineVersion: undefined }],
+    ['DBInstanceClass', { DBInstanceClass: undefined }],
+  ])('refuses an instance RDS describes without its %s', async (_field, more) => {
+    withInstance(more);
+    await expect(check('15.7', null)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: `${DB} is not described by RDS with its engine, version and class; nothing was changed`,
     });
   });
 
