@@ -9,7 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const ISOLATED = ['test/tasks/**/*.test.ts', 'test/cli/approvals*.test.ts'];
 
 /**
- * `npx cdk synth` in a subprocess is the longest file by far (about 40 s): it starts first, so
+ * `npx cdk synth` in a subprocess is one of the longest files (about 10 s): it starts first, so
  * that the other files run beside it instead of after it (on a fresh clone vitest has no timings
  * of its own to order by).
  */

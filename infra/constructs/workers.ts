@@ -1,30 +1,17 @@
 // The Lambda task workers: one function per worker the state machines use, bundled locally with
-// esbuild (no Docker), each with only the permissions its AWS calls need (infra/grants/).
-import { fileURLToPath } from 'node:url';
+// esbuild (no Docker: worker-bundles.ts), each with only the permissions its AWS calls need (infra/grants/).
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Worker } from '../../tasks/worker.ts';
 import { type GrantContext, grantActions } from '../grants/index.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { workerCode } from './worker-bundles.ts';
 
 export type WorkersProps = GrantContext;
 
-/**
- * How each worker is bundled (esbuild, by NodejsFunction): minified, for the runtime's Node.js, the
- * AWS SDK v3 left out (the Lambda runtime has it). `npm run bench` measures the bundles with these.
- */
-export const WORKER_BUNDLING = {
-  minify: true,
-  target: 'node24',
-  externalModules: ['@aws-sdk/*'],
-};
-
 export class Workers extends Construct {
-  private readonly functions = new Map<string, { worker: Worker; fn: nodejs.NodejsFunction }>();
+  private readonly functions = new Map<string, { worker: Worker; fn: lambda.Function }>();
 
   constructor(
     scope: Construct,
@@ -51,12 +38,10 @@ export class Workers extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const fn = new nodejs.NodejsFunction(this, worker.name, {
+    const fn = new lambda.Function(this, worker.name, {
       description: `runbook worker: ${worker.name}`,
-      entry: fileURLToPath(worker.entry),
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}package-lock.json`,
+      code: workerCode(worker.entry),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -67,13 +52,6 @@ export class Workers extends Construct {
       // Workers get the table in their payload; a function API Gateway invokes (approval-api) has only this.
       environment: { RUNBOOK_TABLE: this.props.table.tableName },
       loggingFormat: lambda.LoggingFormat.JSON,
-      bundling: {
-        ...WORKER_BUNDLING,
-        sourceMap: true,
-        // A worker names its own module (import.meta.url) for the stack; in the CommonJS bundle that is
-        // empty, and nothing at run time reads it.
-        esbuildArgs: { '--log-override:empty-import-meta': 'silent' },
-      },
     });
     // Tracing needs xray:PutTraceSegments and friends, which have no resource-level permissions; any
     // other '*' is acknowledged by the grant that writes it (infra/grants/), with its own reason.

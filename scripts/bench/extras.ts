@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { loadConfig } from '../../infra/config.ts';
-import { WORKER_BUNDLING } from '../../infra/constructs/workers.ts';
+import { WORKER_BUNDLING } from '../../infra/constructs/worker-bundles.ts';
 import { synthesizeDefinitions } from '../../rehearsal/definitions.ts';
 import { rehearseScenario } from '../../rehearsal/rehearse-scenario.ts';
 import { PROCEDURES } from '../../statemachines/registry.ts';

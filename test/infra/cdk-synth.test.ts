@@ -1,5 +1,5 @@
 // `npx cdk synth` works offline, as a newcomer runs it: the CLI, the config file, cdk-nag, and the
-// workers bundled by the local esbuild (no Docker). One subprocess; it takes about 10 s.
+// workers bundled by the local esbuild (no Docker), in one build. One subprocess; it takes about 10 s.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
