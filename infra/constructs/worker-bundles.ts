@@ -3,7 +3,7 @@
 // same options NodejsFunction would pass (WORKER_BUNDLING, CommonJS for Node.js, source maps).
 // Each function's asset then takes its worker's index.js and index.js.map. Nothing is built when
 // the app skips bundling (the rehearsal and most tests: aws:cdk:bundling-stacks).
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ let built: string | undefined;
 function bundles(): string {
   if (built) return built;
   const outdir = mkdtempSync(join(tmpdir(), 'runbook-workers-'));
+  // The assets are copies: the build itself goes when the synth does.
+  process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
   const entryPoints = Object.fromEntries(
     modules(TASKS)
       .filter((file) => readFileSync(file, 'utf8').includes('defineWorker('))
