@@ -3,8 +3,7 @@
 // same options NodejsFunction would pass (WORKER_BUNDLING, CommonJS for Node.js, source maps).
 // Each function's asset then takes its worker's index.js and index.js.map. Nothing is built when
 // the app skips bundling (the rehearsal and most tests: aws:cdk:bundling-stacks).
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
@@ -34,7 +33,12 @@ let built: string | undefined;
 /** Every worker module bundled, once per process: <dir>/<module path>/index.js (and .map). */
 function bundles(): string {
   if (built) return built;
-  const outdir = mkdtempSync(join(tmpdir(), 'runbook-workers-'));
+  // Inside the project, so that the source maps' paths (relative to the bundle) and with them the
+  // assets' hashes are the same wherever the project is checked out: a deploy from another folder
+  // changes no function.
+  const parent = join(ROOT, '.runbook-local');
+  mkdirSync(parent, { recursive: true });
+  const outdir = mkdtempSync(join(parent, 'worker-bundles-'));
   // The assets are copies: the build itself goes when the synth does.
   process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
   const entryPoints = Object.fromEntries(
