@@ -101,6 +101,17 @@ export function failureNotice(scope: Construct, deps: Deps, fail: sfn.Fail): sfn
   );
 }
 
+/**
+ * How a run that fails ends, by where it is: `fail` itself; `notifyFailure` before the lock (notify,
+ * fail); `releaseAndFail` holding it with nothing changed (release, notify, fail).
+ */
+export function failurePaths(scope: Construct, deps: Deps) {
+  const fail = failRun(scope);
+  const notifyFailure = failureNotice(scope, deps, fail);
+  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+  return { fail, notifyFailure, releaseAndFail };
+}
+
 /** Releases the lock this run holds; a failure to release never hides the run's outcome (the lock also expires). */
 export function releaseLock(
   scope: Construct,

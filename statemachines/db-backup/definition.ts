@@ -8,16 +8,14 @@ import { startExport } from '../../tasks/database/start-export.ts';
 import { validateDbBackupInput } from '../../tasks/db-backup/validate-db-backup-input.ts';
 import { databaseSnapshot } from '../database-snapshot.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, failureNotice, notNull, releaseLock, succeedRun } from '../outcomes.ts';
+import { catchAll, failurePaths, notNull, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
 
 export function dbBackupDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
-  const fail = failRun(scope);
-  const notifyFailure = failureNotice(scope, deps, fail);
-  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+  const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
 
   const validate = validateInput(scope, deps, validateDbBackupInput, {
     procedure,

@@ -20,15 +20,7 @@ import { validateDbRestoreInput } from '../../tasks/db-restore/validate-db-resto
 import { CutoverFailed, errorName } from '../../tasks/errors.ts';
 import { approvalGate } from '../approval-gate.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import {
-  catchAll,
-  failRun,
-  failureNotice,
-  notifyAndFail,
-  notNull,
-  releaseLock,
-  succeedRun,
-} from '../outcomes.ts';
+import { catchAll, failurePaths, notifyAndFail, notNull, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -66,9 +58,7 @@ function waitAvailable(
 
 export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
-  const fail = failRun(scope);
-  const notifyFailure = failureNotice(scope, deps, fail);
-  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+  const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
   const page = notifyAndFail(
     scope,
     { notify: 'Page Cut-over Failed', explain: 'Explain Cut-over Failure' },

@@ -22,8 +22,7 @@ import { approvalGate } from '../approval-gate.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import {
   catchAll,
-  failRun,
-  failureNotice,
+  failurePaths,
   failWith,
   notifyAndFail,
   notifyStep,
@@ -40,7 +39,9 @@ import { rollOut, switchMaintenancePage } from '../service-steps.ts';
 
 export function productionDeploymentDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure } = deps;
-  const fail = failRun(scope);
+  // How failures end. Before the lock: notify and fail. Holding the lock, nothing changed: release,
+  // notify, fail with the same error. After a change: roll back, release, notify, fail.
+  const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
   const rolledBack = failWith(
     scope,
     'Rolled Back',
@@ -53,11 +54,6 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
     RollbackFailed,
     'The rollback did not complete; the on-call was paged.',
   );
-
-  // How failures end. Before the lock: notify and fail. Holding the lock, nothing changed: release,
-  // notify, fail with the same error. After a change: roll back, release, notify, fail.
-  const notifyFailure = failureNotice(scope, deps, fail);
-  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
 
   const pageRollbackFailed = notifyAndFail(
     scope,

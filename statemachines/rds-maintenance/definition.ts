@@ -18,7 +18,7 @@ import { validateRdsMaintenanceInput } from '../../tasks/rds-maintenance/validat
 import { approvalGate } from '../approval-gate.ts';
 import { databaseSnapshot } from '../database-snapshot.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failRun, failureNotice, notifyAndFail, releaseLock, succeedRun } from '../outcomes.ts';
+import { catchAll, failurePaths, notifyAndFail, releaseLock, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -26,9 +26,7 @@ import { changeIntervalSeconds, changeMaxPolls } from './timing.ts';
 
 export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
-  const fail = failRun(scope);
-  const notifyFailure = failureNotice(scope, deps, fail);
-  const releaseAndFail = releaseLock(scope, 'Release Lock After Failure', deps, notifyFailure);
+  const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
   const page = notifyAndFail(
     scope,
     { notify: 'Page Maintenance Failed', explain: 'Explain Maintenance Failure' },
