@@ -59,7 +59,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     procedure,
     fail,
     comment:
-      'Checks the input and resolves the database, the snapshot the run takes first, and who approves; changes nothing.',
+      'Checks the input and resolves the database, the name of the snapshot taken right before the change, and who approves; changes nothing.',
   });
   const lock = acquireLock(
     scope,
