@@ -397,6 +397,55 @@ describe('production-deployment failure routing', () => {
   });
 });
 
+describe('rds-maintenance failure routing', () => {
+  const asl = () => aslOf('rds-maintenance');
+  const nexts = (s: State | undefined) => (s ? catchers(s) : []).map((c) => [c.ErrorEquals.join(), c.Next]);
+
+  it('no Task before the change pages, and the snapshot comes before the change on every path', () => {
+    const before = [...reachable(asl(), asl().StartAt, { withCatches: false, stopAt: ['Modify Instance'] })];
+    const tasks = before.filter((name) => asl().States[name]?.Type === 'Task');
+    expect(tasks).toEqual(
+      expect.arrayContaining([
+        'Check Upgrade Target',
+        'Wait For Approval',
+        'Time Until Window',
+        'Create Snapshot',
+      ]),
+    );
+    for (const name of tasks)
+      expect(
+        catchers(asl().States[name] as State).map((c) => c.Next),
+        name,
+      ).not.toContain('Maintenance Not Complete');
+    // Every way to the change passes the snapshot: without Create Snapshot, Modify Instance is not reached
+    const withoutSnapshot = reachable(asl(), asl().StartAt, {
+      withCatches: false,
+      stopAt: ['Create Snapshot'],
+    });
+    expect(withoutSnapshot.has('Modify Instance')).toBe(false);
+    // And the approval: without the gate's verification, neither the snapshot nor the change
+    const withoutApproval = reachable(asl(), asl().StartAt, {
+      withCatches: false,
+      stopAt: ['Verify Approval', 'Approval Not Required'],
+    });
+    expect(withoutApproval.has('Create Snapshot')).toBe(false);
+  });
+
+  it('from the change on, a refusal fails plainly and anything else pages', () => {
+    expect(nexts(asl().States['Modify Instance'])).toEqual([
+      ['MaintenanceFailed', 'Release Lock After Failure'],
+      ['States.ALL', 'Maintenance Not Complete'],
+    ]);
+    const after = [...reachable(asl(), 'Modify Instance', { withCatches: false, stopAt: ['Release Lock'] })];
+    const tasks = after.filter((name) => asl().States[name]?.Type === 'Task' && name !== 'Modify Instance');
+    expect(tasks.map((name) => workerOf(asl().States[name]))).toEqual(['check-maintenance']);
+    for (const name of tasks)
+      expect(nexts(asl().States[name]), name).toEqual([['States.ALL', 'Maintenance Not Complete']]);
+    // The page is a page
+    expect(reachable(asl(), 'Maintenance Not Complete').has('Page Maintenance Failed')).toBe(true);
+  });
+});
+
 describe('the error names a run can end with are in the definitions', () => {
   it.each([
     ['production-deployment', { 'Rolled Back': 'DeploymentRolledBack', 'Rollback Failed': 'RollbackFailed' }],
