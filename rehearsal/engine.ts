@@ -215,8 +215,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
 
     const role = definitions.machineRoles[procedure];
     if (!role) throw new Error(`the synthesized stack has no role for the state machine of ${procedure}`);
+    const attempts = new Map<string, number>();
     const handlers = taskHandlers(asl, waits, {
       account,
+      attempts,
       clients,
       clientsAs,
       role,
@@ -287,6 +289,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         };
         if (e.type === 'StateEntered') {
           transitions++;
+          if (e.state) attempts.set(e.state.name, 0);
           unfinished = e.state
             ? { state: e.state.name, input: (e.state as { input?: unknown }).input }
             : null;

@@ -37,6 +37,12 @@ export interface HandlerContext {
   readonly executionArn: string;
   readonly depth: number;
   emit(event: TimelineEvent): void;
+  /**
+   * Attempts made of each state since it was last entered (the engine resets a state's count when
+   * it enters it): a worker payload's `retryCount` is $$.State.RetryCount on AWS, which the
+   * engine's static context cannot give.
+   */
+  readonly attempts: Map<string, number>;
   decide(request: ApprovalRequest): Promise<Decision>;
   /** Who started this execution (the ARN CloudTrail records). */
   readonly startedBy: string;
@@ -67,7 +73,7 @@ export function taskHandlers(
     const worker = workerOf(ctx.definitions, resource);
     const task = taskEvents(ctx, name, resource);
     if (resource === CLOCK_RESOURCE) handlers[name] = clockHandler(waits[name] ?? {}, ctx);
-    else if (worker) handlers[name] = traced(task, lambdaHandler(resource, worker, ctx));
+    else if (worker) handlers[name] = traced(task, lambdaHandler(name, resource, worker, ctx));
     else if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       const functionArn = String(state.Parameters?.FunctionName);
       const gate = workerOf(ctx.definitions, functionArn);
@@ -129,6 +135,15 @@ const withNow = (payload: unknown, account: SimulatedAccount) =>
   payload && typeof payload === 'object' && 'now' in payload
     ? { ...payload, now: account.clock.iso() }
     : payload;
+
+/** A payload's `retryCount` comes from $$.State.RetryCount on AWS: this attempt's, counted from 0. */
+function withRetryCount(payload: unknown, state: string, ctx: HandlerContext) {
+  const attempt = ctx.attempts.get(state) ?? 0;
+  ctx.attempts.set(state, attempt + 1);
+  return payload && typeof payload === 'object' && 'retryCount' in payload
+    ? { ...payload, retryCount: attempt }
+    : payload;
+}
 
 /** What a Lambda-backed Task reports on AWS: the error type as Error, a JSON document as Cause. */
 function lambdaError(error: unknown): Error {
@@ -211,11 +226,12 @@ async function runWorker(worker: Worker, payload: unknown, ctx: HandlerContext):
   }
 }
 
-function lambdaHandler(functionArn: string, worker: Worker, ctx: HandlerContext): Handler {
+function lambdaHandler(state: string, functionArn: string, worker: Worker, ctx: HandlerContext): Handler {
   return async (payload: unknown) => {
     await settle();
+    const attempt = withRetryCount(payload, state, ctx);
     authorizeIntegration(ctx, integrationNeeds.invoke(functionArn), 'Lambda.AWSLambdaException', 'AWSLambda');
-    return runWorker(worker, payload, ctx);
+    return runWorker(worker, attempt, ctx);
   };
 }
 

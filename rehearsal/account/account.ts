@@ -48,6 +48,8 @@ export interface OutageFaults {
   readonly times?: number;
   readonly error: string;
   readonly message: string;
+  /** The call is carried out and its answer lost on the way back (a timeout), rather than refused. */
+  readonly afterTheCall?: boolean;
 }
 
 /** How a scenario makes the account misbehave, service by service. */
@@ -212,10 +214,10 @@ export class SimulatedAccount {
       }
     }
     if (this.throttled(api)) throw awsError('ThrottlingException', 'Rate exceeded');
-    if (this.outage?.calls.test(api) && (this.outage.only?.(input) ?? true) && this.outagesLeft > 0) {
-      this.outagesLeft--;
-      throw awsError(this.outage.error, this.outage.message);
-    }
+    const out = this.outage?.calls.test(api) && (this.outage.only?.(input) ?? true) && this.outagesLeft > 0;
+    if (out) this.outagesLeft--;
+    if (out && !this.outage?.afterTheCall)
+      throw awsError(this.outage?.error ?? '', this.outage?.message ?? '');
     const unit: SimulatedService | undefined = this.services.find((s) => s.name === service);
     const answer = unit && Object.hasOwn(unit.commands, command) ? unit.commands[command] : undefined;
     if (!unit || !answer)
@@ -229,6 +231,7 @@ export class SimulatedAccount {
         ...describe(input as never, output as never),
         at: this.clock.elapsedSeconds(),
       });
+    if (out) throw awsError(this.outage?.error ?? '', this.outage?.message ?? '');
     return output;
   }
 

@@ -144,6 +144,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
         },
       },
       'now.$': '$$.State.EnteredTime',
+      'retryCount.$': '$$.State.RetryCount',
     },
     resultPath: '$.modification',
     retry: 'change',

@@ -8,8 +8,8 @@
 //   the restored instance once it is available (passing the role needs iam:PassRole). An instance
 //   that has them already is not modified again. A refusal is RestoreFailed.
 // - maintenance: a minor engine version and/or an instance class, applied at once (a run for the
-//   maintenance window calls it once the window has started). A change RDS is already applying (a
-//   retry) is not asked again. A refusal is MaintenanceFailed, with nothing changed.
+//   maintenance window calls it once the window has started). A change RDS is already applying on
+//   a retry is not asked again. A refusal is MaintenanceFailed, with nothing changed.
 import { type DBInstance, ModifyDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { aws, CutoverFailed, MaintenanceFailed, RestoreFailed, type RunbookErrorClass } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -41,12 +41,13 @@ const refused = (Failure: RunbookErrorClass, what: string, after: string) => (er
 const APPLYING = new Set(['modifying', 'upgrading', 'rebooting']);
 
 /**
- * The maintenance change, applied at once, and asked once. An instance already on what was asked,
- * or one RDS is applying a change to, is not asked again: that is a retry after a call whose answer
- * was lost (PendingModifiedValues need not show the change under way), or a change someone else
- * started, which RDS would not take a second one beside; either way the wait that follows verifies
- * what the instance ends on, and pages if not on what was asked. A refusal is looked at again for
- * the same reason. Changes that wait for the window are refused: applying this one would apply them.
+ * The maintenance change, applied at once, and asked once. An instance already on what was asked is
+ * not asked again; nor, on a retry (retryCount > 0: the first call's answer was lost), is one RDS is
+ * applying a change to, since PendingModifiedValues need not show the change under way: the wait
+ * that follows verifies what the instance ends on, and pages if not on what was asked. A refusal on
+ * a retry is looked at again for the same reason. On a first attempt a change under way is someone
+ * else's, and RDS's refusal says so, with nothing changed. Changes that wait for the window are
+ * refused: applying this one would apply them.
  */
 async function maintain(
   rds: RDSClient,
@@ -54,6 +55,7 @@ async function maintain(
   instance: DBInstance | null,
   change: { engineVersion: string | null; instanceClass: string | null },
   now: string | null,
+  retryCount: number,
 ) {
   const { engineVersion, instanceClass } = change;
   const what = [engineVersion && `engine version ${engineVersion}`, instanceClass && `class ${instanceClass}`]
@@ -66,7 +68,7 @@ async function maintain(
     ...(instanceClass !== null && instanceClass !== i.DBInstanceClass && { DBInstanceClass: instanceClass }),
   });
   const takenAlready = (i: DBInstance) =>
-    Object.keys(askedOf(i)).length === 0 || APPLYING.has(i.DBInstanceStatus ?? '');
+    Object.keys(askedOf(i)).length === 0 || (retryCount > 0 && APPLYING.has(i.DBInstanceStatus ?? ''));
   const result = { dbInstance, change: `${what}, at once`, at: now };
   if (takenAlready(instance)) return { ...result, already: true, status: instance.DBInstanceStatus ?? null };
   const pending = pendingChanges(instance);
@@ -101,8 +103,10 @@ export const modifyInstance = defineWorker({
     change: ModifyChangeSchema,
     /** When the step runs ($$.State.EnteredTime), echoed as `at` for the run's figures. */
     now: z.string().min(1).nullable().default(null),
+    /** Which attempt of the step this is ($$.State.RetryCount): 0 the first, more after a retry. */
+    retryCount: z.number().int().min(0).default(0),
   }),
-  run: async ({ dbInstance, change, now }, { rds }) => {
+  run: async ({ dbInstance, change, now, retryCount }, { rds }) => {
     const instance = await describeInstance(rds, dbInstance);
     if ('rename' in change) {
       const to = change.rename;
@@ -135,7 +139,8 @@ export const modifyInstance = defineWorker({
         at: now,
       };
     }
-    if ('maintenance' in change) return maintain(rds, dbInstance, instance, change.maintenance, now);
+    if ('maintenance' in change)
+      return maintain(rds, dbInstance, instance, change.maintenance, now, retryCount);
     const { interval, roleArn } = change.monitoring;
     const what = `Enhanced Monitoring every ${interval} s with ${roleArn}`;
     if (instance === null) throw new RestoreFailed(`${dbInstance} does not exist: cannot give it ${what}`);

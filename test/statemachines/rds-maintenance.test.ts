@@ -203,6 +203,30 @@ describe('rds-maintenance', () => {
     expect(result.account.locks).toEqual([]);
   });
 
+  it("the change's answer lost (throttled on the way back): the retry knows it is one, asks nothing twice, and waits the change out", async () => {
+    const result = await run('rds-maintenance', input, {
+      faults: {
+        outage: {
+          calls: /^rds:ModifyDBInstance$/,
+          times: 1,
+          afterTheCall: true,
+          error: 'ThrottlingException',
+          message: 'Rate exceeded',
+        },
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
+    // The first call went through; the retry found the instance upgrading and did not call again
+    expect(changes(result)).toEqual([`rds:CreateDBSnapshot:${DB}`, `rds:ModifyDBInstance:${DB}`]);
+    expect(result.events.filter((e) => e.state === 'Modify Instance' && e.kind === 'retried')).toHaveLength(
+      1,
+    );
+    const answered = result.events.find((e) => e.state === 'Modify Instance' && e.kind === 'task-succeeded')
+      ?.output as { already?: boolean; Payload?: { already?: boolean } };
+    expect(answered.Payload?.already ?? answered.already).toBe(true);
+    expect(instance(result)).toMatchObject({ status: 'available', engineVersion: '15.7' });
+  });
+
   it('the function dying at the change (which may have gone through): a page, not a plain failure', async () => {
     const result = await run('rds-maintenance', input, {
       faults: { workerDies: { worker: 'modify-instance', error: 'Sandbox.Timedout', times: 1 } },

@@ -234,6 +234,7 @@ describe('modify-instance: maintenance', () => {
   });
 
   it('a retry finds RDS applying the change (nothing shown pending), or the change made, and does not ask again', async () => {
+    const retry = (change: Record<string, unknown>) => ({ ...maintenance(change), retryCount: 1 });
     for (const [status, more] of [
       ['upgrading', {}],
       ['modifying', {}],
@@ -242,38 +243,61 @@ describe('modify-instance: maintenance', () => {
     ] as const) {
       rdsMock.reset();
       present(FROM, status, { ...at15, ...more });
-      expect(await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients)).toMatchObject({
+      expect(await invoke(modifyInstance, retry({ engineVersion: '15.7' }), clients)).toMatchObject({
         status,
         already: true,
       });
       expect(modifications()).toEqual([]);
     }
-    // Refused while RDS already describes the change under way (a retry's first call went through): taken
+    // Refused on a retry while RDS already describes the change under way (the first call went through): taken
+    const underWayAfterFirst = () => {
+      let describes = 0;
+      rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: FROM }).callsFake(() => {
+        describes++;
+        return {
+          DBInstances: [
+            {
+              DBInstanceIdentifier: FROM,
+              ...at15,
+              DBInstanceStatus: describes === 1 ? 'available' : 'upgrading',
+            },
+          ],
+        };
+      });
+      rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidDBInstanceStateFault', 'not available'));
+    };
     rdsMock.reset();
-    let describes = 0;
-    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: FROM }).callsFake(() => {
-      describes++;
-      return {
-        DBInstances: [
-          {
-            DBInstanceIdentifier: FROM,
-            ...at15,
-            DBInstanceStatus: describes === 1 ? 'available' : 'upgrading',
-          },
-        ],
-      };
-    });
-    rdsMock.on(ModifyDBInstanceCommand).rejects(awsError('InvalidDBInstanceStateFault', 'not available'));
-    expect(await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients)).toMatchObject({
+    underWayAfterFirst();
+    expect(await invoke(modifyInstance, retry({ engineVersion: '15.7' }), clients)).toMatchObject({
       already: true,
       status: null,
     });
-    // Another kind of busy is not taken for the change: RDS is asked, and answers
+    // The same on a first attempt is someone else's change: RDS's refusal stands, nothing changed
     rdsMock.reset();
-    present(FROM, 'backing-up', at15);
-    rdsMock.on(ModifyDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'upgrading' } });
-    await invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients);
-    expect(modifications()).toHaveLength(1);
+    underWayAfterFirst();
+    await expect(
+      invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
+    ).rejects.toMatchObject({
+      name: 'MaintenanceFailed',
+      message: expect.stringContaining('nothing was changed'),
+    });
+  });
+
+  it('on a first attempt, a change under way is not taken for its own: RDS is asked, and answers', async () => {
+    for (const status of ['upgrading', 'backing-up']) {
+      rdsMock.reset();
+      present(FROM, status, at15);
+      rdsMock
+        .on(ModifyDBInstanceCommand)
+        .rejects(awsError('InvalidDBInstanceStateFault', `Instance is ${status}`));
+      await expect(
+        invoke(modifyInstance, maintenance({ engineVersion: '15.7' }), clients),
+      ).rejects.toMatchObject({
+        name: 'MaintenanceFailed',
+        message: `RDS refused engine version 15.7 on ${FROM} (InvalidDBInstanceStateFault: Instance is ${status}); nothing was changed`,
+      });
+      expect(modifications()).toHaveLength(1);
+    }
   });
 
   it('refuses, nothing changed, when changes wait for the window since the run checked: applying would apply them', async () => {
