@@ -78,10 +78,13 @@ export const restoreInstance = defineWorker({
   run: async ({ dbInstance, target, from, executionId, tags, now }, { rds }) => {
     const existing = await describeInstance(rds, target);
     const ours = existing?.TagList?.some((t) => t.Key === EXECUTION_TAG && t.Value === executionId);
-    if (existing && !ours)
+    if (existing && !ours) {
+      // Another run of this runbook started in the same minute names its restore the same.
+      const other = existing.TagList?.find((t) => t.Key === EXECUTION_TAG)?.Value;
       throw new RestoreTargetExists(
-        `${target} already exists (${existing.DBInstanceStatus ?? 'unknown status'}) and was not made by this run; nothing was overwritten`,
+        `${target} already exists (${existing.DBInstanceStatus ?? 'unknown status'}) and was not made by this run${other ? `, but by ${other}, started in the same minute: start this one again in a minute if it is still needed` : ''}; nothing was overwritten`,
       );
+    }
     const source = await describeInstance(rds, dbInstance);
     if (!source)
       throw new RestoreFailed(`the source instance ${dbInstance} does not exist; nothing was created`);

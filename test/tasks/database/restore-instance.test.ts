@@ -172,6 +172,25 @@ describe('restore-instance', () => {
       message: `${TARGET} already exists (available) and was not made by this run; nothing was overwritten`,
     });
     expect(rdsMock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)).toEqual([]);
+    // Made by another run of this runbook in the same minute: it says which, and what to do
+    const other = 'arn:aws:states:us-east-1:123456789012:execution:runbook-db-restore:run-2';
+    rdsMock.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TARGET }).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: TARGET,
+          DBInstanceStatus: 'creating',
+          TagList: [
+            { Key: 'team', Value: 'x' },
+            { Key: 'runbook:execution', Value: other },
+          ],
+        },
+      ],
+    });
+    await expect(invoke(restoreInstance, event({ snapshotId: 'manual-a' }), clients)).rejects.toMatchObject({
+      name: 'RestoreTargetExists',
+      message: `${TARGET} already exists (creating) and was not made by this run, but by ${other}, started in the same minute: start this one again in a minute if it is still needed; nothing was overwritten`,
+    });
+    expect(rdsMock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)).toEqual([]);
   });
 
   it('a retry finds the instance its first attempt made, and does not restore twice', async () => {
