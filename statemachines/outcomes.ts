@@ -112,6 +112,35 @@ export function failurePaths(scope: Construct, deps: Deps) {
   return { fail, notifyFailure, releaseAndFail };
 }
 
+/**
+ * How a run ends that needs a person now: release the lock, page (the event's severity) with the
+ * caught error in $.failure and the words for the person in $.failure.note, fail. Returns the release.
+ */
+export function releaseAndPage(
+  scope: Construct,
+  deps: Deps,
+  fail: sfn.Fail,
+  props: {
+    readonly event: NotifyEvent;
+    readonly names: { readonly release: string; readonly notify: string; readonly explain: string };
+  },
+): sfn.IChainable {
+  const page = notifyAndFail(
+    scope,
+    { notify: props.names.notify, explain: props.names.explain },
+    deps,
+    {
+      event: props.event,
+      procedure: deps.procedure,
+      failurePath: '$.failure',
+      requestPath: '$.request',
+      detail: '$.failure.note',
+    },
+    fail,
+  );
+  return releaseLock(scope, props.names.release, deps, page);
+}
+
 /** Releases the lock this run holds; a failure to release never hides the run's outcome (the lock also expires). */
 export function releaseLock(
   scope: Construct,

@@ -20,7 +20,7 @@ import { validateDbRestoreInput } from '../../tasks/db-restore/validate-db-resto
 import { CutoverFailed, errorName } from '../../tasks/errors.ts';
 import { approvalGate } from '../approval-gate.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failurePaths, notifyAndFail, notNull, releaseLock, succeedRun } from '../outcomes.ts';
+import { catchAll, failurePaths, notNull, releaseAndPage, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -59,20 +59,14 @@ function waitAvailable(
 export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
   const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
-  const page = notifyAndFail(
-    scope,
-    { notify: 'Page Cut-over Failed', explain: 'Explain Cut-over Failure' },
-    deps,
-    {
-      event: 'cutover-failed',
-      procedure,
-      failurePath: '$.failure',
-      requestPath: '$.request',
-      detail: '$.failure.note',
+  const pageAndFail = releaseAndPage(scope, deps, fail, {
+    event: 'cutover-failed',
+    names: {
+      release: 'Release Lock After Cut-over Failure',
+      notify: 'Page Cut-over Failed',
+      explain: 'Explain Cut-over Failure',
     },
-    fail,
-  );
-  const releaseAndPage = releaseLock(scope, 'Release Lock After Cut-over Failure', deps, page);
+  });
 
   /** A cut-over that did not complete: CutoverFailed with the caught cause, a note for the page, then release and page. */
   const cutoverFailed = (props: { stateName: string; comment: string; causePath: string; note: string }) => {
@@ -82,7 +76,7 @@ export function dbRestoreDefinition(scope: Construct, deps: Deps): sfn.IChainabl
       parameters: { Error: errorName(CutoverFailed), 'Cause.$': props.causePath, 'note.$': props.note },
       resultPath: '$.failure',
     });
-    state.next(releaseAndPage);
+    state.next(pageAndFail);
     return state;
   };
 

@@ -18,7 +18,7 @@ import { validateRdsMaintenanceInput } from '../../tasks/rds-maintenance/validat
 import { approvalGate } from '../approval-gate.ts';
 import { databaseSnapshot } from '../database-snapshot.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { catchAll, failurePaths, notifyAndFail, releaseLock, succeedRun } from '../outcomes.ts';
+import { catchAll, failurePaths, releaseAndPage, succeedRun } from '../outcomes.ts';
 import { PollUntilDone } from '../poll-until-done.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -27,20 +27,14 @@ import { changeIntervalSeconds, changeMaxPolls } from './timing.ts';
 export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.IChainable {
   const { procedure, timing } = deps;
   const { fail, notifyFailure, releaseAndFail } = failurePaths(scope, deps);
-  const page = notifyAndFail(
-    scope,
-    { notify: 'Page Maintenance Failed', explain: 'Explain Maintenance Failure' },
-    deps,
-    {
-      event: 'maintenance-failed',
-      procedure,
-      failurePath: '$.failure',
-      requestPath: '$.request',
-      detail: '$.failure.note',
+  const pageAndFail = releaseAndPage(scope, deps, fail, {
+    event: 'maintenance-failed',
+    names: {
+      release: 'Release Lock After Maintenance Failure',
+      notify: 'Page Maintenance Failed',
+      explain: 'Explain Maintenance Failure',
     },
-    fail,
-  );
-  const releaseAndPage = releaseLock(scope, 'Release Lock After Maintenance Failure', deps, page);
+  });
   const notComplete = new sfn.Pass(scope, 'Maintenance Not Complete', {
     stateName: 'Maintenance Not Complete',
     comment:
@@ -53,7 +47,7 @@ export function rdsMaintenanceDefinition(scope: Construct, deps: Deps): sfn.ICha
     },
     resultPath: '$.failure',
   });
-  notComplete.next(releaseAndPage);
+  notComplete.next(pageAndFail);
 
   const validate = validateInput(scope, deps, validateRdsMaintenanceInput, {
     procedure,
