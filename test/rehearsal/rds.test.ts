@@ -412,10 +412,13 @@ describe('the simulated RDS', () => {
     });
   });
 
-  it('an upgrade whose pre-checks fail ends available on the old version, nothing pending', () => {
+  it.each([
+    ['available-unchanged', 'available'],
+    ['incompatible-parameters', 'incompatible-parameters'],
+  ] as const)('a failed upgrade (%s) ends %s on the old version, nothing pending', (endsIn, status) => {
     const account = new SimulatedAccount({
       config: loadConfig(),
-      faults: { rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } } },
+      faults: { rds: { maintenance: { seconds: 600, endsIn } } },
       table: 'runbook-state',
     });
     const rds = account.service('rds');
@@ -424,36 +427,15 @@ describe('the simulated RDS', () => {
       EngineVersion: '15.5',
       ApplyImmediately: true,
     });
-    account.clock.advance(599);
     const describe = () =>
       rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBInstances[0];
+    account.clock.advance(599);
     expect(describe()).toMatchObject({ DBInstanceStatus: 'upgrading', EngineVersion: '15.4' });
     account.clock.advance(1);
     expect(describe()).toMatchObject({
-      DBInstanceStatus: 'available',
+      DBInstanceStatus: status,
       EngineVersion: '15.4',
       PendingModifiedValues: {},
-    });
-  });
-
-  it('a failed upgrade ends in the state the scenario says, the version unchanged', () => {
-    const account = new SimulatedAccount({
-      config: loadConfig(),
-      faults: { rds: { maintenance: { seconds: 600, endsIn: 'incompatible-parameters' } } },
-      table: 'runbook-state',
-    });
-    const rds = account.service('rds');
-    rds.modifyDBInstance({
-      DBInstanceIdentifier: 'enterprise-prod-db',
-      EngineVersion: '15.5',
-      ApplyImmediately: true,
-    });
-    account.clock.advance(600);
-    expect(
-      rds.describeDBInstances({ DBInstanceIdentifier: 'enterprise-prod-db' }).DBInstances[0],
-    ).toMatchObject({
-      DBInstanceStatus: 'incompatible-parameters',
-      EngineVersion: '15.4',
     });
   });
 
