@@ -1,13 +1,23 @@
 // The stack: the run-state table, the notifications topic, the approval service, and a state machine for every procedure
 // of the registry, with the workers its definition uses. Everything environment-specific comes from
 // the config; nothing here names a procedure.
-import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import pkg from '../package.json' with { type: 'json' };
@@ -150,7 +160,7 @@ export class RunbookStack extends Stack {
     });
     new cloudwatch.Alarm(this, 'AbandonedRunNotHandled', {
       alarmDescription:
-        'A run that timed out, was stopped or failed was not handled: its lock may still be held and nobody was paged. The event is in the AbandonedRunsUnhandled queue.',
+        'A run that timed out, was stopped or failed was not handled (its lock may still be held and nobody was paged), or a schedule could not start its run. The event is in the AbandonedRunsUnhandled queue.',
       metric: unhandled.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
@@ -164,6 +174,24 @@ export class RunbookStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'It is the dead-letter queue itself: of the abandoned-run rule and of its function.',
     });
+    // The runs procedures start by themselves (the daily health check): an EventBridge Scheduler
+    // schedule each, in its time zone. A start it could not make after its retries lands in the
+    // unhandled queue, which alarms.
+    for (const procedure of PROCEDURES)
+      for (const run of procedure.schedules?.(catalogue) ?? []) {
+        const id = `${constructId(procedure)}Schedule${run.name.replace(/(^|-)(.)/g, (_, _d, c: string) => c.toUpperCase())}`;
+        new scheduler.Schedule(this, id, {
+          description: `Starts ${stateMachineName(procedure, config.stackName)} for ${run.name}: ${run.cron} ${run.timeZone}.`,
+          schedule: scheduler.ScheduleExpression.expression(run.cron, TimeZone.of(run.timeZone)),
+          target: new schedulerTargets.StepFunctionsStartExecution(machine(procedure).stateMachine, {
+            input: scheduler.ScheduleTargetInput.fromObject(run.input),
+            deadLetterQueue: unhandled,
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(1),
+          }),
+        });
+      }
+
     new events.Rule(this, 'AbandonedRuns', {
       description:
         'Releases the lock a runbook run still held when it TIMED_OUT, was ABORTED or FAILED, and pages.',

@@ -202,6 +202,40 @@ export const SCENARIOS: Record<string, FaultScenario> = {
         madeDuringRun ? { ...HEALTHY_TASKS, health: 'unhealthy' } : HEALTHY_TASKS,
     },
   },
+  'nat-gateway-failed': {
+    ec2: {
+      natGateway: {
+        state: 'failed',
+        failureCode: 'InsufficientFreeAddressesInSubnet',
+        failureMessage: 'Subnet has insufficient free addresses to create this NAT gateway',
+      },
+    },
+  },
+  'database-stopped': { rds: { firstInstanceStatus: 'stopped' } },
+  'service-degraded': {
+    ecs: {
+      tasks: () => HEALTHY_TASKS,
+      stoppedAtStart: { tasks: 2, reason: 'Essential container in task exited' },
+    },
+  },
+  'load-balancer-impaired': {
+    elb: {
+      loadBalancer: {
+        state: 'active_impaired',
+        reason: 'The load balancer cannot scale: there are not enough free IP addresses in its subnets.',
+      },
+    },
+  },
+  'error-logs': {
+    logs: { errorsPerHour: 60, errorMessage: 'payment declined: \u001b[31mgateway unreachable\u001b[0m' },
+  },
+  'check-not-permitted': {
+    outage: {
+      calls: /^ec2:/,
+      error: 'UnauthorizedOperation',
+      message: 'You are not authorized to perform this operation.',
+    },
+  },
   'upgrade-fails': {
     // RDS's pre-upgrade checks fail after ten minutes: the instance is available again on its old version.
     rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } },

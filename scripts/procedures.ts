@@ -74,7 +74,9 @@ export const procedureCatalogue = (): { procedures: CatalogueEntry[] } => ({
 /** The catalogue for a person: one block per procedure. */
 export function printCatalogue(out: (line: string) => void, style: Style): void {
   for (const p of procedureCatalogue().procedures) {
-    out(`${style.bold(p.name)}  ${style.dim(`state machine ${p.stateMachine} · locks the ${p.lock}`)}`);
+    out(
+      `${style.bold(p.name)}  ${style.dim(`state machine ${p.stateMachine} · ${p.lock === 'none' ? 'locks nothing (read-only)' : `locks the ${p.lock}`}`)}`,
+    );
     out(`  ${p.summary}`);
     out(style.dim(`  automates the runbook's ${p.runbookSection}`));
     out('  input:');

@@ -6,6 +6,7 @@ import type { Definitions } from '../rehearsal/definitions.ts';
 import type { Approver, RehearsalResult } from '../rehearsal/engine.ts';
 import { firstStepReserve } from '../rehearsal/execution-input.ts';
 import { rehearseScenario } from '../rehearsal/rehearse-scenario.ts';
+import { procedureNamed } from '../statemachines/registry.ts';
 import { printable } from '../tasks/printable.ts';
 import { promptApprover } from './approval-prompt.ts';
 import { REHEARSALS_DIR, rehearsalRecorder } from './audit/rehearsal-record.ts';
@@ -101,6 +102,7 @@ export async function runRehearsal(
           status,
           error,
           cause,
+          output: result.output,
           transitions,
           durationSeconds,
           changes,
@@ -134,6 +136,14 @@ function printSummary(
     `${style.bold('Outcome:')} ${ok ? style.green(result.status) : style.red(`${result.status} ${result.error ?? ''}`)}`,
   );
   if (result.cause) out(`${style.bold('Cause:')}   ${printable(result.cause)}`);
+  const found =
+    result.status === 'SUCCEEDED'
+      ? (procedureNamed(result.procedure)?.describeOutput?.(result.output) ?? [])
+      : [];
+  if (found.length > 0) {
+    out(style.bold('Found:'));
+    for (const line of found) out(`  ${printable(line)}`);
+  }
   out(
     style.dim(
       `Took ${formatElapsed(result.durationSeconds).slice(1)} of simulated time, ${result.transitions} state transitions, ${(realMs / 1000).toFixed(1)} s on this machine.`,

@@ -41,8 +41,20 @@ export interface Deps {
   readonly maxRunSeconds: number;
 }
 
-/** What a procedure locks for the length of a run (one run per target). */
-export type LockKind = 'service' | 'database';
+/** What a procedure locks for the length of a run (one run per target); a read-only one locks nothing. */
+export type LockKind = 'service' | 'database' | 'none';
+
+/** A run a procedure's schedule starts by itself (EventBridge Scheduler, infra/runbook-stack.ts). */
+export interface ScheduledRun {
+  /** Unique within the procedure (an environment's name): the schedule is named after it. */
+  readonly name: string;
+  /** An EventBridge Scheduler cron expression: cron(minutes hours day-of-month month day-of-week year). */
+  readonly cron: string;
+  /** The IANA time zone the expression is read in. */
+  readonly timeZone: string;
+  /** The execution input it starts each run with (it must validate: the contract test checks). */
+  readonly input: unknown;
+}
 
 /** Who makes an attempt on an approval in a rehearsal, as a simulated identity (rehearsal/approvals.ts). */
 export type Decider =
@@ -133,6 +145,10 @@ export interface ProcedureSpec {
   /** Every error a run can end with. */
   readonly errors: readonly RunbookErrorClass[];
   readonly scenarios: readonly ScenarioSpec[];
+  /** What a run's output says, in lines for a person (a report's findings); none unless it says. */
+  describeOutput?(output: unknown): readonly string[];
+  /** The runs it starts by itself, from the config (none unless it says). */
+  schedules?(catalogue: Catalogue): readonly ScheduledRun[];
   /** Its reference page, from the repository root. */
   readonly page: string;
 }

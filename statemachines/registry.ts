@@ -2,6 +2,7 @@
 // rehearses them, the tests check each against its contract: adding a procedure is one line here.
 import { dbBackup } from './db-backup/procedure.ts';
 import { dbRestore } from './db-restore/procedure.ts';
+import { healthCheck } from './health-check/procedure.ts';
 import type { ProcedureSpec } from './procedure.ts';
 import { productionDeployment } from './production-deployment/procedure.ts';
 import { rdsMaintenance } from './rds-maintenance/procedure.ts';
@@ -13,6 +14,7 @@ export const PROCEDURES: readonly ProcedureSpec[] = [
   dbBackup,
   dbRestore,
   rdsMaintenance,
+  healthCheck,
 ];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>

@@ -20,7 +20,7 @@ export const configured = <T>(record: Record<string, T>, name: string): T | unde
   Object.hasOwn(record, name) ? record[name] : undefined;
 
 /** Looks up a configured environment; the issue names the field. */
-function lookUpEnvironment(catalogue: Catalogue, environment: string, issues: Issue[]) {
+export function lookUpEnvironment(catalogue: Catalogue, environment: string, issues: Issue[]) {
   const env = configured(catalogue.environments, environment);
   if (!env)
     issues.push({

@@ -2,7 +2,9 @@
 // Workers receive them as an argument; the rehearsal passes clients backed by the simulated account.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -20,6 +22,8 @@ export interface Clients {
   readonly sfn: SFNClient;
   readonly cloudtrail: CloudTrailClient;
   readonly s3: S3Client;
+  readonly ec2: EC2Client;
+  readonly logs: CloudWatchLogsClient;
 }
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
@@ -35,6 +39,8 @@ export function createClients(config: ClientConfig = {}): Clients {
   let sfn: SFNClient | undefined;
   let cloudtrail: CloudTrailClient | undefined;
   let s3: S3Client | undefined;
+  let ec2: EC2Client | undefined;
+  let logs: CloudWatchLogsClient | undefined;
   return {
     get ecs() {
       ecs ??= new ECSClient(config);
@@ -71,6 +77,14 @@ export function createClients(config: ClientConfig = {}): Clients {
     get s3() {
       s3 ??= new S3Client(config as S3ClientConfig);
       return s3;
+    },
+    get ec2() {
+      ec2 ??= new EC2Client(config);
+      return ec2;
+    },
+    get logs() {
+      logs ??= new CloudWatchLogsClient(config);
+      return logs;
     },
   };
 }

@@ -16,6 +16,11 @@ export interface Worker<S extends z.ZodType = z.ZodType, O = unknown> {
   readonly entry: string;
   /** The IAM actions its AWS calls need; the stack grants each on the resources the config names. */
   readonly actions: readonly IamAction[];
+  /**
+   * Of those, the ones it calls on every resource of their type in the account and region rather than
+   * on those the config names (the health check reads every alarm in ALARM, as the runbook does).
+   */
+  readonly everyResource?: readonly IamAction[];
   readonly input: S;
   run(input: z.output<S>, clients: Clients): Promise<O>;
   /** A few words on what a run of it found or did, for a person following the run. */

@@ -60,7 +60,7 @@ export class Workers extends Construct {
       reason:
         'X-Ray tracing of the worker needs xray:PutTraceSegments and friends, which have no resource-level permissions.',
     });
-    grantActions(fn, worker.actions, this.props);
+    grantActions(fn, worker.actions, this.props, worker.everyResource);
     this.functions.set(worker.name, { worker, fn });
     return fn;
   }

@@ -1,14 +1,17 @@
-// Elastic Load Balancing: reading target health, which supports no resource-level permissions.
+// Elastic Load Balancing: reading target health, target groups and load balancers, which support no
+// resource-level permissions.
 import { acknowledge, allow, type Grant, unknownAction } from './grant.ts';
+
+const READS = new Set([
+  'elasticloadbalancing:DescribeTargetHealth',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeLoadBalancers',
+]);
 
 export const grantElasticLoadBalancing: Grant = (fn, actions) => {
   for (const action of actions) {
-    if (action !== 'elasticloadbalancing:DescribeTargetHealth') unknownAction(fn, action);
+    if (!READS.has(action)) unknownAction(fn, action);
     allow(fn, [action], ['*']);
-    acknowledge(
-      fn,
-      'IAM5[Resource::*]',
-      'elasticloadbalancing:DescribeTargetHealth supports no resource-level permissions.',
-    );
+    acknowledge(fn, 'IAM5[Resource::*]', `${action} supports no resource-level permissions.`);
   }
 };

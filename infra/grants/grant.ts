@@ -28,6 +28,8 @@ export type Grant = (
   context: GrantContext,
   /** Every action the worker declares, of any service: what a role it passes is for. */
   workerActions?: readonly string[],
+  /** The actions it calls on every resource of their type (Worker.everyResource). */
+  everyResource?: readonly string[],
 ) => void;
 
 /** An action a grant does not know: the worker would fail on AWS with AccessDenied, so synth fails first. */

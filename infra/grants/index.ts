@@ -3,11 +3,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { grantCloudTrail } from './cloudtrail.ts';
 import { grantCloudWatch } from './cloudwatch.ts';
 import { grantDynamoDb } from './dynamodb.ts';
+import { grantEc2 } from './ec2.ts';
 import { grantEcs } from './ecs.ts';
 import { grantElasticLoadBalancing } from './elasticloadbalancing.ts';
 import { type Grant, type GrantContext, unknownAction } from './grant.ts';
 import { grantIam } from './iam.ts';
 import { grantKms } from './kms.ts';
+import { grantLogs } from './logs.ts';
 import { grantRds } from './rds.ts';
 import { grantS3 } from './s3.ts';
 import { grantSns } from './sns.ts';
@@ -27,9 +29,16 @@ const BY_SERVICE: Record<string, Grant> = {
   states: grantStates,
   cloudtrail: grantCloudTrail,
   s3: grantS3,
+  ec2: grantEc2,
+  logs: grantLogs,
 };
 
-export function grantActions(fn: lambda.Function, actions: readonly string[], context: GrantContext): void {
+export function grantActions(
+  fn: lambda.Function,
+  actions: readonly string[],
+  context: GrantContext,
+  everyResource: readonly string[] = [],
+): void {
   const byService = new Map<string, string[]>();
   for (const action of actions) {
     const service = action.split(':')[0] ?? '';
@@ -38,6 +47,6 @@ export function grantActions(fn: lambda.Function, actions: readonly string[], co
   for (const [service, own] of byService) {
     const grant = BY_SERVICE[service];
     if (!grant) unknownAction(fn, own[0] ?? service);
-    grant(fn, own, context, actions);
+    grant(fn, own, context, actions, everyResource);
   }
 }

@@ -10,9 +10,11 @@ import { SimulatedClock } from './clock.ts';
 import { SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
 import { SimulatedDynamoDb } from './dynamodb.ts';
+import { type Ec2Faults, SimulatedEc2 } from './ec2.ts';
 import { type EcsFaults, SimulatedEcs } from './ecs.ts';
 import { type ElbFaults, SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
+import { type LogsFaults, SimulatedLogs } from './logs.ts';
 import { Moments } from './moments.ts';
 import { type RdsFaults, SimulatedRds } from './rds.ts';
 import { SimulatedS3 } from './s3.ts';
@@ -59,6 +61,8 @@ export interface AccountFaults {
   readonly elb?: ElbFaults;
   readonly rds?: RdsFaults;
   readonly cloudwatch?: CloudWatchFaults;
+  readonly ec2?: Ec2Faults;
+  readonly logs?: LogsFaults;
   readonly throttling?: ThrottlingFaults;
   /** Step Functions throttles this many StartExecution calls of nested executions before one goes through. */
   readonly throttledNestedStarts?: number;
@@ -99,6 +103,8 @@ function simulatedServices(
     new SimulatedSfn(),
     new SimulatedCloudTrail(clock),
     new SimulatedS3(),
+    new SimulatedEc2(config, faults.ec2),
+    new SimulatedLogs(config, faults.logs, now),
   ] as const;
 }
 

@@ -3,7 +3,9 @@
 // exact code they run on Lambda, with the same command objects and response shapes.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -69,5 +71,7 @@ export function simulatedClients(account: SimulatedAccount, region: string, prin
     sfn: lazy('sfn', () => new SFNClient(config)),
     cloudtrail: lazy('cloudtrail', () => new CloudTrailClient(config)),
     s3: lazy('s3', () => new S3Client(config)),
+    ec2: lazy('ec2', () => new EC2Client(config)),
+    logs: lazy('logs', () => new CloudWatchLogsClient(config)),
   });
 }

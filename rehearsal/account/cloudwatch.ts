@@ -100,22 +100,35 @@ export class SimulatedCloudWatch implements SimulatedService {
   }
 
   /**
-   * As CloudWatch answers it: at most 100 names; only metric alarms unless AlarmTypes asks for
-   * composite ones too; in pages (of ALARMS_PAGE here), the rest behind NextToken.
+   * As CloudWatch answers it: at most 100 names, or a name prefix, not both; only metric alarms
+   * unless AlarmTypes asks for composite ones too; only those in StateValue if given; in pages (of
+   * ALARMS_PAGE here), the rest behind NextToken.
    */
   describeAlarms(input: {
     AlarmNames?: string[];
+    AlarmNamePrefix?: string;
     AlarmTypes?: string[];
+    StateValue?: string;
     MaxRecords?: number;
     NextToken?: string;
   }) {
     if ((input.AlarmNames?.length ?? 0) > 100)
       throw awsError('ValidationError', 'The collection AlarmNames must not have a size greater than 100.');
+    if (input.AlarmNames && input.AlarmNamePrefix !== undefined)
+      throw awsError(
+        'InvalidParameterCombination',
+        'AlarmNames and AlarmNamePrefix cannot be used together.',
+      );
     const types = input.AlarmTypes ?? ['MetricAlarm'];
-    const names = input.AlarmNames ?? [...this.alarms.keys()];
+    const names =
+      input.AlarmNames ?? [...this.alarms.keys()].filter((n) => n.startsWith(input.AlarmNamePrefix ?? ''));
     const matching = names.flatMap((name) => {
       const alarm = this.alarms.get(name);
-      return alarm && types.includes(alarm.composite ? 'CompositeAlarm' : 'MetricAlarm') ? [alarm] : [];
+      return alarm &&
+        types.includes(alarm.composite ? 'CompositeAlarm' : 'MetricAlarm') &&
+        (input.StateValue === undefined || alarm.state === input.StateValue)
+        ? [alarm]
+        : [];
     });
     const start = Number(input.NextToken ?? 0);
     const page = matching.slice(start, start + Math.min(ALARMS_PAGE, input.MaxRecords ?? 50));

@@ -72,6 +72,11 @@ export interface EcsFaults {
   readonly servicesDeleted?: boolean;
   /** The services' health-check grace period. @default HEALTH_CHECK_GRACE_SECONDS */
   readonly healthCheckGracePeriodSeconds?: number;
+  /**
+   * When the rehearsal starts, this many of each configured service's tasks have just stopped (ECS
+   * is starting their replacements): the service runs fewer tasks than it wants, with no deployment.
+   */
+  readonly stoppedAtStart?: { readonly tasks: number; readonly reason: string };
 }
 
 export interface SimTaskDefinition {
@@ -300,10 +305,14 @@ export class SimulatedEcs implements SimulatedService {
       const before = release(BASELINE_REVISION - 1);
       const baseline = release(BASELINE_REVISION);
       const desired = Math.min(svc.desiredCount.max, Math.max(svc.desiredCount.min, 3));
-      this.addService(svc.cluster, svc.service, baseline, desired, {
-        arn: svc.targetGroupArn,
-        type: svc.targetType,
-      });
+      this.addService(
+        svc.cluster,
+        svc.service,
+        baseline,
+        desired,
+        { arn: svc.targetGroupArn, type: svc.targetType },
+        this.faults?.stoppedAtStart,
+      );
       this.releasesBefore.set(`${svc.cluster}/${svc.service}`, before);
       const maintenance = maintenancePageOf(svc);
       if (maintenance) {
@@ -350,6 +359,7 @@ export class SimulatedEcs implements SimulatedService {
     taskDefinition: string,
     desiredCount: number,
     targetGroup: { arn: string; type: 'ip' | 'instance' } | null,
+    stopped?: EcsFaults['stoppedAtStart'],
   ) {
     const key = `${cluster}/${name}`;
     if (this.services.has(key)) return;
@@ -381,8 +391,14 @@ export class SimulatedEcs implements SimulatedService {
     this.services.set(key, service);
     for (let i = 0; i < desiredCount; i++) {
       const task = this.launch(service, deployment);
-      task.lastStatus = 'RUNNING';
       task.startedAt = this.now() - 3600_000;
+      if (i < (stopped?.tasks ?? 0)) {
+        task.lastStatus = 'STOPPED';
+        task.desiredStatus = 'STOPPED';
+        task.stoppedReason = stopped?.reason;
+        continue;
+      }
+      task.lastStatus = 'RUNNING';
       const target = this.register(service, task, 'healthy', 0);
       if (target) target.state = 'healthy';
     }

@@ -2,7 +2,8 @@
 // after their health checks, and draining -> gone once deregistered, after the target group's
 // deregistration delay (300 s unless the scenario says otherwise, as AWS's default). A target is an
 // id and a port: the task's address in an `ip` group, the EC2 instance and the task's host port in
-// an `instance` group.
+// an `instance` group. Each target group is attached to an application load balancer of its own
+// (active, unless the scenario says otherwise); both are described a page at a time.
 import type { Config } from '../../infra/config.ts';
 import { awsError } from './errors.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
@@ -11,6 +12,21 @@ import { configuredServices, type SimulatedService } from './service.ts';
 export interface ElbFaults {
   /** The target groups' deregistration delay. @default 300 (the AWS default) */
   readonly deregistrationDelaySeconds?: number;
+  /** The state the first load balancer is in, with the reason ELB gives. @default active */
+  readonly loadBalancer?: {
+    readonly state: 'provisioning' | 'active_impaired' | 'failed';
+    readonly reason: string;
+  };
+}
+
+/** Items of one DescribeTargetGroups or DescribeLoadBalancers page here: fewer than asked, so paging is exercised. */
+const ELB_PAGE = 1;
+
+interface SimLoadBalancer {
+  readonly arn: string;
+  readonly name: string;
+  state: 'active' | 'provisioning' | 'active_impaired' | 'failed';
+  reason?: string;
 }
 
 export interface TargetRef {
@@ -28,6 +44,7 @@ export interface SimTarget extends TargetRef {
 
 interface SimTargetGroup {
   readonly targetType: 'ip' | 'instance';
+  readonly loadBalancerArns: string[];
   readonly deregistrationDelaySeconds: number;
   readonly targets: Map<string, SimTarget>;
 }
@@ -40,9 +57,14 @@ const keyOf = (t: TargetRef) => `${t.id}:${t.port}`;
 export class SimulatedElb implements SimulatedService {
   readonly name = 'elb';
   readonly targetGroups = new Map<string, SimTargetGroup>();
+  readonly loadBalancers = new Map<string, SimLoadBalancer>();
 
   readonly commands = {
     DescribeTargetHealth: (input: { TargetGroupArn?: string }) => this.describeTargetHealth(input),
+    DescribeTargetGroups: (input: { TargetGroupArns?: string[]; Marker?: string }) =>
+      this.describeTargetGroups(input),
+    DescribeLoadBalancers: (input: { LoadBalancerArns?: string[]; Marker?: string }) =>
+      this.describeLoadBalancers(input),
   };
 
   constructor(
@@ -51,13 +73,25 @@ export class SimulatedElb implements SimulatedService {
     private readonly now: () => number,
   ) {
     for (const { svc } of configuredServices(config))
-      if (!this.targetGroups.has(svc.targetGroupArn))
+      if (!this.targetGroups.has(svc.targetGroupArn)) {
+        const [, , , region, account, resource = ''] = svc.targetGroupArn.split(':');
+        const [, name = '', id = ''] = resource.split('/');
+        const first = this.loadBalancers.size === 0 ? faults?.loadBalancer : undefined;
+        const lb: SimLoadBalancer = {
+          arn: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${name}-alb/${id}`,
+          name: `${name}-alb`,
+          state: first?.state ?? 'active',
+          ...(first && { reason: first.reason }),
+        };
+        this.loadBalancers.set(lb.arn, lb);
         this.targetGroups.set(svc.targetGroupArn, {
           targetType: svc.targetType,
+          loadBalancerArns: [lb.arn],
           deregistrationDelaySeconds:
             faults?.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
           targets: new Map(),
         });
+      }
   }
 
   /** A target starts its health checks, to end in `verdict` after `healthSeconds`; none if no such group. */
@@ -137,8 +171,44 @@ export class SimulatedElb implements SimulatedService {
     };
   }
 
+  /** As ELB answers: every ARN asked for must exist (else TargetGroupNotFound); the rest behind NextMarker. */
+  describeTargetGroups(input: { TargetGroupArns?: string[]; Marker?: string }) {
+    const arns = input.TargetGroupArns ?? [...this.targetGroups.keys()];
+    const missing = arns.find((arn) => !this.targetGroups.has(arn));
+    if (missing) throw awsError('TargetGroupNotFoundException', `Target groups '${missing}' not found`);
+    return paged(arns, input.Marker, 'TargetGroups', (arn) => {
+      const group = this.targetGroups.get(arn);
+      return {
+        TargetGroupArn: arn,
+        TargetGroupName: arn.split('/')[1],
+        TargetType: group?.targetType,
+        LoadBalancerArns: [...(group?.loadBalancerArns ?? [])],
+      };
+    });
+  }
+
+  /** As ELB answers: at most 20 ARNs, each of which must exist; the rest behind NextMarker. */
+  describeLoadBalancers(input: { LoadBalancerArns?: string[]; Marker?: string }) {
+    const arns = input.LoadBalancerArns ?? [...this.loadBalancers.keys()];
+    if (arns.length > 20)
+      throw awsError('ValidationError', 'LoadBalancerArns: member must have length less than or equal to 20');
+    const missing = arns.find((arn) => !this.loadBalancers.has(arn));
+    if (missing) throw awsError('LoadBalancerNotFoundException', `Load balancers '${missing}' not found`);
+    return paged(arns, input.Marker, 'LoadBalancers', (arn) => {
+      const lb = this.loadBalancers.get(arn);
+      return {
+        LoadBalancerArn: arn,
+        LoadBalancerName: lb?.name,
+        Type: 'application',
+        DNSName: `${lb?.name}-1234567890.elb.amazonaws.com`,
+        State: { Code: lb?.state, ...(lb?.reason && { Reason: lb.reason }) },
+      };
+    });
+  }
+
   report() {
     return {
+      loadBalancers: [...this.loadBalancers.values()].map((lb) => ({ name: lb.name, state: lb.state })),
       targetGroups: [...this.targetGroups.entries()].map(([arn, group]) => ({
         targetGroupArn: arn,
         targetType: group.targetType,
@@ -151,4 +221,19 @@ export class SimulatedElb implements SimulatedService {
       })),
     };
   }
+}
+
+/** One page of `items` from the marker on, under `key`, and the marker of the next. */
+function paged<T>(
+  items: readonly string[],
+  marker: string | undefined,
+  key: string,
+  shown: (item: string) => T,
+) {
+  const start = Number(marker ?? 0);
+  const next = start + ELB_PAGE;
+  return {
+    [key]: items.slice(start, next).map(shown),
+    ...(next < items.length && { NextMarker: String(next) }),
+  };
 }

@@ -86,6 +86,8 @@ export interface RdsFaults {
     lockKey: string;
     release: (revision: number) => string;
   }) => readonly EarlierSnapshot[];
+  /** The status the first configured database is in when the rehearsal starts (stopped, say). @default available */
+  readonly firstInstanceStatus?: string;
 }
 
 interface SimSnapshot {
@@ -291,6 +293,8 @@ export class SimulatedRds implements SimulatedService {
       Object.values(env.databases).map((db) => db.instance),
     );
     for (const id of databases) this.addInstance(id, now());
+    const first = databases[0] && this.instances.get(databases[0].toLowerCase());
+    if (first && faults?.firstInstanceStatus) first.status = faults.firstInstanceStatus;
     if (faults?.restoreTargetTaken)
       for (const id of databases) {
         const source = this.addInstance(id, now());
@@ -900,6 +904,8 @@ export class SimulatedRds implements SimulatedService {
       EngineVersion: i.engineVersion,
       DBInstanceClass: i.instanceClass,
       MultiAZ: i.multiAZ,
+      AvailabilityZone: `${this.region}a`,
+      ...(i.multiAZ && { SecondaryAvailabilityZone: `${this.region}b` }),
       DBSubnetGroup: { DBSubnetGroupName: i.subnetGroup },
       VpcSecurityGroups: i.securityGroups.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       DBParameterGroups: [{ DBParameterGroupName: i.parameterGroup, ParameterApplyStatus: 'in-sync' }],

@@ -25,6 +25,9 @@ export const ACCESS_DENIED: Readonly<Record<string, string>> = {
   elb: 'AccessDenied',
   rds: 'AccessDenied',
   cloudwatch: 'AccessDenied',
+  // EC2's own code for a refused call.
+  ec2: 'UnauthorizedOperation',
+  logs: 'AccessDeniedException',
   // The SDK's names of SNS's wire codes AuthorizationError and KMSAccessDenied.
   sns: 'AuthorizationErrorException',
 };

@@ -23,6 +23,8 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   dynamodb: 'dynamodb',
   sfn: 'states',
   cloudtrail: 'cloudtrail',
+  ec2: 'ec2',
+  logs: 'logs',
 };
 
 /**
@@ -210,6 +212,17 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
     ];
   },
   'elb:DescribeTargetHealth': () => [{ action: 'elasticloadbalancing:DescribeTargetHealth', on: '*' }],
+  'elb:DescribeTargetGroups': () => [{ action: 'elasticloadbalancing:DescribeTargetGroups', on: '*' }],
+  'elb:DescribeLoadBalancers': () => [{ action: 'elasticloadbalancing:DescribeLoadBalancers', on: '*' }],
+  'ec2:DescribeVpcs': (_i, env) => [
+    { action: 'ec2:DescribeVpcs', on: '*', context: { 'ec2:Region': env.region } },
+  ],
+  'ec2:DescribeNatGateways': (_i, env) => [
+    { action: 'ec2:DescribeNatGateways', on: '*', context: { 'ec2:Region': env.region } },
+  ],
+  'logs:FilterLogEvents': (i) => [
+    { action: 'logs:FilterLogEvents', on: { 'log-group': { LogGroupName: str(i.logGroupName) } } },
+  ],
   'rds:CreateDBSnapshot': (i): Need[] => {
     const snapshot = { SnapshotName: rdsName(i.DBSnapshotIdentifier) };
     return [
@@ -322,7 +335,8 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   'cloudwatch:DescribeAlarms': (i): Need[] => {
     const names = strings(i.AlarmNames);
     return names.length === 0
-      ? [{ action: 'cloudwatch:DescribeAlarms', on: '*', unscoped: 'DescribeAlarms names no alarm' }]
+      ? // Names no alarm (all of them, or a prefix): the pessimistic reading is every alarm of the account.
+        [{ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName: '*' } } }]
       : names.map((AlarmName) => ({ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName } } }));
   },
   'sns:Publish': (i, env): Need[] => {
@@ -402,6 +416,11 @@ const KNOWN_ACTIONS = [
   'ecs:TagResource',
   'iam:PassRole',
   'elasticloadbalancing:DescribeTargetHealth',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeLoadBalancers',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeNatGateways',
+  'logs:FilterLogEvents',
   'rds:CreateDBSnapshot',
   'rds:AddTagsToResource',
   'rds:DescribeDBSnapshots',

@@ -182,6 +182,52 @@ export const DatabaseConfigSchema = z.strictObject({
 });
 export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
 
+/** Whether a name is an IANA time zone this runtime knows (EventBridge Scheduler takes the same names). */
+const isTimeZone = (name: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const severity = z.enum(['info', 'warning', 'page']);
+
+/** One application log group whose recent ERROR events the health check counts. */
+export const HealthLogSchema = z.strictObject({
+  logGroup: z
+    .string()
+    .regex(/^[\w#/.-]{1,512}$/, 'must be a CloudWatch Logs log group name (letters, digits, _ - / . #)'),
+  /** A CloudWatch Logs filter pattern (the runbook's is ERROR). */
+  filterPattern: z.string().min(1).max(1024).default('ERROR'),
+  /** How far back the events are counted. */
+  windowMinutes: z.number().int().min(5).max(1440).default(60),
+  /** More matching events than this in the window is a failed check. */
+  maxEvents: z.number().int().min(0).max(1000).default(20),
+});
+
+/** The runbook's Morning Health Check of an environment (procedure health-check). */
+export const HealthCheckSchema = z.strictObject({
+  /** When it runs by itself: daily at `time` in `timeZone` (EventBridge Scheduler); null: only when started. */
+  schedule: z
+    .strictObject({
+      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 24-hour'),
+      timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/London or UTC'),
+    })
+    .nullable()
+    .default({ time: '09:00', timeZone: 'UTC' }),
+  /** The tag the environment's VPCs carry. @default Environment=<the environment's name> */
+  vpcTag: z.strictObject({ key: z.string().min(1).max(128), value: z.string().min(1).max(256) }).optional(),
+  /** Only alarms whose names start with this are the environment's. @default every alarm of the account, as the runbook's script reads them */
+  alarmNamePrefix: z.string().min(1).max(255).optional(),
+  logs: z.array(HealthLogSchema).max(10, 'at most 10 log groups').default([]),
+  /** How loud a run is that finds a failed check, or only warnings; a healthy run sends nothing. */
+  notify: z.strictObject({ fail: severity, warn: severity }).default({ fail: 'warning', warn: 'info' }),
+});
+export type HealthCheckConfig = z.infer<typeof HealthCheckSchema>;
+export const DEFAULT_HEALTH_CHECK: HealthCheckConfig = HealthCheckSchema.parse({});
+
 export const EnvironmentSchema = z.strictObject({
   policy: PolicySchema,
   /** Who may decide an approval: ARN patterns of the callers the approval service authenticates. */
@@ -195,6 +241,7 @@ export const EnvironmentSchema = z.strictObject({
     .refine((s) => Object.keys(s).length > 0, 'at least one service'),
   /** The databases the database procedures may act on, by the key their inputs name. */
   databases: z.record(key, DatabaseConfigSchema).default({}),
+  healthCheck: HealthCheckSchema.default(DEFAULT_HEALTH_CHECK),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 

@@ -4,6 +4,7 @@
 // named here, so the registry test fails and says why.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { catalogueOf, loadConfig } from '../../infra/config.ts';
 import type { Asl, Definitions } from '../../rehearsal/definitions.ts';
 import { faultScenario } from '../../rehearsal/scenarios.ts';
 import { standaloneSvg, withMachineGraph } from '../../scripts/audit/graph.ts';
@@ -90,6 +91,22 @@ export async function contractProblems(procedure: ProcedureSpec, ctx: ContractCo
   );
   if (!machineIds.some((id) => watched.some((arn) => arn.Ref === id)))
     problems.push(`${name}: the abandoned-run rule does not watch ${stateMachineName(procedure)}`);
+
+  // Each run it starts by itself validates, and is a schedule of the stack that starts its machine
+  // with that input.
+  const schedules = Object.values(ctx.template.findResources('AWS::Scheduler::Schedule'));
+  for (const run of procedure.schedules?.(catalogueOf(loadConfig())) ?? []) {
+    if (!procedure.input.safeParse(run.input).success)
+      problems.push(`${name}: the input of its schedule ${run.name} does not validate`);
+    const made = schedules.some(
+      (r) =>
+        machineIds.includes(r.Properties?.Target?.Arn?.Ref) &&
+        r.Properties?.ScheduleExpression === run.cron &&
+        r.Properties?.ScheduleExpressionTimezone === run.timeZone &&
+        r.Properties?.Target?.Input === JSON.stringify(run.input),
+    );
+    if (!made) problems.push(`${name}: the stack has no schedule ${run.name} (${run.cron} ${run.timeZone})`);
+  }
 
   // Every error its definition ends with is declared; every declared error is reached by a scenario.
   if (machine) {

@@ -24,13 +24,14 @@ import { PROCEDURES as REGISTERED } from '../../statemachines/registry.ts';
 import { MAX_POLL_ROUNDS } from '../../statemachines/timing.ts';
 
 const PROCEDURES = REGISTERED.map((p) => p.name);
-/** The poll loops each machine has: rollouts, snapshots, the bake, exports. */
+/** The poll loops each machine has: rollouts, snapshots, the bake, exports (the health check: none). */
 const LOOPS: Record<string, number> = {
   'production-deployment': 5,
   rollback: 2,
   'db-backup': 3,
   'db-restore': 6,
   'rds-maintenance': 3,
+  'health-check': 0,
 };
 
 let definitions: Definitions;

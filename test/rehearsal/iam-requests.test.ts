@@ -159,13 +159,38 @@ describe('what IAM authorizes for a call', () => {
     expect(of('sns', 'Publish', { TopicArn: 'arn:aws:sns:us-east-1:123456789012:Plain' })).toHaveLength(1);
   });
 
-  it('names each alarm described, or * for a listing by prefix', () => {
+  it('names each alarm described, or every alarm (alarm:*) for a listing by prefix or state', () => {
     expect(of('cloudwatch', 'DescribeAlarms', { AlarmNames: ['a', 'b'] }).map((r) => r.resource)).toEqual([
       'arn:aws:cloudwatch:us-east-1:123456789012:alarm:a',
       'arn:aws:cloudwatch:us-east-1:123456789012:alarm:b',
     ]);
-    expect(of('cloudwatch', 'DescribeAlarms', { AlarmNamePrefix: 'a' }).map((r) => r.resource)).toEqual([
-      '*',
+    for (const listing of [{ AlarmNamePrefix: 'a' }, { StateValue: 'ALARM' }])
+      expect(of('cloudwatch', 'DescribeAlarms', listing).map((r) => r.resource)).toEqual([
+        'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*',
+      ]);
+  });
+
+  it('authorizes the health check’s reads: EC2 in the region, ELB on *, a log group by name', () => {
+    expect(of('ec2', 'DescribeVpcs', {})).toEqual([
+      expect.objectContaining({
+        action: 'ec2:DescribeVpcs',
+        resource: '*',
+        context: { 'ec2:Region': 'us-east-1' },
+      }),
+    ]);
+    expect(of('ec2', 'DescribeNatGateways', {})).toEqual([
+      expect.objectContaining({
+        action: 'ec2:DescribeNatGateways',
+        resource: '*',
+        context: { 'ec2:Region': 'us-east-1' },
+      }),
+    ]);
+    for (const command of ['DescribeTargetGroups', 'DescribeLoadBalancers'])
+      expect(of('elb', command, {}).map((r) => [r.action, r.resource])).toEqual([
+        [`elasticloadbalancing:${command}`, '*'],
+      ]);
+    expect(of('logs', 'FilterLogEvents', { logGroupName: '/aws/app' }).map((r) => r.resource)).toEqual([
+      'arn:aws:logs:us-east-1:123456789012:log-group:/aws/app',
     ]);
   });
 

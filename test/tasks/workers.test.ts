@@ -20,6 +20,8 @@ const PREFIX: Record<string, string> = {
   sfn: 'states',
   cloudtrail: 'cloudtrail',
   s3: 's3',
+  ec2: 'ec2',
+  'cloudwatch-logs': 'logs',
 };
 /**
  * Commands whose IAM actions are not named after them (the Service Authorization Reference):
@@ -41,9 +43,16 @@ function actionsSentBy(file: string, seen = new Set<string>()): Set<string> {
   const found = new Set<string>();
   for (const [, names, client] of text.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-([a-z0-9-]+)'/g)) {
     for (const name of (names ?? '').split(',').map((n) => n.trim().replace(/^type /, ''))) {
-      if (name.endsWith('Command') && text.includes(`new ${name}(`))
-        for (const action of ACTIONS_OF[`${PREFIX[client ?? '']}:${name.replace(/Command$/, '')}`] ?? [
-          `${PREFIX[client ?? '']}:${name.replace(/Command$/, '')}`,
+      // A command it sends, or the SDK's paginator of one (paginateDescribeVpcs sends DescribeVpcs).
+      const command =
+        name.endsWith('Command') && text.includes(`new ${name}(`)
+          ? name.replace(/Command$/, '')
+          : name.startsWith('paginate') && text.includes(`${name}(`)
+            ? name.slice('paginate'.length)
+            : null;
+      if (command)
+        for (const action of ACTIONS_OF[`${PREFIX[client ?? '']}:${command}`] ?? [
+          `${PREFIX[client ?? '']}:${command}`,
         ])
           found.add(action);
     }

@@ -3,7 +3,7 @@ import {
   resolveDeployment,
   validateDeploymentInput,
 } from '../../../tasks/production-deployment/validate-deployment-input.ts';
-import type { Catalogue } from '../../../tasks/schemas/catalogue.ts';
+import { type Catalogue, DEFAULT_HEALTH_CHECK } from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
 
@@ -30,6 +30,7 @@ const catalogue: Catalogue = {
       requiredApprovals: 1,
       procedureApprovals: {},
       databases: {},
+      healthCheck: DEFAULT_HEALTH_CHECK,
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRollback, validateRollbackInput } from '../../../tasks/rollback/validate-rollback-input.ts';
-import type { Catalogue } from '../../../tasks/schemas/catalogue.ts';
+import { type Catalogue, DEFAULT_HEALTH_CHECK } from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
 
@@ -28,6 +28,7 @@ const catalogue: Catalogue = {
       requiredApprovals: 1,
       procedureApprovals: {},
       databases: {},
+      healthCheck: DEFAULT_HEALTH_CHECK,
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',
