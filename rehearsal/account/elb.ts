@@ -224,16 +224,16 @@ export class SimulatedElb implements SimulatedService {
 }
 
 /** One page of `items` from the marker on, under `key`, and the marker of the next. */
-function paged<T>(
+function paged<K extends string, T>(
   items: readonly string[],
   marker: string | undefined,
-  key: string,
+  key: K,
   shown: (item: string) => T,
-) {
+): Record<K, T[]> & { NextMarker?: string } {
   const start = Number(marker ?? 0);
   const next = start + ELB_PAGE;
   return {
     [key]: items.slice(start, next).map(shown),
     ...(next < items.length && { NextMarker: String(next) }),
-  };
+  } as Record<K, T[]> & { NextMarker?: string };
 }

@@ -63,14 +63,17 @@ export class SimulatedLogs implements SimulatedService {
     const first = this.startedAt - DAY_MS;
     const errorEvery = 3600_000 / (this.faults?.errorsPerHour ?? 2);
     const message = this.faults?.errorMessage ?? 'upstream request timed out after 30000 ms';
-    for (let t = Math.max(first, Math.ceil((from - first) / 60_000) * 60_000 + first); t <= to; t += 60_000)
-      events.push({ timestamp: t, message: `INFO [${group}] GET /health 200` });
-    for (
-      let t = Math.max(first, Math.ceil((from - first) / errorEvery) * errorEvery + first);
-      t <= to;
-      t += errorEvery
-    )
-      events.push({ timestamp: Math.floor(t) + 7, message: `ERROR [${group}] ${message}` });
+    const every = (step: number, offset: number, message: string) => {
+      for (
+        let t = first + Math.max(0, Math.ceil((from - first - offset) / step)) * step + offset;
+        t <= to;
+        t += step
+      )
+        events.push({ timestamp: Math.floor(t), message });
+    };
+    every(60_000, 0, `INFO [${group}] GET /health 200`);
+    // Seven milliseconds after the slot: never on a window's edge.
+    every(errorEvery, 7, `ERROR [${group}] ${message}`);
     return events.sort((a, b) => a.timestamp - b.timestamp);
   }
 

@@ -140,6 +140,16 @@ function identityStatements(): Owned[] {
 const allowsAction = ({ statement }: Owned, action: string) =>
   statement.Effect === 'Allow' && asArray(statement.Action).some((pattern) => covers(pattern, action));
 
+/** Each worker allowed `action`, with the resources (and conditions) it is allowed it on. */
+const grants = (action: string) =>
+  identityStatements()
+    .filter((s) => allowsAction(s, action))
+    .map((s) => ({
+      worker: s.roles.map((r) => r.replace(/^Runbook\/Workers\/(.*)\/ServiceRole\/Resource$/, '$1')).join(),
+      resources: asArray(s.statement.Resource).map(render).sort(),
+      condition: s.statement.Condition ?? null,
+    }));
+
 function readReport(dir: string): ValidationReport {
   const file = join(dir, 'validation-report.json');
   expect(existsSync(file), `${file} written by the synth`).toBe(true);
@@ -515,15 +525,6 @@ describe('database exports', () => {
 
 describe('database procedures', () => {
   const rds = `arn:aws:rds:${config.region}:${config.account}`;
-  /** Each worker allowed `action`, with the resources (and conditions) it is allowed it on. */
-  const grants = (action: string) =>
-    identityStatements()
-      .filter((s) => allowsAction(s, action))
-      .map((s) => ({
-        worker: s.roles.map((r) => r.replace(/^Runbook\/Workers\/(.*)\/ServiceRole\/Resource$/, '$1')).join(),
-        resources: asArray(s.statement.Resource).map(render).sort(),
-        condition: s.statement.Condition ?? null,
-      }));
 
   it('snapshots are made only of the configured instances, under the names the procedures give them', () => {
     expect(grants('rds:CreateDBSnapshot')).toEqual([
@@ -583,6 +584,124 @@ describe('database procedures', () => {
       ).toEqual([]);
       expect(grant?.condition).toEqual({ Bool: { 'rds:PubliclyAccessible': 'false' } });
     }
+  });
+});
+
+describe('the health check', () => {
+  const machineId = () =>
+    Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
+      ([, r]) => props(r).StateMachineName === 'runbook-health-check',
+    )?.[0];
+
+  it('runs daily at the configured time in the configured zone, for each environment whose schedule is on', () => {
+    const schedules = Object.values(resources('AWS::Scheduler::Schedule')).map(props);
+    // Only prod: dev's schedule is null
+    expect(schedules).toHaveLength(1);
+    const [prod] = schedules;
+    expect(prod).toMatchObject({
+      ScheduleExpression: 'cron(0 9 * * ? *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    const target = prod?.Target as Json;
+    expect(target.Arn).toEqual({ Ref: machineId() });
+    expect(JSON.parse(String(target.Input))).toEqual({
+      environment: 'prod',
+      requestedBy: 'EventBridge Scheduler',
+      reason: 'the daily health check at 09:00 America/New_York',
+    });
+    // A start it could not make lands in the queue that alarms
+    expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
+    expect(target.DeadLetterConfig).toEqual({
+      Arn: { 'Fn::GetAtt': [onlyId('AWS::SQS::Queue', 'AbandonedRunsUnhandled'), 'Arn'] },
+    });
+  });
+
+  it("the schedule's role may start the health-check machine only", () => {
+    const [schedule] = Object.values(resources('AWS::Scheduler::Schedule'));
+    const target = (schedule ? props(schedule).Target : {}) as { RoleArn?: { 'Fn::GetAtt'?: string[] } };
+    const roleId = target.RoleArn?.['Fn::GetAtt']?.[0];
+    const role = resources('AWS::IAM::Role')[roleId ?? ''];
+    expect(JSON.stringify(props(role ?? { Type: '' }).AssumeRolePolicyDocument)).toContain(
+      'scheduler.amazonaws.com',
+    );
+    const statements = identityStatements().filter((s) =>
+      s.roles.some((r) => r === cdkPath(role ?? { Type: '' })),
+    );
+    expect(
+      statements.map((s) => ({
+        action: s.statement.Action,
+        resource: asArray(s.statement.Resource).map(render),
+      })),
+    ).toEqual(
+      expect.arrayContaining([{ action: 'states:StartExecution', resource: [`\${${machineId()}}`] }]),
+    );
+    for (const { statement } of statements)
+      for (const action of asArray(statement.Action))
+        expect(['states:StartExecution', 'sqs:SendMessage']).toContain(action);
+  });
+
+  it('reads EC2 in its region only, the configured log groups only, and every alarm only to find those in ALARM', () => {
+    expect(grants('ec2:DescribeVpcs')).toEqual([
+      {
+        worker: 'check-network',
+        resources: ['*'],
+        condition: { StringEquals: { 'ec2:Region': config.region } },
+      },
+    ]);
+    expect(grants('ec2:DescribeNatGateways')).toEqual(grants('ec2:DescribeVpcs').map((g) => ({ ...g })));
+    const group = `arn:aws:logs:${config.region}:${config.account}:log-group:/aws/application/enterprise-prod`;
+    expect(grants('logs:FilterLogEvents')).toEqual([
+      { worker: 'check-logs', resources: [group, `${group}:*`], condition: null },
+    ]);
+    const alarms = `arn:aws:cloudwatch:${config.region}:${config.account}:alarm`;
+    expect(grants('cloudwatch:DescribeAlarms')).toEqual(
+      expect.arrayContaining([
+        { worker: 'check-firing-alarms', resources: [`${alarms}:*`], condition: null },
+      ]),
+    );
+    // The deployment's alarm check still reads only the alarms it watches
+    expect(grants('cloudwatch:DescribeAlarms').find((g) => g.worker === 'check-alarms')?.resources).toEqual(
+      [
+        `${alarms}:enterprise-dev-app-5xx`,
+        `${alarms}:enterprise-prod-app-5xx`,
+        `${alarms}:enterprise-prod-app-latency-p99`,
+      ].sort(),
+    );
+    // Nothing of the health check changes anything: each of its readers' roles allows reads only
+    const readers = [
+      'check-network',
+      'check-databases',
+      'check-services',
+      'check-load-balancers',
+      'check-firing-alarms',
+      'check-logs',
+    ];
+    const actionsOf = (worker: string) =>
+      identityStatements()
+        .filter((s) => s.roles.some((r) => r.includes(`/Workers/${worker}/`)))
+        .flatMap((s) => asArray(s.statement.Action));
+    for (const worker of readers) expect(actionsOf(worker), worker).not.toEqual([]);
+    expect(
+      actionsOf('report-health').filter((a) => !/^(logs:CreateLogStream|logs:PutLogEvents|xray:)/.test(a)),
+    ).toEqual([]);
+    for (const worker of [
+      'check-network',
+      'check-databases',
+      'check-services',
+      'check-load-balancers',
+      'check-firing-alarms',
+      'check-logs',
+      'report-health',
+    ])
+      for (const { statement } of identityStatements().filter((s) =>
+        s.roles.some((r) => r.includes(`/Workers/${worker}/`)),
+      ))
+        for (const action of asArray(statement.Action))
+          expect(action, `${worker}: ${action}`).toMatch(
+            /^(ec2|rds|ecs|elasticloadbalancing|cloudwatch|logs):(Describe|Filter)|^(logs:CreateLogStream|logs:PutLogEvents|xray:)/,
+          );
   });
 });
 
@@ -890,6 +1009,41 @@ describe('config validation', () => {
   });
 
   it.each<[string, Broken, string]>([
+    [
+      'a health check at 9:00 (not HH:MM)',
+      (c) => {
+        c.environments.prod.healthCheck.schedule.time = '9:00';
+      },
+      'environments.prod.healthCheck.schedule.time',
+    ],
+    [
+      'a health check in a time zone that does not exist',
+      (c) => {
+        c.environments.prod.healthCheck.schedule.timeZone = 'Mars/Olympus_Mons';
+      },
+      'environments.prod.healthCheck.schedule.timeZone',
+    ],
+    [
+      'a health check log window over a day',
+      (c) => {
+        c.environments.prod.healthCheck.logs[0].windowMinutes = 1441;
+      },
+      'environments.prod.healthCheck.logs.0.windowMinutes',
+    ],
+    [
+      'a health check notifying at an unknown severity',
+      (c) => {
+        c.environments.prod.healthCheck.notify.fail = 'loud';
+      },
+      'environments.prod.healthCheck.notify.fail',
+    ],
+    [
+      'a health check log group with a space',
+      (c) => {
+        c.environments.prod.healthCheck.logs[0].logGroup = '/aws/app prod';
+      },
+      'environments.prod.healthCheck.logs.0.logGroup',
+    ],
     [
       'a targetGroupArn that is a load balancer ARN',
       (c) => {

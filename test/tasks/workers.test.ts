@@ -207,6 +207,36 @@ describe('workers', () => {
       'new deployments of no service',
     );
     expect(byName('check-redeployments')?.summarize?.({ services: [] } as never)).toBe('no service');
+    // The health check's checks, its report and its notice
+    const findings = ['pass', 'warn', 'fail', 'fail'].map((verdict) => ({ verdict }));
+    for (const name of [
+      'check-network',
+      'check-databases',
+      'check-services',
+      'check-load-balancers',
+      'check-firing-alarms',
+      'check-logs',
+    ])
+      expect(byName(name)?.summarize?.({ check: 'logs', findings } as never), name).toBe(
+        'logs: 1 pass, 1 warn, 2 fail',
+      );
+    expect(
+      byName('report-health')?.summarize?.({
+        verdict: 'fail',
+        counts: { pass: 5, warn: 1, fail: 2 },
+      } as never),
+    ).toBe('fail: 2 fail, 1 warn, 5 pass');
+    expect(byName('notify-findings')?.summarize?.({ severity: 'page', findings: 3 } as never)).toBe(
+      'findings notice sent (page, 3 findings)',
+    );
+    expect(
+      byName('validate-health-check-input')?.summarize?.({
+        environment: 'prod',
+        services: [1, 2],
+        databases: [1],
+        logs: [],
+      } as never),
+    ).toBe('prod: 2 services, 1 databases, 0 log groups');
     const api = workers.find(([, , w]) => w.name === 'approval-api')?.[2];
     expect(api?.summarize?.({ redelivered: { delivered: 1, ended: 2, failed: 3 } } as never)).toBe(
       'redelivered: 1 delivered, 2 ended, 3 failed',
