@@ -22,6 +22,16 @@ export interface LogsFaults {
 const EVENTS_PAGE = 5;
 const DAY_MS = 24 * 3600_000;
 
+/** What of a FilterLogEvents request it reads. */
+interface FilterInput {
+  logGroupName?: string;
+  startTime?: number;
+  endTime?: number;
+  filterPattern?: string;
+  limit?: number;
+  nextToken?: string;
+}
+
 interface LogEvent {
   readonly timestamp: number;
   readonly message: string;
@@ -33,14 +43,7 @@ export class SimulatedLogs implements SimulatedService {
   private readonly startedAt: number;
 
   readonly commands = {
-    FilterLogEvents: (input: {
-      logGroupName?: string;
-      startTime?: number;
-      endTime?: number;
-      filterPattern?: string;
-      limit?: number;
-      nextToken?: string;
-    }) => this.filterLogEvents(input),
+    FilterLogEvents: (input: FilterInput) => this.filterLogEvents(input),
   };
 
   constructor(
@@ -77,14 +80,7 @@ export class SimulatedLogs implements SimulatedService {
     return events.sort((a, b) => a.timestamp - b.timestamp);
   }
 
-  filterLogEvents(input: {
-    logGroupName?: string;
-    startTime?: number;
-    endTime?: number;
-    filterPattern?: string;
-    limit?: number;
-    nextToken?: string;
-  }) {
+  filterLogEvents(input: FilterInput) {
     const group = input.logGroupName ?? '';
     if (!this.logGroups.has(group))
       throw awsError('ResourceNotFoundException', 'The specified log group does not exist.');

@@ -122,3 +122,44 @@ describe('permissions in the rehearsal', () => {
     expect(result.account.notifications.map((n) => n.event)).not.toContain('started');
   });
 });
+
+describe('the health check’s grants in the rehearsal', () => {
+  it.each([
+    ['ec2:DescribeNatGateways', 'check-network', 'network', 'UnauthorizedOperation'],
+    ['logs:FilterLogEvents', 'check-logs', 'logs', 'AccessDeniedException'],
+    ['cloudwatch:DescribeAlarms', 'check-firing-alarms', 'alarms', 'AccessDenied'],
+  ])(
+    'without %s, %s cannot check: the report fails that check, naming the action',
+    async (action, worker, check, code) => {
+      const result = await run('health-check', example('health-check'), {
+        definitions: without(action, { worker }),
+      });
+      expect(result.status).toBe('SUCCEEDED');
+      const findings = (result.output as { findings: { check: string; verdict: string; actual: string }[] })
+        .findings;
+      expect(findings.filter((f) => f.verdict !== 'pass')).toEqual([
+        expect.objectContaining({
+          check,
+          verdict: 'fail',
+          actual: expect.stringMatching(
+            new RegExp(`^could not check: ${code}: .* is not authorized to perform: ${action} `),
+          ),
+        }),
+      ]);
+    },
+  );
+
+  it('allows the EC2 reads in the stack’s region only (the ec2:Region condition)', async () => {
+    await loadIamFacts();
+    const role = definitionsOnce().workerRoles['check-network'];
+    if (!role) throw new Error('no check-network role');
+    const verdict = (region: string) => {
+      const env = { region, account: '123456789012' } as unknown as CallEnv;
+      const [request] = requestsOf(needsOf('ec2', 'DescribeVpcs', {}, env), env);
+      if (!request) throw new Error('no request');
+      return evaluate(role.statements, request);
+    };
+    expect(verdict('us-east-1')).toBe('allowed');
+    expect(verdict('eu-west-1')).toBe('implicitly denied');
+  });
+});
