@@ -103,7 +103,7 @@ export const notify = defineWorker({
       subject,
       lines: [
         cause ?? `${procedure} of ${target} ${event}.`,
-        detail && !cause && detail,
+        !cause && detail ? detail : null,
         `Execution: ${executionId}`,
       ],
     });

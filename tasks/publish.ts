@@ -11,6 +11,7 @@ export interface Notice {
   readonly event: string;
   readonly severity: Severity;
   readonly subject: string;
+  /** The message's lines; '' is a blank line, and null, undefined or false leave no line. */
   readonly lines: readonly (string | null | undefined | false)[];
 }
 
@@ -24,7 +25,7 @@ export async function publish(sns: SNSClient, notice: Notice): Promise<void> {
         // its own, and anything else not ASCII is shown as an escape.
         Subject: subjectOf(notice.subject),
         Message: notice.lines
-          .filter((line): line is string => Boolean(line))
+          .filter((line): line is string => typeof line === 'string')
           .map(printable)
           .join('\n'),
         MessageAttributes: {

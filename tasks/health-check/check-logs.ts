@@ -43,7 +43,7 @@ export const checkLogs = defineWorker({
           if (next.done) break;
           events.push(...(next.value.events ?? []));
           if (++pages >= MAX_PAGES) {
-            cutShort = events.length < enough;
+            cutShort = events.length < enough && next.value.nextToken !== undefined;
             break;
           }
         }
