@@ -4,7 +4,14 @@
 import { describeInstance } from '../database/describe-instance.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 
 /** Statuses RDS moves on from by itself (RDS User Guide, "Viewing Amazon RDS DB instance status"). */
@@ -50,7 +57,7 @@ export const checkDatabases = defineWorker({
         follow: consoleUrl(region, `rds/home?region=${region}#database:id=${id}`),
       });
     }
-    return { check: 'databases', findings };
+    return checkResult('databases', findings);
   },
   summarize: summarizeCheck,
 });

@@ -3,7 +3,14 @@
 import { type CompositeAlarm, type MetricAlarm, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 import { allPages } from './pages.ts';
 
@@ -58,7 +65,7 @@ export const checkFiringAlarms = defineWorker({
         actual: 'more alarms in ALARM than one check reads; only the first are listed',
         verdict: 'fail',
       });
-    return { check: 'alarms', findings };
+    return checkResult('alarms', findings);
   },
   summarize: summarizeCheck,
 });

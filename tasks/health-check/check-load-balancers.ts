@@ -9,7 +9,14 @@ import {
 import { aws } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 
 const LB_VERDICTS: Record<string, Finding['verdict']> = {
@@ -81,7 +88,7 @@ export const checkLoadBalancers = defineWorker({
         follow: consoleUrl(region, `ec2/home?region=${region}#LoadBalancer:loadBalancerArn=${arn}`),
       });
     }
-    return { check: 'load-balancers', findings };
+    return checkResult('load-balancers', findings);
   },
   summarize: summarizeCheck,
 });

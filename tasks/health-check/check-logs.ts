@@ -6,7 +6,14 @@ import { type FilteredLogEvent, paginateFilterLogEvents } from '@aws-sdk/client-
 import { aws } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 import { MAX_PAGES } from './pages.ts';
 
@@ -69,7 +76,7 @@ export const checkLogs = defineWorker({
         ...(events.length > 0 && { samples: events.slice(0, SAMPLES).map((e) => shown(e.message)) }),
       });
     }
-    return { check: 'logs', findings };
+    return checkResult('logs', findings);
   },
   summarize: summarizeCheck,
 });

@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 import { allPages } from './pages.ts';
 
@@ -106,7 +113,7 @@ export const checkNetwork = defineWorker({
         actual: 'more pages than one check reads; the rest is unchecked',
         verdict: 'warn',
       });
-    return { check: 'network', findings };
+    return checkResult('network', findings);
   },
   summarize: summarizeCheck,
 });

@@ -5,7 +5,14 @@ import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
 import { aws } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { type CheckResult, consoleUrl, type Finding, shown, summarizeCheck } from './findings.ts';
+import {
+  type CheckResult,
+  checkResult,
+  consoleUrl,
+  type Finding,
+  shown,
+  summarizeCheck,
+} from './findings.ts';
 import { type HealthRequest, HealthRequestSchema } from './input.ts';
 
 /** DescribeServices takes at most 10 services a call. */
@@ -69,7 +76,7 @@ export const checkServices = defineWorker({
         }
       }
     }
-    return { check: 'services', findings };
+    return checkResult('services', findings);
   },
   summarize: summarizeCheck,
 });

@@ -30,6 +30,8 @@ export const notifyFindings = defineWorker({
           ...(f.samples ?? []).map((line) => `    ${line}`),
           f.follow && `    ${f.follow}`,
         ]),
+        report.unlisted &&
+          `And ${report.unlisted.fail} failed and ${report.unlisted.warn} warned more than the report lists: each check keeps its worst findings; the console pages above show the rest.`,
         '',
         `Execution: ${executionId}`,
       ],

@@ -7,12 +7,15 @@ import * as z from '../zod.ts';
 import {
   CHECKS,
   CheckResultSchema,
+  countVerdicts,
   type Finding,
   FindingSchema,
   resultKey,
   shown,
   VERDICTS,
   type Verdict,
+  VerdictCountsSchema,
+  worstFirst,
 } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 
@@ -22,17 +25,18 @@ const CheckFailureSchema = z.object({ Error: z.string(), Cause: z.string().optio
 export const HealthReportSchema = z.strictObject({
   environment: z.string(),
   verdict: z.enum(VERDICTS),
-  counts: z.strictObject({ pass: z.number(), warn: z.number(), fail: z.number() }),
+  /** Of everything checked, listed or not. */
+  counts: VerdictCountsSchema,
   /** One line: the verdict and what is off. */
   summary: z.string(),
   /** How loud its notice is; null: nothing to announce. */
   severity: z.enum(['info', 'warning', 'page']).nullable(),
   /** Failures first, then warnings, then passes, each in the order of the checks. */
   findings: z.array(FindingSchema),
+  /** Findings the checks left out to keep the run's state small (the worst are kept); absent when none. */
+  unlisted: VerdictCountsSchema.optional(),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
-
-const RANK: Record<Verdict, number> = { fail: 0, warn: 1, pass: 2 };
 
 /** A finding in one line: the verdict, the check and target, and what was found against what was expected. */
 export const findingLine = (f: Finding) =>
@@ -48,9 +52,13 @@ export const reportHealth = defineWorker({
     results: z.record(z.string(), z.union([CheckResultSchema, CheckFailureSchema])),
   }),
   run: async ({ request, results }): Promise<HealthReport> => {
+    const unlisted = { pass: 0, warn: 0, fail: 0 };
     const findings = CHECKS.flatMap((check): Finding[] => {
       const result = results[resultKey(check)];
-      if (result && 'findings' in result) return result.findings;
+      if (result && 'findings' in result) {
+        for (const verdict of VERDICTS) unlisted[verdict] += result.unlisted?.[verdict] ?? 0;
+        return result.findings;
+      }
       return [
         {
           check,
@@ -63,22 +71,27 @@ export const reportHealth = defineWorker({
         },
       ];
     });
-    const sorted = findings
-      .map((f, i) => ({ f, i }))
-      .sort((a, b) => RANK[a.f.verdict] - RANK[b.f.verdict] || a.i - b.i)
-      .map(({ f }) => f);
-    const counts = { pass: 0, warn: 0, fail: 0 };
-    for (const f of findings) counts[f.verdict]++;
+    const sorted = worstFirst(findings);
+    const listedCounts = countVerdicts(findings);
+    const counts = {
+      pass: listedCounts.pass + unlisted.pass,
+      warn: listedCounts.warn + unlisted.warn,
+      fail: listedCounts.fail + unlisted.fail,
+    };
+    const total = counts.pass + counts.warn + counts.fail;
+    const left = unlisted.pass + unlisted.warn + unlisted.fail;
     const verdict: Verdict = counts.fail > 0 ? 'fail' : counts.warn > 0 ? 'warn' : 'pass';
     const off = sorted.filter((f) => f.verdict !== 'pass');
+    const offCount = counts.fail + counts.warn;
     const listed = off
       .slice(0, 3)
       .map((f) => `${f.check} ${shown(f.target)}: ${f.actual.replace(/\.$/, '')}`)
       .join('; ');
     const summary =
-      verdict === 'pass'
-        ? `${request.environment} is healthy: all ${findings.length} things checked passed.`
-        : `${request.environment}: ${counts.fail} failed, ${counts.warn} warnings of ${findings.length} things checked. ${listed}${off.length > 3 ? `; and ${off.length - 3} more` : ''}.`;
+      (verdict === 'pass'
+        ? `${request.environment} is healthy: all ${total} things checked passed.`
+        : `${request.environment}: ${counts.fail} failed, ${counts.warn} warnings of ${total} things checked. ${listed}${offCount > 3 ? `; and ${offCount - 3} more` : ''}.`) +
+      (left > 0 ? ` ${left} of them are not listed in this report (each check keeps its worst).` : '');
     return {
       environment: request.environment,
       verdict,
@@ -86,6 +99,7 @@ export const reportHealth = defineWorker({
       summary,
       severity: verdict === 'pass' ? null : request.notify[verdict],
       findings: sorted,
+      ...(left > 0 && { unlisted }),
     };
   },
   summarize: (r) => `${r.verdict}: ${r.counts.fail} fail, ${r.counts.warn} warn, ${r.counts.pass} pass`,

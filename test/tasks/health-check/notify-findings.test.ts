@@ -166,6 +166,22 @@ describe('notify-findings', () => {
     ]);
   });
 
+  it('says how many failed and warned findings the report left out, before the execution line', async () => {
+    // Given a report whose checks kept only their worst findings
+    const cut = { ...report, unlisted: { pass: 40, warn: 3, fail: 2 } };
+
+    // When
+    await invoke(notifyFindings, { ...base, report: cut }, clients);
+
+    // Then
+    const [sent] = sentMessages();
+    expect(sent?.Message?.split('\n').slice(-3)).toEqual([
+      'And 2 failed and 3 warned more than the report lists: each check keeps its worst findings; the console pages above show the rest.',
+      '',
+      `Execution: ${executionId}`,
+    ]);
+  });
+
   it('shows hostile finding text harmlessly: no newline or ESC forges a line of the Message', async () => {
     // Given a finding whose texts carry line breaks and ESC sequences, as the report passes them on
     const hostile: Finding = {
