@@ -66,6 +66,16 @@ export function lookUpDatabase(catalogue: Catalogue, environment: string, databa
 }
 
 /** A service's maintenance page as a service reference: in the service's own cluster unless it names another. */
+/** The RDS instances of an environment, lower case: its databases and those its services use. */
+export const instancesOf = (env: EnvironmentConfig): string[] => [
+  ...new Set(
+    [
+      ...Object.values(env.databases).map((db) => db.instance),
+      ...Object.values(env.services).flatMap((svc) => (svc.database ? [svc.database] : [])),
+    ].map((id) => id.toLowerCase()),
+  ),
+];
+
 export const maintenancePageOf = (svc: ServiceConfig): ServiceRef | null =>
   svc.maintenancePage
     ? { cluster: svc.maintenancePage.cluster ?? svc.cluster, service: svc.maintenancePage.service }

@@ -16,3 +16,12 @@ export function printable(text: string): string {
     );
   });
 }
+
+/** At most this many characters of text an AWS service or an application wrote, in one report line. */
+const MAX_TEXT = 200;
+
+/** Text from AWS or an application, made harmless and short enough to read in a report. */
+export const shown = (text: string | undefined | null) => {
+  const safe = printable(String(text ?? ''));
+  return safe.length > MAX_TEXT ? `${safe.slice(0, MAX_TEXT - 1)}…` : safe;
+};

@@ -1,17 +1,13 @@
 // The runbook's check 3: every RDS instance of the environment (its databases, and those its services
 // use) is available. A status RDS leaves by itself (a backup, a modification) is a warning; one it
 // does not (stopped, failed, storage full, a lost key) is a failure, as is an instance RDS does not know.
+
+import { consoleUrl } from '../console.ts';
 import { describeInstance } from '../database/describe-instance.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 
 /** Statuses RDS moves on from by itself (RDS User Guide, "Viewing Amazon RDS DB instance status"). */

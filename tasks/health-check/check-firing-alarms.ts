@@ -1,18 +1,13 @@
 // The runbook's check 6: no CloudWatch alarm of the environment (metric or composite; every alarm of
 // the account unless the config gives the environment's name prefix) is in ALARM.
 import { type CompositeAlarm, type MetricAlarm, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { consoleUrl } from '../console.ts';
+import { allPages } from '../pages.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
-import { allPages } from './pages.ts';
 
 export const checkFiringAlarms = defineWorker({
   name: 'check-firing-alarms',

@@ -6,17 +6,13 @@ import {
   DescribeTargetGroupsCommand,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { configured } from '../catalogue.ts';
+import { consoleUrl } from '../console.ts';
 import { aws } from '../errors.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
 
 const LB_VERDICTS: Record<string, Finding['verdict']> = {
@@ -84,7 +80,7 @@ export const checkLoadBalancers = defineWorker({
         actual: lb
           ? `${shown(state)}${lb.State?.Reason ? `: ${shown(lb.State.Reason)}` : ''} (serves ${services.join(', ')})`
           : 'ELB knows no such load balancer',
-        verdict: lb ? (LB_VERDICTS[state] ?? 'fail') : 'fail',
+        verdict: lb ? (configured(LB_VERDICTS, state) ?? 'fail') : 'fail',
         follow: consoleUrl(region, `ec2/home?region=${region}#LoadBalancer:loadBalancerArn=${arn}`),
       });
     }

@@ -3,19 +3,14 @@
 // than that is a failure. Logs may answer a page with no events and a token, so pages are read to the
 // end, within a bound: a count cut short by it is shown as "at least".
 import { type FilteredLogEvent, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
+import { consoleUrl } from '../console.ts';
 import { aws } from '../errors.ts';
+import { MAX_PAGES } from '../pages.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
-import { MAX_PAGES } from './pages.ts';
 
 /** Lines of the events found shown in a finding. */
 const SAMPLES = 3;

@@ -6,18 +6,14 @@ import {
   paginateDescribeVpcs,
   type Vpc,
 } from '@aws-sdk/client-ec2';
+import { configured } from '../catalogue.ts';
+import { consoleUrl } from '../console.ts';
+import { allPages } from '../pages.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { HealthRequestSchema } from './input.ts';
-import { allPages } from './pages.ts';
 
 /** The most a DescribeNatGateways vpc-id filter is given at once. */
 const VPCS_PER_CALL = 200;
@@ -90,7 +86,7 @@ export const checkNetwork = defineWorker({
         target: nat.NatGatewayId ?? '?',
         expected: 'NAT gateway available',
         actual: `${shown(nat.State)} in ${shown(nat.VpcId)}${failure}`,
-        verdict: NAT_VERDICTS[nat.State ?? ''] ?? 'fail',
+        verdict: configured(NAT_VERDICTS, nat.State ?? '') ?? 'fail',
         follow: consoleUrl(
           region,
           `vpcconsole/home?region=${region}#NatGatewayDetails:natGatewayId=${nat.NatGatewayId}`,

@@ -2,17 +2,12 @@
 // deployment whose rollout has completed. A rollout under way is a warning; fewer tasks than wanted
 // outside one, a failed rollout, or a service ECS no longer has, a failure.
 import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
+import { consoleUrl } from '../console.ts';
 import { aws } from '../errors.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  type CheckResult,
-  checkResult,
-  consoleUrl,
-  type Finding,
-  shown,
-  summarizeCheck,
-} from './findings.ts';
+import { type CheckResult, checkResult, type Finding, summarizeCheck } from './findings.ts';
 import { type HealthRequest, HealthRequestSchema } from './input.ts';
 
 /** DescribeServices takes at most 10 services a call. */

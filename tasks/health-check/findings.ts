@@ -1,6 +1,5 @@
 // What a check finds: for each thing checked, what was expected, what was there, and the verdict,
 // with where to look. Every check worker answers with one list of these.
-import { printable } from '../printable.ts';
 import * as z from '../zod.ts';
 
 export const CHECKS = ['network', 'databases', 'services', 'load-balancers', 'alarms', 'logs'] as const;
@@ -76,20 +75,6 @@ export function checkResult(check: CheckName, findings: readonly Finding[]): Che
     listed.push(f);
   }
   return { check, findings: listed, unlisted: countVerdicts(ranked.slice(listed.length)) };
-}
-
-/** At most this many characters of text an AWS service or an application wrote, in one finding. */
-const MAX_TEXT = 200;
-
-/** Text from AWS or an application, made harmless and short enough to read in a report. */
-export const shown = (text: string | undefined | null) => {
-  const safe = printable(String(text ?? ''));
-  return safe.length > MAX_TEXT ? `${safe.slice(0, MAX_TEXT - 1)}…` : safe;
-};
-
-/** The AWS console page of something in the region, by the console's own paths. */
-export function consoleUrl(region: string, path: string): string {
-  return `https://${region}.console.aws.amazon.com/${path}`;
 }
 
 /** A check's result in a few words, for a person following the run. */

@@ -2,6 +2,7 @@
 // failed finding saying why), the verdict of the whole (its worst finding), the counts, and how loud
 // the notice of it is by the environment's config (none when everything passed). Changes nothing.
 import { originalError, readableCause } from '../notify.ts';
+import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
 import {
@@ -11,7 +12,6 @@ import {
   type Finding,
   FindingSchema,
   resultKey,
-  shown,
   VERDICTS,
   type Verdict,
   VerdictCountsSchema,

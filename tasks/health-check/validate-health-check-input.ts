@@ -1,6 +1,6 @@
 // First step of health-check: checks the input and resolves what the environment's checks read from
 // the config (its VPC tag, databases, services, alarm prefix, log groups); changes nothing.
-import { type Issue, issuesError, lookUpEnvironment } from '../catalogue.ts';
+import { type Issue, instancesOf, issuesError, lookUpEnvironment } from '../catalogue.ts';
 import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
@@ -21,10 +21,6 @@ export function resolveHealthCheck(input: unknown, catalogue: Catalogue): Health
   const env = lookUpEnvironment(catalogue, req.environment, issues);
   if (!env || issues.length > 0) throw issuesError(issues);
   const { healthCheck } = env;
-  const instances = [
-    ...Object.values(env.databases).map((db) => db.instance),
-    ...Object.values(env.services).flatMap((svc) => (svc.database ? [svc.database] : [])),
-  ].map((id) => id.toLowerCase());
   return HealthRequestSchema.parse({
     procedure: 'health-check',
     environment: req.environment,
@@ -33,7 +29,7 @@ export function resolveHealthCheck(input: unknown, catalogue: Catalogue): Health
     requestedBy: req.requestedBy,
     reason: req.reason ?? null,
     vpcTag: healthCheck.vpcTag ?? { key: 'Environment', value: req.environment },
-    databases: [...new Set(instances)],
+    databases: instancesOf(env),
     services: Object.entries(env.services).map(([name, svc]) => ({
       name,
       cluster: svc.cluster,

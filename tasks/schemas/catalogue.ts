@@ -228,6 +228,48 @@ export const HealthCheckSchema = z.strictObject({
 export type HealthCheckConfig = z.infer<typeof HealthCheckSchema>;
 export const DEFAULT_HEALTH_CHECK: HealthCheckConfig = HealthCheckSchema.parse({});
 
+/** A threshold of a percentage (CPU, memory). */
+const percent = z.number().min(1).max(100);
+
+/** The runbook's Monitor Resource Usage of an environment (procedure resource-usage). */
+export const ResourceUsageSchema = z.strictObject({
+  /** When it runs by itself: every `everyHours` hours (EventBridge Scheduler); null: only when started. */
+  schedule: z
+    .strictObject({ everyHours: z.number().int().min(1).max(24) })
+    .nullable()
+    .default({ everyHours: 4 }),
+  /** The window each figure covers, ending when the run starts (a whole number of minutes, 5 to 1440). */
+  windowMinutes: z.number().int().min(5).max(1440).default(60),
+  /** The ECS clusters and services of the environment: average CPU and memory over the window. */
+  ecs: z
+    .strictObject({ cpuPercent: percent, memoryPercent: percent })
+    .default({ cpuPercent: 80, memoryPercent: 80 }),
+  /** The environment's RDS instances: average CPU, most connections and least free storage over the window. */
+  rds: z
+    .strictObject({
+      cpuPercent: percent,
+      /** More connections than this at any minute of the window is a breach. @default no threshold: reported, not judged */
+      maxConnections: z.number().int().min(1).optional(),
+      minFreeStorageGiB: z.number().min(0),
+    })
+    .default({ cpuPercent: 80, minFreeStorageGiB: 10 }),
+  /** S3 buckets whose size (Standard storage, as S3 reports it once a day) is watched. */
+  buckets: z
+    .array(
+      z.strictObject({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+        /** Larger than this is a breach. @default no threshold: reported, not judged */
+        maxSizeGiB: z.number().min(0).optional(),
+      }),
+    )
+    .max(50, 'at most 50 buckets')
+    .default([]),
+  /** How loud a run is that finds a breach; a run without one sends nothing. */
+  notify: severity.default('warning'),
+});
+export type ResourceUsageConfig = z.infer<typeof ResourceUsageSchema>;
+export const DEFAULT_RESOURCE_USAGE: ResourceUsageConfig = ResourceUsageSchema.parse({});
+
 export const EnvironmentSchema = z.strictObject({
   policy: PolicySchema,
   /** Who may decide an approval: ARN patterns of the callers the approval service authenticates. */
@@ -242,6 +284,7 @@ export const EnvironmentSchema = z.strictObject({
   /** The databases the database procedures may act on, by the key their inputs name. */
   databases: z.record(key, DatabaseConfigSchema).default({}),
   healthCheck: HealthCheckSchema.default(DEFAULT_HEALTH_CHECK),
+  resourceUsage: ResourceUsageSchema.default(DEFAULT_RESOURCE_USAGE),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkLogs } from '../../../tasks/health-check/check-logs.ts';
 import { type HealthRequest, HealthRequestSchema } from '../../../tasks/health-check/input.ts';
-import { MAX_PAGES } from '../../../tasks/health-check/pages.ts';
+import { MAX_PAGES } from '../../../tasks/pages.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { awsError, testClients, throttled } from '../support.ts';
 

@@ -3,7 +3,11 @@ import {
   resolveHealthCheck,
   validateHealthCheckInput,
 } from '../../../tasks/health-check/validate-health-check-input.ts';
-import { type Catalogue, DEFAULT_HEALTH_CHECK } from '../../../tasks/schemas/catalogue.ts';
+import {
+  type Catalogue,
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_RESOURCE_USAGE,
+} from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
 
@@ -64,6 +68,7 @@ const catalogue: Catalogue = {
         ],
         notify: { fail: 'page', warn: 'warning' },
       },
+      resourceUsage: DEFAULT_RESOURCE_USAGE,
       services: {
         app: service('app', 'enterprise-prod-db'),
         worker: service('worker', 'Enterprise-Prod-Cache'),
@@ -77,6 +82,7 @@ const catalogue: Catalogue = {
       procedureApprovals: {},
       databases: {},
       healthCheck: DEFAULT_HEALTH_CHECK,
+      resourceUsage: DEFAULT_RESOURCE_USAGE,
       services: { app: service('app') },
     },
   },

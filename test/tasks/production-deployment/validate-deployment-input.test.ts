@@ -3,7 +3,11 @@ import {
   resolveDeployment,
   validateDeploymentInput,
 } from '../../../tasks/production-deployment/validate-deployment-input.ts';
-import { type Catalogue, DEFAULT_HEALTH_CHECK } from '../../../tasks/schemas/catalogue.ts';
+import {
+  type Catalogue,
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_RESOURCE_USAGE,
+} from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
 
@@ -31,6 +35,7 @@ const catalogue: Catalogue = {
       procedureApprovals: {},
       databases: {},
       healthCheck: DEFAULT_HEALTH_CHECK,
+      resourceUsage: DEFAULT_RESOURCE_USAGE,
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRollback, validateRollbackInput } from '../../../tasks/rollback/validate-rollback-input.ts';
-import { type Catalogue, DEFAULT_HEALTH_CHECK } from '../../../tasks/schemas/catalogue.ts';
+import {
+  type Catalogue,
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_RESOURCE_USAGE,
+} from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { testClients } from '../support.ts';
 
@@ -29,6 +33,7 @@ const catalogue: Catalogue = {
       procedureApprovals: {},
       databases: {},
       healthCheck: DEFAULT_HEALTH_CHECK,
+      resourceUsage: DEFAULT_RESOURCE_USAGE,
       services: {
         app: {
           cluster: 'enterprise-prod-cluster',

@@ -1,6 +1,6 @@
 // Reading every page of a paginated AWS answer with the SDK's own paginators, with a bound: a check
 // reads at most MAX_PAGES pages and says so when there was more.
-import { aws } from '../errors.ts';
+import { aws } from './errors.ts';
 
 /** Pages one check reads of one listing at most. */
 export const MAX_PAGES = 20;
