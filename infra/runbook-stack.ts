@@ -174,15 +174,15 @@ export class RunbookStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'It is the dead-letter queue itself: of the abandoned-run rule and of its function.',
     });
-    // The runs procedures start by themselves (the daily health check): an EventBridge Scheduler
+    // The runs procedures start by themselves (the daily health check, resource usage every few hours): an EventBridge Scheduler
     // schedule each, in its time zone. A start it could not make after its retries lands in the
     // unhandled queue, which alarms.
     for (const procedure of PROCEDURES)
       for (const run of procedure.schedules?.(catalogue) ?? []) {
         const id = `${constructId(procedure)}Schedule${run.name.replace(/(^|-)(.)/g, (_, _d, c: string) => c.toUpperCase())}`;
         new scheduler.Schedule(this, id, {
-          description: `Starts ${stateMachineName(procedure, config.stackName)} for ${run.name}: ${run.cron} ${run.timeZone}.`,
-          schedule: scheduler.ScheduleExpression.expression(run.cron, TimeZone.of(run.timeZone)),
+          description: `Starts ${stateMachineName(procedure, config.stackName)} for ${run.name}: ${run.expression} ${run.timeZone}.`,
+          schedule: scheduler.ScheduleExpression.expression(run.expression, TimeZone.of(run.timeZone)),
           target: new schedulerTargets.StepFunctionsStartExecution(machine(procedure).stateMachine, {
             input: scheduler.ScheduleTargetInput.fromObject(run.input),
             deadLetterQueue: unhandled,

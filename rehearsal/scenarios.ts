@@ -236,6 +236,17 @@ export const SCENARIOS: Record<string, FaultScenario> = {
       message: 'You are not authorized to perform this operation.',
     },
   },
+  'cpu-breach': { cloudwatch: { metrics: { serviceCpuPercent: 93 } } },
+  'storage-low': { cloudwatch: { metrics: { freeStorageGiB: 4 } } },
+  'metrics-missing': { cloudwatch: { metrics: { bucketMissing: true } } },
+  'read-not-permitted': {
+    outage: {
+      calls: /^cloudwatch:GetMetricData$/,
+      error: 'AccessDenied',
+      message:
+        'User: arn:aws:sts::123456789012:assumed-role/read-usage/fn is not authorized to perform: cloudwatch:GetMetricData',
+    },
+  },
   'upgrade-fails': {
     // RDS's pre-upgrade checks fail after ten minutes: the instance is available again on its old version.
     rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } },

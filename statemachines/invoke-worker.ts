@@ -52,6 +52,16 @@ export const RETRY_ATTEMPTS: Record<RetryKind, { lambda: number; aws: number; un
   poll: { lambda: 3, aws: 3, unknown: 1 },
 };
 
+/**
+ * Longest `steps` read steps one after another may take, without polls: each attempt at its task
+ * timeout, the longest backoffs between them (at most 30 s each, say 60 s), and a margin. The budget
+ * of a read-only procedure (health-check, resource-usage).
+ */
+export function stepsInLineSeconds(steps: number): number {
+  const { lambda, aws, unknown } = RETRY_ATTEMPTS.read;
+  return steps * (1 + lambda + aws + unknown) * (TASK_TIMEOUT_SECONDS + 60) + 600;
+}
+
 export function addRetries(task: sfn.TaskStateBase, kind: RetryKind): void {
   const attempts = RETRY_ATTEMPTS[kind];
   task.addRetry({

@@ -7,6 +7,7 @@ import type { RunbookErrorClass } from '../tasks/errors.ts';
 import { errorName } from '../tasks/errors.ts';
 import { type NotifyEvent, notify } from '../tasks/notify.ts';
 import { releaseLock as releaseLockWorker } from '../tasks/release-lock.ts';
+import type { Worker } from '../tasks/worker.ts';
 import { invokeWorker } from './invoke-worker.ts';
 import type { Deps } from './procedure.ts';
 
@@ -177,6 +178,49 @@ export function succeedRun(
   notify.addCatch(succeed, { errors: ['States.ALL'], resultPath: '$.notifyError' });
   notify.next(succeed);
   return releaseLock(scope, 'Release Lock', deps, notify);
+}
+
+/** A state's name and what it says in the console. */
+interface Named {
+  readonly stateName: string;
+  readonly comment: string;
+}
+
+/**
+ * How a read-only procedure ends with its report ($.report, also the run's output): quietly when the
+ * report's severity is null, otherwise announced by `worker` first. A notice that cannot be sent
+ * fails the run (through `notifyFailure`): a report nobody hears of is no check at all.
+ */
+export function announceReport(
+  scope: Construct,
+  deps: Deps,
+  notifyFailure: sfn.IChainable,
+  props: {
+    readonly choice: string;
+    readonly worker: Worker;
+    readonly announce: Named;
+    readonly announced: Named;
+    readonly quiet: Named;
+  },
+): sfn.Choice {
+  const succeed = ({ stateName, comment }: Named) =>
+    new sfn.Succeed(scope, stateName, { stateName, comment, outputPath: '$.report' });
+  const announce = invokeWorker(scope, props.announce.stateName, deps, props.worker, {
+    comment: props.announce.comment,
+    payload: {
+      topicArn: deps.topicArn,
+      procedure: deps.procedure,
+      'executionId.$': '$$.Execution.Id',
+      'report.$': '$.report',
+    },
+    resultPath: '$.notice',
+    retry: 'change',
+  });
+  announce.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+  announce.next(succeed(props.announced));
+  return new sfn.Choice(scope, props.choice, { stateName: props.choice })
+    .when(notNull('$.report.severity'), announce)
+    .otherwise(succeed(props.quiet));
 }
 
 /** Adds the same Catch to every task in a stretch of the flow. */

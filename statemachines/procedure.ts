@@ -44,12 +44,15 @@ export interface Deps {
 /** What a procedure locks for the length of a run (one run per target); a read-only one locks nothing. */
 export type LockKind = 'service' | 'database' | 'none';
 
+/** Who a scheduled run names as having asked for it. */
+export const SCHEDULER = 'EventBridge Scheduler';
+
 /** A run a procedure's schedule starts by itself (EventBridge Scheduler, infra/runbook-stack.ts). */
 export interface ScheduledRun {
   /** Unique within the procedure (an environment's name): the schedule is named after it. */
   readonly name: string;
-  /** An EventBridge Scheduler cron expression: cron(minutes hours day-of-month month day-of-week year). */
-  readonly cron: string;
+  /** An EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(n hours). */
+  readonly expression: string;
   /** The IANA time zone the expression is read in. */
   readonly timeZone: string;
   /** The execution input it starts each run with (it must validate: the contract test checks). */

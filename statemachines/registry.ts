@@ -6,6 +6,7 @@ import { healthCheck } from './health-check/procedure.ts';
 import type { ProcedureSpec } from './procedure.ts';
 import { productionDeployment } from './production-deployment/procedure.ts';
 import { rdsMaintenance } from './rds-maintenance/procedure.ts';
+import { resourceUsage } from './resource-usage/procedure.ts';
 import { rollback } from './rollback/procedure.ts';
 
 export const PROCEDURES: readonly ProcedureSpec[] = [
@@ -15,6 +16,7 @@ export const PROCEDURES: readonly ProcedureSpec[] = [
   dbRestore,
   rdsMaintenance,
   healthCheck,
+  resourceUsage,
 ];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>

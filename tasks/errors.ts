@@ -115,6 +115,11 @@ export class MaintenanceFailed extends RunbookError {
   override readonly name = 'MaintenanceFailed';
 }
 
+/** CloudWatch would not give the figures a resource-usage run reads (refused, or not found): no report. */
+export class UsageUnreadable extends RunbookError {
+  override readonly name = 'UsageUnreadable';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

@@ -93,11 +93,12 @@ function simulatedServices(
   const now = () => clock.now().getTime();
   const elb = new SimulatedElb(config, faults.elb, now);
   const ecs = new SimulatedEcs(config, faults.ecs, now, elb, moments);
+  const rds = new SimulatedRds(config, faults.rds, now);
   return [
     ecs,
     elb,
-    new SimulatedRds(config, faults.rds, now),
-    new SimulatedCloudWatch(config, faults.cloudwatch, ecs, moments),
+    rds,
+    new SimulatedCloudWatch(config, faults.cloudwatch, ecs, rds, moments, now),
     new SimulatedDynamoDb(table),
     new SimulatedSns(clock),
     new SimulatedSfn(),

@@ -1,10 +1,12 @@
 // Simulated CloudWatch: the configured alarms, the first of each service watched. As a scenario says,
 // it is in ALARM from the start, or fires a few minutes after a new release completes and clears once
-// the service is back on a known release.
+// the service is back on a known release. Its metrics are metrics.ts's.
 import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
 import { awsError } from './errors.ts';
+import { type MetricsFaults, SimulatedMetrics } from './metrics.ts';
 import type { Moments } from './moments.ts';
+import type { SimulatedRds } from './rds.ts';
 import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario makes the watched alarms fire. */
@@ -15,6 +17,8 @@ export interface CloudWatchFaults {
   readonly alarmAfterMinutes?: number;
   /** The first watched alarm of each service is a composite alarm. */
   readonly firstAlarmComposite?: boolean;
+  /** What the environment's metrics show. */
+  readonly metrics?: MetricsFaults;
 }
 
 /** Alarms one DescribeAlarms page holds here: fewer than asked for, so every caller's paging is exercised. */
@@ -35,20 +39,29 @@ export class SimulatedCloudWatch implements SimulatedService {
   readonly alarms = new Map<string, SimAlarm>();
   private releaseCompletedAt = new Map<string, number>();
 
-  readonly commands = { DescribeAlarms: this.describeAlarms.bind(this) };
+  readonly metrics: SimulatedMetrics;
+
+  readonly commands = {
+    DescribeAlarms: this.describeAlarms.bind(this),
+    GetMetricData: (input: Parameters<SimulatedMetrics['getMetricData']>[0]) =>
+      this.metrics.getMetricData(input),
+  };
 
   private readonly region: string;
   private readonly account: string;
 
-  /** The alarms watch ECS services' releases: it reads them from the ECS unit. */
+  /** The alarms watch ECS services' releases, and the metrics are of ECS's services and RDS's instances: it reads them from those units. */
   constructor(
     config: Config,
     private readonly faults: CloudWatchFaults | undefined,
     private readonly ecs: SimulatedEcs,
+    rds: SimulatedRds,
     private readonly moments: Moments,
+    now: () => number,
   ) {
     this.region = config.region;
     this.account = config.account;
+    this.metrics = new SimulatedMetrics(config, faults?.metrics, ecs, rds, now);
     for (const { svc } of configuredServices(config)) {
       svc.alarms.forEach((alarm, i) => {
         this.addAlarm(alarm, `${svc.cluster}/${svc.service}`, i === 0);

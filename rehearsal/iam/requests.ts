@@ -339,6 +339,14 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
         [{ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName: '*' } } }]
       : names.map((AlarmName) => ({ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName } } }));
   },
+  'cloudwatch:GetMetricData': () => [
+    {
+      action: 'cloudwatch:GetMetricData',
+      on: '*',
+      unscoped:
+        "it reads metrics, which are no IAM resource; its one resource type is Metrics Insights' dataset, which no metric query names",
+    },
+  ],
   'sns:Publish': (i, env): Need[] => {
     const topic = str(i.TopicArn);
     const key = env.topicKey(topic);
@@ -435,6 +443,7 @@ const KNOWN_ACTIONS = [
   'kms:CreateGrant',
   'kms:DescribeKey',
   'cloudwatch:DescribeAlarms',
+  'cloudwatch:GetMetricData',
   'sns:Publish',
   'kms:GenerateDataKey',
   'kms:Decrypt',

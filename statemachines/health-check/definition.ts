@@ -17,7 +17,7 @@ import { reportHealth } from '../../tasks/health-check/report-health.ts';
 import { validateHealthCheckInput } from '../../tasks/health-check/validate-health-check-input.ts';
 import type { Worker } from '../../tasks/worker.ts';
 import { invokeWorker } from '../invoke-worker.ts';
-import { failRun, failureNotice, notNull } from '../outcomes.ts';
+import { announceReport, failRun, failureNotice } from '../outcomes.ts';
 import type { Deps } from '../procedure.ts';
 import { validateInput } from '../run-start.ts';
 
@@ -101,34 +101,23 @@ export function healthCheckDefinition(scope: Construct, deps: Deps): sfn.IChaina
   });
   report.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
 
-  const healthy = new sfn.Succeed(scope, 'Healthy', {
-    stateName: 'Healthy',
-    comment: 'Every check passed: nothing to announce. The report is the output.',
-    outputPath: '$.report',
-  });
-  const recorded = new sfn.Succeed(scope, 'Findings Recorded', {
-    stateName: 'Findings Recorded',
-    comment: 'Something is off and was announced. The report is the output.',
-    outputPath: '$.report',
-  });
-  const announce = invokeWorker(scope, 'Notify Findings', deps, notifyFindings, {
-    comment: "Announces what is off, at the severity the environment's config gives a failure or a warning.",
-    payload: {
-      topicArn: deps.topicArn,
-      procedure,
-      'executionId.$': '$$.Execution.Id',
-      'report.$': '$.report',
+  const anythingOff = announceReport(scope, deps, notifyFailure, {
+    choice: 'Anything Off?',
+    worker: notifyFindings,
+    announce: {
+      stateName: 'Notify Findings',
+      comment:
+        "Announces what is off, at the severity the environment's config gives a failure or a warning.",
     },
-    resultPath: '$.notice',
-    retry: 'change',
+    announced: {
+      stateName: 'Findings Recorded',
+      comment: 'Something is off and was announced. The report is the output.',
+    },
+    quiet: {
+      stateName: 'Healthy',
+      comment: 'Every check passed: nothing to announce. The report is the output.',
+    },
   });
-  // Findings nobody hears of are no check at all: the run fails, so that the console shows it.
-  announce.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
-  announce.next(recorded);
-
-  const anythingOff = new sfn.Choice(scope, 'Anything Off?', { stateName: 'Anything Off?' })
-    .when(notNull('$.report.severity'), announce)
-    .otherwise(healthy);
 
   // Each check goes on to the next whether it found something or could not run (after its retries):
   // then the error that stopped it is its result, a failed finding of the report, not a failed run.

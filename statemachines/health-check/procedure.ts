@@ -1,25 +1,23 @@
 // health-check in the registry: the runbook's "Morning Health Check", read-only, daily by schedule.
 import example from '../../examples/health-check.json' with { type: 'json' };
 import { InvalidInput } from '../../tasks/errors.ts';
-import { HealthCheckInputSchema } from '../../tasks/health-check/input.ts';
 import { findingLine, HealthReportSchema } from '../../tasks/health-check/report-health.ts';
-import type { ProcedureSpec } from '../procedure.ts';
+import { EnvironmentRunInputSchema } from '../../tasks/schemas/environment-run.ts';
+import { stepsInLineSeconds } from '../invoke-worker.ts';
+import { type ProcedureSpec, SCHEDULER } from '../procedure.ts';
 import { healthCheckDefinition } from './definition.ts';
-import { healthCheckTimeoutSeconds } from './timing.ts';
-
-/** Who a scheduled run names as having asked for it. */
-export const SCHEDULER = 'EventBridge Scheduler';
 
 export const healthCheck: ProcedureSpec = {
   name: 'health-check',
   summary:
     'Runbook "Morning Health Check": the environment\'s VPCs, NAT gateways, databases, ECS services, load balancers, alarms and recent ERROR logs, each against its expected result; read-only; announced only when something is off.',
   runbookSection: 'Daily Operations > Morning Health Check',
-  input: HealthCheckInputSchema,
+  input: EnvironmentRunInputSchema,
   example,
   lock: 'none',
   definition: healthCheckDefinition,
-  budget: () => ({ runSeconds: healthCheckTimeoutSeconds(), pollRounds: 0 }),
+  // In line: validate, the six checks, the report, the notice, the failure notice.
+  budget: () => ({ runSeconds: stepsInLineSeconds(10), pollRounds: 0 }),
   errors: [InvalidInput],
   describeOutput: (output) => {
     const report = HealthReportSchema.safeParse(output);
@@ -39,7 +37,7 @@ export const healthCheck: ProcedureSpec = {
       return [
         {
           name: environment,
-          cron: `cron(${minutes} ${hours} * * ? *)`,
+          expression: `cron(${minutes} ${hours} * * ? *)`,
           timeZone: schedule.timeZone,
           input: {
             environment,

@@ -2,20 +2,6 @@
 import { HealthLogSchema } from '../schemas/catalogue.ts';
 import * as z from '../zod.ts';
 
-const healthFields = {
-  environment: z.string().min(1).describe('an environment of the config, e.g. prod'),
-  requestedBy: z
-    .string()
-    .min(1)
-    .max(128)
-    .describe('who asks (the schedule names itself), for the notices and the record'),
-  reason: z.string().min(1).max(500).optional().describe('why, for the notices and the record'),
-};
-
-export const HealthCheckInputSchema = z.strictObject(healthFields);
-/** The same fields with unknown keys ignored, so that one answer can name every problem of an input. */
-export const HealthCheckInputFields = z.object(healthFields);
-
 const severity = z.enum(['info', 'warning', 'page']);
 
 /** One configured service, as the service and load balancer checks read it. */

@@ -2,21 +2,17 @@
 // the config (its VPC tag, databases, services, alarm prefix, log groups); changes nothing.
 import { type Issue, instancesOf, issuesError, lookUpEnvironment } from '../catalogue.ts';
 import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
+import { EnvironmentRunInputFields, EnvironmentRunInputSchema } from '../schemas/environment-run.ts';
 import { issuesOf } from '../schemas/issues.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import {
-  HealthCheckInputFields,
-  HealthCheckInputSchema,
-  type HealthRequest,
-  HealthRequestSchema,
-} from './input.ts';
+import { type HealthRequest, HealthRequestSchema } from './input.ts';
 
 /** Validates a health-check input against the catalogue; throws InvalidInput naming every problem. */
 export function resolveHealthCheck(input: unknown, catalogue: Catalogue): HealthRequest {
-  const strict = HealthCheckInputSchema.safeParse(input);
+  const strict = EnvironmentRunInputSchema.safeParse(input);
   const issues: Issue[] = strict.success ? [] : issuesOf(strict.error);
-  const req = strict.success ? strict.data : HealthCheckInputFields.safeParse(input).data;
+  const req = strict.success ? strict.data : EnvironmentRunInputFields.safeParse(input).data;
   if (!req) throw issuesError(issues);
   const env = lookUpEnvironment(catalogue, req.environment, issues);
   if (!env || issues.length > 0) throw issuesError(issues);

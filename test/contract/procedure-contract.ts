@@ -101,11 +101,12 @@ export async function contractProblems(procedure: ProcedureSpec, ctx: ContractCo
     const made = schedules.some(
       (r) =>
         machineIds.includes(r.Properties?.Target?.Arn?.Ref) &&
-        r.Properties?.ScheduleExpression === run.cron &&
+        r.Properties?.ScheduleExpression === run.expression &&
         r.Properties?.ScheduleExpressionTimezone === run.timeZone &&
         r.Properties?.Target?.Input === JSON.stringify(run.input),
     );
-    if (!made) problems.push(`${name}: the stack has no schedule ${run.name} (${run.cron} ${run.timeZone})`);
+    if (!made)
+      problems.push(`${name}: the stack has no schedule ${run.name} (${run.expression} ${run.timeZone})`);
   }
 
   // Every error its definition ends with is declared; every declared error is reached by a scenario.

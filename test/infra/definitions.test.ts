@@ -38,6 +38,8 @@ const MUTATING = [
   'Create Snapshot',
   'Acquire Lock',
 ];
+/** The machines that read once and report, never waiting in between. */
+const READ_ONCE = new Set(['health-check', 'resource-usage']);
 const READ_ONLY_POLLS = ['Check Rollout', 'Check Snapshot', 'Check Alarms'];
 const POLL_WORKERS = ['check-deployment', 'check-snapshot', 'check-alarms'];
 
@@ -133,7 +135,8 @@ describe.each(PROCEDURES)('%s', (procedure) => {
     const lambdaTasks = statesOf(procedure).filter(
       ([, s]) => s.Type === 'Task' && LAMBDA_FUNCTION_ARN.test(String(s.Resource)),
     );
-    expect(lambdaTasks.length).toBeGreaterThan(10);
+    // (the smallest machine validates, reads, and has its notices of each outcome)
+    expect(lambdaTasks.length).toBeGreaterThanOrEqual(5);
     for (const [name, s] of lambdaTasks) {
       const retry = retriers(s);
       // When the retrier that handles each transient Lambda error is found (the first that lists it wins)
@@ -210,8 +213,8 @@ describe.each(PROCEDURES)('%s', (procedure) => {
         .map(([n]) => n)
         .sort(),
     );
-    // (every machine waits somewhere but the health check, which only reads, once)
-    expect(waitCount > 0).toBe(procedure !== 'health-check');
+    // (every machine waits somewhere but the read-only checks, which read once)
+    expect(waitCount > 0).toBe(!READ_ONCE.has(procedure));
     // (the approval gate's timeout is a path)
     expect(pathCount).toBe(
       ['production-deployment', 'db-restore', 'rds-maintenance'].includes(procedure) ? 1 : 0,

@@ -24,7 +24,7 @@ import { PROCEDURES as REGISTERED } from '../../statemachines/registry.ts';
 import { MAX_POLL_ROUNDS } from '../../statemachines/timing.ts';
 
 const PROCEDURES = REGISTERED.map((p) => p.name);
-/** The poll loops each machine has: rollouts, snapshots, the bake, exports (the health check: none). */
+/** The poll loops each machine has: rollouts, snapshots, the bake, exports (the read-only checks: none). */
 const LOOPS: Record<string, number> = {
   'production-deployment': 5,
   rollback: 2,
@@ -32,6 +32,7 @@ const LOOPS: Record<string, number> = {
   'db-restore': 6,
   'rds-maintenance': 3,
   'health-check': 0,
+  'resource-usage': 0,
 };
 
 let definitions: Definitions;

@@ -150,6 +150,18 @@ const grants = (action: string) =>
       condition: s.statement.Condition ?? null,
     }));
 
+/** The logical id of the state machine of that name. */
+const machineIdOf = (name: string) =>
+  Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
+    ([, r]) => props(r).StateMachineName === name,
+  )?.[0];
+
+/** The EventBridge Scheduler schedules that start the machine of that logical id. */
+const schedulesOf = (machineId: string | undefined) =>
+  Object.values(resources('AWS::Scheduler::Schedule')).filter(
+    (r) => render((props(r).Target as Json).Arn) === `\${${machineId}}`,
+  );
+
 function readReport(dir: string): ValidationReport {
   const file = join(dir, 'validation-report.json');
   expect(existsSync(file), `${file} written by the synth`).toBe(true);
@@ -588,13 +600,10 @@ describe('database procedures', () => {
 });
 
 describe('the health check', () => {
-  const machineId = () =>
-    Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
-      ([, r]) => props(r).StateMachineName === 'runbook-health-check',
-    )?.[0];
+  const machineId = () => machineIdOf('runbook-health-check');
 
   it('runs daily at the configured time in the configured zone, for each environment whose schedule is on', () => {
-    const schedules = Object.values(resources('AWS::Scheduler::Schedule')).map(props);
+    const schedules = schedulesOf(machineId()).map(props);
     // Only prod: dev's schedule is null
     expect(schedules).toHaveLength(1);
     const [prod] = schedules;
@@ -616,30 +625,6 @@ describe('the health check', () => {
     expect(target.DeadLetterConfig).toEqual({
       Arn: { 'Fn::GetAtt': [onlyId('AWS::SQS::Queue', 'AbandonedRunsUnhandled'), 'Arn'] },
     });
-  });
-
-  it("the schedule's role may start the health-check machine only", () => {
-    const [schedule] = Object.values(resources('AWS::Scheduler::Schedule'));
-    const target = (schedule ? props(schedule).Target : {}) as { RoleArn?: { 'Fn::GetAtt'?: string[] } };
-    const roleId = target.RoleArn?.['Fn::GetAtt']?.[0];
-    const role = resources('AWS::IAM::Role')[roleId ?? ''];
-    expect(JSON.stringify(props(role ?? { Type: '' }).AssumeRolePolicyDocument)).toContain(
-      'scheduler.amazonaws.com',
-    );
-    const statements = identityStatements().filter((s) =>
-      s.roles.some((r) => r === cdkPath(role ?? { Type: '' })),
-    );
-    expect(
-      statements.map((s) => ({
-        action: s.statement.Action,
-        resource: asArray(s.statement.Resource).map(render),
-      })),
-    ).toEqual(
-      expect.arrayContaining([{ action: 'states:StartExecution', resource: [`\${${machineId()}}`] }]),
-    );
-    for (const { statement } of statements)
-      for (const action of asArray(statement.Action))
-        expect(['states:StartExecution', 'sqs:SendMessage']).toContain(action);
   });
 
   it('reads EC2 in its region only, the configured log groups only, and every alarm only to find those in ALARM', () => {
@@ -702,6 +687,80 @@ describe('the health check', () => {
           expect(action, `${worker}: ${action}`).toMatch(
             /^(ec2|rds|ecs|elasticloadbalancing|cloudwatch|logs):(Describe|Filter)|^(logs:CreateLogStream|logs:PutLogEvents|xray:)/,
           );
+  });
+});
+
+describe('schedules', () => {
+  it.each(['runbook-health-check', 'runbook-resource-usage'])(
+    "the role of %s's schedules may start that machine only, and send what it could not start to the queue",
+    (name) => {
+      const machineId = machineIdOf(name);
+      const schedules = schedulesOf(machineId);
+      expect(schedules.length).toBeGreaterThan(0);
+      for (const schedule of schedules) {
+        const target = props(schedule).Target as { RoleArn?: { 'Fn::GetAtt'?: string[] } };
+        const role = resources('AWS::IAM::Role')[target.RoleArn?.['Fn::GetAtt']?.[0] ?? ''];
+        expect(JSON.stringify(props(role ?? { Type: '' }).AssumeRolePolicyDocument)).toContain(
+          'scheduler.amazonaws.com',
+        );
+        const statements = identityStatements().filter((s) =>
+          s.roles.some((r) => r === cdkPath(role ?? { Type: '' })),
+        );
+        const queue = `\${${onlyId('AWS::SQS::Queue', 'AbandonedRunsUnhandled')}.Arn}`;
+        expect(
+          statements
+            .map((s) => ({ action: s.statement.Action, resource: asArray(s.statement.Resource).map(render) }))
+            .sort((a, b) => String(a.action).localeCompare(String(b.action))),
+        ).toEqual([
+          { action: 'sqs:SendMessage', resource: [queue] },
+          { action: 'states:StartExecution', resource: [`\${${machineId}}`] },
+        ]);
+      }
+    },
+  );
+});
+
+describe('resource usage', () => {
+  const machineId = () => machineIdOf('runbook-resource-usage');
+
+  it('runs every configured number of hours, in UTC, for each environment whose schedule is on', () => {
+    const schedules = schedulesOf(machineId()).map(props);
+    // Only prod: dev's schedule is null; prod keeps the default of every 4 hours
+    expect(schedules).toHaveLength(1);
+    const [prod] = schedules;
+    expect(prod).toMatchObject({
+      ScheduleExpression: 'rate(4 hours)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    const target = prod?.Target as Json;
+    expect(JSON.parse(String(target.Input))).toEqual({
+      environment: 'prod',
+      requestedBy: 'EventBridge Scheduler',
+      reason: 'resource usage every 4 hours',
+    });
+    expect(target.DeadLetterConfig).toEqual({
+      Arn: { 'Fn::GetAtt': [onlyId('AWS::SQS::Queue', 'AbandonedRunsUnhandled'), 'Arn'] },
+    });
+  });
+
+  it('reads metrics (which IAM scopes to no resource) and changes nothing', () => {
+    expect(grants('cloudwatch:GetMetricData')).toEqual([
+      { worker: 'read-usage', resources: ['*'], condition: null },
+    ]);
+    const actionsOf = (worker: string) =>
+      identityStatements()
+        .filter((s) => s.roles.some((r) => r.includes(`/Workers/${worker}/`)))
+        .flatMap((s) => asArray(s.statement.Action));
+    expect(
+      actionsOf('read-usage').filter((a) => !/^(logs:CreateLogStream|logs:PutLogEvents|xray:)/.test(a)),
+    ).toEqual(['cloudwatch:GetMetricData']);
+    expect(
+      actionsOf('validate-resource-usage-input').filter(
+        (a) => !/^(logs:CreateLogStream|logs:PutLogEvents|xray:)/.test(a),
+      ),
+    ).toEqual([]);
   });
 });
 

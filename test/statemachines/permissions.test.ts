@@ -163,3 +163,18 @@ describe('the health check’s grants in the rehearsal', () => {
     expect(verdict('eu-west-1')).toBe('implicitly denied');
   });
 });
+
+describe('the resource usage grant in the rehearsal', () => {
+  it('without cloudwatch:GetMetricData, the read is refused by IAM: the run fails UsageUnreadable, naming the action', async () => {
+    const result = await run('resource-usage', example('resource-usage'), {
+      definitions: without('cloudwatch:GetMetricData', { worker: 'read-usage' }),
+    });
+    expect({ status: result.status, error: result.error }).toEqual({
+      status: 'FAILED',
+      error: 'UsageUnreadable',
+    });
+    expect(result.cause).toMatch(
+      /^CloudWatch GetMetricData: AccessDenied: .*is not authorized to perform: cloudwatch:GetMetricData/,
+    );
+  });
+});

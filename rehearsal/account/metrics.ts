@@ -1,0 +1,288 @@
+// Simulated CloudWatch metrics, as GetMetricData answers them: ECS's CPUUtilization and
+// MemoryUtilization of each service with tasks to run and of its cluster (of those services), RDS's CPUUtilization,
+// DatabaseConnections and FreeStorageSpace of each instance RDS has (not while it is being created),
+// and S3's daily BucketSizeBytes of each bucket the config watches. Values follow a slow daily wave
+// around ordinary levels, or what a scenario sets. A metric identified by anything else (another
+// namespace, name or set of dimensions: CloudWatch matches the whole set) has no datapoints, and is
+// answered Complete and empty, as CloudWatch answers for a metric that was never published.
+//
+// Where the documentation gives no figure, the pessimistic reading: a minute's ECS or RDS sample is
+// readable only MINUTE_LAG after its minute; a day's S3 size (timestamped at 00:00 UTC) only
+// DAILY_LAG after that; 1-minute samples are kept 15 days, as documented, and older ones are not
+// aggregated into coarser periods here (nothing reads them).
+import type { Config } from '../../infra/config.ts';
+import type { SimulatedEcs } from './ecs.ts';
+import { awsError } from './errors.ts';
+import type { SimulatedRds } from './rds.ts';
+
+/** How a scenario makes the environment's figures look. */
+export interface MetricsFaults {
+  /** Every configured service's CPU, in percent, over the two hours before the rehearsal started and since. */
+  readonly serviceCpuPercent?: number;
+  /** Every configured database's free storage, in GiB, when the rehearsal starts: down steadily over the week before. */
+  readonly freeStorageGiB?: number;
+  /** The watched buckets have no size metric (S3 has not reported one: a new bucket, or metrics off). */
+  readonly bucketMissing?: boolean;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const GIB = 1024 ** 3;
+/** A minute's ECS or RDS sample is readable this long after the minute (no documented bound; pessimistic). */
+export const MINUTE_LAG = 3 * MINUTE;
+/** S3 reports a bucket's size once a day; readable this long after the day it is stamped with began (pessimistic). */
+export const DAILY_LAG = 30 * HOUR;
+/** CloudWatch keeps 1-minute datapoints for 15 days. */
+const MINUTE_RETENTION = 15 * DAY;
+/** GetMetricData's limits: queries in one call, datapoints in one page unless MaxDatapoints says fewer. */
+const MAX_QUERIES = 500;
+const MAX_DATAPOINTS = 100_800;
+const STATS = new Set(['Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount']);
+
+/** A metric's raw samples: one every `every` ms (on multiples of it), readable `lag` after it. */
+interface Series {
+  readonly every: number;
+  readonly lag: number;
+  /** The sample at `t`, or undefined when there was none. */
+  readonly at: (t: number) => number | undefined;
+}
+
+/** What of a GetMetricData request it reads. */
+interface GetMetricDataInput {
+  MetricDataQueries?: {
+    Id?: string;
+    MetricStat?: {
+      Metric?: { Namespace?: string; MetricName?: string; Dimensions?: { Name?: string; Value?: string }[] };
+      Period?: number;
+      Stat?: string;
+    };
+    Expression?: string;
+    ReturnData?: boolean;
+  }[];
+  StartTime?: Date | string | number;
+  EndTime?: Date | string | number;
+  NextToken?: string;
+  ScanBy?: string;
+  MaxDatapoints?: number;
+}
+
+/** A slow wave of `amplitude` around `level`, one cycle each `cycle` ms: the same moment of each day is alike. */
+const wave = (level: number, amplitude: number, cycle: number) => (t: number) =>
+  level + amplitude * Math.sin((2 * Math.PI * t) / cycle);
+
+export class SimulatedMetrics {
+  private readonly startedAt: number;
+  private readonly buckets: Set<string>;
+  private readonly services: Set<string>;
+  private readonly databases: Set<string>;
+
+  constructor(
+    config: Config,
+    private readonly faults: MetricsFaults | undefined,
+    private readonly ecs: SimulatedEcs,
+    private readonly rds: SimulatedRds,
+    private readonly now: () => number,
+  ) {
+    this.startedAt = now();
+    const envs = Object.values(config.environments);
+    this.buckets = new Set(
+      faults?.bucketMissing ? [] : envs.flatMap((e) => e.resourceUsage.buckets.map((b) => b.bucket)),
+    );
+    this.services = new Set(
+      envs.flatMap((e) => Object.values(e.services).map((s) => `${s.cluster}/${s.service}`)),
+    );
+    this.databases = new Set(
+      envs.flatMap((e) => [
+        ...Object.values(e.databases).map((d) => d.instance.toLowerCase()),
+        ...Object.values(e.services).flatMap((s) => (s.database ? [s.database.toLowerCase()] : [])),
+      ]),
+    );
+  }
+
+  private serviceCpu(key: string) {
+    const ordinary = wave(35, 4, 6 * HOUR);
+    const hot = this.faults?.serviceCpuPercent;
+    return (t: number) =>
+      hot !== undefined && this.services.has(key) && t >= this.startedAt - 2 * HOUR
+        ? wave(hot, 1, HOUR)(t)
+        : ordinary(t);
+  }
+
+  private freeStorage(instance: string) {
+    const low = this.faults?.freeStorageGiB;
+    return (t: number) => {
+      const ordinary = 60 - (0.05 * (t - this.startedAt)) / DAY;
+      if (low === undefined || !this.databases.has(instance)) return ordinary * GIB;
+      // Down in a straight line from the ordinary level a week before the rehearsal to `low` at its start.
+      const weekAgo = this.startedAt - 7 * DAY;
+      const share = Math.min(1, Math.max(0, (t - weekAgo) / (7 * DAY)));
+      return (ordinary + (low - ordinary) * share) * GIB;
+    };
+  }
+
+  /** The series a metric identity names, or undefined when nothing publishes it. */
+  private seriesOf(namespace: string, metricName: string, dims: Record<string, string>): Series | undefined {
+    const names = Object.keys(dims).sort().join(',');
+    const perMinute = (at: (t: number) => number | undefined): Series => ({
+      every: MINUTE,
+      lag: MINUTE_LAG,
+      at,
+    });
+    if (namespace === 'AWS/ECS') {
+      const services = [...this.ecs.services.values()].filter(
+        (s) =>
+          s.cluster === dims.ClusterName &&
+          (names === 'ClusterName' || s.name === dims.ServiceName) &&
+          s.desiredCount > 0,
+      );
+      if (services.length === 0 || (names !== 'ClusterName' && names !== 'ClusterName,ServiceName')) return;
+      const one =
+        metricName === 'CPUUtilization'
+          ? (key: string) => this.serviceCpu(key)
+          : metricName === 'MemoryUtilization'
+            ? () => wave(55, 2, 12 * HOUR)
+            : undefined;
+      if (!one) return;
+      // A cluster's figure is the average of its services' (CloudWatch's cluster metric is of their tasks).
+      const each = services.map((s) => one(`${s.cluster}/${s.name}`));
+      return perMinute((t) => each.reduce((sum, f) => sum + f(t), 0) / each.length);
+    }
+    if (namespace === 'AWS/RDS' && names === 'DBInstanceIdentifier') {
+      const instance = this.rds.instances.get(dims.DBInstanceIdentifier ?? '');
+      if (!instance || instance.status === 'creating') return;
+      const id = instance.id.toLowerCase();
+      if (metricName === 'CPUUtilization') return perMinute(wave(30, 5, 6 * HOUR));
+      if (metricName === 'DatabaseConnections') return perMinute((t) => Math.round(wave(38, 4, HOUR)(t)));
+      if (metricName === 'FreeStorageSpace') return perMinute(this.freeStorage(id));
+      return;
+    }
+    if (
+      namespace === 'AWS/S3' &&
+      metricName === 'BucketSizeBytes' &&
+      names === 'BucketName,StorageType' &&
+      dims.StorageType === 'StandardStorage' &&
+      this.buckets.has(dims.BucketName ?? '')
+    )
+      return {
+        every: DAY,
+        lag: DAILY_LAG,
+        at: (t) => Math.round((120 + (0.4 * (t - this.startedAt)) / DAY) * GIB),
+      };
+    return;
+  }
+
+  /**
+   * As CloudWatch answers it: 1 to 500 queries with unique ids that start with a lower-case letter;
+   * a period of at least 60 seconds a multiple of 60 (no high-resolution metrics here); a start before
+   * the end, both rounded down to the minute; each period's statistic over the samples readable by
+   * now, in periods from the start; the datapoints ordered as ScanBy says (newest first by default),
+   * in pages of MaxDatapoints, a query whose datapoints go on in the next page marked PartialData.
+   */
+  getMetricData(input: GetMetricDataInput) {
+    const queries = input.MetricDataQueries ?? [];
+    if (queries.length < 1 || queries.length > MAX_QUERIES)
+      throw awsError(
+        'ValidationError',
+        `The collection MetricDataQueries must have 1 to ${MAX_QUERIES} members.`,
+      );
+    const ids = new Set<string>();
+    for (const [n, q] of queries.entries()) {
+      const id = q.Id ?? '';
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
+        throw awsError(
+          'ValidationError',
+          `The value ${JSON.stringify(id)} for parameter MetricDataQueries.member.${n + 1}.Id is invalid: it must start with a lower-case letter and hold only letters, digits and underscores.`,
+        );
+      if (ids.has(id))
+        throw awsError('ValidationError', 'The values for parameter id in MetricDataQueries are not unique.');
+      ids.add(id);
+      if (q.Expression !== undefined)
+        throw awsError(
+          'ValidationError',
+          'the simulated account evaluates no metric math or Metrics Insights expressions',
+        );
+      const period = q.MetricStat?.Period ?? 0;
+      if (period < 60 || period % 60 !== 0)
+        throw awsError(
+          'ValidationError',
+          `The value ${period} for parameter MetricDataQueries.member.${n + 1}.MetricStat.Period must be a multiple of 60.`,
+        );
+      if (!STATS.has(q.MetricStat?.Stat ?? ''))
+        throw awsError(
+          'ValidationError',
+          `The statistic ${JSON.stringify(q.MetricStat?.Stat)} is not supported here.`,
+        );
+    }
+    const floorMinute = (t: Date | string | number | undefined) =>
+      Math.floor(new Date(t ?? Number.NaN).getTime() / MINUTE) * MINUTE;
+    const start = floorMinute(input.StartTime);
+    const end = floorMinute(input.EndTime);
+    if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end)
+      throw awsError('ValidationError', 'The parameter StartTime must be less than the parameter EndTime.');
+    const max = input.MaxDatapoints ?? MAX_DATAPOINTS;
+    const now = this.now();
+    const ascending = input.ScanBy === 'TimestampAscending';
+    const all = queries.map((q) => {
+      const stat = q.MetricStat ?? {};
+      const metric = stat.Metric ?? {};
+      const dims = Object.fromEntries((metric.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
+      const series = this.seriesOf(metric.Namespace ?? '', metric.MetricName ?? '', dims);
+      const period = (stat.Period ?? 60) * 1000;
+      const points: { t: number; v: number }[] = [];
+      for (let from = start; series && from < end; from += period) {
+        const to = Math.min(from + period, end);
+        const samples: number[] = [];
+        for (let t = Math.ceil(from / series.every) * series.every; t < to; t += series.every) {
+          const v =
+            t + series.lag <= now && (series.every > MINUTE || now - t <= MINUTE_RETENTION)
+              ? series.at(t)
+              : undefined;
+          if (v !== undefined) samples.push(v);
+        }
+        if (samples.length > 0) points.push({ t: from, v: statistic(stat.Stat ?? '', samples) });
+      }
+      if (!ascending) points.reverse();
+      return { id: q.Id ?? '', label: metric.MetricName ?? '', points, returned: q.ReturnData !== false };
+    });
+    // The pages: every query's datapoints in turn, `max` a page; the token is where the next page starts.
+    const skip = Number(input.NextToken ?? 0);
+    if (!Number.isInteger(skip) || skip < 0)
+      throw awsError('InvalidNextToken', 'The service cannot find the next token.');
+    const returned = all.filter((q) => q.returned);
+    const total = returned.reduce((n, q) => n + q.points.length, 0);
+    let offset = 0;
+    const results = returned.flatMap((q) => {
+      const from = Math.max(skip - offset, 0);
+      const to = Math.min(skip + max - offset, q.points.length);
+      offset += q.points.length;
+      // A query with no datapoints is answered, Complete and empty, on the first page.
+      if (q.points.length === 0)
+        return skip === 0
+          ? [{ Id: q.id, Label: q.label, Timestamps: [], Values: [], StatusCode: 'Complete' }]
+          : [];
+      if (from >= to) return [];
+      const page = q.points.slice(from, to);
+      return [
+        {
+          Id: q.id,
+          Label: q.label,
+          Timestamps: page.map((p) => new Date(p.t)),
+          Values: page.map((p) => p.v),
+          StatusCode: to < q.points.length ? 'PartialData' : 'Complete',
+        },
+      ];
+    });
+    const next = skip + max;
+    return { MetricDataResults: results, Messages: [], ...(next < total && { NextToken: String(next) }) };
+  }
+}
+
+/** One period's statistic over its samples. */
+function statistic(stat: string, samples: number[]): number {
+  if (stat === 'Maximum') return Math.max(...samples);
+  if (stat === 'Minimum') return Math.min(...samples);
+  if (stat === 'SampleCount') return samples.length;
+  const sum = samples.reduce((a, b) => a + b, 0);
+  return stat === 'Sum' ? sum : sum / samples.length;
+}
