@@ -1,5 +1,6 @@
 // Simulated CloudWatch metrics, as GetMetricData answers them: ECS's CPUUtilization and
-// MemoryUtilization of each service with tasks to run and of its cluster (of those services), RDS's CPUUtilization,
+// MemoryUtilization of each service with tasks running, and of a cluster whose tasks run on EC2
+// (a Fargate-only cluster publishes none), RDS's CPUUtilization,
 // DatabaseConnections and FreeStorageSpace of each instance RDS has (not while it is being created),
 // and S3's daily BucketSizeBytes of each bucket the config watches. Values follow a slow daily wave
 // around ordinary levels, or what a scenario sets. A metric identified by anything else (another
@@ -130,13 +131,20 @@ export class SimulatedMetrics {
       at,
     });
     if (namespace === 'AWS/ECS') {
+      if (names !== 'ClusterName' && names !== 'ClusterName,ServiceName') return;
+      const running = [...this.ecs.tasks.values()].filter((t) => t.lastStatus === 'RUNNING');
+      // A service publishes while it has tasks running. A cluster's own figure is of its EC2
+      // capacity (ECS Developer Guide: cluster utilization is per registered container instance):
+      // only a cluster whose tasks run on EC2 has one, and then it is its services' average here.
       const services = [...this.ecs.services.values()].filter(
         (s) =>
           s.cluster === dims.ClusterName &&
           (names === 'ClusterName' || s.name === dims.ServiceName) &&
-          s.desiredCount > 0,
+          running.some(
+            (t) => t.serviceKey === s.key && (names !== 'ClusterName' || t.placement !== undefined),
+          ),
       );
-      if (services.length === 0 || (names !== 'ClusterName' && names !== 'ClusterName,ServiceName')) return;
+      if (services.length === 0) return;
       const one =
         metricName === 'CPUUtilization'
           ? (key: string) => this.serviceCpu(key)
@@ -144,7 +152,6 @@ export class SimulatedMetrics {
             ? () => wave(55, 2, 12 * HOUR)
             : undefined;
       if (!one) return;
-      // A cluster's figure is the average of its services' (CloudWatch's cluster metric is of their tasks).
       const each = services.map((s) => one(`${s.cluster}/${s.name}`));
       return perMinute((t) => each.reduce((sum, f) => sum + f(t), 0) / each.length);
     }
@@ -221,6 +228,8 @@ export class SimulatedMetrics {
     if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end)
       throw awsError('ValidationError', 'The parameter StartTime must be less than the parameter EndTime.');
     const max = input.MaxDatapoints ?? MAX_DATAPOINTS;
+    if (!Number.isInteger(max) || max < 1)
+      throw awsError('ValidationError', `The value ${max} for parameter MaxDatapoints must be at least 1.`);
     const now = this.now();
     const ascending = input.ScanBy === 'TimestampAscending';
     const all = queries.map((q) => {
@@ -251,6 +260,8 @@ export class SimulatedMetrics {
       throw awsError('InvalidNextToken', 'The service cannot find the next token.');
     const returned = all.filter((q) => q.returned);
     const total = returned.reduce((n, q) => n + q.points.length, 0);
+    if (skip > 0 && skip >= total)
+      throw awsError('InvalidNextToken', 'The service cannot find the next token.');
     let offset = 0;
     const results = returned.flatMap((q) => {
       const from = Math.max(skip - offset, 0);

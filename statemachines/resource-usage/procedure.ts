@@ -43,7 +43,7 @@ export const resourceUsage: ProcedureSpec = {
     {
       name: 'happy',
       description:
-        "Every figure within its threshold: the service and cluster at about 35 % CPU, the database's connections and storage ordinary, the bucket growing slowly. Nothing is announced.",
+        "Every figure within its threshold: the service at about 35 % CPU, the database's connections and storage ordinary, the bucket growing slowly; the cluster, Fargate-only, has no figure of its own (ECS publishes those only for EC2 capacity). Nothing is announced.",
       expect: { status: 'SUCCEEDED', error: null },
     },
     {

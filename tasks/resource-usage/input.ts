@@ -18,6 +18,8 @@ export const FigureSpecSchema = z.strictObject({
   stat: z.enum(['Average', 'Maximum', 'Minimum']),
   /** Seconds a datapoint covers: the window, or a day for S3's daily sizes. */
   periodSeconds: z.number().int(),
+  /** Published once a day (S3's sizes): its newest day is read, not the window. */
+  daily: z.boolean(),
   /** What the metric's value is divided by to give the figure (bytes to GiB), and the figure's unit. */
   scale: z.number(),
   unit: z.string(),

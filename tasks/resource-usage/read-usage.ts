@@ -1,7 +1,8 @@
 // The runbook's Monitor Resource Usage: every figure of the environment over the window that ends
-// now, and over the same window a week before, each in one batched GetMetricData call (not one call
-// per metric), judged against its threshold. Changes nothing. The report says what breached, what had
-// no data, and how loud its notice is (none without a breach).
+// now, and over the same window a week before, judged against its threshold. The figures are read
+// in batches (GetMetricData, every figure of a kind in one call, not one call per metric): those of
+// the window in one, S3's daily sizes in another, each now and a week before. Changes nothing. The
+// report says what breached, what had no data, and how loud its notice is (none without a breach).
 import { type MetricDataResult, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
 import { TransientAwsError, UsageUnreadable } from '../errors.ts';
 import { allPages } from '../pages.ts';
@@ -28,9 +29,11 @@ export const FigureSchema = FigureSpecSchema.pick({
   threshold: true,
   follow: true,
 }).extend({
-  /** The figure over the window (the metric's value divided by its scale); null: CloudWatch had none. */
+  /** The figure (the metric's value divided by its scale); null: CloudWatch had none. */
   value: z.number().nullable(),
-  /** The same over the same window a week before. */
+  /** When the period of `value` began (ISO): the window's start, or the day of a daily figure. */
+  asOf: z.string().nullable(),
+  /** The same figure a week earlier (the period seven days before `asOf`). */
   weekBefore: z.number().nullable(),
   /** ok: within its threshold, or it has none; breach: beyond it; no-data: nothing to judge. */
   verdict: z.enum(['ok', 'breach', 'no-data']),
@@ -55,7 +58,7 @@ export const UsageReportSchema = z.strictObject({
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 
-/** A number as a report shows it: at most two decimals (a figure is judged before it is rounded). */
+/** A number as a report shows it: at most two decimals. */
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The threshold in words: "at most 80 %". */
@@ -66,9 +69,11 @@ export const thresholdText = (f: Pick<Figure, 'threshold' | 'unit'>) =>
       ? `at most ${f.threshold.max} ${f.unit}`
       : `at least ${f.threshold.min} ${f.unit}`;
 
-/** A figure in one line: the verdict, what it is of, its value, its threshold and the week before. */
+/** A figure in one line: the verdict, what it is of, its value (and the day of a daily one), its threshold and the week before. */
 export function figureLine(f: Figure): string {
-  const value = f.value === null ? `no data (${f.note ?? 'none in the window'})` : `${f.value} ${f.unit}`;
+  const day = f.resource === 's3' && f.asOf !== null ? ` on ${f.asOf.slice(0, 10)}` : '';
+  const value =
+    f.value === null ? `no data (${f.note ?? 'none in the window'})` : `${f.value} ${f.unit}${day}`;
   const week =
     f.weekBefore === null
       ? 'no figure a week before'
@@ -76,24 +81,32 @@ export function figureLine(f: Figure): string {
   return `${f.verdict.toUpperCase()} ${f.resource} ${shown(f.target)} ${f.label}: ${value} (${thresholdText(f)}; ${week})`;
 }
 
-/** Every figure's datapoints from `from` to `to` (ms), by query id, as one batched call answers them. */
-async function readWindow(
+/** What one batch of figures answered: each figure's results by query id, and the ids left unread. */
+interface Reads {
+  readonly results: Map<string, MetricDataResult[]>;
+  readonly unread: Set<string>;
+}
+
+/** One batched call (read to its end, within the page bound) for `figures` from `from` to `to` (ms). */
+async function readBatch(
   cloudwatch: Parameters<typeof paginateGetMetricData>[0]['client'],
-  figures: readonly FigureSpec[],
+  figures: readonly { id: string; spec: FigureSpec }[],
   from: number,
   to: number,
-): Promise<{ results: Map<string, MetricDataResult[]>; truncated: boolean }> {
+  into: Reads,
+): Promise<void> {
+  if (figures.length === 0) return;
   const { items, truncated } = await allPages(
     'CloudWatch GetMetricData',
     paginateGetMetricData(
       { client: cloudwatch },
       {
-        MetricDataQueries: figures.map((f, i) => ({
-          Id: `m${i}`,
+        MetricDataQueries: figures.map(({ id, spec }) => ({
+          Id: id,
           MetricStat: {
-            Metric: { Namespace: f.namespace, MetricName: f.metricName, Dimensions: f.dimensions },
-            Period: f.periodSeconds,
-            Stat: f.stat,
+            Metric: { Namespace: spec.namespace, MetricName: spec.metricName, Dimensions: spec.dimensions },
+            Period: spec.periodSeconds,
+            Stat: spec.stat,
           },
           ReturnData: true,
         })),
@@ -104,30 +117,34 @@ async function readWindow(
     ),
     (page) => page.MetricDataResults,
   );
-  const results = new Map<string, MetricDataResult[]>();
-  for (const result of items) results.set(result.Id ?? '', [...(results.get(result.Id ?? '') ?? []), result]);
-  return { results, truncated };
+  for (const result of items) {
+    const id = result.Id ?? '';
+    into.results.set(id, [...(into.results.get(id) ?? []), result]);
+  }
+  if (truncated) for (const { id } of figures) if (!into.results.has(id)) into.unread.add(id);
 }
 
-/** The newest datapoint of a query at or after `oldest` (ms), or why there is none. */
-function newest(parts: readonly MetricDataResult[] | undefined, oldest: number, truncated: boolean) {
+/** The newest datapoint of a query from `oldest` to `latest` (ms), or why there is none. */
+function newest(reads: Reads, id: string, oldest: number, latest: number, spec: FigureSpec) {
+  const parts = reads.results.get(id);
   let best: { at: number; value: number } | undefined;
   for (const part of parts ?? [])
     (part.Timestamps ?? []).forEach((t, i) => {
       const at = new Date(t).getTime();
       const value = part.Values?.[i];
-      if (value !== undefined && at >= oldest && (best === undefined || at > best.at)) best = { at, value };
+      if (value !== undefined && at >= oldest && at <= latest && (best === undefined || at > best.at))
+        best = { at, value };
     });
-  if (best) return { value: best.value };
+  if (best) return best;
   const refused = parts?.find((p) => p.StatusCode === 'Forbidden' || p.StatusCode === 'InternalError');
-  if (refused)
-    return {
-      value: null,
-      note: `CloudWatch answered ${refused.StatusCode}${refused.Messages?.length ? `: ${shown(refused.Messages.map((m) => m.Value).join('; '))}` : ''}`,
-    };
-  if (parts === undefined && truncated)
-    return { value: null, note: 'CloudWatch had not answered for it in 20 pages' };
-  return { value: null, note: 'no datapoint in the window: is the metric published?' };
+  const note = refused
+    ? `CloudWatch answered ${refused.StatusCode}${refused.Messages?.length ? `: ${shown(refused.Messages.map((m) => m.Value).join('; '))}` : ''}`
+    : reads.unread.has(id)
+      ? 'CloudWatch had not answered for it in 20 pages'
+      : spec.resource === 'ecs-cluster'
+        ? "no datapoint in the window: ECS publishes a cluster's CPU and memory only for its EC2 capacity (a Fargate-only cluster has none)"
+        : 'no datapoint in the window: is the metric published?';
+  return { at: null, value: null, note };
 }
 
 /** A figure judged: beyond its threshold is a breach, no value is no data. */
@@ -145,32 +162,25 @@ function judge(spec: FigureSpec, value: number | null): Figure['verdict'] {
 
 const RANK: Record<Figure['verdict'], number> = { breach: 0, 'no-data': 1, ok: 2 };
 
-/** A figure reported once a day (S3's sizes), read over more than its window. */
-const isDaily = (spec: FigureSpec, window: number) => spec.periodSeconds * 1000 > window;
-
-/**
- * How far back (ms) one call reads: the window, or, when a figure is daily, whole windows covering
- * DAILY_REACH, so that each figure's newest period is still the window itself.
- */
-export function spanOf(request: UsageRequest): number {
+export function usageReport(request: UsageRequest, end: number, now: Reads, before: Reads): UsageReport {
   const window = request.windowMinutes * MINUTE;
-  return request.figures.some((f) => isDaily(f, window)) ? Math.ceil(DAILY_REACH / window) * window : window;
-}
-
-export function usageReport(
-  request: UsageRequest,
-  end: number,
-  now: { results: Map<string, MetricDataResult[]>; truncated: boolean },
-  before: { results: Map<string, MetricDataResult[]>; truncated: boolean },
-): UsageReport {
-  const window = request.windowMinutes * MINUTE;
-  const span = spanOf(request);
+  const iso = (ms: number) => new Date(ms).toISOString();
   const figures = request.figures.map((spec, i): Figure => {
-    // A daily figure (S3's sizes) is the newest of everything read; any other, the window's.
-    const reach = isDaily(spec, window) ? span : window;
-    const current = newest(now.results.get(`m${i}`), end - reach, now.truncated);
-    const previous = newest(before.results.get(`m${i}`), end - WEEK - reach, before.truncated);
+    const id = `m${i}`;
+    const reach = spec.daily ? DAILY_REACH : window;
+    const current = newest(now, id, end - reach, end, spec);
+    // Like for like: the period seven days before the one read now (the same day of a daily figure).
+    const latest = current.at === null ? end - WEEK : current.at - WEEK;
+    const previous = newest(before, id, end - WEEK - reach, latest, spec);
     const exact = current.value === null ? null : current.value / spec.scale;
+    const verdict = judge(spec, exact);
+    // Judged exactly; shown rounded, unless rounding would hide the breach (80.004 % over 80 %).
+    const shownValue =
+      exact === null
+        ? null
+        : verdict === 'breach' && judge(spec, round(exact)) !== 'breach'
+          ? exact
+          : round(exact);
     return {
       resource: spec.resource,
       target: spec.target,
@@ -178,10 +188,11 @@ export function usageReport(
       unit: spec.unit,
       threshold: spec.threshold,
       follow: spec.follow,
-      value: exact === null ? null : round(exact),
+      value: shownValue,
+      asOf: current.at === null ? null : iso(current.at),
       weekBefore: previous.value === null ? null : round(previous.value / spec.scale),
-      verdict: judge(spec, exact),
-      ...(current.value === null && { note: current.note }),
+      verdict,
+      ...(current.at === null && { note: current.note }),
     };
   });
   const sorted = figures
@@ -190,20 +201,20 @@ export function usageReport(
     .map(({ f }) => f);
   const count = (verdict: Figure['verdict']) => figures.filter((f) => f.verdict === verdict).length;
   const counts = { ok: count('ok'), breach: count('breach'), noData: count('no-data') };
-  const named = (f: Figure) =>
-    `${f.resource} ${shown(f.target)} ${f.label} ${f.value ?? 'no data'}${f.value === null ? '' : ` ${f.unit}`}`;
+  const named = (f: Figure) => `${f.resource} ${shown(f.target)} ${f.label} ${f.value} ${f.unit}`;
   const breaches = sorted.filter((f) => f.verdict === 'breach');
   const listed = breaches
     .slice(0, 3)
     .map((f) => `${named(f)} (${thresholdText(f)})`)
     .join('; ');
   const over = `${figures.length} figures over the last ${request.windowMinutes} minutes`;
+  const read = counts.ok + counts.breach;
   const summary =
-    (counts.breach === 0
-      ? `${request.environment} is within every threshold: ${over}.`
-      : `${request.environment}: ${counts.breach} of ${over} breach their threshold: ${listed}${counts.breach > 3 ? `; and ${counts.breach - 3} more` : ''}.`) +
-    (counts.noData > 0 ? ` ${counts.noData} had no data.` : '');
-  const iso = (ms: number) => new Date(ms).toISOString();
+    counts.breach > 0
+      ? `${request.environment}: ${counts.breach} of ${over} breach their threshold: ${listed}${counts.breach > 3 ? `; and ${counts.breach - 3} more` : ''}.${counts.noData > 0 ? ` ${counts.noData} had no data.` : ''}`
+      : counts.noData > 0
+        ? `${request.environment}: no breach among the ${read} of ${over} that had data; ${counts.noData} had none.`
+        : `${request.environment} is within every threshold: ${over}.`;
   return {
     environment: request.environment,
     window: { start: iso(end - window), end: iso(end) },
@@ -221,13 +232,26 @@ export const readUsage = defineWorker({
   actions: ['cloudwatch:GetMetricData'],
   input: z.object({ request: UsageRequestSchema, now: z.iso.datetime({ offset: true }) }),
   run: async ({ request, now }, { cloudwatch }): Promise<UsageReport> => {
-    // Whole minutes, as CloudWatch rounds a recent start and end.
+    // The window ends on the minute the step started (CloudWatch keeps recent data by the minute);
+    // daily figures are read from midnight UTC, so that each period is one of S3's days.
     const end = Math.floor(Date.parse(now) / MINUTE) * MINUTE;
-    const span = spanOf(request);
+    const window = request.windowMinutes * MINUTE;
+    const entries = request.figures.map((spec, i) => ({ id: `m${i}`, spec }));
+    const windowed = entries.filter((e) => !e.spec.daily);
+    const daily = entries.filter((e) => e.spec.daily);
+    const reads = {
+      now: { results: new Map(), unread: new Set<string>() },
+      before: { results: new Map(), unread: new Set<string>() },
+    };
     try {
-      const current = await readWindow(cloudwatch, request.figures, end - span, end);
-      const before = await readWindow(cloudwatch, request.figures, end - WEEK - span, end - WEEK);
-      return usageReport(request, end, current, before);
+      for (const [offset, into] of [
+        [0, reads.now],
+        [WEEK, reads.before],
+      ] as const) {
+        const to = end - offset;
+        await readBatch(cloudwatch, windowed, to - window, to, into);
+        await readBatch(cloudwatch, daily, Math.floor((to - DAILY_REACH) / DAY) * DAY, to, into);
+      }
     } catch (error) {
       // Throttling is retried by the state machine; a refusal CloudWatch answers is final. Anything
       // else (a fault of this code) keeps its own name.
@@ -235,6 +259,13 @@ export const readUsage = defineWorker({
       if (error instanceof TransientAwsError || !answered) throw error;
       throw new UsageUnreadable(`CloudWatch GetMetricData: ${error.name}: ${shown(error.message)}`);
     }
+    const report = usageReport(request, end, reads.now, reads.before);
+    // Nothing to judge at all is no watch: the run fails and says why, rather than reporting calm.
+    if (report.counts.ok + report.counts.breach === 0)
+      throw new UsageUnreadable(
+        `no figure of ${request.environment} had data: ${report.figures[0]?.note ?? 'none was asked for'}`,
+      );
+    return report;
   },
   summarize: (r) =>
     `${r.environment}: ${r.counts.breach} breach, ${r.counts.noData} without data, ${r.counts.ok} within`,

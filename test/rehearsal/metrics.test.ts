@@ -143,7 +143,7 @@ describe('the simulated GetMetricData', () => {
     );
   });
 
-  it("the cluster's figure is of its services with tasks to run; RDS's statistics are of each period's samples", () => {
+  it("a cluster's figure is of its services' tasks on EC2 (none on Fargate); RDS's statistics are of each period's samples", () => {
     const metrics = metricsOf();
     const clusterCpu = {
       Id: 'c',
@@ -157,8 +157,31 @@ describe('the simulated GetMetricData', () => {
         Stat: 'Average',
       },
     };
-    const answer = metrics.getMetricData({ MetricDataQueries: [serviceCpu('s'), clusterCpu], ...lastHour });
-    expect(answer.MetricDataResults[1]?.Values).toEqual(answer.MetricDataResults[0]?.Values);
+    // A Fargate-only cluster (the app's tasks are awsvpc, on Fargate) publishes no cluster figure
+    const fargate = metrics.getMetricData({ MetricDataQueries: [serviceCpu('s'), clusterCpu], ...lastHour });
+    expect(fargate.MetricDataResults[0]?.Values.length).toBe(12);
+    expect(fargate.MetricDataResults[1]?.Values).toEqual([]);
+    // On EC2 capacity it does: of the services with tasks running (the hot app, not its idle maintenance page)
+    const config = loadConfig();
+    const prod = config.environments.prod;
+    const app = prod?.services.app;
+    if (!prod || !app) throw new Error('no prod app');
+    const ec2 = new SimulatedAccount({
+      config: {
+        ...config,
+        environments: {
+          ...config.environments,
+          prod: { ...prod, services: { app: { ...app, targetType: 'instance' } } },
+        },
+      },
+      faults: { cloudwatch: { metrics: { serviceCpuPercent: 93 } } },
+      table: 'runbook-state',
+      start,
+    })
+      .service('cloudwatch')
+      .metrics.getMetricData({ MetricDataQueries: [serviceCpu('s'), clusterCpu], ...lastHour });
+    expect(ec2.MetricDataResults[1]?.Values).toEqual(ec2.MetricDataResults[0]?.Values);
+    expect(ec2.MetricDataResults[1]?.Values[0]).toBeGreaterThan(90);
     const db = metrics.getMetricData({
       MetricDataQueries: [
         rds('DatabaseConnections', 'Maximum', 'a'),

@@ -12,7 +12,12 @@ import {
   type UsageRequest,
   UsageRequestSchema,
 } from '../../../tasks/resource-usage/input.ts';
-import { figureLine, readUsage, type UsageReport } from '../../../tasks/resource-usage/read-usage.ts';
+import {
+  type Figure,
+  figureLine,
+  readUsage,
+  type UsageReport,
+} from '../../../tasks/resource-usage/read-usage.ts';
 import { invoke } from '../../../tasks/worker.ts';
 import { awsError, testClients, throttled } from '../support.ts';
 
@@ -22,6 +27,7 @@ const clients = testClients();
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const WEEK = 7 * DAY;
+const HOUR = 60 * MINUTE;
 const GIB = 1024 ** 3;
 
 const figure = (over: Partial<FigureSpec>): FigureSpec => ({
@@ -36,6 +42,7 @@ const figure = (over: Partial<FigureSpec>): FigureSpec => ({
   ],
   stat: 'Average',
   periodSeconds: 3600,
+  daily: false,
   scale: 1,
   unit: '%',
   threshold: { max: 80 },
@@ -79,6 +86,7 @@ const bucket = figure({
     { Name: 'StorageType', Value: 'StandardStorage' },
   ],
   periodSeconds: 86_400,
+  daily: true,
   scale: GIB,
   unit: 'GiB',
   threshold: { max: 1024 },
@@ -187,39 +195,69 @@ describe('read-usage', () => {
     ]);
   });
 
-  it('with a daily figure (S3 sizes), reaches back whole windows covering three days, and takes its newest datapoint', async () => {
-    // Given a 50-minute window: three days is 86.4 windows, so 87 of them
-    const span = 87 * 50 * MINUTE;
-    const sent = answer(
-      byWindow(
-        {
-          // The window's own period for CPU; older periods of it are not the window
-          m0: [
-            [end - 50 * MINUTE, 40],
-            [end - 100 * MINUTE, 99],
+  it('reads daily figures (S3 sizes) in their own call from midnight three days back, taking the newest day', async () => {
+    // Given a 50-minute window and a bucket
+    const midnight = Date.parse('2026-12-01T00:00:00.000Z');
+    const day = (d: number) => midnight + d * DAY;
+    const sent = answer((input) => {
+      const to = new Date(input.EndTime as Date).getTime();
+      const daily = input.MetricDataQueries?.[0]?.Id === 'm1';
+      if (to === end && !daily) return { MetricDataResults: [result('m0', [[end - 50 * MINUTE, 40]])] };
+      if (to === end - WEEK && !daily)
+        return { MetricDataResults: [result('m0', [[end - WEEK - 50 * MINUTE, 30]])] };
+      // Now: the 2nd is the newest day published; a week before, the 25th of November (and the 26th,
+      // which is not the same day a week earlier)
+      if (to === end)
+        return {
+          MetricDataResults: [
+            result('m1', [
+              [day(1), 200 * GIB],
+              [day(0), 190 * GIB],
+            ]),
           ],
-          // The bucket's newest day is two and a half days back: still its figure
-          m1: [
-            [end - 2.5 * DAY, 200 * GIB],
-            [end - 2.9 * DAY, 190 * GIB],
-          ],
-        },
-        { m0: [[end - WEEK - 50 * MINUTE, 30]], m1: [[end - WEEK - 2 * DAY, 150 * GIB]] },
-      ),
-    );
+        };
+      return {
+        MetricDataResults: [
+          result('m1', [
+            [day(-6), 160 * GIB],
+            [day(-7), 150 * GIB],
+          ]),
+        ],
+      };
+    });
     const report = await invoke(
       readUsage,
       { request: request([{ ...cpu, periodSeconds: 3000 }, bucket], { windowMinutes: 50 }), now },
       clients,
     );
-    expect(sent.map((s) => [s.StartTime, s.EndTime])).toEqual([
-      [new Date(end - span), new Date(end)],
-      [new Date(end - WEEK - span), new Date(end - WEEK)],
+    // Then four calls: the window and the days, now and a week before; each figure in one of them
+    expect(sent.map((s) => [s.MetricDataQueries?.map((q) => q.Id), s.StartTime, s.EndTime])).toEqual([
+      [['m0'], new Date(end - 50 * MINUTE), new Date(end)],
+      [['m1'], new Date(day(0)), new Date(end)],
+      [['m0'], new Date(end - WEEK - 50 * MINUTE), new Date(end - WEEK)],
+      [['m1'], new Date(day(-7)), new Date(end - WEEK)],
     ]);
-    expect(sent[0]?.MetricDataQueries?.map((q) => q.MetricStat?.Period)).toEqual([3000, 86_400]);
-    expect(report.figures.map((f) => [f.label, f.value, f.weekBefore, f.verdict])).toEqual([
-      ['CPU', 40, 30, 'ok'],
-      ['size', 200, 150, 'ok'],
+    expect(sent[1]?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(86_400);
+    // The bucket's figure is its newest day, against the same day a week earlier
+    expect(report.figures.map((f) => [f.label, f.value, f.asOf, f.weekBefore, f.verdict])).toEqual([
+      ['CPU', 40, '2026-12-04T09:10:00.000Z', 30, 'ok'],
+      ['size', 200, '2026-12-02T00:00:00.000Z', 160, 'ok'],
+    ]);
+    expect(figureLine(report.figures[1] as Figure)).toBe(
+      'OK s3 enterprise-prod-app size: 200 GiB on 2026-12-02 (at most 1024 GiB; a week before 160 GiB, +40)',
+    );
+  });
+
+  it('a window of a whole day is read as the last 24 hours, a daily figure still as days from midnight', async () => {
+    const sent = answer(() => ({ MetricDataResults: [result('m0', [[end - DAY, 10]])] }));
+    await invoke(
+      readUsage,
+      { request: request([{ ...cpu, periodSeconds: 86_400 }, bucket], { windowMinutes: 1440 }), now },
+      clients,
+    );
+    expect(sent.slice(0, 2).map((s) => [s.MetricDataQueries?.map((q) => q.Id), s.StartTime])).toEqual([
+      [['m0'], new Date(end - DAY)],
+      [['m1'], new Date(Date.parse('2026-12-01T00:00:00.000Z'))],
     ]);
   });
 
@@ -250,6 +288,11 @@ describe('read-usage', () => {
   });
 
   it('a figure with no datapoint in its window is no data, saying why; one CloudWatch refused names its status', async () => {
+    const cluster = figure({
+      resource: 'ecs-cluster',
+      target: 'prod-cluster',
+      dimensions: [{ Name: 'ClusterName', Value: 'prod-cluster' }],
+    });
     answer((input) => {
       const isNow = new Date(input.EndTime as Date).getTime() === end;
       return {
@@ -266,36 +309,87 @@ describe('read-usage', () => {
                 StatusCode: 'Forbidden',
                 Messages: [{ Code: 'Forbidden', Value: 'not\u001b[2J allowed' }],
               },
+              result('m3', []),
+              result('m4', [[end - 60 * MINUTE, 12]]),
             ]
           : [result('m0', [[end - WEEK - 60 * MINUTE, 33]])],
       };
     });
-    const report = await invoke(readUsage, { request: request([cpu, storage, connections]), now }, clients);
-    expect(report.figures.map((f) => [f.label, f.value, f.weekBefore, f.verdict, f.note])).toEqual([
-      ['CPU', null, 33, 'no-data', 'no datapoint in the window: is the metric published?'],
-      ['free storage', null, null, 'no-data', 'no datapoint in the window: is the metric published?'],
-      ['connections', null, null, 'no-data', 'CloudWatch answered Forbidden: not\\x1b[2J allowed'],
+    const report = await invoke(
+      readUsage,
+      { request: request([cpu, storage, connections, cluster, { ...cpu, target: 'other' }]), now },
+      clients,
+    );
+    expect(report.figures.map((f) => [f.target, f.label, f.value, f.weekBefore, f.verdict, f.note])).toEqual([
+      [
+        'prod-cluster/app-service',
+        'CPU',
+        null,
+        33,
+        'no-data',
+        'no datapoint in the window: is the metric published?',
+      ],
+      [
+        'enterprise-prod-db',
+        'free storage',
+        null,
+        null,
+        'no-data',
+        'no datapoint in the window: is the metric published?',
+      ],
+      [
+        'enterprise-prod-db',
+        'connections',
+        null,
+        null,
+        'no-data',
+        'CloudWatch answered Forbidden: not\\x1b[2J allowed',
+      ],
+      [
+        'prod-cluster',
+        'CPU',
+        null,
+        null,
+        'no-data',
+        "no datapoint in the window: ECS publishes a cluster's CPU and memory only for its EC2 capacity (a Fargate-only cluster has none)",
+      ],
+      ['other', 'CPU', 12, null, 'ok', undefined],
     ]);
-    expect(report.counts).toEqual({ ok: 0, breach: 0, noData: 3 });
+    expect(report.counts).toEqual({ ok: 1, breach: 0, noData: 4 });
     expect(report.severity).toBeNull();
     expect(report.summary).toBe(
-      'prod is within every threshold: 3 figures over the last 60 minutes. 3 had no data.',
+      'prod: no breach among the 1 of 5 figures over the last 60 minutes that had data; 4 had none.',
+    );
+  });
+
+  it('no figure with data at all is no report: UsageUnreadable, naming why', async () => {
+    answer(() => ({ MetricDataResults: [result('m0', []), result('m1', [])] }));
+    const error = await invoke(readUsage, { request: request([cpu, storage]), now }, clients).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageUnreadable);
+    expect((error as Error).message).toBe(
+      'no figure of prod had data: no datapoint in the window: is the metric published?',
     );
   });
 
   it('reads every page, following NextToken, and puts together a figure split across pages', async () => {
+    // The CPU figure's datapoints come in two parts, the newer on the second page
     const sent = answer((_input, call) => {
       if (call === 0)
+        return { MetricDataResults: [result('m0', [[end - 2 * HOUR, 10]], 'PartialData')], NextToken: 'p2' };
+      if (call === 1)
         return {
-          MetricDataResults: [result('m0', [[end - 60 * MINUTE, 91]], 'PartialData')],
-          NextToken: 'p2',
+          MetricDataResults: [result('m0', [[end - HOUR, 91]]), result('m1', [[end - HOUR, 5 * GIB]])],
         };
-      if (call === 1) return { MetricDataResults: [result('m1', [[end - 60 * MINUTE, 5 * GIB]])] };
       return { MetricDataResults: [] };
     });
     const report = await invoke(readUsage, { request: request([cpu, storage]), now }, clients);
     expect(sent.map((s) => s.NextToken)).toEqual([undefined, 'p2', undefined]);
-    expect(report.counts).toEqual({ ok: 0, breach: 2, noData: 0 });
+    expect(report.figures.map((f) => [f.label, f.value])).toEqual([
+      ['CPU', 91],
+      ['free storage', 5],
+    ]);
   });
 
   it('a figure CloudWatch had not answered for after 20 pages is no data, saying so', async () => {
@@ -395,6 +489,7 @@ describe('figureLine', () => {
     unit: '%',
     threshold: { max: 80 },
     follow: 'https://console/app',
+    asOf: '2026-12-04T09:00:00.000Z',
   };
   it('says the verdict, the figure, its threshold and the change from a week before', () => {
     expect(figureLine({ ...base, value: 93, weekBefore: 35.25, verdict: 'breach' })).toBe(
