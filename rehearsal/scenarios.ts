@@ -236,6 +236,19 @@ export const SCENARIOS: Record<string, FaultScenario> = {
       message: 'You are not authorized to perform this operation.',
     },
   },
+  'scaler-holds': { autoscaling: { scalableTarget: { min: 3, max: 10 } } },
+  // The app's three tasks run; a fourth finds no room on the cluster.
+  'scale-no-capacity': { ecs: { tasks: () => HEALTHY_TASKS, roomForTasks: 3 } },
+  // And then ECS refuses to take the count back, past every retry.
+  'scale-restore-fails': {
+    ecs: { tasks: () => HEALTHY_TASKS, roomForTasks: 3 },
+    outage: {
+      calls: /^ecs:UpdateService$/,
+      only: (input) => input.desiredCount === 3,
+      error: 'ServerException',
+      message: 'Service Unavailable. Please try again later.',
+    },
+  },
   'cpu-breach': { cloudwatch: { metrics: { serviceCpuPercent: 93 } } },
   'storage-low': { cloudwatch: { metrics: { freeStorageGiB: 4 } } },
   'metrics-missing': { cloudwatch: { metrics: { bucketMissing: true } } },

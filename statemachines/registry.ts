@@ -8,6 +8,7 @@ import { productionDeployment } from './production-deployment/procedure.ts';
 import { rdsMaintenance } from './rds-maintenance/procedure.ts';
 import { resourceUsage } from './resource-usage/procedure.ts';
 import { rollback } from './rollback/procedure.ts';
+import { scaleService } from './scale-service/procedure.ts';
 
 export const PROCEDURES: readonly ProcedureSpec[] = [
   productionDeployment,
@@ -17,6 +18,7 @@ export const PROCEDURES: readonly ProcedureSpec[] = [
   rdsMaintenance,
   healthCheck,
   resourceUsage,
+  scaleService,
 ];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>

@@ -31,8 +31,8 @@ export function waitUntilStable(
     /** Paths to the task definition and the deployment our UpdateService started, when it started one. */
     taskDefinition?: string;
     deploymentId?: string;
-    /** The desired count our UpdateService set, when it set one. */
-    desiredCount?: number;
+    /** The desired count our UpdateService set, when it set one (a number, or a path to it). */
+    desiredCount?: number | { readonly path: string };
     /** Paths to the service's target group and its target type: its new targets must be healthy too. */
     targetGroupArn?: string;
     targetType?: string;
@@ -57,7 +57,8 @@ export function waitUntilStable(
       'service.$': target.service,
       ...(target.taskDefinition && { 'taskDefinition.$': target.taskDefinition }),
       ...(target.deploymentId && { 'deploymentId.$': target.deploymentId }),
-      ...(target.desiredCount !== undefined && { desiredCount: target.desiredCount }),
+      ...(typeof target.desiredCount === 'number' && { desiredCount: target.desiredCount }),
+      ...(typeof target.desiredCount === 'object' && { 'desiredCount.$': target.desiredCount.path }),
       ...(targets && {
         targets: {
           'targetGroupArn.$': target.targetGroupArn,

@@ -2,6 +2,7 @@
 // They come from the config's `polling` section and bound every wait: a loop ends with a named
 // error when its budget is spent. Each procedure's own time budget is in its folder (timing.ts).
 import { z } from 'zod';
+import type { Catalogue, Policy } from '../tasks/schemas/catalogue.ts';
 export interface Timing {
   /**
    * ECS rollout polls (the runbook's "watch describe-services", with the new tasks' target health):
@@ -71,3 +72,11 @@ export const ROUND_OVERHEAD_SECONDS = TASK_TIMEOUT_SECONDS + 60;
 
 /** The longest `polls` rounds of a loop polling every `interval` seconds can take. */
 export const pollSeconds = (polls: number, interval: number) => polls * (interval + ROUND_OVERHEAD_SECONDS);
+
+/** The largest of a policy figure across the catalogue's environments (a machine serves them all). */
+export const longest = (catalogue: Catalogue, of: (policy: Policy) => number) =>
+  Math.max(...Object.values(catalogue.environments).map((e) => of(e.policy)));
+
+/** The longest approval wait of any environment, in seconds. */
+export const longestApprovalSeconds = (catalogue: Catalogue) =>
+  longest(catalogue, (p) => p.approvalTimeoutMinutes * 60);

@@ -1,5 +1,6 @@
 // The AWS clients a worker may use, built once per Lambda container (lazily: only those a worker touches).
 // Workers receive them as an argument; the rehearsal passes clients backed by the simulated account.
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -24,6 +25,7 @@ export interface Clients {
   readonly s3: S3Client;
   readonly ec2: EC2Client;
   readonly logs: CloudWatchLogsClient;
+  readonly autoscaling: ApplicationAutoScalingClient;
 }
 
 type ClientConfig = ConstructorParameters<typeof ECSClient>[0];
@@ -41,6 +43,7 @@ export function createClients(config: ClientConfig = {}): Clients {
   let s3: S3Client | undefined;
   let ec2: EC2Client | undefined;
   let logs: CloudWatchLogsClient | undefined;
+  let autoscaling: ApplicationAutoScalingClient | undefined;
   return {
     get ecs() {
       ecs ??= new ECSClient(config);
@@ -85,6 +88,10 @@ export function createClients(config: ClientConfig = {}): Clients {
     get logs() {
       logs ??= new CloudWatchLogsClient(config);
       return logs;
+    },
+    get autoscaling() {
+      autoscaling ??= new ApplicationAutoScalingClient(config);
+      return autoscaling;
     },
   };
 }

@@ -120,6 +120,14 @@ export class UsageUnreadable extends RunbookError {
   override readonly name = 'UsageUnreadable';
 }
 
+/**
+ * A manual scale did not become stable and healthy at its new count within its budget (or ECS
+ * refused it): the service and its scalable target were put back as they were.
+ */
+export class ScalingFailed extends RunbookError {
+  override readonly name = 'ScalingFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

@@ -1,5 +1,6 @@
 // A worker's permissions: the IAM actions it declares, each granted by the module of its AWS service.
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { grantAutoScaling } from './autoscaling.ts';
 import { grantCloudTrail } from './cloudtrail.ts';
 import { grantCloudWatch } from './cloudwatch.ts';
 import { grantDynamoDb } from './dynamodb.ts';
@@ -31,6 +32,7 @@ const BY_SERVICE: Record<string, Grant> = {
   s3: grantS3,
   ec2: grantEc2,
   logs: grantLogs,
+  'application-autoscaling': grantAutoScaling,
 };
 
 export function grantActions(

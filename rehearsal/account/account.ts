@@ -6,6 +6,7 @@ import type { Config } from '../../infra/config.ts';
 import type { Principal } from '../definitions.ts';
 import { ACCESS_DENIED, denied } from '../iam/authorize.ts';
 import { type CallEnv, needsOf, requestsOf } from '../iam/requests.ts';
+import { type AutoScalingFaults, SimulatedAutoScaling } from './autoscaling.ts';
 import { SimulatedClock } from './clock.ts';
 import { SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
@@ -63,6 +64,7 @@ export interface AccountFaults {
   readonly cloudwatch?: CloudWatchFaults;
   readonly ec2?: Ec2Faults;
   readonly logs?: LogsFaults;
+  readonly autoscaling?: AutoScalingFaults;
   readonly throttling?: ThrottlingFaults;
   /** Step Functions throttles this many StartExecution calls of nested executions before one goes through. */
   readonly throttledNestedStarts?: number;
@@ -106,6 +108,7 @@ function simulatedServices(
     new SimulatedS3(),
     new SimulatedEc2(config, faults.ec2),
     new SimulatedLogs(config, faults.logs, now),
+    new SimulatedAutoScaling(config, faults.autoscaling, ecs, moments, now),
   ] as const;
 }
 
@@ -181,6 +184,7 @@ export class SimulatedAccount {
         return [td.taskRoleArn, td.executionRoleArn].filter((r): r is string => Boolean(r));
       },
       snapshotTags: (snapshotId) => this.service('rds').tagsOf(snapshotId),
+      scalableTargetId: (resourceId) => this.service('autoscaling').idOf(resourceId),
     };
     const services: readonly SimulatedService[] = this.services;
     this.clock.onTick((t) => {

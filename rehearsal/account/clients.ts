@@ -1,6 +1,7 @@
 // Real AWS SDK v3 clients whose requests the simulated account answers: a middleware at the start of
 // each client's stack hands the command to the account instead of sending it, so workers run the
 // exact code they run on Lambda, with the same command objects and response shapes.
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -73,5 +74,6 @@ export function simulatedClients(account: SimulatedAccount, region: string, prin
     s3: lazy('s3', () => new S3Client(config)),
     ec2: lazy('ec2', () => new EC2Client(config)),
     logs: lazy('logs', () => new CloudWatchLogsClient(config)),
+    autoscaling: lazy('autoscaling', () => new ApplicationAutoScalingClient(config)),
   });
 }

@@ -77,6 +77,11 @@ export interface EcsFaults {
    * is starting their replacements): the service runs fewer tasks than it wants, with no deployment.
    */
   readonly stoppedAtStart?: { readonly tasks: number; readonly reason: string };
+  /**
+   * The cluster has room for this many running tasks of each configured service: a task beyond
+   * them fails to start for want of memory (ECS tries again, and again), whatever its deployment.
+   */
+  readonly roomForTasks?: number;
 }
 
 export interface SimTaskDefinition {
@@ -426,12 +431,16 @@ export class SimulatedEcs implements SimulatedService {
       if (task.lastStatus === 'PENDING' && task.readyAt <= now) {
         const deployment = deploymentOf(task);
         const profile = deployment?.profile;
+        const room = this.faults?.roomForTasks;
+        const full = room !== undefined && all.filter((t) => t.lastStatus === 'RUNNING').length >= room;
         if (task.desiredStatus === 'STOPPED') {
           task.lastStatus = 'STOPPED';
-        } else if (!deployment || !profile || profile.outcome === 'crashes') {
+        } else if (!deployment || !profile || profile.outcome === 'crashes' || full) {
           task.lastStatus = 'STOPPED';
           task.desiredStatus = 'STOPPED';
-          task.stoppedReason = profile?.stoppedReason ?? 'Task failed to start';
+          task.stoppedReason = full
+            ? 'RESOURCE:MEMORY: no container instance met all requirements'
+            : (profile?.stoppedReason ?? 'Task failed to start');
           if (deployment) deployment.failedTasks++;
         } else {
           task.lastStatus = 'RUNNING';

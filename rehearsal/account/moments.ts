@@ -13,7 +13,9 @@ export type Moment =
   /** A new task's target was unhealthy past the health-check grace period: ECS failed the task. */
   | { kind: 'targets-unhealthy'; at: number; service: string; taskDefinition: string }
   /** A watched alarm went into ALARM. */
-  | { kind: 'alarm'; at: number; alarm: string; service: string };
+  | { kind: 'alarm'; at: number; alarm: string; service: string }
+  /** Application Auto Scaling set a service's desired count. */
+  | { kind: 'scaled'; at: number; service: string; from: number; to: number };
 
 type Stamped<K extends Moment['kind']> = Omit<Extract<Moment, { kind: K }>, 'at'>;
 

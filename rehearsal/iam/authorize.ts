@@ -28,6 +28,7 @@ export const ACCESS_DENIED: Readonly<Record<string, string>> = {
   // EC2's own code for a refused call.
   ec2: 'UnauthorizedOperation',
   logs: 'AccessDeniedException',
+  autoscaling: 'AccessDeniedException',
   // The SDK's names of SNS's wire codes AuthorizationError and KMSAccessDenied.
   sns: 'AuthorizationErrorException',
 };

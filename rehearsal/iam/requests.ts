@@ -25,6 +25,7 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   cloudtrail: 'cloudtrail',
   ec2: 'ec2',
   logs: 'logs',
+  autoscaling: 'application-autoscaling',
 };
 
 /**
@@ -44,6 +45,9 @@ export const DEPENDENT: Readonly<Record<string, readonly string[]>> = {
   // RDS User Guide, "Exporting DB snapshot data to Amazon S3": the caller passes the export role and
   // lets RDS use the key.
   'rds:StartExportTask': ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey'],
+  // Application Auto Scaling User Guide, "Identity and access management": registering an ECS
+  // service as a scalable target also needs the caller to describe and update that service.
+  'application-autoscaling:RegisterScalableTarget': ['ecs:DescribeServices', 'ecs:UpdateService'],
 };
 
 /** Where a call is made, and what of the account's state its resources depend on. */
@@ -58,6 +62,8 @@ export interface CallEnv {
   taskDefinitionRoles(taskDefinition: string): readonly string[];
   /** The tags of a DB snapshot, as IAM reads them for its tag condition keys. */
   snapshotTags(snapshotId: string): Readonly<Record<string, string>>;
+  /** The opaque id of the scalable target of a resource (service/<cluster>/<service>), or the one it would get. */
+  scalableTargetId(resourceId: string): string;
 }
 
 /** One thing a call needs: the action, on which resources (by SAR resource type), with which condition keys. */
@@ -339,6 +345,29 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
         [{ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName: '*' } } }]
       : names.map((AlarmName) => ({ action: 'cloudwatch:DescribeAlarms', on: { alarm: { AlarmName } } }));
   },
+  'autoscaling:DescribeScalableTargets': () => [
+    { action: 'application-autoscaling:DescribeScalableTargets', on: '*' },
+  ],
+  'autoscaling:DescribeScalingPolicies': () => [
+    { action: 'application-autoscaling:DescribeScalingPolicies', on: '*' },
+  ],
+  'autoscaling:RegisterScalableTarget': (i, env): Need[] => {
+    const resourceId = str(i.ResourceId);
+    const [, cluster = '', service = ''] = resourceId.split('/');
+    const onService = { service: { ClusterName: cluster, ServiceName: service } };
+    return [
+      {
+        action: 'application-autoscaling:RegisterScalableTarget',
+        on: { ScalableTarget: { ResourceId: env.scalableTargetId(resourceId) } },
+        context: {
+          'application-autoscaling:service-namespace': str(i.ServiceNamespace),
+          'application-autoscaling:scalable-dimension': str(i.ScalableDimension),
+        },
+      },
+      { action: 'ecs:DescribeServices', on: onService },
+      { action: 'ecs:UpdateService', on: onService },
+    ];
+  },
   'cloudwatch:GetMetricData': () => [
     {
       action: 'cloudwatch:GetMetricData',
@@ -444,6 +473,9 @@ const KNOWN_ACTIONS = [
   'kms:DescribeKey',
   'cloudwatch:DescribeAlarms',
   'cloudwatch:GetMetricData',
+  'application-autoscaling:DescribeScalableTargets',
+  'application-autoscaling:DescribeScalingPolicies',
+  'application-autoscaling:RegisterScalableTarget',
   'sns:Publish',
   'kms:GenerateDataKey',
   'kms:Decrypt',

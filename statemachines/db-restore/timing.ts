@@ -1,7 +1,7 @@
 // db-restore's time budget: the restore waited for, Enhanced Monitoring applied, the approval, the
 // two renames (and the undo of the first), and the services' redeployment.
 import type { Catalogue } from '../../tasks/schemas/catalogue.ts';
-import { pollSeconds, type Timing } from '../timing.ts';
+import { longestApprovalSeconds, pollSeconds, type Timing } from '../timing.ts';
 
 /** How long a rename or a modification may take to end available: 15 minutes. */
 const RENAME_SECONDS = 900;
@@ -16,9 +16,7 @@ export function pollRoundsPerRestore(t: Timing): number {
 
 /** The restore machine's execution timeout: its worst case, the longest approval of any environment, and a margin. */
 export function restoreTimeoutSeconds(t: Timing, catalogue: Catalogue): number {
-  const approval = Math.max(
-    ...Object.values(catalogue.environments).map((e) => e.policy.approvalTimeoutMinutes * 60),
-  );
+  const approval = longestApprovalSeconds(catalogue);
   const rename = pollSeconds(renameMaxPolls(t), t.dbInstanceIntervalSeconds);
   return (
     pollSeconds(t.dbInstanceMaxPolls, t.dbInstanceIntervalSeconds) +

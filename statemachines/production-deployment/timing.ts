@@ -2,10 +2,7 @@
 // rollback, for the longest approval timeout and bake of any environment.
 import type { Catalogue } from '../../tasks/schemas/catalogue.ts';
 import { rollbackTimeoutSeconds } from '../rollback/timing.ts';
-import { pollSeconds, type Timing } from '../timing.ts';
-
-const longest = (catalogue: Catalogue, of: (policy: Catalogue['environments'][string]['policy']) => number) =>
-  Math.max(...Object.values(catalogue.environments).map((e) => of(e.policy)));
+import { longest, longestApprovalSeconds, pollSeconds, type Timing } from '../timing.ts';
 
 /** Poll rounds a deployment may run at worst: snapshot, maintenance page up and down, rollout, bake. */
 export function pollRoundsPerDeployment(t: Timing, bakeMinutes: number): number {
@@ -32,7 +29,7 @@ export function deploymentBudgetSeconds(
 export function deploymentBudget(t: Timing, catalogue: Catalogue) {
   return {
     runSeconds: deploymentBudgetSeconds(t, {
-      approvalSeconds: longest(catalogue, (p) => p.approvalTimeoutMinutes * 60),
+      approvalSeconds: longestApprovalSeconds(catalogue),
       bakeSeconds: longest(catalogue, (p) => p.bakeMinutes * 60),
     }),
     pollRounds: pollRoundsPerDeployment(

@@ -1,7 +1,7 @@
 // rds-maintenance's time budget: the approval, the wait for the maintenance window, a snapshot in
 // progress waited for, its own snapshot, and the change itself.
 import type { Catalogue } from '../../tasks/schemas/catalogue.ts';
-import { pollSeconds, type Timing } from '../timing.ts';
+import { longestApprovalSeconds, pollSeconds, type Timing } from '../timing.ts';
 
 /** How long RDS may take to apply a minor upgrade or a class change (tens of minutes; Multi-AZ, more). */
 const CHANGE_SECONDS = 2 * 3600;
@@ -22,9 +22,7 @@ export function pollRoundsPerMaintenance(t: Timing): number {
 
 /** The maintenance machine's execution timeout: its worst case, the longest approval of any environment, and a margin. */
 export function maintenanceTimeoutSeconds(t: Timing, catalogue: Catalogue): number {
-  const approval = Math.max(
-    ...Object.values(catalogue.environments).map((e) => e.policy.approvalTimeoutMinutes * 60),
-  );
+  const approval = longestApprovalSeconds(catalogue);
   return (
     approval +
     MAX_WINDOW_WAIT_SECONDS +

@@ -80,6 +80,11 @@ export const PolicySchema = z.strictObject({
   bakeMinutes: z.number().int().min(0).max(120),
   /** Bake services that watch no alarm (the bake then only waits): must be said explicitly. */
   bakeWithoutAlarms: z.boolean().default(false),
+  /**
+   * Where approvals are required, a manual scale-down that removes more than this fraction of the
+   * service's desired count needs one too (0.5: from 6 to 2 does, from 6 to 3 does not); null: none does.
+   */
+  scaleDownApprovalFraction: z.number().min(0).max(1).nullable().default(0.5),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 

@@ -33,6 +33,7 @@ const LOOPS: Record<string, number> = {
   'rds-maintenance': 3,
   'health-check': 0,
   'resource-usage': 0,
+  'scale-service': 2,
 };
 
 let definitions: Definitions;

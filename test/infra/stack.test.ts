@@ -764,6 +764,39 @@ describe('resource usage', () => {
   });
 });
 
+describe('scale service', () => {
+  it("reads scalable targets (no resource-level permissions) and sets only an ECS service count's bounds", () => {
+    expect(grants('application-autoscaling:DescribeScalableTargets')).toEqual([
+      { worker: 'read-scale-baseline', resources: ['*'], condition: null },
+    ]);
+    expect(grants('application-autoscaling:RegisterScalableTarget')).toEqual([
+      {
+        worker: 'apply-scale',
+        resources: [`arn:aws:application-autoscaling:${config.region}:${config.account}:scalable-target/*`],
+        condition: {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        },
+      },
+    ]);
+    // The count itself only on the configured services
+    const ecs = `arn:aws:ecs:${config.region}:${config.account}:service`;
+    expect(grants('ecs:UpdateService').find((g) => g.worker === 'apply-scale')?.resources).toEqual(
+      expect.arrayContaining([
+        `${ecs}/enterprise-prod-cluster/app-service`,
+        `${ecs}/enterprise-dev-cluster/app`,
+      ]),
+    );
+    expect(
+      grants('ecs:UpdateService')
+        .find((g) => g.worker === 'apply-scale')
+        ?.resources.every((r) => r.startsWith(`${ecs}/`) && !r.includes('*')),
+    ).toBe(true);
+  });
+});
+
 describe('notifications topic and run-state table', () => {
   it('the topic is KMS-encrypted with the rotating key and its policy denies publishing without TLS', () => {
     // Given the topic, its key and its topic policy
@@ -815,7 +848,7 @@ describe('least privilege', () => {
   const ecsService = (cluster: string, service: string) =>
     `arn:aws:ecs:${config.region}:${config.account}:service/${cluster}/${service}`;
 
-  it('ecs:UpdateService only on the configured services, only for the update-service and redeploy-services workers', () => {
+  it('ecs:UpdateService only on the configured services, only for the workers that update a service (update-service, redeploy-services, apply-scale)', () => {
     // Given the services and maintenance pages configured in runbook.config.json
     const expected = [
       ecsService('enterprise-prod-cluster', 'app-service'),
@@ -825,11 +858,12 @@ describe('least privilege', () => {
     // When every identity-policy statement that allows ecs:UpdateService (also through a wildcard) is collected
     const grants = identityStatements().filter((s) => allowsAction(s, 'ecs:UpdateService'));
     const granted = [...new Set(grants.flatMap((g) => asArray(g.statement.Resource).map(render)))].sort();
-    // Then they name exactly the configured service ARNs, never '*', and only the two roles that update have them
+    // Then they name exactly the configured service ARNs, never '*', and only the roles that update have them
     expect(grants.length).toBeGreaterThan(0);
     expect(granted).toEqual(expected);
     for (const arn of granted) expect(arn).not.toContain('*');
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
+      'Runbook/Workers/apply-scale/ServiceRole/Resource',
       'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',
     ]);
@@ -982,6 +1016,7 @@ describe('least privilege', () => {
     expect(granted).toEqual(expected);
     // (registering a revision, and pointing a service at one, which passes its roles: the pessimistic reading)
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
+      'Runbook/Workers/apply-scale/ServiceRole/Resource',
       'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/register-task-definition/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',

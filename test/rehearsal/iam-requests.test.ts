@@ -20,6 +20,7 @@ const env: CallEnv = {
     td.endsWith('prod-app:42') ? ['arn:aws:iam::123456789012:role/app-task'] : [],
   snapshotTags: (id): Record<string, string> =>
     id === 'pre-deploy-app-1' ? { 'runbook:purpose': 'pre-deploy' } : {},
+  scalableTargetId: (resourceId) => `id-of-${resourceId.replaceAll('/', '-')}`,
 };
 const of = (service: string, command: string, input: Record<string, unknown>) =>
   requestsOf(needsOf(service, command, input, env), env);

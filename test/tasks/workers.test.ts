@@ -22,6 +22,7 @@ const PREFIX: Record<string, string> = {
   s3: 's3',
   ec2: 'ec2',
   'cloudwatch-logs': 'logs',
+  'application-auto-scaling': 'application-autoscaling',
 };
 /**
  * Commands whose IAM actions are not named after them (the Service Authorization Reference):

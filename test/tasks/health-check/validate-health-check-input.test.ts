@@ -22,6 +22,7 @@ const policy = {
   maintenancePage: false,
   bakeMinutes: 30,
   bakeWithoutAlarms: false,
+  scaleDownApprovalFraction: 0.5,
 };
 const targetGroup = (name: string) =>
   `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/0123456789abcdef`;

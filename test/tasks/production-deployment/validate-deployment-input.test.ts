@@ -29,6 +29,7 @@ const catalogue: Catalogue = {
         maintenancePage: false,
         bakeMinutes: 30,
         bakeWithoutAlarms: false,
+        scaleDownApprovalFraction: 0.5,
       },
       approvers: ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Approver_*/alice'],
       requiredApprovals: 1,

@@ -56,6 +56,7 @@ describe('CatalogueSchema', () => {
       maintenancePage: false,
       bakeMinutes: 30,
       bakeWithoutAlarms: false,
+      scaleDownApprovalFraction: 0.5,
     });
     expect(parsed.environments.prod?.approvers).toEqual([]);
     expect(parsed.environments.prod?.requiredApprovals).toBe(1);

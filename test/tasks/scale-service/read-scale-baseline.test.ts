@@ -1,0 +1,203 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PreflightFailed, TransientAwsError } from '../../../tasks/errors.ts';
+import { type ScaleRequest, ScaleRequestSchema } from '../../../tasks/scale-service/input.ts';
+import { holdingBounds, readScaleBaseline } from '../../../tasks/scale-service/read-scale-baseline.ts';
+import { invoke } from '../../../tasks/worker.ts';
+import { awsError, testClients, throttled } from '../support.ts';
+
+const ecsMock = mockClient(ECSClient);
+const autoscalingMock = mockClient(ApplicationAutoScalingClient);
+const clients = testClients();
+
+const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/prod-app:41';
+const request = (over: Partial<ScaleRequest> = {}): ScaleRequest =>
+  ScaleRequestSchema.parse({
+    procedure: 'scale-service',
+    environment: 'prod',
+    service: 'app',
+    cluster: 'prod-cluster',
+    serviceName: 'app-service',
+    targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
+    targetType: 'ip',
+    desiredCount: 6,
+    bounds: { min: 2, max: 10 },
+    scaleDownApprovalFraction: 0.25,
+    approvalRequired: true,
+    approvalTimeoutSeconds: 3600,
+    approvalRule: null,
+    approvalReminders: { remindAt: 0.5, pageAt: 0.9 },
+    changeRequest: null,
+    reason: 'launch',
+    requestedBy: 'jane',
+    lock: {
+      key: 'ecs:prod-cluster/app-service',
+      owner: 'x',
+      procedure: 'scale-service',
+      join: false,
+      joinToken: null,
+      member: null,
+    },
+    ...over,
+  });
+
+const service = (over: Record<string, unknown> = {}) => ({
+  services: [
+    {
+      status: 'ACTIVE',
+      desiredCount: 3,
+      runningCount: 3,
+      deployments: [
+        { id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: TD, rolloutState: 'COMPLETED' as const },
+      ],
+      ...over,
+    },
+  ],
+});
+
+describe('read-scale-baseline', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+    autoscalingMock.reset();
+    ecsMock.on(DescribeServicesCommand).resolves(service());
+    autoscalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+  });
+
+  it("reads the service and its scalable target: the exact calls, and a plain scale-up's plan", async () => {
+    const baseline = await invoke(readScaleBaseline, { request: request() }, clients);
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: 'prod-cluster',
+      services: ['app-service'],
+    });
+    expect(autoscalingMock).toHaveReceivedCommandExactlyOnceWith(DescribeScalableTargetsCommand, {
+      ServiceNamespace: 'ecs',
+      ResourceIds: ['service/prod-cluster/app-service'],
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    expect(baseline).toStrictEqual({
+      from: 3,
+      running: 3,
+      taskDefinition: TD,
+      scalableTarget: null,
+      hold: null,
+      change: 'up',
+      approvalNeeded: false,
+      plan: 'app-service from 3 to 6 tasks of prod-app:41',
+    });
+    expect(readScaleBaseline.summarize?.(baseline)).toBe('app-service from 3 to 6 tasks of prod-app:41');
+  });
+
+  it('with a scaler, plans the bounds that hold the new count, and says so', async () => {
+    autoscalingMock.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [
+        {
+          ServiceNamespace: 'ecs',
+          ResourceId: 'service/prod-cluster/app-service',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: 3,
+          MaxCapacity: 5,
+          RoleARN: 'r',
+          CreationTime: new Date(),
+        },
+      ],
+    });
+    const baseline = await invoke(readScaleBaseline, { request: request() }, clients);
+    expect(baseline.scalableTarget).toEqual({ min: 3, max: 5 });
+    expect(baseline.hold).toEqual({ min: 6, max: 6 });
+    expect(baseline.plan).toBe(
+      'app-service from 3 to 6 tasks of prod-app:41; its scalable target goes from min 3 max 5 to min 6 max 6, so that the scaler keeps the new count',
+    );
+  });
+
+  it('asks an approval only for a scale-down beyond the fraction, where approvals are required', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves(service({ desiredCount: 8 }));
+    const at = async (to: number, over: Partial<ScaleRequest> = {}) =>
+      (await invoke(readScaleBaseline, { request: request({ desiredCount: to, ...over }) }, clients))
+        .approvalNeeded;
+    // A quarter of 8 is 2: 6 is at it, 5 beyond it
+    expect(await at(6)).toBe(false);
+    expect(await at(5)).toBe(true);
+    expect(await at(10)).toBe(false);
+    expect(await at(5, { approvalRequired: false })).toBe(false);
+    expect(await at(5, { scaleDownApprovalFraction: null })).toBe(false);
+    expect(await at(2, { scaleDownApprovalFraction: 0.75 })).toBe(false);
+    expect(await at(1, { scaleDownApprovalFraction: 0.75 })).toBe(true);
+  });
+
+  it('the count it already has is nothing to change, even with a scaler', async () => {
+    autoscalingMock.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [
+        {
+          ServiceNamespace: 'ecs',
+          ResourceId: 'service/prod-cluster/app-service',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: 2,
+          MaxCapacity: 10,
+          RoleARN: 'r',
+          CreationTime: new Date(),
+        },
+      ],
+    });
+    const baseline = await invoke(readScaleBaseline, { request: request({ desiredCount: 3 }) }, clients);
+    expect([baseline.change, baseline.hold, baseline.plan]).toEqual([
+      'none',
+      null,
+      'app-service already runs 3 (desired), nothing to change',
+    ]);
+  });
+
+  it.each([
+    ['no service', { services: [] }],
+    ['an inactive service', service({ status: 'DRAINING' })],
+    ['no PRIMARY deployment', service({ deployments: [] })],
+    [
+      'a deployment under way',
+      service({
+        deployments: [
+          { id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TD, rolloutState: 'IN_PROGRESS' },
+          { id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: TD, rolloutState: 'COMPLETED' },
+        ],
+      }),
+    ],
+    [
+      'a rollout not completed',
+      service({
+        deployments: [
+          { id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TD, rolloutState: 'IN_PROGRESS' },
+        ],
+      }),
+    ],
+  ])('refuses %s as PreflightFailed, before reading the scaler', async (_what, answer) => {
+    ecsMock.on(DescribeServicesCommand).resolves(answer);
+    await expect(invoke(readScaleBaseline, { request: request() }, clients)).rejects.toBeInstanceOf(
+      PreflightFailed,
+    );
+    expect(autoscalingMock).toHaveReceivedCommandTimes(DescribeScalableTargetsCommand, 0);
+  });
+
+  it('throttling is transient; a refusal keeps its AWS name', async () => {
+    autoscalingMock.on(DescribeScalableTargetsCommand).rejects(throttled());
+    await expect(invoke(readScaleBaseline, { request: request() }, clients)).rejects.toBeInstanceOf(
+      TransientAwsError,
+    );
+    autoscalingMock.on(DescribeScalableTargetsCommand).rejects(awsError('AccessDeniedException', 'no'));
+    await expect(invoke(readScaleBaseline, { request: request() }, clients)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+});
+
+describe('holdingBounds', () => {
+  it('raises the floor to a scale-up (and the ceiling if it must), lowers the ceiling to a scale-down (and the floor if it must)', () => {
+    expect(holdingBounds({ min: 3, max: 10 }, 3, 6)).toEqual({ min: 6, max: 10 });
+    expect(holdingBounds({ min: 3, max: 5 }, 3, 6)).toEqual({ min: 6, max: 6 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 4)).toEqual({ min: 3, max: 4 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 2)).toEqual({ min: 2, max: 2 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 6)).toBeNull();
+  });
+});
