@@ -237,6 +237,10 @@ export const SCENARIOS: Record<string, FaultScenario> = {
     },
   },
   'scaler-holds': { autoscaling: { scalableTarget: { min: 3, max: 10 } } },
+  // The load needs 8 tasks: the scaler takes the count up to 8 as soon as its bounds allow.
+  'scaler-follows': { autoscaling: { scalableTarget: { min: 3, max: 8 }, loadNeeds: 8 } },
+  // The load needs 5 tasks: the scaler moves the count from 3 to 5 a minute into the rehearsal.
+  'scaler-moves': { autoscaling: { scalableTarget: { min: 2, max: 10 }, loadNeeds: 5 } },
   // The app's three tasks run; a fourth finds no room on the cluster.
   'scale-no-capacity': { ecs: { tasks: () => HEALTHY_TASKS, roomForTasks: 3 } },
   // And then ECS refuses to take the count back, past every retry.
@@ -247,6 +251,26 @@ export const SCENARIOS: Record<string, FaultScenario> = {
       only: (input) => input.desiredCount === 3,
       error: 'ServerException',
       message: 'Service Unavailable. Please try again later.',
+    },
+  },
+  // The app's auto scaling as the config says it (min 2, max 10, CPU at 70 %), or as it was set before.
+  'autoscaling-in-sync': { autoscaling: { scalableTarget: { min: 2, max: 10, cpuTargetPercent: 70 } } },
+  'autoscaling-drifted': { autoscaling: { scalableTarget: { min: 3, max: 10, cpuTargetPercent: 60 } } },
+  'foreign-policy': {
+    autoscaling: { scalableTarget: { min: 2, max: 10, cpuTargetPercent: 70, disableScaleIn: true } },
+  },
+  'policy-refused': {
+    outage: {
+      calls: /^autoscaling:PutScalingPolicy$/,
+      error: 'ValidationException',
+      message: 'TargetValue must be between 8.515920e-109 and 6.0e+108',
+    },
+  },
+  'put-back-fails': {
+    outage: {
+      calls: /^autoscaling:(PutScalingPolicy|DeregisterScalableTarget)$/,
+      error: 'ValidationException',
+      message: 'Service is not ready to accept this request',
     },
   },
   'cpu-breach': { cloudwatch: { metrics: { serviceCpuPercent: 93 } } },

@@ -1,5 +1,6 @@
 // Every procedure the runbook automates. The stack builds a state machine of each, the CLI lists and
 // rehearses them, the tests check each against its contract: adding a procedure is one line here.
+import { configureAutoScaling } from './configure-autoscaling/procedure.ts';
 import { dbBackup } from './db-backup/procedure.ts';
 import { dbRestore } from './db-restore/procedure.ts';
 import { healthCheck } from './health-check/procedure.ts';
@@ -19,6 +20,7 @@ export const PROCEDURES: readonly ProcedureSpec[] = [
   healthCheck,
   resourceUsage,
   scaleService,
+  configureAutoScaling,
 ];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>

@@ -33,6 +33,10 @@ export function waitUntilStable(
     deploymentId?: string;
     /** The desired count our UpdateService set, when it set one (a number, or a path to it). */
     desiredCount?: number | { readonly path: string };
+    /** Instead, a path to the desired counts that count as done ({min, max}): a scaler may move it on. */
+    desiredRange?: string;
+    /** A count alone starts no deployment: the PRIMARY's failed tasks are then not the change's. @default true */
+    deploymentMade?: boolean;
     /** Paths to the service's target group and its target type: its new targets must be healthy too. */
     targetGroupArn?: string;
     targetType?: string;
@@ -59,6 +63,8 @@ export function waitUntilStable(
       ...(target.deploymentId && { 'deploymentId.$': target.deploymentId }),
       ...(typeof target.desiredCount === 'number' && { desiredCount: target.desiredCount }),
       ...(typeof target.desiredCount === 'object' && { 'desiredCount.$': target.desiredCount.path }),
+      ...(target.desiredRange && { 'desiredRange.$': target.desiredRange }),
+      ...(target.deploymentMade === false && { deploymentMade: false }),
       ...(targets && {
         targets: {
           'targetGroupArn.$': target.targetGroupArn,

@@ -38,6 +38,16 @@ export const checkDeployment = defineWorker({
     deploymentId: z.string().min(1).nullable().default(null),
     /** The desired count our UpdateService set, when it set one. */
     desiredCount: z.number().int().min(0).nullable().default(null),
+    /**
+     * Instead, the desired counts that count as done: a scaler holding a manual count may move it
+     * further the same way (within its bounds), which is not a failure of the change.
+     */
+    desiredRange: z.object({ min: z.number().int(), max: z.number().int() }).nullable().default(null),
+    /**
+     * Whether our change started a deployment. A count alone does not: the PRIMARY's failed tasks
+     * then include those of whatever ran before, and are not ours to count against a breaker.
+     */
+    deploymentMade: z.boolean().default(true),
     /** The service's target group, when it has one: its new targets must be healthy too. */
     targets: z
       .object({
@@ -60,6 +70,8 @@ export const checkDeployment = defineWorker({
       taskDefinition,
       deploymentId,
       desiredCount,
+      desiredRange,
+      deploymentMade,
       targets,
       now,
       attempt,
@@ -109,6 +121,7 @@ export const checkDeployment = defineWorker({
     // does, at the breaker's own threshold, instead of waiting out its poll budget.
     const failed = primary.failedTasks ?? 0;
     if (
+      deploymentMade &&
       svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable !== true &&
       failed >= circuitBreakerThreshold(primary.desiredCount ?? 0)
     ) {
@@ -122,7 +135,9 @@ export const checkDeployment = defineWorker({
       primary.rolloutState === 'COMPLETED' &&
       running === desired &&
       svc.runningCount === svc.desiredCount &&
-      (desiredCount === null || svc.desiredCount === desiredCount);
+      (desiredCount === null || svc.desiredCount === desiredCount) &&
+      (desiredRange === null ||
+        ((svc.desiredCount ?? -1) >= desiredRange.min && (svc.desiredCount ?? -1) <= desiredRange.max));
 
     // The new tasks' targets: only those of the task definition we deployed count, each task once.
     const found =

@@ -128,6 +128,14 @@ export class ScalingFailed extends RunbookError {
   override readonly name = 'ScalingFailed';
 }
 
+/**
+ * configure-autoscaling could not make the service's auto scaling what the config says (refused, or
+ * not what was set when read back): what it had changed was put back as it was.
+ */
+export class AutoScalingNotApplied extends RunbookError {
+  override readonly name = 'AutoScalingNotApplied';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

@@ -1,12 +1,20 @@
-// Application Auto Scaling: reading the scalable targets of ECS services (no resource-level
-// permissions), and setting the bounds of one, on any scalable target (its ARN ends in an id AWS
-// assigns, which the config cannot name) but only of an ECS service's desired count (the
-// namespace and dimension conditions).
+// Application Auto Scaling: reading the scalable targets and policies of ECS services (no
+// resource-level permissions), and setting a target's bounds or policies (or removing them), on any
+// scalable target (its ARN ends in an id AWS assigns, which the config cannot name) but only of an
+// ECS service's desired count (the namespace and dimension conditions).
 import { acknowledge, allow, arn, type Grant, unknownAction } from './grant.ts';
 
 const READS = new Set([
   'application-autoscaling:DescribeScalableTargets',
   'application-autoscaling:DescribeScalingPolicies',
+]);
+
+/** The actions on one scalable target (its bounds, its policies, itself). */
+const ON_TARGET = new Set([
+  'application-autoscaling:RegisterScalableTarget',
+  'application-autoscaling:PutScalingPolicy',
+  'application-autoscaling:DeleteScalingPolicy',
+  'application-autoscaling:DeregisterScalableTarget',
 ]);
 
 export const grantAutoScaling: Grant = (fn, actions, { config }) => {
@@ -18,7 +26,7 @@ export const grantAutoScaling: Grant = (fn, actions, { config }) => {
         'IAM5[Resource::*]',
         `${action} supports no resource-level permissions; it reads only.`,
       );
-    } else if (action === 'application-autoscaling:RegisterScalableTarget') {
+    } else if (ON_TARGET.has(action)) {
       allow(fn, [action], [arn(fn, 'application-autoscaling', 'scalable-target/*')], {
         StringEquals: {
           'application-autoscaling:service-namespace': 'ecs',

@@ -16,8 +16,14 @@ import { configuredServices, type SimulatedService } from './service.ts';
 
 /** How a scenario sets up a service's auto scaling. */
 export interface AutoScalingFaults {
-  /** The first configured service's scalable target, with a CPU target-tracking policy. */
-  readonly scalableTarget?: { readonly min: number; readonly max: number };
+  /** The first configured service's scalable target, with a target-tracking policy on its CPU (at 60 % unless it says). */
+  readonly scalableTarget?: {
+    readonly min: number;
+    readonly max: number;
+    readonly cpuTargetPercent?: number;
+    /** Its policy never scales in (someone set it so by hand). */
+    readonly disableScaleIn?: boolean;
+  };
   /** The count the load needs, which the policy keeps the service at within the bounds. @default its count when the rehearsal starts */
   readonly loadNeeds?: number;
 }
@@ -26,6 +32,12 @@ export interface AutoScalingFaults {
 export const SCALER_SECONDS = 60;
 const ECS = 'ecs';
 const DESIRED_COUNT = 'ecs:service:DesiredCount';
+/** ECS's predefined metrics a target-tracking policy may track. */
+const PREDEFINED = new Set([
+  'ECSServiceAverageCPUUtilization',
+  'ECSServiceAverageMemoryUtilization',
+  'ALBRequestCountPerTarget',
+]);
 /** Targets one DescribeScalableTargets page holds at most (the API's MaxResults limit). */
 const MAX_RESULTS = 50;
 
@@ -36,9 +48,18 @@ interface SimTarget {
   max: number;
   readonly createdAt: Date;
   suspended: { in: boolean; out: boolean; scheduled: boolean };
-  readonly policies: { name: string; targetValue: number }[];
+  readonly policies: SimPolicy[];
   /** When the service's count first differed from what the scaler wants (ms), or null. */
   unwantedSince: number | null;
+}
+
+interface SimPolicy {
+  name: string;
+  targetValue: number;
+  metric: string;
+  scaleInCooldown: number;
+  scaleOutCooldown: number;
+  disableScaleIn: boolean;
 }
 
 /** What of an Application Auto Scaling request the simulation reads. */
@@ -56,6 +77,16 @@ interface TargetInput {
   };
   MaxResults?: number;
   NextToken?: string;
+  PolicyName?: string;
+  PolicyNames?: string[];
+  PolicyType?: string;
+  TargetTrackingScalingPolicyConfiguration?: {
+    TargetValue?: number;
+    PredefinedMetricSpecification?: { PredefinedMetricType?: string };
+    ScaleInCooldown?: number;
+    ScaleOutCooldown?: number;
+    DisableScaleIn?: boolean;
+  };
 }
 
 export class SimulatedAutoScaling implements SimulatedService {
@@ -71,12 +102,27 @@ export class SimulatedAutoScaling implements SimulatedService {
     DescribeScalableTargets: (input: TargetInput) => this.describeScalableTargets(input),
     RegisterScalableTarget: (input: TargetInput) => this.registerScalableTarget(input),
     DescribeScalingPolicies: (input: TargetInput) => this.describeScalingPolicies(input),
+    PutScalingPolicy: (input: TargetInput) => this.putScalingPolicy(input),
+    DeleteScalingPolicy: (input: TargetInput) => this.deleteScalingPolicy(input),
+    DeregisterScalableTarget: (input: TargetInput) => this.deregisterScalableTarget(input),
   };
 
   readonly changes = {
     RegisterScalableTarget: (input: TargetInput) => ({
       target: input.ResourceId ?? '',
       detail: `scalable target min ${input.MinCapacity ?? 'kept'}, max ${input.MaxCapacity ?? 'kept'}`,
+    }),
+    PutScalingPolicy: (input: TargetInput) => ({
+      target: input.ResourceId ?? '',
+      detail: `policy ${input.PolicyName}: ${input.PolicyType} at ${input.TargetTrackingScalingPolicyConfiguration?.TargetValue}`,
+    }),
+    DeleteScalingPolicy: (input: TargetInput) => ({
+      target: input.ResourceId ?? '',
+      detail: `policy ${input.PolicyName} deleted`,
+    }),
+    DeregisterScalableTarget: (input: TargetInput) => ({
+      target: input.ResourceId ?? '',
+      detail: 'scalable target deregistered',
     }),
   };
 
@@ -97,7 +143,16 @@ export class SimulatedAutoScaling implements SimulatedService {
       const resourceId = `service/${first.svc.cluster}/${first.svc.service}`;
       this.targets.set(resourceId, {
         ...this.newTarget(resourceId, faults.scalableTarget.min, faults.scalableTarget.max),
-        policies: [{ name: 'cpu-scaling-policy', targetValue: 60 }],
+        policies: [
+          {
+            name: 'runbook-cpu-target-tracking',
+            targetValue: faults.scalableTarget.cpuTargetPercent ?? 60,
+            metric: 'ECSServiceAverageCPUUtilization',
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
+            disableScaleIn: faults.scalableTarget.disableScaleIn ?? false,
+          },
+        ],
       });
     }
   }
@@ -221,6 +276,14 @@ export class SimulatedAutoScaling implements SimulatedService {
       };
     }
     this.targets.set(resourceId, target);
+    // The API reference: new bounds that leave the current capacity outside them bring it inside at once.
+    const service = this.serviceOf(resourceId);
+    if (service && (service.desiredCount < min || service.desiredCount > max)) {
+      const from = service.desiredCount;
+      const to = Math.min(max, Math.max(min, from));
+      this.ecs.updateService({ cluster: service.cluster, service: service.name, desiredCount: to });
+      this.moments.record({ kind: 'scaled', service: `${service.cluster}/${service.name}`, from, to });
+    }
     return { ScalableTargetARN: this.arnOf(target) };
   }
 
@@ -231,9 +294,12 @@ export class SimulatedAutoScaling implements SimulatedService {
         input.ServiceNamespace === ECS &&
         (input.ResourceId === undefined || t.resourceId === input.ResourceId),
     );
+    if ((input.PolicyNames?.length ?? 0) > 50)
+      throw awsError('ValidationException', 'PolicyNames must contain at most 50 entries');
+    const wanted = (p: SimPolicy) => input.PolicyNames === undefined || input.PolicyNames.includes(p.name);
     return {
       ScalingPolicies: targets.flatMap((t) =>
-        t.policies.map((p) => ({
+        t.policies.filter(wanted).map((p) => ({
           PolicyName: p.name,
           PolicyARN: `arn:aws:autoscaling:${this.region}:${this.account}:scalingPolicy:${t.id}:resource/ecs/${t.resourceId}:policyName/${p.name}`,
           ServiceNamespace: ECS,
@@ -242,14 +308,88 @@ export class SimulatedAutoScaling implements SimulatedService {
           PolicyType: 'TargetTrackingScaling',
           TargetTrackingScalingPolicyConfiguration: {
             TargetValue: p.targetValue,
-            PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-            ScaleInCooldown: 300,
-            ScaleOutCooldown: 60,
+            PredefinedMetricSpecification: { PredefinedMetricType: p.metric },
+            ScaleInCooldown: p.scaleInCooldown,
+            ScaleOutCooldown: p.scaleOutCooldown,
+            DisableScaleIn: p.disableScaleIn,
           },
           CreationTime: t.createdAt,
         })),
       ),
     };
+  }
+
+  /** The target of a request, or ObjectNotFoundException as the API answers for one not registered. */
+  private registered(input: TargetInput): SimTarget {
+    this.checkNamespace(input);
+    const target = input.ServiceNamespace === ECS ? this.targets.get(input.ResourceId ?? '') : undefined;
+    if (!target)
+      throw awsError(
+        'ObjectNotFoundException',
+        `No scalable target registered for service namespace: ${input.ServiceNamespace}, resource ID: ${input.ResourceId}, scalable dimension: ${input.ScalableDimension}`,
+      );
+    return target;
+  }
+
+  /**
+   * As the API does it: on a registered target only; target tracking needs its configuration with a
+   * target value and, here, one of ECS's predefined metrics (customized metrics are not modelled); a
+   * policy of the same name is replaced.
+   */
+  putScalingPolicy(input: TargetInput) {
+    const target = this.registered(input);
+    if (!input.PolicyName) throw awsError('ValidationException', 'PolicyName must not be null');
+    if (input.PolicyType !== 'TargetTrackingScaling')
+      throw awsError(
+        'ValidationException',
+        'the simulated account models only TargetTrackingScaling policies',
+      );
+    const config = input.TargetTrackingScalingPolicyConfiguration;
+    const metric = config?.PredefinedMetricSpecification?.PredefinedMetricType ?? '';
+    if (config?.TargetValue === undefined)
+      throw awsError(
+        'ValidationException',
+        'TargetTrackingScalingPolicyConfiguration.TargetValue must not be null',
+      );
+    if (!PREDEFINED.has(metric))
+      throw awsError(
+        'ValidationException',
+        `Unsupported predefined metric type ${metric} for service namespace ecs`,
+      );
+    const policy: SimPolicy = {
+      name: input.PolicyName,
+      targetValue: config.TargetValue,
+      metric,
+      scaleInCooldown: config.ScaleInCooldown ?? 300,
+      scaleOutCooldown: config.ScaleOutCooldown ?? 300,
+      disableScaleIn: config.DisableScaleIn ?? false,
+    };
+    const i = target.policies.findIndex((p) => p.name === policy.name);
+    if (i >= 0) target.policies[i] = policy;
+    else target.policies.push(policy);
+    return {
+      PolicyARN: `arn:aws:autoscaling:${this.region}:${this.account}:scalingPolicy:${target.id}:resource/ecs/${target.resourceId}:policyName/${policy.name}`,
+      Alarms: [],
+    };
+  }
+
+  deleteScalingPolicy(input: TargetInput) {
+    const target = this.registered(input);
+    const i = target.policies.findIndex((p) => p.name === input.PolicyName);
+    if (i < 0)
+      throw awsError(
+        'ObjectNotFoundException',
+        `No scaling policy found for service namespace: ecs, resource ID: ${target.resourceId}, policy name: ${input.PolicyName}`,
+      );
+    target.policies.splice(i, 1);
+    return {};
+  }
+
+  /** Deregistering a target deletes its scaling policies too (the API's documented behaviour). */
+  deregisterScalableTarget(input: TargetInput) {
+    const target = this.registered(input);
+    this.targets.delete(target.resourceId);
+    return {};
   }
 
   /** The count the scaler wants for a target: the bounds hold always, the policy what the load needs within them. */
@@ -292,6 +432,7 @@ export class SimulatedAutoScaling implements SimulatedService {
         resourceId: t.resourceId,
         min: t.min,
         max: t.max,
+        policies: t.policies.map((p) => ({ name: p.name, targetValue: p.targetValue })),
       })),
     };
   }

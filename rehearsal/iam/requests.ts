@@ -148,6 +148,18 @@ function restoreNeeds(
   ];
 }
 
+/** An Application Auto Scaling call on one scalable target, with its namespace and dimension condition keys. */
+const onScalableTarget = (action: string, i: Input, env: CallEnv): Need[] => [
+  {
+    action,
+    on: { ScalableTarget: { ResourceId: env.scalableTargetId(str(i.ResourceId)) } },
+    context: {
+      'application-autoscaling:service-namespace': str(i.ServiceNamespace),
+      'application-autoscaling:scalable-dimension': str(i.ScalableDimension),
+    },
+  },
+];
+
 /** Each simulated call, by `service:Command`, and what it needs. */
 const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Need[]>> = {
   'dynamodb:GetItem': table('dynamodb:GetItem'),
@@ -351,19 +363,18 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
   'autoscaling:DescribeScalingPolicies': () => [
     { action: 'application-autoscaling:DescribeScalingPolicies', on: '*' },
   ],
+  'autoscaling:PutScalingPolicy': (i, env) =>
+    onScalableTarget('application-autoscaling:PutScalingPolicy', i, env),
+  'autoscaling:DeleteScalingPolicy': (i, env) =>
+    onScalableTarget('application-autoscaling:DeleteScalingPolicy', i, env),
+  'autoscaling:DeregisterScalableTarget': (i, env) =>
+    onScalableTarget('application-autoscaling:DeregisterScalableTarget', i, env),
   'autoscaling:RegisterScalableTarget': (i, env): Need[] => {
     const resourceId = str(i.ResourceId);
     const [, cluster = '', service = ''] = resourceId.split('/');
     const onService = { service: { ClusterName: cluster, ServiceName: service } };
     return [
-      {
-        action: 'application-autoscaling:RegisterScalableTarget',
-        on: { ScalableTarget: { ResourceId: env.scalableTargetId(resourceId) } },
-        context: {
-          'application-autoscaling:service-namespace': str(i.ServiceNamespace),
-          'application-autoscaling:scalable-dimension': str(i.ScalableDimension),
-        },
-      },
+      ...onScalableTarget('application-autoscaling:RegisterScalableTarget', i, env),
       { action: 'ecs:DescribeServices', on: onService },
       { action: 'ecs:UpdateService', on: onService },
     ];
@@ -476,6 +487,9 @@ const KNOWN_ACTIONS = [
   'application-autoscaling:DescribeScalableTargets',
   'application-autoscaling:DescribeScalingPolicies',
   'application-autoscaling:RegisterScalableTarget',
+  'application-autoscaling:PutScalingPolicy',
+  'application-autoscaling:DeleteScalingPolicy',
+  'application-autoscaling:DeregisterScalableTarget',
   'sns:Publish',
   'kms:GenerateDataKey',
   'kms:Decrypt',

@@ -2,7 +2,7 @@
 // and whether a scaler manages its count, before anything changes; an approval for a large
 // scale-down where policy asks one; the scalable target's bounds moved to hold the new count (a
 // scaler would otherwise undo it), then the count; then the deployment's own wait until running ==
-// desired with every task's target healthy. A scale that does not settle within its budget is put
+// desired with every task's target healthy (a scaler may take the count on the same way). A scale that does not settle within its budget is put
 // back as it was (count and bounds) and waited for, and the run fails ScalingFailed; one that cannot
 // be put back pages (RollbackFailed).
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -72,7 +72,8 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
       cluster: '$.request.cluster',
       service: '$.request.serviceName',
       taskDefinition: '$.baseline.taskDefinition',
-      desiredCount: { path: '$.request.desiredCount' },
+      desiredRange: '$.baseline.settle',
+      deploymentMade: false,
       targetGroupArn: '$.request.targetGroupArn',
       targetType: '$.request.targetType',
     },
@@ -99,7 +100,8 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
       cluster: '$.request.cluster',
       service: '$.request.serviceName',
       taskDefinition: '$.baseline.taskDefinition',
-      desiredCount: { path: '$.baseline.from' },
+      desiredRange: '$.baseline.restoreSettle',
+      deploymentMade: false,
       targetGroupArn: '$.request.targetGroupArn',
       targetType: '$.request.targetType',
     },
@@ -138,7 +140,7 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
       'Error.$': '$.restoreFailure.Error',
       'Cause.$': '$.restoreFailure.Cause',
       'note.$':
-        "States.Format('{} was asked to run {} tasks and did not settle; putting it back to {} tasks did not settle either. Look at its events and stopped tasks in the ECS console. Its scalable target before the run: {}', $.request.serviceName, $.request.desiredCount, $.baseline.from, States.JsonToString($.baseline.scalableTarget))",
+        "States.Format('{} was asked to run {} tasks and did not settle ({}); putting it back to {} tasks was refused or did not settle either, so its count may still be the one asked for. Look at its events and stopped tasks in the ECS console. Its scalable target before the run: {}', $.request.serviceName, $.request.desiredCount, $.failure.Error, $.baseline.from, $.baseline.scalableTargetText)",
     },
     resultPath: '$.failure',
   });
@@ -166,7 +168,9 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
   });
   const recordScale = new sfn.Pass(scope, 'Record Scale', {
     stateName: 'Record Scale',
-    parameters: { 'text.$': "States.Format('Done: {}', $.baseline.plan)" },
+    parameters: {
+      'text.$': "States.Format('Done: {}; it runs {} tasks now', $.baseline.plan, $.scale.desired)",
+    },
     resultPath: '$.outcome',
   });
   recordScale.next(done);
@@ -179,6 +183,17 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
   });
   nothing.next(done);
 
+  // An approval can take an hour: a scaler (or a person) may have moved the count meanwhile, and the
+  // approved plan would then be stale. Read again, and stop if anything moved.
+  const recheck = invokeWorker(scope, 'Read Baseline Again', deps, readScaleBaseline, {
+    comment:
+      'After the approval: the same count and bounds as approved, or the run stops before any change (PreflightFailed).',
+    payload: { 'request.$': '$.request', 'expected.$': '$.baseline' },
+    resultPath: '$.recheck',
+    retry: 'read',
+  });
+  recheck.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
+  recheck.next(scale);
   const gate = approvalGate(scope, deps, {
     summary: {
       'procedure.$': '$.request.procedure',
@@ -192,7 +207,7 @@ export function scaleServiceDefinition(scope: Construct, deps: Deps): sfn.IChain
       'requestedBy.$': '$.request.requestedBy',
     },
     onFailure: releaseAndFail,
-    approved: scale,
+    approved: recheck,
     notRequired: scale,
   });
   const route = new sfn.Choice(scope, 'What Changes?', { stateName: 'What Changes?' })

@@ -55,6 +55,20 @@ export const scaleService: ProcedureSpec = {
       expect: { status: 'SUCCEEDED', error: null },
     },
     {
+      name: 'scaler-follows',
+      description:
+        'The load needs more than 6 tasks, and the scaler may go to 8: once the run raises its minimum to 6, it takes the count on to 8. That is the scale holding, not undone: the run is done at 8.',
+      expect: { status: 'SUCCEEDED', error: null },
+    },
+    {
+      name: 'stale-approval',
+      description:
+        'A scale-down to 2 waits for its approval while the scaler moves the count from 3 to 5: read again after the approval, the plan is stale, and the run stops before any change.',
+      faults: 'scaler-moves',
+      input: { ...example, desiredCount: 2, reason: 'The launch is over' },
+      expect: { status: 'FAILED', error: PreflightFailed },
+    },
+    {
       name: 'scale-down-approved',
       description:
         'The app scales down from 3 to 2 tasks, a third of them: more than the quarter production lets go without an approval, so it asks one first; approved, it scales.',

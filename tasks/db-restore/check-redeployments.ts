@@ -36,6 +36,8 @@ export const checkRedeployments = defineWorker({
           taskDefinition: s.taskDefinition,
           deploymentId: s.deploymentId,
           desiredCount: null,
+          desiredRange: null,
+          deploymentMade: true,
           targets: { targetGroupArn: s.targetGroupArn, targetType: s.targetType, unhealthyLimit },
           unhealthyStreak: streaks[i] ?? 0,
           now,

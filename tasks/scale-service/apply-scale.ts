@@ -4,11 +4,10 @@
 // idempotent: a retry sets the same values.
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { CapacitySchema, scalableResource } from '../autoscaling.ts';
 import { aws } from '../errors.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
-import { CapacitySchema } from './input.ts';
-import { scalableResource } from './read-scale-baseline.ts';
 
 export const applyScale = defineWorker({
   name: 'apply-scale',

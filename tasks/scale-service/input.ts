@@ -32,7 +32,7 @@ export const ScaleRequestSchema = z.strictObject({
   targetGroupArn: z.string(),
   targetType: z.enum(['ip', 'instance']),
   desiredCount: z.number().int(),
-  /** The service's configured bounds: the count never leaves them, nor does a scaler's that this run sets. */
+  /** The service's configured bounds: the count the run sets stays within them. */
   bounds: z.strictObject({ min: z.number().int(), max: z.number().int() }),
   /** A scale-down removing more than this fraction of the count needs an approval; null: none does. */
   scaleDownApprovalFraction: z.number().nullable(),
@@ -47,7 +47,3 @@ export const ScaleRequestSchema = z.strictObject({
   lock: LockSchema,
 });
 export type ScaleRequest = z.infer<typeof ScaleRequestSchema>;
-
-/** A scalable target's bounds (Application Auto Scaling). */
-export const CapacitySchema = z.strictObject({ min: z.number().int(), max: z.number().int() });
-export type Capacity = z.infer<typeof CapacitySchema>;

@@ -136,10 +136,34 @@ export const ServiceConfigSchema = z
     taskRoleArns: z
       .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
       .default([]),
+    /**
+     * Its Application Auto Scaling, as configure-autoscaling sets it up: a scalable target between
+     * `min` and `max` (within `desiredCount`), and a target-tracking policy on the average CPU.
+     */
+    autoScaling: z
+      .strictObject({
+        min: z.number().int().min(0),
+        max: z.number().int().min(1),
+        /** The average CPU (percent) the policy keeps the service at. */
+        cpuTargetPercent: z.number().min(10).max(90).default(70),
+        /** Seconds after a scale-in before another; after a scale-out before another scale-out. */
+        scaleInCooldownSeconds: z.number().int().min(0).max(3600).default(300),
+        scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),
+      })
+      .refine((a) => a.min <= a.max, { message: 'min must not exceed max', path: ['max'] })
+      .optional(),
   })
   .refine((s) => !s.maintenancePage || s.maintenancePage.service !== s.service, {
     message: 'the maintenance page must be another service',
     path: ['maintenancePage', 'service'],
+  })
+  .refine((s) => !s.autoScaling || s.autoScaling.min >= s.desiredCount.min, {
+    message: 'must be within desiredCount: at least its min',
+    path: ['autoScaling', 'min'],
+  })
+  .refine((s) => !s.autoScaling || s.autoScaling.max <= s.desiredCount.max, {
+    message: 'must be within desiredCount: at most its max',
+    path: ['autoScaling', 'max'],
   });
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 

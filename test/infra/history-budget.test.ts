@@ -34,6 +34,7 @@ const LOOPS: Record<string, number> = {
   'health-check': 0,
   'resource-usage': 0,
   'scale-service': 2,
+  'configure-autoscaling': 0,
 };
 
 let definitions: Definitions;

@@ -766,21 +766,35 @@ describe('resource usage', () => {
 
 describe('scale service', () => {
   it("reads scalable targets (no resource-level permissions) and sets only an ECS service count's bounds", () => {
-    expect(grants('application-autoscaling:DescribeScalableTargets')).toEqual([
-      { worker: 'read-scale-baseline', resources: ['*'], condition: null },
-    ]);
-    expect(grants('application-autoscaling:RegisterScalableTarget')).toEqual([
-      {
-        worker: 'apply-scale',
-        resources: [`arn:aws:application-autoscaling:${config.region}:${config.account}:scalable-target/*`],
-        condition: {
-          StringEquals: {
-            'application-autoscaling:service-namespace': 'ecs',
-            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
-          },
+    expect(
+      grants('application-autoscaling:DescribeScalableTargets')
+        .map((g) => g.worker)
+        .sort(),
+    ).toEqual(['read-autoscaling', 'read-scale-baseline']);
+    for (const g of grants('application-autoscaling:DescribeScalableTargets'))
+      expect(g).toMatchObject({ resources: ['*'], condition: null });
+    const onTarget = {
+      resources: [`arn:aws:application-autoscaling:${config.region}:${config.account}:scalable-target/*`],
+      condition: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
         },
       },
+    };
+    expect(
+      grants('application-autoscaling:RegisterScalableTarget').sort((a, b) =>
+        a.worker.localeCompare(b.worker),
+      ),
+    ).toEqual([
+      { worker: 'apply-autoscaling', ...onTarget },
+      { worker: 'apply-scale', ...onTarget },
     ]);
+    // Only configure-autoscaling sets or removes policies, and removes targets
+    for (const action of ['PutScalingPolicy', 'DeleteScalingPolicy', 'DeregisterScalableTarget'])
+      expect(grants(`application-autoscaling:${action}`)).toEqual([
+        { worker: 'apply-autoscaling', ...onTarget },
+      ]);
     // The count itself only on the configured services
     const ecs = `arn:aws:ecs:${config.region}:${config.account}:service`;
     expect(grants('ecs:UpdateService').find((g) => g.worker === 'apply-scale')?.resources).toEqual(
@@ -848,7 +862,7 @@ describe('least privilege', () => {
   const ecsService = (cluster: string, service: string) =>
     `arn:aws:ecs:${config.region}:${config.account}:service/${cluster}/${service}`;
 
-  it('ecs:UpdateService only on the configured services, only for the workers that update a service (update-service, redeploy-services, apply-scale)', () => {
+  it('ecs:UpdateService only on the configured services, only for the workers that update a service (update-service, redeploy-services, and the two that register a scalable target)', () => {
     // Given the services and maintenance pages configured in runbook.config.json
     const expected = [
       ecsService('enterprise-prod-cluster', 'app-service'),
@@ -863,6 +877,7 @@ describe('least privilege', () => {
     expect(granted).toEqual(expected);
     for (const arn of granted) expect(arn).not.toContain('*');
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
+      'Runbook/Workers/apply-autoscaling/ServiceRole/Resource',
       'Runbook/Workers/apply-scale/ServiceRole/Resource',
       'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',

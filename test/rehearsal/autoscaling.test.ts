@@ -40,7 +40,7 @@ describe('the simulated Application Auto Scaling', () => {
     ]);
   });
 
-  it('keeps a count its bounds hold, and brings a count outside them inside', () => {
+  it('keeps a count its bounds hold', () => {
     const account = accountWith();
     const autoscaling = account.service('autoscaling');
     autoscaling.registerScalableTarget({
@@ -54,16 +54,29 @@ describe('the simulated Application Auto Scaling', () => {
       .updateService({ cluster: 'enterprise-prod-cluster', service: 'app-service', desiredCount: 6 });
     account.clock.advance(10 * SCALER_SECONDS);
     expect(desired(account)).toBe(6);
-    // A maximum below the count: the scaler scales in to it
-    autoscaling.registerScalableTarget({
+  });
+
+  it('new bounds that leave the count outside them bring it inside at once (the API reference)', () => {
+    // The load needs 8: only the ceiling explains a count of 4
+    const account = accountWith({ autoscaling: { scalableTarget: { min: 3, max: 10 }, loadNeeds: 8 } });
+    account.service('autoscaling').registerScalableTarget({
       ServiceNamespace: 'ecs',
       ResourceId: APP,
       ScalableDimension: 'ecs:service:DesiredCount',
       MinCapacity: 2,
       MaxCapacity: 4,
     });
-    account.clock.advance(SCALER_SECONDS + 5);
     expect(desired(account)).toBe(3);
+    account.service('autoscaling').registerScalableTarget({
+      ServiceNamespace: 'ecs',
+      ResourceId: APP,
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: 5,
+      MaxCapacity: 6,
+    });
+    expect(desired(account)).toBe(5);
+    account.clock.advance(10 * SCALER_SECONDS);
+    expect(desired(account)).toBe(6);
   });
 
   it('a suspended direction is not scaled', () => {
@@ -160,7 +173,7 @@ describe('the simulated Application Auto Scaling', () => {
     expect(ScalableTargetARN).toBe(
       `arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/${autoscaling.idOf(APP)}`,
     );
-    expect(autoscaling.report().scalableTargets).toEqual([{ resourceId: APP, min: 2, max: 8 }]);
+    expect(autoscaling.report().scalableTargets).toEqual([{ resourceId: APP, min: 2, max: 8, policies: [] }]);
   });
 
   it('is authorized as IAM does: RegisterScalableTarget on the scalable target with its namespace and dimension, and the service described and updated', async () => {
@@ -194,5 +207,85 @@ describe('the simulated Application Auto Scaling', () => {
       'application-autoscaling:service-namespace': 'ecs',
       'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
     });
+  });
+
+  it('puts, replaces and deletes policies, and deregisters targets, as the API does', () => {
+    const autoscaling = accountWith({}).service('autoscaling');
+    const ecsTarget = {
+      ServiceNamespace: 'ecs',
+      ResourceId: APP,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    };
+    const tracking = (
+      TargetValue: number | undefined,
+      PredefinedMetricType = 'ECSServiceAverageCPUUtilization',
+    ) => ({
+      ...ecsTarget,
+      PolicyName: 'p',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue,
+        PredefinedMetricSpecification: { PredefinedMetricType },
+      },
+    });
+    // No target yet: nothing to put a policy on, or to delete
+    expect(refused(() => autoscaling.putScalingPolicy(tracking(70)))).toMatch(
+      /^ObjectNotFoundException: No scalable target registered/,
+    );
+    expect(refused(() => autoscaling.deregisterScalableTarget(ecsTarget))).toMatch(
+      /^ObjectNotFoundException/,
+    );
+    autoscaling.registerScalableTarget({ ...ecsTarget, MinCapacity: 2, MaxCapacity: 10 });
+    expect(refused(() => autoscaling.putScalingPolicy(tracking(undefined)))).toMatch(
+      /TargetValue must not be null/,
+    );
+    expect(
+      refused(() => autoscaling.putScalingPolicy(tracking(70, 'RDSReaderAverageCPUUtilization'))),
+    ).toMatch(/Unsupported predefined metric/);
+    expect(
+      refused(() => autoscaling.putScalingPolicy({ ...tracking(70), PolicyType: 'StepScaling' })),
+    ).toMatch(/only TargetTrackingScaling/);
+    autoscaling.putScalingPolicy(tracking(70));
+    autoscaling.putScalingPolicy(tracking(55));
+    expect(autoscaling.report().scalableTargets[0]?.policies).toEqual([{ name: 'p', targetValue: 55 }]);
+    expect(
+      autoscaling.describeScalingPolicies({
+        ServiceNamespace: 'ecs',
+        ResourceId: APP,
+        PolicyNames: ['other'],
+      }).ScalingPolicies,
+    ).toEqual([]);
+    autoscaling.deleteScalingPolicy({ ...ecsTarget, PolicyName: 'p' });
+    expect(refused(() => autoscaling.deleteScalingPolicy({ ...ecsTarget, PolicyName: 'p' }))).toMatch(
+      /^ObjectNotFoundException: No scaling policy/,
+    );
+    autoscaling.putScalingPolicy(tracking(70));
+    autoscaling.deregisterScalableTarget(ecsTarget);
+    expect(autoscaling.report().scalableTargets).toEqual([]);
+  });
+
+  it('authorizes policy and target changes on the scalable target, with its condition keys', async () => {
+    const { loadIamFacts, needsOf, requestsOf } = await import('../../rehearsal/iam/requests.ts');
+    await loadIamFacts();
+    const account = accountWith();
+    for (const command of ['PutScalingPolicy', 'DeleteScalingPolicy', 'DeregisterScalableTarget']) {
+      const input = {
+        ServiceNamespace: 'ecs',
+        ResourceId: APP,
+        ScalableDimension: 'ecs:service:DesiredCount',
+        PolicyName: 'p',
+      };
+      const requests = requestsOf(needsOf('autoscaling', command, input, account.callEnv), account.callEnv);
+      expect(requests.map((r) => [r.action, r.resource, r.context])).toEqual([
+        [
+          `application-autoscaling:${command}`,
+          `arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/${account.service('autoscaling').idOf(APP)}`,
+          {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        ],
+      ]);
+    }
   });
 });

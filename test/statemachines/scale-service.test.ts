@@ -2,7 +2,8 @@
 // definition against the simulated account: the count it ends with, the scaler's bounds, what is
 // announced, what is locked, and what changed.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { changes, definitionsOnce, example, run, service } from './support.ts';
+import { HEALTHY_TASKS } from '../../rehearsal/account/ecs.ts';
+import { changes, config, definitionsOnce, example, run, scenarioFaults, service } from './support.ts';
 
 const input = example('scale-service');
 const scaleDown = { ...input, desiredCount: 2, reason: 'The launch is over' };
@@ -39,10 +40,26 @@ describe('scale-service', () => {
       `autoscaling:RegisterScalableTarget:${APP}`,
       'ecs:UpdateService:app-service',
     ]);
-    expect(result.account.scalableTargets).toEqual([{ resourceId: APP, min: 6, max: 10 }]);
+    expect(result.account.scalableTargets).toEqual([
+      {
+        resourceId: APP,
+        min: 6,
+        max: 10,
+        policies: [{ name: 'runbook-cpu-target-tracking', targetValue: 60 }],
+      },
+    ]);
     expect(app(result)).toMatchObject({ desiredCount: 6, runningCount: 6 });
-    // The scaler never moved the count: nothing to undo
-    expect(result.moments.filter((m) => m.kind === 'scaled')).toEqual([]);
+    // The notice says the bounds stay moved, and how to set them back
+    expect(result.cause ?? '').toBe('');
+    expect(
+      result.events.find((e) => e.state === 'Notify Success' && e.kind === 'scheduled')?.input,
+    ).toMatchObject({
+      detail: expect.stringMatching(/to min 6, max 10 .*stays so after the run: set it back/),
+    });
+    // The new minimum brought the count to 6 at once; the scaler never took it back to 3
+    expect(
+      result.moments.filter((m) => m.kind === 'scaled').map((m) => m.kind === 'scaled' && [m.from, m.to]),
+    ).toEqual([[3, 6]]);
   });
 
   it('a bound Application Auto Scaling refuses: the count is never set, the run fails ScalingFailed, bounds as before', async () => {
@@ -67,7 +84,9 @@ describe('scale-service', () => {
     ]);
     expect(result.changes.map((c) => c.detail)).toEqual(['scalable target min 3, max 10', 'desiredCount 3']);
     expect(app(result).desiredCount).toBe(3);
-    expect(result.account.scalableTargets).toEqual([{ resourceId: APP, min: 3, max: 10 }]);
+    expect(result.account.scalableTargets.map(({ min, max }) => ({ min, max }))).toEqual([
+      { min: 3, max: 10 },
+    ]);
   });
 
   it('scale-down-approved: asks an approval for a third of the tasks, then scales to 2', async () => {
@@ -81,6 +100,56 @@ describe('scale-service', () => {
   it('a scale-down within the fraction, or a scale-up, asks no approval', async () => {
     const up = await run('scale-service', input);
     expect(up.events.some((e) => e.state === 'Wait For Approval')).toBe(false);
+    // From 6 to 5 is a sixth, within production's quarter
+    const prod = config.environments.prod;
+    if (!prod) throw new Error('no prod');
+    const relaxed = {
+      ...config,
+      environments: {
+        ...config.environments,
+        prod: { ...prod, policy: { ...prod.policy, scaleDownApprovalFraction: 0.5 } },
+      },
+    };
+    const down = await run('scale-service', scaleDown, { config: relaxed });
+    expect(outcome(down)).toEqual({ status: 'SUCCEEDED', error: null });
+    expect(down.events.some((e) => e.state === 'Wait For Approval')).toBe(false);
+  });
+
+  it('scaler-follows: the scaler takes the held count on to 8, which is done, not a failure', async () => {
+    const result = await run('scale-service', input, { scenario: 'scaler-follows' });
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
+    expect(app(result)).toMatchObject({ desiredCount: 8, runningCount: 8 });
+    expect(
+      result.moments.filter((m) => m.kind === 'scaled').map((m) => m.kind === 'scaled' && m.to),
+    ).toContain(8);
+    expect(
+      result.events.find((e) => e.state === 'Notify Success' && e.kind === 'scheduled')?.input,
+    ).toMatchObject({
+      detail: expect.stringMatching(/it runs 8 tasks now/),
+    });
+  });
+
+  it('stale-approval: the scaler moved the count while the approval was pending: stops before any change', async () => {
+    const result = await run('scale-service', scaleDown, { scenario: 'scaler-moves' });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
+    expect(result.cause).toMatch(/approved from 3 tasks .* now wants 5/);
+    expect(changes(result)).toEqual([]);
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('a failed scale on a service without a circuit breaker is put back, not paged', async () => {
+    const result = await run('scale-service', input, {
+      scenario: 'scale-no-capacity',
+      faults: {
+        ecs: {
+          ...scenarioFaults('scale-no-capacity').ecs,
+          tasks: () => HEALTHY_TASKS,
+          noCircuitBreaker: true,
+        },
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'ScalingFailed' });
+    expect(app(result)).toMatchObject({ desiredCount: 3, runningCount: 3 });
   });
 
   it.each([
@@ -118,7 +187,9 @@ describe('scale-service', () => {
       },
     });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'ScalingFailed' });
-    expect(result.account.scalableTargets).toEqual([{ resourceId: APP, min: 3, max: 10 }]);
+    expect(result.account.scalableTargets.map(({ min, max }) => ({ min, max }))).toEqual([
+      { min: 3, max: 10 },
+    ]);
     expect(app(result).desiredCount).toBe(3);
   });
 
@@ -126,7 +197,7 @@ describe('scale-service', () => {
     const result = await run('scale-service', input, { scenario: 'scale-restore-fails' });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'RollbackFailed' });
     expect(result.cause).toMatch(
-      /asked to run 6 tasks and did not settle; putting it back to 3 tasks did not settle either/,
+      /asked to run 6 tasks and did not settle \(DeploymentTimedOut\); putting it back to 3 tasks was refused or did not settle either/,
     );
     expect(result.account.notifications.map((n) => [n.event, n.severity])).toEqual([
       ['rollback-failed', 'page'],

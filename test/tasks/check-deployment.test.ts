@@ -358,6 +358,18 @@ describe('check-deployment with the deployment our UpdateService started', () =>
     expect(result).toMatchObject({ done: false, attempt: 1 });
   });
 
+  it('with a range of desired counts, is done anywhere in it, and not outside it (a scaler taking a manual count on)', async () => {
+    const at = async (count: number) => {
+      givenService({
+        desiredCount: count,
+        runningCount: count,
+        deployments: [primary({ desiredCount: count, runningCount: count })],
+      });
+      return (await invoke(checkDeployment, { ...poll, desiredRange: { min: 6, max: 8 } }, clients)).done;
+    };
+    expect([await at(5), await at(6), await at(8), await at(9)]).toEqual([false, true, true, false]);
+  });
+
   it('is not done while the rollout is IN_PROGRESS, even with every count matching', async () => {
     // Given an IN_PROGRESS rollout whose counts already match (ECS still replacing tasks)
     givenService({
@@ -463,6 +475,21 @@ describe('check-deployment with the deployment our UpdateService started', () =>
       await expect(invoke(checkDeployment, poll, clients)).resolves.toMatchObject({ done: false });
       givenService(crashing(5, true));
       await expect(invoke(checkDeployment, poll, clients)).resolves.toMatchObject({ done: false });
+    });
+
+    it('does not count failed tasks against a change that made no deployment (a count alone)', async () => {
+      // The PRIMARY deployment's failed tasks are those of whatever ran before (a scale that failed)
+      givenService({
+        desiredCount: 3,
+        runningCount: 3,
+        deployments: [primary({ desiredCount: 3, runningCount: 3, failedTasks: 9 })],
+      });
+      await expect(
+        invoke(checkDeployment, { ...poll, deploymentMade: false }, clients),
+      ).resolves.toMatchObject({ done: true });
+      await expect(invoke(checkDeployment, poll, clients)).rejects.toMatchObject({
+        name: 'DeploymentFailed',
+      });
     });
 
     it('sets the threshold at half the desired count, at least 3 and at most 200', () => {

@@ -1,6 +1,7 @@
 import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -66,6 +67,19 @@ describe('read-scale-baseline', () => {
     autoscalingMock.reset();
     ecsMock.on(DescribeServicesCommand).resolves(service());
     autoscalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    autoscalingMock.on(DescribeScalingPoliciesCommand).resolves({
+      ScalingPolicies: [
+        {
+          PolicyName: 'cpu',
+          PolicyARN: 'p',
+          ServiceNamespace: 'ecs',
+          ResourceId: 'r',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          PolicyType: 'TargetTrackingScaling',
+          CreationTime: new Date(),
+        },
+      ],
+    });
   });
 
   it("reads the service and its scalable target: the exact calls, and a plain scale-up's plan", async () => {
@@ -79,12 +93,18 @@ describe('read-scale-baseline', () => {
       ResourceIds: ['service/prod-cluster/app-service'],
       ScalableDimension: 'ecs:service:DesiredCount',
     });
+    // No scalable target: its policies are not read
+    expect(autoscalingMock).toHaveReceivedCommandTimes(DescribeScalingPoliciesCommand, 0);
     expect(baseline).toStrictEqual({
       from: 3,
       running: 3,
       taskDefinition: TD,
       scalableTarget: null,
+      scalableTargetText: 'none',
+      policies: 0,
       hold: null,
+      settle: { min: 6, max: 6 },
+      restoreSettle: { min: 3, max: 3 },
       change: 'up',
       approvalNeeded: false,
       plan: 'app-service from 3 to 6 tasks of prod-app:41',
@@ -107,10 +127,18 @@ describe('read-scale-baseline', () => {
       ],
     });
     const baseline = await invoke(readScaleBaseline, { request: request() }, clients);
+    expect(autoscalingMock).toHaveReceivedCommandWith(DescribeScalingPoliciesCommand, {
+      ServiceNamespace: 'ecs',
+      ResourceId: 'service/prod-cluster/app-service',
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
     expect(baseline.scalableTarget).toEqual({ min: 3, max: 5 });
     expect(baseline.hold).toEqual({ min: 6, max: 6 });
+    // The policy may take the count on up to the new maximum; putting back, anywhere in the old bounds
+    expect(baseline.settle).toEqual({ min: 6, max: 6 });
+    expect(baseline.restoreSettle).toEqual({ min: 3, max: 5 });
     expect(baseline.plan).toBe(
-      'app-service from 3 to 6 tasks of prod-app:41; its scalable target goes from min 3 max 5 to min 6 max 6, so that the scaler keeps the new count',
+      'app-service from 3 to 6 tasks of prod-app:41; its scalable target goes from min 3, max 5 to min 6, max 6 so that the scaler keeps the new count, and stays so after the run: set it back (aws application-autoscaling register-scalable-target) when the manual count is no longer wanted',
     );
   });
 
@@ -193,11 +221,39 @@ describe('read-scale-baseline', () => {
 });
 
 describe('holdingBounds', () => {
-  it('raises the floor to a scale-up (and the ceiling if it must), lowers the ceiling to a scale-down (and the floor if it must)', () => {
-    expect(holdingBounds({ min: 3, max: 10 }, 3, 6)).toEqual({ min: 6, max: 10 });
-    expect(holdingBounds({ min: 3, max: 5 }, 3, 6)).toEqual({ min: 6, max: 6 });
-    expect(holdingBounds({ min: 3, max: 10 }, 6, 4)).toEqual({ min: 3, max: 4 });
-    expect(holdingBounds({ min: 3, max: 10 }, 6, 2)).toEqual({ min: 2, max: 2 });
-    expect(holdingBounds({ min: 3, max: 10 }, 6, 6)).toBeNull();
+  it('with a policy: raises the floor to a scale-up (and the ceiling if it must), lowers the ceiling to a scale-down (and the floor if it must)', () => {
+    expect(holdingBounds({ min: 3, max: 10 }, 3, 6, 1)).toEqual({ min: 6, max: 10 });
+    expect(holdingBounds({ min: 3, max: 5 }, 3, 6, 1)).toEqual({ min: 6, max: 6 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 4, 1)).toEqual({ min: 3, max: 4 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 2, 1)).toEqual({ min: 2, max: 2 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 6, 1)).toBeNull();
+  });
+  it('without one, the bounds alone act: moved only when the count is outside them, only as far as it', () => {
+    expect(holdingBounds({ min: 3, max: 10 }, 3, 6, 0)).toBeNull();
+    expect(holdingBounds({ min: 3, max: 5 }, 3, 6, 0)).toEqual({ min: 3, max: 6 });
+    expect(holdingBounds({ min: 3, max: 10 }, 6, 2, 0)).toEqual({ min: 2, max: 10 });
+  });
+});
+
+describe('read-scale-baseline after an approval', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+    autoscalingMock.reset();
+    autoscalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+  });
+  it('finds the same count and bounds, or stops: the approved plan is stale', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves(service());
+    const approved = await invoke(readScaleBaseline, { request: request({ desiredCount: 2 }) }, clients);
+    await expect(
+      invoke(readScaleBaseline, { request: request({ desiredCount: 2 }), expected: approved }, clients),
+    ).resolves.toEqual(approved);
+    ecsMock.on(DescribeServicesCommand).resolves(service({ desiredCount: 5 }));
+    await expect(
+      invoke(readScaleBaseline, { request: request({ desiredCount: 2 }), expected: approved }, clients),
+    ).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message:
+        'app-service changed while the approval was pending: it was approved from 3 tasks (scalable target none) and now wants 5 (scalable target none); nothing was changed: ask again',
+    });
   });
 });
