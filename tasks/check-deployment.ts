@@ -175,6 +175,7 @@ export const checkDeployment = defineWorker({
         );
       throw new DeploymentTimedOut(
         `rollout to ${service} did not complete within ${maxAttempts} polls: ${primary.rolloutState}, ${running} of ${desired} running, ${deployments.length} deployments` +
+          (failed > 0 ? `, ${failed} tasks failed to start or stopped` : '') +
           (ourTargets
             ? `; new targets: ${ourTargets.map(describeTarget).join('; ') || 'none registered'}`
             : ''),

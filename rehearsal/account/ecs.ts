@@ -404,8 +404,9 @@ export class SimulatedEcs implements SimulatedService {
         continue;
       }
       task.lastStatus = 'RUNNING';
+      // Long healthy, as a running service's targets are: no reason or description (ELB gives a healthy target none).
       const target = this.register(service, task, 'healthy', 0);
-      if (target) target.state = 'healthy';
+      if (target) Object.assign(target, { state: 'healthy', reason: undefined, description: undefined });
     }
   }
 
