@@ -28,6 +28,8 @@ export type TargetTracking = z.infer<typeof TargetTrackingSchema>;
 /** What Application Auto Scaling holds for a service: its scalable target and the runbook's policy. */
 export const AutoScalingStateSchema = z.strictObject({
   target: CapacitySchema.nullable(),
+  /** Whether the target's dynamic scaling (in or out) is suspended: its policies then do nothing that way. */
+  suspended: z.boolean(),
   policy: TargetTrackingSchema.nullable(),
 });
 export type AutoScalingState = z.infer<typeof AutoScalingStateSchema>;

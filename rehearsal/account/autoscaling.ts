@@ -432,7 +432,15 @@ export class SimulatedAutoScaling implements SimulatedService {
         resourceId: t.resourceId,
         min: t.min,
         max: t.max,
-        policies: t.policies.map((p) => ({ name: p.name, targetValue: p.targetValue })),
+        suspended: t.suspended.in || t.suspended.out,
+        policies: t.policies.map((p) => ({
+          name: p.name,
+          metric: p.metric,
+          targetValue: p.targetValue,
+          scaleInCooldown: p.scaleInCooldown,
+          scaleOutCooldown: p.scaleOutCooldown,
+          disableScaleIn: p.disableScaleIn,
+        })),
       })),
     };
   }

@@ -1,17 +1,20 @@
 // The runbook's "Auto Scaling Setup", made idempotent: what Application Auto Scaling holds for the
 // service compared with the config first. In check mode that comparison is the run (read-only, no
-// lock): a drift report. Otherwise, with the service's lock: nothing to change says so; a
-// difference is applied (the scalable target's bounds, then the target-tracking policy) and read
-// back, which is the verification. A change that fails or does not read back as the config says is
-// put back as it was, and the run fails AutoScalingNotApplied; one that cannot be put back pages.
+// lock): a drift report, announced when it finds a difference. Otherwise, with the service's lock:
+// nothing to change says so; a difference is applied (the scalable target's bounds, then the
+// target-tracking policy) and read back, which is the verification. A change that fails or does not
+// read back as the config says is put back as it was, from what it left, and the run fails
+// AutoScalingNotApplied; one that cannot be put back pages.
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { applyAutoScaling } from '../../tasks/configure-autoscaling/apply-autoscaling.ts';
+import { notifyDrift } from '../../tasks/configure-autoscaling/notify-drift.ts';
 import { readAutoScaling } from '../../tasks/configure-autoscaling/read-autoscaling.ts';
 import { validateConfigureInput } from '../../tasks/configure-autoscaling/validate-configure-input.ts';
 import { AutoScalingNotApplied, errorName, RollbackFailed } from '../../tasks/errors.ts';
 import { invokeWorker } from '../invoke-worker.ts';
 import {
+  announceReport,
   catchAll,
   failurePaths,
   failWith,
@@ -32,27 +35,46 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
     comment:
       'Checks the input and resolves the service and the auto scaling its config gives it; changes nothing.',
   });
-  const read = (stateName: string, resultPath: string, expectInSync: boolean, comment: string) =>
+  const read = (
+    stateName: string,
+    resultPath: string,
+    comment: string,
+    mode: { expectInSync?: boolean; beforeChange?: boolean } = {},
+  ) =>
     invokeWorker(scope, stateName, deps, readAutoScaling, {
       comment,
-      payload: { 'request.$': '$.request', expectInSync },
+      payload: {
+        'request.$': '$.request',
+        expectInSync: mode.expectInSync ?? false,
+        beforeChange: mode.beforeChange ?? true,
+      },
       resultPath,
       retry: 'read',
     });
 
-  // Check mode: the comparison is the run, and its report the output.
+  // Check mode: the comparison is the run, and its report the output; a drift is announced.
   const report = read(
     'Report Drift',
     '$.report',
-    false,
     'Read-only: how the scalable target and the policy differ from the config.',
   );
   report.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
   report.next(
-    new sfn.Succeed(scope, 'Drift Reported', {
-      stateName: 'Drift Reported',
-      comment: 'The report is the output: in sync, or each difference before -> after. Nothing was changed.',
-      outputPath: '$.report',
+    announceReport(scope, deps, notifyFailure, {
+      choice: 'Drift Found?',
+      worker: notifyDrift,
+      announce: {
+        stateName: 'Notify Drift',
+        comment: 'Announces each difference from the config (warning).',
+      },
+      announced: {
+        stateName: 'Drift Reported',
+        comment: 'The report is the output, and was announced. Nothing was changed.',
+      },
+      quiet: {
+        stateName: 'In Sync',
+        comment: 'As the config says: nothing to announce. The report is the output.',
+      },
     }),
   );
 
@@ -61,16 +83,12 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
     scope,
     deps,
     'One run per service: a deployment, a scale and an auto scaling change exclude each other.',
-    {
-      held: notifyFailure,
-      other: releaseAndFail,
-    },
+    { held: notifyFailure, other: releaseAndFail },
   );
   const before = read(
     'Read Auto Scaling',
     '$.before',
-    false,
-    'What Application Auto Scaling holds now, and how it differs from the config; reads only.',
+    "What Application Auto Scaling holds now, and how it differs from the config; someone else's policy of the runbook's name, or bounds that would move the count, stop the run here. Reads only.",
   );
   before.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
   const apply = invokeWorker(scope, 'Apply Auto Scaling', deps, applyAutoScaling, {
@@ -88,8 +106,8 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
   const verify = read(
     'Verify Auto Scaling',
     '$.after',
-    true,
     'Reads back what was set: anything not as the config says is AutoScalingNotApplied.',
+    { expectInSync: true, beforeChange: false },
   );
   apply.next(verify);
 
@@ -113,19 +131,24 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
   });
   nothing.next(done);
 
-  // A change that failed, or did not read back as set: put back what was there before.
+  // A change that failed, or did not read back as set: put back what was there before, from what
+  // the account holds now (the change may have been made in part).
+  const reread = read('Read Before Put Back', '$.now', 'What the failed change left, to put back from.', {
+    beforeChange: false,
+  });
   const undo = invokeWorker(scope, 'Put Back Auto Scaling', deps, applyAutoScaling, {
     comment:
       'Puts the scalable target and the policy back as they were before the run (removing what it created).',
     payload: {
       'cluster.$': '$.request.cluster',
       'service.$': '$.request.serviceName',
-      'from.$': '$.request.wanted',
+      'from.$': '$.now.current',
       'to.$': '$.before.current',
     },
     resultPath: '$.undone',
     retry: 'change',
   });
+  reread.next(undo);
   const notApplied = new sfn.Pass(scope, 'Not Applied', {
     stateName: 'Not Applied',
     parameters: { Error: errorName(AutoScalingNotApplied), 'Cause.$': '$.failure.Cause' },
@@ -146,7 +169,8 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
           procedure,
           failurePath: '$.failure',
           requestPath: '$.request',
-          detail: "States.Format('Its auto scaling is back as it was before the run. {}', $.before.summary)",
+          detail:
+            "States.Format('Its auto scaling is back as it was before the run (the change asked: {})', $.before.summary)",
         },
         failWith(
           scope,
@@ -183,8 +207,8 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
     ),
   );
 
-  catchAll([apply, verify], undo, '$.failure');
-  undo.addCatch(notPutBack, { errors: ['States.ALL'], resultPath: '$.undoFailure' });
+  catchAll([apply, verify], reread, '$.failure');
+  catchAll([reread, undo], notPutBack, '$.undoFailure');
 
   const inSync = new sfn.Choice(scope, 'In Sync?', { stateName: 'In Sync?' })
     .when(sfn.Condition.booleanEquals('$.before.inSync', true), nothing)

@@ -54,7 +54,7 @@ export const configureAutoScaling: ProcedureSpec = {
     {
       name: 'check-drift',
       description:
-        'Check mode on the same drift: the report lists each difference; nothing is changed, no lock is taken.',
+        'Check mode on the same drift: the report lists each difference, and is announced; nothing is changed, no lock is taken.',
       faults: 'autoscaling-drifted',
       input: { ...example, check: true },
       expect: { status: 'SUCCEEDED', error: null },

@@ -58,14 +58,28 @@ export const applyAutoScaling = defineWorker({
       );
       done.push(`policy ${POLICY_NAME} deleted`);
     }
-    if (to.target && !same(to.target, from.target)) {
+    const resume = from.target !== null && from.suspended !== to.suspended;
+    if (to.target && (!same(to.target, from.target) || resume)) {
       const { min, max } = to.target;
       await aws('Application Auto Scaling RegisterScalableTarget', () =>
         autoscaling.send(
-          new RegisterScalableTargetCommand({ ...resource, MinCapacity: min, MaxCapacity: max }),
+          new RegisterScalableTargetCommand({
+            ...resource,
+            MinCapacity: min,
+            MaxCapacity: max,
+            // Only where it differs; scheduled scaling is not the runbook's, and is not named.
+            ...(resume && {
+              SuspendedState: {
+                DynamicScalingInSuspended: to.suspended,
+                DynamicScalingOutSuspended: to.suspended,
+              },
+            }),
+          }),
         ),
       );
-      done.push(`scalable target min ${min}, max ${max}`);
+      done.push(
+        `scalable target min ${min}, max ${max}${resume ? `, dynamic scaling ${to.suspended ? 'suspended' : 'on'}` : ''}`,
+      );
     }
     if (to.policy && !same(to.policy, from.policy)) {
       const { targetValue, scaleInCooldownSeconds, scaleOutCooldownSeconds } = to.policy;

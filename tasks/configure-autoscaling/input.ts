@@ -38,6 +38,7 @@ export const ConfigureRequestSchema = z.strictObject({
   /** What the config says the service's auto scaling is. */
   wanted: AutoScalingStateSchema.extend({
     target: AutoScalingStateSchema.shape.target.unwrap(),
+    suspended: z.literal(false),
     policy: AutoScalingStateSchema.shape.policy.unwrap(),
   }),
   changeRequest: z.string().nullable(),

@@ -45,6 +45,7 @@ export function resolveConfigure(
     check: req.check,
     wanted: {
       target: { min: scaling.min, max: scaling.max },
+      suspended: false,
       policy: {
         targetValue: scaling.cpuTargetPercent,
         scaleInCooldownSeconds: scaling.scaleInCooldownSeconds,

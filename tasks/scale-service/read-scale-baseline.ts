@@ -4,8 +4,8 @@
 // what the load needs. So the plan moves the scalable target's bounds to hold the new count: with a
 // policy, its minimum up to a scale-up or its maximum down to a scale-down; without one, only as far
 // as the count needs. And whether the scale-down is large enough to need an approval. Read again
-// after an approval (`expected`): if the count or the bounds moved meanwhile, the approved plan is
-// stale and the run stops before any change. Reads only.
+// after an approval (`expected`): if the bounds moved meanwhile, or the count did in a way the
+// approval did not cover, the approved plan is stale and the run stops before any change. Reads only.
 import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
@@ -112,7 +112,10 @@ export const readScaleBaseline = defineWorker({
     const targetText = (c: Capacity | null) => (c ? `min ${c.min}, max ${c.max}` : 'none');
     if (
       expected &&
-      (expected.from !== from || targetText(expected.scalableTarget) !== targetText(scalableTarget))
+      // Stale: other bounds; or, without a policy, another count; with one (which moves the count all
+      // the time), a scale-down that now removes more tasks than the one approved.
+      (targetText(expected.scalableTarget) !== targetText(scalableTarget) ||
+        (policies === 0 ? expected.from !== from : to < from && from > expected.from))
     )
       throw new PreflightFailed(
         `${serviceName} changed while the approval was pending: it was approved from ${expected.from} tasks (scalable target ${expected.scalableTargetText}) and now wants ${from} (scalable target ${targetText(scalableTarget)}); nothing was changed: ask again`,

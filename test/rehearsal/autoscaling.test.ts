@@ -173,7 +173,9 @@ describe('the simulated Application Auto Scaling', () => {
     expect(ScalableTargetARN).toBe(
       `arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/${autoscaling.idOf(APP)}`,
     );
-    expect(autoscaling.report().scalableTargets).toEqual([{ resourceId: APP, min: 2, max: 8, policies: [] }]);
+    expect(autoscaling.report().scalableTargets).toEqual([
+      { resourceId: APP, min: 2, max: 8, suspended: false, policies: [] },
+    ]);
   });
 
   it('is authorized as IAM does: RegisterScalableTarget on the scalable target with its namespace and dimension, and the service described and updated', async () => {
@@ -247,7 +249,16 @@ describe('the simulated Application Auto Scaling', () => {
     ).toMatch(/only TargetTrackingScaling/);
     autoscaling.putScalingPolicy(tracking(70));
     autoscaling.putScalingPolicy(tracking(55));
-    expect(autoscaling.report().scalableTargets[0]?.policies).toEqual([{ name: 'p', targetValue: 55 }]);
+    expect(autoscaling.report().scalableTargets[0]?.policies).toEqual([
+      {
+        name: 'p',
+        metric: 'ECSServiceAverageCPUUtilization',
+        targetValue: 55,
+        scaleInCooldown: 300,
+        scaleOutCooldown: 300,
+        disableScaleIn: false,
+      },
+    ]);
     expect(
       autoscaling.describeScalingPolicies({
         ServiceNamespace: 'ecs',

@@ -3,13 +3,19 @@
 // what is announced, and what changed.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AutoScalingReport } from '../../tasks/configure-autoscaling/read-autoscaling.ts';
-import { changes, definitionsOnce, example, run } from './support.ts';
+import { changes, config, definitionsOnce, example, run } from './support.ts';
 
 const input = example('configure-autoscaling');
 const APP = 'service/enterprise-prod-cluster/app-service';
-const AS_CONFIGURED = [
-  { resourceId: APP, min: 2, max: 10, policies: [{ name: 'runbook-cpu-target-tracking', targetValue: 70 }] },
-];
+const POLICY = {
+  name: 'runbook-cpu-target-tracking',
+  metric: 'ECSServiceAverageCPUUtilization',
+  targetValue: 70,
+  scaleInCooldown: 300,
+  scaleOutCooldown: 60,
+  disableScaleIn: false,
+};
+const AS_CONFIGURED = [{ resourceId: APP, min: 2, max: 10, suspended: false, policies: [POLICY] }];
 
 beforeAll(() => {
   definitionsOnce();
@@ -57,7 +63,7 @@ describe('configure-autoscaling', () => {
     expect(successDetail(result)).toMatch(/minimum capacity 3 -> 2; CPU target \(%\) 60 -> 70/);
   });
 
-  it('check mode: reports the drift as the output, changes nothing, takes no lock, sends nothing', async () => {
+  it('check mode: reports the drift as the output and announces it; changes nothing, takes no lock', async () => {
     const result = await run(
       'configure-autoscaling',
       { ...input, check: true },
@@ -72,7 +78,43 @@ describe('configure-autoscaling', () => {
     ]);
     expect(changes(result)).toEqual([]);
     expect(result.events.some((e) => e.state === 'Acquire Lock')).toBe(false);
-    expect(result.account.notifications).toEqual([]);
+    expect(result.account.notifications.map((n) => [n.event, n.severity, n.subject])).toEqual([
+      ['drift', 'warning', '[WARNING] configure-autoscaling: 2 differences from the config'],
+    ]);
+    // In sync: nothing announced
+    const quiet = await run(
+      'configure-autoscaling',
+      { ...input, check: true },
+      { scenario: 'autoscaling-in-sync' },
+    );
+    expect((quiet.output as AutoScalingReport).inSync).toBe(true);
+    expect(quiet.account.notifications).toEqual([]);
+  });
+
+  it('bounds that would move the count now are refused: scale it first', async () => {
+    // Given a config whose maximum (2) is below the 3 tasks the app runs
+    const prod = config.environments.prod;
+    const app = prod?.services.app;
+    if (!prod || !app) throw new Error('no prod app');
+    const smaller = {
+      ...config,
+      environments: {
+        ...config.environments,
+        prod: {
+          ...prod,
+          services: {
+            ...prod.services,
+            app: { ...app, autoScaling: { ...app.autoScaling, min: 2, max: 2 } },
+          },
+        },
+      },
+    } as typeof config;
+    const result = await run('configure-autoscaling', input, { config: smaller });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
+    expect(result.cause).toMatch(
+      /runs 3 tasks \(desired\), outside the bounds the config gives it \(min 2, max 2\)/,
+    );
+    expect(changes(result)).toEqual([]);
   });
 
   it('a refused policy: the target it registered is deregistered again; AutoScalingNotApplied, announced', async () => {
@@ -106,12 +148,12 @@ describe('configure-autoscaling', () => {
     });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'AutoScalingNotApplied' });
     expect(result.account.scalableTargets).toEqual([
-      {
-        resourceId: APP,
-        min: 3,
-        max: 10,
-        policies: [{ name: 'runbook-cpu-target-tracking', targetValue: 60 }],
-      },
+      { resourceId: APP, min: 3, max: 10, suspended: false, policies: [{ ...POLICY, targetValue: 60 }] },
+    ]);
+    // Put back from what the change left: the bounds set back; the policy, never changed, not sent again
+    expect(result.changes.map((c) => c.detail)).toEqual([
+      'scalable target min 2, max 10',
+      'scalable target min 3, max 10',
     ]);
   });
 

@@ -21,9 +21,10 @@ const RESOURCE = {
 const base = { cluster: 'prod-cluster', service: 'app-service' };
 const wanted = {
   target: { min: 2, max: 10 },
+  suspended: false,
   policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
 };
-const none = { target: null, policy: null };
+const none = { target: null, suspended: false, policy: null };
 const sent = () =>
   mock.calls().map((c) => {
     const command = c.args[0] as { constructor: { name: string }; input: unknown };
@@ -64,7 +65,7 @@ describe('apply-autoscaling', () => {
   it('only what differs: the same bounds are not registered again', async () => {
     await invoke(
       applyAutoScaling,
-      { ...base, from: { target: wanted.target, policy: { ...wanted.policy, targetValue: 60 } }, to: wanted },
+      { ...base, from: { ...wanted, policy: { ...wanted.policy, targetValue: 60 } }, to: wanted },
       clients,
     );
     expect(sent().map(([name]) => name)).toEqual(['PutScalingPolicy']);
@@ -82,7 +83,7 @@ describe('apply-autoscaling', () => {
   it('putting back a policy the run created deletes it, and the old bounds are set again', async () => {
     await invoke(
       applyAutoScaling,
-      { ...base, from: wanted, to: { target: { min: 3, max: 10 }, policy: null } },
+      { ...base, from: wanted, to: { target: { min: 3, max: 10 }, suspended: false, policy: null } },
       clients,
     );
     expect(sent()).toEqual([
@@ -100,11 +101,7 @@ describe('apply-autoscaling', () => {
     });
     mock.on(DeleteScalingPolicyCommand).rejects(awsError('ObjectNotFoundException', 'No scaling policy'));
     await expect(
-      invoke(
-        applyAutoScaling,
-        { ...base, from: wanted, to: { target: wanted.target, policy: null } },
-        clients,
-      ),
+      invoke(applyAutoScaling, { ...base, from: wanted, to: { ...wanted, policy: null } }, clients),
     ).resolves.toEqual({ done: ['policy runbook-cpu-target-tracking deleted'] });
     mock.on(PutScalingPolicyCommand).rejects(awsError('ValidationException', 'bad'));
     await expect(
@@ -113,5 +110,20 @@ describe('apply-autoscaling', () => {
       name: 'ValidationException',
     });
     expect(mock).toHaveReceivedCommand(RegisterScalableTargetCommand);
+  });
+
+  it('resumes suspended dynamic scaling with the same bounds, naming only the dynamic directions', async () => {
+    await invoke(applyAutoScaling, { ...base, from: { ...wanted, suspended: true }, to: wanted }, clients);
+    expect(sent()).toEqual([
+      [
+        'RegisterScalableTarget',
+        {
+          ...RESOURCE,
+          MinCapacity: 2,
+          MaxCapacity: 10,
+          SuspendedState: { DynamicScalingInSuspended: false, DynamicScalingOutSuspended: false },
+        },
+      ],
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import {
   DescribeScalingPoliciesCommand,
   type ScalingPolicy,
 } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ConfigureRequest, ConfigureRequestSchema } from '../../../tasks/configure-autoscaling/input.ts';
@@ -13,6 +14,7 @@ import { invoke } from '../../../tasks/worker.ts';
 import { testClients, throttled } from '../support.ts';
 
 const mock = mockClient(ApplicationAutoScalingClient);
+const ecsMock = mockClient(ECSClient);
 const clients = testClients();
 const RESOURCE = {
   ServiceNamespace: 'ecs',
@@ -30,6 +32,7 @@ const request = (over: Partial<ConfigureRequest> = {}): ConfigureRequest =>
     check: false,
     wanted: {
       target: { min: 2, max: 10 },
+      suspended: false,
       policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
     },
     changeRequest: null,
@@ -73,30 +76,37 @@ const target = (min: number, max: number) => ({
 describe('read-autoscaling', () => {
   beforeEach(() => {
     mock.reset();
+    ecsMock.reset();
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ status: 'ACTIVE', desiredCount: 3 }] });
     mock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [target(2, 10)] });
     mock.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [policy()] });
   });
 
-  it('reads the target and the named policy with the exact calls; as the config says is in sync', async () => {
+  it('reads the service, the target and its policies with the exact calls; as the config says is in sync', async () => {
     const report = await invoke(readAutoScaling, { request: request() }, clients);
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: 'prod-cluster',
+      services: ['app-service'],
+    });
     expect(mock).toHaveReceivedCommandWith(DescribeScalableTargetsCommand, {
       ServiceNamespace: 'ecs',
       ResourceIds: ['service/prod-cluster/app-service'],
       ScalableDimension: 'ecs:service:DesiredCount',
     });
-    expect(mock).toHaveReceivedCommandWith(DescribeScalingPoliciesCommand, {
-      ...RESOURCE,
-      PolicyNames: ['runbook-cpu-target-tracking'],
-    });
+    expect(mock).toHaveReceivedCommandWith(DescribeScalingPoliciesCommand, RESOURCE);
     expect(report).toStrictEqual({
       current: {
         target: { min: 2, max: 10 },
+        suspended: false,
         policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
       },
+      desiredCount: 3,
       differences: [],
       inSync: true,
+      otherPolicies: [],
       summary:
         "app-service's auto scaling is as the config says: min 2, max 10, average CPU at 70 %, cooldowns 300 s in and 60 s out.",
+      severity: null,
     });
     expect(readAutoScaling.summarize?.(report)).toBe('in sync with the config');
   });
@@ -123,7 +133,7 @@ describe('read-autoscaling', () => {
     mock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
     mock.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [] });
     const report = await invoke(readAutoScaling, { request: request() }, clients);
-    expect(report.current).toEqual({ target: null, policy: null });
+    expect(report.current).toEqual({ target: null, suspended: false, policy: null });
     expect(report.differences.map((d) => [d.what, d.before])).toEqual([
       ['scalable target', 'none'],
       ['target-tracking policy runbook-cpu-target-tracking', 'none'],
@@ -173,5 +183,38 @@ describe('read-autoscaling', () => {
     await expect(invoke(readAutoScaling, { request: request() }, clients)).rejects.toBeInstanceOf(
       TransientAwsError,
     );
+  });
+
+  it("bounds that would move the count are refused before a change (a scale is not this run's), reported in a check", async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ status: 'ACTIVE', desiredCount: 12 }] });
+    await expect(invoke(readAutoScaling, { request: request() }, clients)).rejects.toMatchObject({
+      name: 'PreflightFailed',
+      message: expect.stringMatching(
+        /^app-service runs 12 tasks \(desired\), outside the bounds the config gives it \(min 2, max 10\)/,
+      ),
+    });
+    await expect(
+      invoke(readAutoScaling, { request: request({ check: true }) }, clients),
+    ).resolves.toMatchObject({ desiredCount: 12 });
+    // Reading back or reading to put back never refuses
+    await expect(
+      invoke(readAutoScaling, { request: request(), beforeChange: false }, clients),
+    ).resolves.toMatchObject({ inSync: true });
+  });
+
+  it('suspended dynamic scaling is a difference; other policies are named, not changed', async () => {
+    mock.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [{ ...target(2, 10), SuspendedState: { DynamicScalingInSuspended: true } }],
+    });
+    mock.on(DescribeScalingPoliciesCommand).resolves({
+      ScalingPolicies: [policy(), policy({ PolicyName: 'memory\nstep', PolicyType: 'StepScaling' })],
+    });
+    const report = await invoke(readAutoScaling, { request: request({ check: true }) }, clients);
+    expect(report.differences).toEqual([{ what: 'dynamic scaling', before: 'suspended', after: 'on' }]);
+    expect(report.otherPolicies).toEqual(['memory\\nstep (StepScaling)']);
+    expect(report.summary).toMatch(
+      /Other scaling policies on it, not the runbook's: memory\\nstep \(StepScaling\)\.$/,
+    );
+    expect(report.severity).toBe('warning');
   });
 });
