@@ -14,11 +14,19 @@ export const CapacitySchema = z.strictObject({ min: z.number().int(), max: z.num
 export type Capacity = z.infer<typeof CapacitySchema>;
 
 /** The name of the target-tracking policy configure-autoscaling keeps (one per service). */
-export const POLICY_NAME = 'runbook-cpu-target-tracking';
+export const POLICY_NAME = 'runbook-target-tracking';
 
-/** A target-tracking policy on the service's average CPU, as configure-autoscaling compares and sets it. */
+/** The ECS predefined metrics the runbook's policy tracks, by the config's names. */
+export const METRICS = {
+  cpu: 'ECSServiceAverageCPUUtilization',
+  memory: 'ECSServiceAverageMemoryUtilization',
+} as const;
+export const MetricSchema = z.enum([METRICS.cpu, METRICS.memory]);
+
+/** A target-tracking policy on the service's average CPU or memory, as configure-autoscaling compares and sets it. */
 export const TargetTrackingSchema = z.strictObject({
-  /** The average CPU (percent) the policy keeps the service at. */
+  metric: MetricSchema,
+  /** The average (percent) of the metric the policy keeps the service at. */
   targetValue: z.number(),
   scaleInCooldownSeconds: z.number().int(),
   scaleOutCooldownSeconds: z.number().int(),

@@ -145,7 +145,7 @@ export class SimulatedAutoScaling implements SimulatedService {
         ...this.newTarget(resourceId, faults.scalableTarget.min, faults.scalableTarget.max),
         policies: [
           {
-            name: 'runbook-cpu-target-tracking',
+            name: 'runbook-target-tracking',
             targetValue: faults.scalableTarget.cpuTargetPercent ?? 60,
             metric: 'ECSServiceAverageCPUUtilization',
             scaleInCooldown: 300,

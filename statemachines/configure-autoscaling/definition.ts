@@ -93,7 +93,7 @@ export function configureAutoScalingDefinition(scope: Construct, deps: Deps): sf
   before.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
   const apply = invokeWorker(scope, 'Apply Auto Scaling', deps, applyAutoScaling, {
     comment:
-      'Runbook: register-scalable-target, then put-scaling-policy (target tracking on average CPU): only what differs.',
+      'Runbook: register-scalable-target, then put-scaling-policy (target tracking on the configured metric): only what differs.',
     payload: {
       'cluster.$': '$.request.cluster',
       'service.$': '$.request.serviceName',

@@ -82,7 +82,7 @@ export const applyAutoScaling = defineWorker({
       );
     }
     if (to.policy && !same(to.policy, from.policy)) {
-      const { targetValue, scaleInCooldownSeconds, scaleOutCooldownSeconds } = to.policy;
+      const { metric, targetValue, scaleInCooldownSeconds, scaleOutCooldownSeconds } = to.policy;
       await aws('Application Auto Scaling PutScalingPolicy', () =>
         autoscaling.send(
           new PutScalingPolicyCommand({
@@ -91,7 +91,7 @@ export const applyAutoScaling = defineWorker({
             PolicyType: 'TargetTrackingScaling',
             TargetTrackingScalingPolicyConfiguration: {
               TargetValue: targetValue,
-              PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+              PredefinedMetricSpecification: { PredefinedMetricType: metric },
               ScaleInCooldown: scaleInCooldownSeconds,
               ScaleOutCooldown: scaleOutCooldownSeconds,
               DisableScaleIn: false,
@@ -99,7 +99,7 @@ export const applyAutoScaling = defineWorker({
           }),
         ),
       );
-      done.push(`policy ${POLICY_NAME}: average CPU at ${targetValue} %`);
+      done.push(`policy ${POLICY_NAME}: ${metric} at ${targetValue} %`);
     }
     return { done };
   },

@@ -10,6 +10,8 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import {
   type AutoScalingState,
   AutoScalingStateSchema,
+  METRICS,
+  MetricSchema,
   POLICY_NAME,
   scalableResource,
 } from '../autoscaling.ts';
@@ -18,8 +20,6 @@ import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
 import { ConfigureRequestSchema } from './input.ts';
-
-const CPU = 'ECSServiceAverageCPUUtilization';
 
 export const DifferenceSchema = z.strictObject({ what: z.string(), before: z.string(), after: z.string() });
 export type Difference = z.infer<typeof DifferenceSchema>;
@@ -39,8 +39,12 @@ export const AutoScalingReportSchema = z.strictObject({
 });
 export type AutoScalingReport = z.infer<typeof AutoScalingReportSchema>;
 
+/** A metric as a person says it: "average CPU". */
+const metricText = (metric: string) =>
+  metric === METRICS.memory ? 'average memory' : metric === METRICS.cpu ? 'average CPU' : metric;
+
 const policyText = (p: NonNullable<AutoScalingState['policy']>) =>
-  `average CPU at ${p.targetValue} %, cooldowns ${p.scaleInCooldownSeconds} s in and ${p.scaleOutCooldownSeconds} s out`;
+  `${metricText(p.metric)} at ${p.targetValue} %, cooldowns ${p.scaleInCooldownSeconds} s in and ${p.scaleOutCooldownSeconds} s out`;
 
 /** Each way `current` differs from `wanted`, in words. */
 export function differences(current: AutoScalingState, wanted: AutoScalingState): Difference[] {
@@ -70,7 +74,8 @@ export function differences(current: AutoScalingState, wanted: AutoScalingState)
         after: policyText(wanted.policy),
       });
     else {
-      add('CPU target (%)', current.policy.targetValue, wanted.policy.targetValue);
+      add('metric', metricText(current.policy.metric), metricText(wanted.policy.metric));
+      add('target (%)', current.policy.targetValue, wanted.policy.targetValue);
       add(
         'scale-in cooldown (s)',
         current.policy.scaleInCooldownSeconds,
@@ -139,16 +144,15 @@ export const readAutoScaling = defineWorker({
       .map((p) => shown(`${p.PolicyName} (${p.PolicyType})`));
     const tracking = named?.TargetTrackingScalingPolicyConfiguration;
     const kind = `${named?.PolicyType ?? 'unknown'} on ${tracking?.PredefinedMetricSpecification?.PredefinedMetricType ?? 'a custom metric'}${tracking?.DisableScaleIn ? ' without scale-in' : ''}`;
+    const metric = MetricSchema.safeParse(tracking?.PredefinedMetricSpecification?.PredefinedMetricType);
     const ours =
-      named?.PolicyType === 'TargetTrackingScaling' &&
-      tracking?.PredefinedMetricSpecification?.PredefinedMetricType === CPU &&
-      tracking.DisableScaleIn !== true;
+      named?.PolicyType === 'TargetTrackingScaling' && metric.success && tracking?.DisableScaleIn !== true;
     // A policy of the runbook's name that is not the runbook's kind is someone else's: a change would
     // replace it and could not put it back, so only a report may name it.
     const refuse = beforeChange && !request.check;
     if (named && !ours && refuse)
       throw new PreflightFailed(
-        `${ResourceId} has a scaling policy named ${POLICY_NAME} that is ${kind}, not target tracking on average CPU with scale-in: rename or delete it first`,
+        `${ResourceId} has a scaling policy named ${POLICY_NAME} that is ${kind}, not target tracking on ECS average CPU or memory with scale-in: rename or delete it first`,
       );
     // New bounds that leave the count outside them move it at once (the API reference): that is a
     // scale, with its own waits and approvals, and not this run's to make.
@@ -157,8 +161,9 @@ export const readAutoScaling = defineWorker({
         `${serviceName} runs ${desiredCount} tasks (desired), outside the bounds the config gives it (min ${wanted.target.min}, max ${wanted.target.max}): Application Auto Scaling would move the count at once; scale it into them first (scale-service), then run this again`,
       );
     const policy =
-      ours && tracking?.TargetValue !== undefined
+      ours && metric.success && tracking?.TargetValue !== undefined
         ? {
+            metric: metric.data,
             targetValue: tracking.TargetValue,
             scaleInCooldownSeconds: tracking.ScaleInCooldown ?? 300,
             scaleOutCooldownSeconds: tracking.ScaleOutCooldown ?? 300,
@@ -167,7 +172,13 @@ export const readAutoScaling = defineWorker({
     const current = { target, suspended, policy };
     const drift = [
       ...(named && !ours
-        ? [{ what: `policy ${POLICY_NAME}`, before: kind, after: 'TargetTrackingScaling on average CPU' }]
+        ? [
+            {
+              what: `policy ${POLICY_NAME}`,
+              before: kind,
+              after: `TargetTrackingScaling on ${metricText(wanted.policy.metric)}`,
+            },
+          ]
         : []),
       // (someone else's policy of the runbook's name is one difference, not also a missing policy)
       ...differences(current, named && !ours ? { ...wanted, policy: null } : wanted),

@@ -1,5 +1,6 @@
 // First step of configure-autoscaling: checks the input and resolves the service and the auto
 // scaling its config gives it; changes nothing.
+import { METRICS } from '../autoscaling.ts';
 import { type Issue, issuesError, lookUpService } from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
 import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
@@ -31,7 +32,7 @@ export function resolveConfigure(
   if (!scaling)
     issues.push({
       path: 'service',
-      message: `${req.service} has no autoScaling in the config: say its min, max and CPU target there first`,
+      message: `${req.service} has no autoScaling in the config: say its min, max and target there first`,
     });
   if (!req.check && env.policy.changeRequestRequired && req.changeRequest === undefined)
     issues.push({ path: 'changeRequest', message: `${req.environment} requires a change request (ticket)` });
@@ -47,7 +48,8 @@ export function resolveConfigure(
       target: { min: scaling.min, max: scaling.max },
       suspended: false,
       policy: {
-        targetValue: scaling.cpuTargetPercent,
+        metric: METRICS[scaling.metric],
+        targetValue: scaling.targetPercent,
         scaleInCooldownSeconds: scaling.scaleInCooldownSeconds,
         scaleOutCooldownSeconds: scaling.scaleOutCooldownSeconds,
       },
@@ -73,7 +75,7 @@ export const validateConfigureInput = defineWorker({
   input: z.object({ input: z.unknown(), catalogue: EmbeddedCatalogueSchema, execution: ExecutionSchema }),
   run: async ({ input, catalogue, execution }) => resolveConfigure(input, catalogue, execution),
   summarize: (r) =>
-    `${r.environment}/${r.service}: ${r.check ? 'check' : 'apply'} min ${r.wanted.target.min} max ${r.wanted.target.max}, CPU ${r.wanted.policy.targetValue} %`,
+    `${r.environment}/${r.service}: ${r.check ? 'check' : 'apply'} min ${r.wanted.target.min} max ${r.wanted.target.max}, ${r.wanted.policy.metric} at ${r.wanted.policy.targetValue} %`,
 });
 
 export const handler = lambdaHandler(validateConfigureInput);

@@ -138,14 +138,16 @@ export const ServiceConfigSchema = z
       .default([]),
     /**
      * Its Application Auto Scaling, as configure-autoscaling sets it up: a scalable target between
-     * `min` and `max` (within `desiredCount`), and a target-tracking policy on the average CPU.
+     * `min` and `max` (within `desiredCount`), and a target-tracking policy on the average CPU (or memory).
      */
     autoScaling: z
       .strictObject({
         min: z.number().int().min(0),
         max: z.number().int().min(1),
-        /** The average CPU (percent) the policy keeps the service at. */
-        cpuTargetPercent: z.number().min(10).max(90).default(70),
+        /** What the policy tracks: the service's average CPU or memory utilization. */
+        metric: z.enum(['cpu', 'memory']).default('cpu'),
+        /** The average (percent) of that metric the policy keeps the service at. */
+        targetPercent: z.number().min(10).max(90).default(70),
         /** Seconds after a scale-in before another; after a scale-out before another scale-out. */
         scaleInCooldownSeconds: z.number().int().min(0).max(3600).default(300),
         scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),

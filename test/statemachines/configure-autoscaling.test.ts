@@ -8,7 +8,7 @@ import { changes, config, definitionsOnce, example, run } from './support.ts';
 const input = example('configure-autoscaling');
 const APP = 'service/enterprise-prod-cluster/app-service';
 const POLICY = {
-  name: 'runbook-cpu-target-tracking',
+  name: 'runbook-target-tracking',
   metric: 'ECSServiceAverageCPUUtilization',
   targetValue: 70,
   scaleInCooldown: 300,
@@ -58,9 +58,9 @@ describe('configure-autoscaling', () => {
     expect(result.account.scalableTargets).toEqual(AS_CONFIGURED);
     expect(result.changes.map((c) => c.detail)).toEqual([
       'scalable target min 2, max 10',
-      'policy runbook-cpu-target-tracking: TargetTrackingScaling at 70',
+      'policy runbook-target-tracking: TargetTrackingScaling at 70',
     ]);
-    expect(successDetail(result)).toMatch(/minimum capacity 3 -> 2; CPU target \(%\) 60 -> 70/);
+    expect(successDetail(result)).toMatch(/minimum capacity 3 -> 2; target \(%\) 60 -> 70/);
   });
 
   it('check mode: reports the drift as the output and announces it; changes nothing, takes no lock', async () => {
@@ -74,7 +74,7 @@ describe('configure-autoscaling', () => {
     expect(report.inSync).toBe(false);
     expect(report.differences).toEqual([
       { what: 'minimum capacity', before: '3', after: '2' },
-      { what: 'CPU target (%)', before: '60', after: '70' },
+      { what: 'target (%)', before: '60', after: '70' },
     ]);
     expect(changes(result)).toEqual([]);
     expect(result.events.some((e) => e.state === 'Acquire Lock')).toBe(false);

@@ -22,7 +22,12 @@ const base = { cluster: 'prod-cluster', service: 'app-service' };
 const wanted = {
   target: { min: 2, max: 10 },
   suspended: false,
-  policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
+  policy: {
+    metric: 'ECSServiceAverageCPUUtilization',
+    targetValue: 70,
+    scaleInCooldownSeconds: 300,
+    scaleOutCooldownSeconds: 60,
+  },
 };
 const none = { target: null, suspended: false, policy: null };
 const sent = () =>
@@ -45,7 +50,7 @@ describe('apply-autoscaling', () => {
         'PutScalingPolicy',
         {
           ...RESOURCE,
-          PolicyName: 'runbook-cpu-target-tracking',
+          PolicyName: 'runbook-target-tracking',
           PolicyType: 'TargetTrackingScaling',
           TargetTrackingScalingPolicyConfiguration: {
             TargetValue: 70,
@@ -58,7 +63,7 @@ describe('apply-autoscaling', () => {
       ],
     ]);
     expect(applyAutoScaling.summarize?.(result)).toBe(
-      'scalable target min 2, max 10; policy runbook-cpu-target-tracking: average CPU at 70 %',
+      'scalable target min 2, max 10; policy runbook-target-tracking: ECSServiceAverageCPUUtilization at 70 %',
     );
   });
 
@@ -87,7 +92,7 @@ describe('apply-autoscaling', () => {
       clients,
     );
     expect(sent()).toEqual([
-      ['DeleteScalingPolicy', { ...RESOURCE, PolicyName: 'runbook-cpu-target-tracking' }],
+      ['DeleteScalingPolicy', { ...RESOURCE, PolicyName: 'runbook-target-tracking' }],
       ['RegisterScalableTarget', { ...RESOURCE, MinCapacity: 3, MaxCapacity: 10 }],
     ]);
   });
@@ -102,7 +107,7 @@ describe('apply-autoscaling', () => {
     mock.on(DeleteScalingPolicyCommand).rejects(awsError('ObjectNotFoundException', 'No scaling policy'));
     await expect(
       invoke(applyAutoScaling, { ...base, from: wanted, to: { ...wanted, policy: null } }, clients),
-    ).resolves.toEqual({ done: ['policy runbook-cpu-target-tracking deleted'] });
+    ).resolves.toEqual({ done: ['policy runbook-target-tracking deleted'] });
     mock.on(PutScalingPolicyCommand).rejects(awsError('ValidationException', 'bad'));
     await expect(
       invoke(applyAutoScaling, { ...base, from: none, to: wanted }, clients),

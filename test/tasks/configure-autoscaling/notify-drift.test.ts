@@ -14,7 +14,7 @@ const report = {
   differences: [
     { what: 'minimum capacity', before: '3', after: '2' },
     {
-      what: 'target-tracking policy runbook-cpu-target-tracking',
+      what: 'target-tracking policy runbook-target-tracking',
       before: 'none',
       after: 'average CPU at 70 %',
     },
@@ -44,7 +44,7 @@ describe('notify-drift', () => {
         report.summary,
         '',
         'minimum capacity: 3 -> 2',
-        'target-tracking policy runbook-cpu-target-tracking: none -> average CPU at 70 %',
+        'target-tracking policy runbook-target-tracking: none -> average CPU at 70 %',
         '',
         'To make it as the config says, run configure-autoscaling again without "check".',
         `Execution: ${executionId}`,

@@ -33,7 +33,12 @@ const request = (over: Partial<ConfigureRequest> = {}): ConfigureRequest =>
     wanted: {
       target: { min: 2, max: 10 },
       suspended: false,
-      policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
+      policy: {
+        metric: 'ECSServiceAverageCPUUtilization',
+        targetValue: 70,
+        scaleInCooldownSeconds: 300,
+        scaleOutCooldownSeconds: 60,
+      },
     },
     changeRequest: null,
     reason: null,
@@ -51,7 +56,7 @@ const request = (over: Partial<ConfigureRequest> = {}): ConfigureRequest =>
 
 const policy = (over: Partial<ScalingPolicy> = {}, config: Record<string, unknown> = {}): ScalingPolicy => ({
   ...RESOURCE,
-  PolicyName: 'runbook-cpu-target-tracking',
+  PolicyName: 'runbook-target-tracking',
   PolicyARN: 'arn:p',
   PolicyType: 'TargetTrackingScaling',
   CreationTime: new Date(),
@@ -98,7 +103,12 @@ describe('read-autoscaling', () => {
       current: {
         target: { min: 2, max: 10 },
         suspended: false,
-        policy: { targetValue: 70, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 },
+        policy: {
+          metric: 'ECSServiceAverageCPUUtilization',
+          targetValue: 70,
+          scaleInCooldownSeconds: 300,
+          scaleOutCooldownSeconds: 60,
+        },
       },
       desiredCount: 3,
       differences: [],
@@ -120,12 +130,12 @@ describe('read-autoscaling', () => {
     expect(report.differences).toEqual([
       { what: 'minimum capacity', before: '3', after: '2' },
       { what: 'maximum capacity', before: '12', after: '10' },
-      { what: 'CPU target (%)', before: '60', after: '70' },
+      { what: 'target (%)', before: '60', after: '70' },
       { what: 'scale-out cooldown (s)', before: '120', after: '60' },
     ]);
     expect(report.inSync).toBe(false);
     expect(report.summary).toBe(
-      "app-service's auto scaling differs from the config in 4 ways: minimum capacity 3 -> 2; maximum capacity 12 -> 10; CPU target (%) 60 -> 70; scale-out cooldown (s) 120 -> 60.",
+      "app-service's auto scaling differs from the config in 4 ways: minimum capacity 3 -> 2; maximum capacity 12 -> 10; target (%) 60 -> 70; scale-out cooldown (s) 120 -> 60.",
     );
   });
 
@@ -136,7 +146,7 @@ describe('read-autoscaling', () => {
     expect(report.current).toEqual({ target: null, suspended: false, policy: null });
     expect(report.differences.map((d) => [d.what, d.before])).toEqual([
       ['scalable target', 'none'],
-      ['target-tracking policy runbook-cpu-target-tracking', 'none'],
+      ['target-tracking policy runbook-target-tracking', 'none'],
     ]);
   });
 
@@ -157,11 +167,8 @@ describe('read-autoscaling', () => {
       policy({ PolicyType: 'StepScaling', TargetTrackingScalingPolicyConfiguration: undefined }),
     ],
     [
-      'another metric',
-      policy(
-        {},
-        { PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageMemoryUtilization' } },
-      ),
+      'a metric that is not the service one',
+      policy({}, { PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' } }),
     ],
     ['no scale-in', policy({}, { DisableScaleIn: true })],
   ])(
@@ -173,7 +180,7 @@ describe('read-autoscaling', () => {
       });
       const report = await invoke(readAutoScaling, { request: request({ check: true }) }, clients);
       expect(report.inSync).toBe(false);
-      expect(report.differences[0]?.what).toBe('policy runbook-cpu-target-tracking');
+      expect(report.differences[0]?.what).toBe('policy runbook-target-tracking');
       expect(report.current.policy).toBeNull();
     },
   );
@@ -216,5 +223,18 @@ describe('read-autoscaling', () => {
       /Other scaling policies on it, not the runbook's: memory\\nstep \(StepScaling\)\.$/,
     );
     expect(report.severity).toBe('warning');
+  });
+
+  it('a policy on memory where the config says CPU is a difference to apply, not a stranger', async () => {
+    mock.on(DescribeScalingPoliciesCommand).resolves({
+      ScalingPolicies: [
+        policy(
+          {},
+          { PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageMemoryUtilization' } },
+        ),
+      ],
+    });
+    const report = await invoke(readAutoScaling, { request: request() }, clients);
+    expect(report.differences).toEqual([{ what: 'metric', before: 'average memory', after: 'average CPU' }]);
   });
 });

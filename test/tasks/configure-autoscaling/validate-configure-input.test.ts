@@ -32,7 +32,7 @@ const catalogue: Catalogue = CatalogueSchema.parse({
       services: {
         app: {
           ...service,
-          autoScaling: { min: 3, max: 8, cpuTargetPercent: 65, scaleOutCooldownSeconds: 30 },
+          autoScaling: { min: 3, max: 8, targetPercent: 65, scaleOutCooldownSeconds: 30 },
         },
         worker: { ...service, service: 'worker-service' },
       },
@@ -64,7 +64,12 @@ describe('resolveConfigure', () => {
       check: false,
       wanted: {
         target: { min: 3, max: 8 },
-        policy: { targetValue: 65, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 30 },
+        policy: {
+          metric: 'ECSServiceAverageCPUUtilization',
+          targetValue: 65,
+          scaleInCooldownSeconds: 300,
+          scaleOutCooldownSeconds: 30,
+        },
       },
       changeRequest: 'CHG-1',
       reason: null,
@@ -84,7 +89,7 @@ describe('resolveConfigure', () => {
 
   it('refuses a service without autoScaling, a missing ticket, unknown fields, naming each', () => {
     expect(problems({ ...input, service: 'worker' })).toBe(
-      'InvalidInput: Invalid input: service: worker has no autoScaling in the config: say its min, max and CPU target there first',
+      'InvalidInput: Invalid input: service: worker has no autoScaling in the config: say its min, max and target there first',
     );
     expect(problems({ ...input, changeRequest: undefined })).toMatch(
       /changeRequest: prod requires a change request/,
@@ -99,7 +104,9 @@ describe('resolveConfigure', () => {
       { input, catalogue: JSON.stringify(catalogue), execution },
       testClients(),
     );
-    expect(validateConfigureInput.summarize?.(request)).toBe('prod/app: apply min 3 max 8, CPU 65 %');
+    expect(validateConfigureInput.summarize?.(request)).toBe(
+      'prod/app: apply min 3 max 8, ECSServiceAverageCPUUtilization at 65 %',
+    );
   });
 });
 
@@ -110,7 +117,7 @@ describe('the autoScaling config', () => {
       region: 'us-east-1',
       environments: { prod: { policy, databases: {}, services: { app: { ...service, autoScaling } } } },
     });
-  it('must stay within desiredCount, min at most max, the CPU target 10 to 90', () => {
+  it('must stay within desiredCount, min at most max, the target 10 to 90', () => {
     const issues = (a: unknown) => {
       const r = parse(a);
       return r.success ? [] : r.error.issues.map((i) => `${i.path.slice(-2).join('.')}: ${i.message}`);
@@ -122,7 +129,7 @@ describe('the autoScaling config', () => {
       'autoScaling.max: must be within desiredCount: at most its max',
     ]);
     expect(issues({ min: 6, max: 4 })).toEqual(['autoScaling.max: min must not exceed max']);
-    expect(issues({ min: 2, max: 10, cpuTargetPercent: 95 })).toHaveLength(1);
+    expect(issues({ min: 2, max: 10, targetPercent: 95 })).toHaveLength(1);
     expect(issues({ min: 2, max: 10 })).toEqual([]);
   });
 });
