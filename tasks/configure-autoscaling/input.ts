@@ -1,6 +1,6 @@
 // configure-autoscaling's input as a person (or its CI) writes it, and the request its first step resolves.
 import { AutoScalingStateSchema } from '../autoscaling.ts';
-import { serviceInputFields } from '../schemas/catalogue.ts';
+import { changeRequestField, serviceInputFields } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import * as z from '../zod.ts';
 
@@ -15,12 +15,7 @@ const configureFields = {
     ),
   requestedBy: z.string().min(1).max(128).describe('who asks, for the notices and the record'),
   reason: z.string().min(1).max(500).optional().describe('why, for the notices and the record'),
-  changeRequest: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('the approved change request (ticket); required to apply where changeRequestRequired'),
+  changeRequest: changeRequestField('to apply where changeRequestRequired'),
 };
 
 export const ConfigureInputSchema = z.strictObject(configureFields);

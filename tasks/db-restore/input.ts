@@ -1,6 +1,8 @@
 // db-restore's input as a person (or CI) writes it, and the request its first step resolves.
+
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
 import { databaseInputFields } from '../db-backup/input.ts';
+import { changeRequestField } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import { RestoreSourceSchema } from '../schemas/restore-source.ts';
 import * as z from '../zod.ts';
@@ -25,12 +27,7 @@ const restoreFields = {
     .describe(
       'none: restore next to the source and stop; swap: after an approval, put the restored instance in the place of the source (two renames) and redeploy the services using it',
     ),
-  changeRequest: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('the approved change request (ticket); required for a swap where changeRequestRequired'),
+  changeRequest: changeRequestField('for a swap where changeRequestRequired'),
 };
 
 export const RestoreInputSchema = z.strictObject(restoreFields);

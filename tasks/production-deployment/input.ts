@@ -2,6 +2,7 @@
 
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
 import {
+  changeRequestField,
   ImagePolicySchema,
   ServiceRefSchema,
   serviceInputFields,
@@ -36,12 +37,7 @@ const deploymentFields = {
     .boolean()
     .optional()
     .describe('show the maintenance page during the rollout (default from policy)'),
-  changeRequest: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('the approved change request (ticket); required where changeRequestRequired'),
+  changeRequest: changeRequestField(),
   reason: z.string().min(1).max(500).optional().describe('why, for the notices and the record'),
   requestedBy: z.string().min(1).max(128).optional().describe('who asks, for the notices and the record'),
 };

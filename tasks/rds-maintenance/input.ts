@@ -1,7 +1,9 @@
 // rds-maintenance's input as a person (or CI) writes it, and the request its first step resolves.
+
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
 import { databaseInputFields } from '../db-backup/input.ts';
 import { RestoreInputSchema } from '../db-restore/input.ts';
+import { changeRequestField } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import * as z from '../zod.ts';
 
@@ -24,12 +26,7 @@ const maintenanceFields = {
     .describe(
       "now: apply as soon as it is approved (the instance is unavailable for minutes); window: in the instance's weekly maintenance window, which the run waits for (at once inside it)",
     ),
-  changeRequest: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('the approved change request (ticket); required where changeRequestRequired'),
+  changeRequest: changeRequestField(),
 };
 
 export const MaintenanceInputSchema = z.strictObject(maintenanceFields);

@@ -1,6 +1,6 @@
 // scale-service's input as a person (or CI) writes it, and the request its first step resolves.
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
-import { serviceInputFields } from '../schemas/catalogue.ts';
+import { changeRequestField, serviceInputFields } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import * as z from '../zod.ts';
 
@@ -10,12 +10,7 @@ const scaleFields = {
   desiredCount: z.number().int().min(0).describe("the count to run, within the service's configured bounds"),
   reason: z.string().min(1).max(500).describe('why, for the notices and the record'),
   requestedBy: z.string().min(1).max(128).describe('who asks, for the notices and the record'),
-  changeRequest: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('the approved change request (ticket); required where changeRequestRequired'),
+  changeRequest: changeRequestField(),
 };
 
 export const ScaleInputSchema = z.strictObject(scaleFields);

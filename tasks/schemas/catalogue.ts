@@ -362,6 +362,10 @@ export const taskDefinitionArn = z
   );
 
 /** The input fields that name a configured service, and a count for it: the same in every service procedure. */
+/** A change request (ticket) an input names, where the environment's policy requires one (`when`: for what). */
+export const changeRequestField = (when = 'where changeRequestRequired') =>
+  z.string().min(1).max(64).optional().describe(`the approved change request (ticket); required ${when}`);
+
 export const serviceInputFields = {
   environment: z.string().min(1).describe('an environment of the config, e.g. prod'),
   service: z.string().min(1).describe('a service of that environment, e.g. app'),

@@ -6,23 +6,16 @@ import {
 } from '../../../tasks/resource-usage/validate-resource-usage-input.ts';
 import { type Catalogue, CatalogueSchema } from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
-import { testClients } from '../support.ts';
+import { bareConfigPolicy, bareConfigService, testClients } from '../support.ts';
 
-const policy = {
-  approvalRequired: false,
-  snapshotRequired: false,
-  digestPinnedImages: false,
-  bakeMinutes: 0,
-};
-const service = (cluster: string, name: string, database?: string) => ({
-  cluster,
-  service: name,
-  containerName: 'app',
-  targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef',
-  allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
-  desiredCount: { min: 1, max: 10 },
-  ...(database && { database }),
-});
+const policy = bareConfigPolicy();
+const service = (cluster: string, name: string, database?: string) =>
+  bareConfigService({
+    cluster,
+    service: name,
+    desiredCount: { min: 1, max: 10 },
+    ...(database && { database }),
+  });
 
 const catalogue: Catalogue = CatalogueSchema.parse({
   account: '123456789012',

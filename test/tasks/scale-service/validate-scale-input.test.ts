@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { resolveScale, validateScaleInput } from '../../../tasks/scale-service/validate-scale-input.ts';
 import { type Catalogue, CatalogueSchema } from '../../../tasks/schemas/catalogue.ts';
 import { invoke } from '../../../tasks/worker.ts';
-import { testClients } from '../support.ts';
+import { bareConfigPolicy, bareConfigService, testClients } from '../support.ts';
 
-const policy = {
-  approvalRequired: true,
-  snapshotRequired: false,
-  digestPinnedImages: false,
-  bakeMinutes: 0,
-  changeRequestRequired: true,
-};
-const service = {
-  cluster: 'prod-cluster',
-  service: 'app-service',
-  containerName: 'app',
-  targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef',
-  allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'],
-  desiredCount: { min: 2, max: 10 },
-};
+const policy = bareConfigPolicy({ approvalRequired: true, changeRequestRequired: true });
+const service = bareConfigService();
 const catalogue: Catalogue = CatalogueSchema.parse({
   account: '123456789012',
   region: 'us-east-1',
