@@ -135,7 +135,7 @@ export const readScaleBaseline = defineWorker({
     const approvalNeeded =
       request.approvalRequired && fraction !== null && from > 0 && (from - to) / from > fraction;
     const held = hold
-      ? `; its scalable target goes from ${targetText(scalableTarget)} to ${targetText(hold)} so that the scaler keeps the new count, and stays so after the run: set it back (aws application-autoscaling register-scalable-target) when the manual count is no longer wanted`
+      ? `; its scalable target goes from ${targetText(scalableTarget)} to ${targetText(hold)} so that the scaler keeps the new count${hold.min === hold.max ? ' (min = max: the scaler cannot scale at all, not even in a spike)' : ''}, and stays so after the run: set it back (aws application-autoscaling register-scalable-target) when the manual count is no longer wanted`
       : '';
     const plan =
       change === 'none'

@@ -138,7 +138,7 @@ describe('read-scale-baseline', () => {
     expect(baseline.settle).toEqual({ min: 6, max: 6 });
     expect(baseline.restoreSettle).toEqual({ min: 3, max: 5 });
     expect(baseline.plan).toBe(
-      'app-service from 3 to 6 tasks of prod-app:41; its scalable target goes from min 3, max 5 to min 6, max 6 so that the scaler keeps the new count, and stays so after the run: set it back (aws application-autoscaling register-scalable-target) when the manual count is no longer wanted',
+      'app-service from 3 to 6 tasks of prod-app:41; its scalable target goes from min 3, max 5 to min 6, max 6 so that the scaler keeps the new count (min = max: the scaler cannot scale at all, not even in a spike), and stays so after the run: set it back (aws application-autoscaling register-scalable-target) when the manual count is no longer wanted',
     );
   });
 
