@@ -3,6 +3,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { aws } from './errors.ts';
 import { printable } from './printable.ts';
+import * as z from './zod.ts';
 
 export type Severity = 'info' | 'warning' | 'page';
 
@@ -42,3 +43,22 @@ export const subjectOf = (text: string) =>
   printable(text)
     .replace(/[^\x20-\x7e]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`)
     .slice(0, 100);
+
+/**
+ * The input of a worker that announces a report, as statemachines/outcomes.ts's announceReport
+ * gives it: the topic, the procedure, the execution, and the report with the severity it was
+ * announced at (never null: a report without one is not announced).
+ */
+export const reportNoticeInput = <
+  T extends z.ZodRawShape,
+  const S extends readonly [Severity, ...Severity[]],
+>(
+  report: z.ZodObject<T>,
+  severities: S,
+) =>
+  z.object({
+    topicArn: z.string().min(1),
+    procedure: z.string().min(1),
+    executionId: z.string().min(1),
+    report: report.extend({ severity: z.enum(severities) }),
+  });

@@ -1,20 +1,14 @@
 // Announces a configure-autoscaling check that found the account's auto scaling not as the config
 // says: each difference before -> after, and the command that makes it so.
-import { publish } from '../publish.ts';
+import { publish, reportNoticeInput } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import * as z from '../zod.ts';
 import { AutoScalingReportSchema } from './read-autoscaling.ts';
 
 export const notifyDrift = defineWorker({
   name: 'notify-drift',
   entry: import.meta.url,
   actions: ['sns:Publish'],
-  input: z.object({
-    topicArn: z.string().min(1),
-    procedure: z.string().min(1),
-    executionId: z.string().min(1),
-    report: AutoScalingReportSchema.extend({ severity: z.enum(['warning']) }),
-  }),
+  input: reportNoticeInput(AutoScalingReportSchema, ['warning']),
   run: async ({ topicArn, procedure, executionId, report }, { sns }) => {
     await publish(sns, {
       topicArn,

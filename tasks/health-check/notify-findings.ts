@@ -1,20 +1,14 @@
 // Announces a health check that found something off, at the severity the environment's config gives
 // it: the summary, each failed or warned finding with where to look, and the execution.
-import { publish } from '../publish.ts';
+import { publish, reportNoticeInput } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import * as z from '../zod.ts';
 import { findingLine, HealthReportSchema } from './report-health.ts';
 
 export const notifyFindings = defineWorker({
   name: 'notify-findings',
   entry: import.meta.url,
   actions: ['sns:Publish'],
-  input: z.object({
-    topicArn: z.string().min(1),
-    procedure: z.string().min(1),
-    executionId: z.string().min(1),
-    report: HealthReportSchema.extend({ severity: z.enum(['info', 'warning', 'page']) }),
-  }),
+  input: reportNoticeInput(HealthReportSchema, ['info', 'warning', 'page']),
   run: async ({ topicArn, procedure, executionId, report }, { sns }) => {
     const off = report.findings.filter((f) => f.verdict !== 'pass');
     await publish(sns, {

@@ -1,21 +1,15 @@
 // Announces a resource-usage run that found a figure beyond its threshold, at the severity the
 // environment's config gives it: the summary, each breach and each figure without data with where
 // to look, and the execution.
-import { publish } from '../publish.ts';
+import { publish, reportNoticeInput } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
-import * as z from '../zod.ts';
 import { figureLine, UsageReportSchema } from './read-usage.ts';
 
 export const notifyBreach = defineWorker({
   name: 'notify-breach',
   entry: import.meta.url,
   actions: ['sns:Publish'],
-  input: z.object({
-    topicArn: z.string().min(1),
-    procedure: z.string().min(1),
-    executionId: z.string().min(1),
-    report: UsageReportSchema.extend({ severity: z.enum(['info', 'warning', 'page']) }),
-  }),
+  input: reportNoticeInput(UsageReportSchema, ['info', 'warning', 'page']),
   run: async ({ topicArn, procedure, executionId, report }, { sns }) => {
     const off = report.figures.filter((f) => f.verdict !== 'ok');
     await publish(sns, {
