@@ -199,9 +199,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       resume?.executionArn ?? `${definition.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = account.clock.elapsedSeconds();
     account.service('sfn').execution(executionArn, 'RUNNING');
-    account
-      .service('cloudtrail')
-      .record('StartExecution', startedBy, { executionArn, startDate: account.clock.iso() });
+    account.service('cloudtrail').record({
+      eventSource: 'states.amazonaws.com',
+      eventName: 'StartExecution',
+      arn: startedBy,
+      requestParameters: { stateMachineArn: definition.arn, name },
+      responseElements: { executionArn, startDate: account.clock.iso() },
+    });
     onStart?.(executionArn, account.clock.iso());
     const timeoutSeconds = asl.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
     let timedOut = false;

@@ -284,6 +284,56 @@ export const SCENARIOS: Record<string, FaultScenario> = {
         'User: arn:aws:sts::123456789012:assumed-role/read-usage/fn is not authorized to perform: cloudwatch:GetMetricData',
     },
   },
+  // Someone scaled the app down by hand 50 minutes before; since then its targets answer 6 % of
+  // requests with a 5xx, slowly, and the application logs errors.
+  'incident-after-change': {
+    cloudtrail: {
+      earlier: [
+        {
+          minutesBefore: 50,
+          eventSource: 'ecs.amazonaws.com',
+          eventName: 'UpdateService',
+          arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Operator_0a1b2c/sam@company.com',
+          requestParameters: { cluster: 'enterprise-prod-cluster', service: 'app-service', desiredCount: 3 },
+        },
+      ],
+    },
+    cloudwatch: {
+      metrics: {
+        loadBalancer: { sinceMinutes: 45, target5xxPercent: 6, elb5xxPercent: 0.5, responseSeconds: 2.5 },
+      },
+    },
+    logs: {
+      errorsPerHour: 90,
+      errorMessage: 'ERROR pool exhausted: \u001b[2Jtimeout acquiring a connection',
+    },
+  },
+  'cloudtrail-refused': {
+    outage: {
+      calls: /^cloudtrail:LookupEvents$/,
+      error: 'AccessDeniedException',
+      message: 'User is not authorized to perform: cloudtrail:LookupEvents',
+    },
+  },
+  // The app's tasks keep exiting: two have just stopped, and each replacement exits too. The tasks
+  // of a new deployment run (a fresh start clears what made them exit).
+  'incident-crash-loop': {
+    ecs: {
+      tasks: ({ madeDuringRun }) => (madeDuringRun ? HEALTHY_TASKS : crashing),
+      stoppedAtStart: { tasks: 2, reason: 'Essential container in task exited (exit code 137)' },
+    },
+  },
+  // And so do a new deployment's.
+  'incident-crash-loop-persists': {
+    ecs: {
+      tasks: () => crashing,
+      stoppedAtStart: { tasks: 2, reason: 'Essential container in task exited (exit code 137)' },
+    },
+  },
+  // Someone else deploys the release before to the services a second into the rehearsal.
+  'deployment-starts': {
+    ecs: { tasks: () => HEALTHY_TASKS, outOfBandDeployAfterSeconds: 1 },
+  },
   'upgrade-fails': {
     // RDS's pre-upgrade checks fail after ten minutes: the instance is available again on its old version.
     rds: { maintenance: { seconds: 600, endsIn: 'available-unchanged' } },

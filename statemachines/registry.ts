@@ -4,6 +4,7 @@ import { configureAutoScaling } from './configure-autoscaling/procedure.ts';
 import { dbBackup } from './db-backup/procedure.ts';
 import { dbRestore } from './db-restore/procedure.ts';
 import { healthCheck } from './health-check/procedure.ts';
+import { incidentResponse } from './incident-response/procedure.ts';
 import type { ProcedureSpec } from './procedure.ts';
 import { productionDeployment } from './production-deployment/procedure.ts';
 import { rdsMaintenance } from './rds-maintenance/procedure.ts';
@@ -21,6 +22,7 @@ export const PROCEDURES: readonly ProcedureSpec[] = [
   resourceUsage,
   scaleService,
   configureAutoScaling,
+  incidentResponse,
 ];
 
 export const procedureNamed = (name: string): ProcedureSpec | undefined =>

@@ -106,6 +106,40 @@ export function checkTaskDefinitionArn(catalogue: Catalogue, arn: string | undef
   }
 }
 
+/**
+ * The execution a nested run says started it (AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID, which Step
+ * Functions sets) must be one of `parents` in this account and region: the only runs that may start
+ * `procedure` as theirs.
+ */
+export function checkParent(
+  catalogue: Catalogue,
+  parents: readonly string[],
+  procedure: string,
+  parent: string | undefined,
+  issues: Issue[],
+): void {
+  if (parent === undefined) return;
+  const [prefix, partition, service, region, account, kind, machine, name, ...rest] = parent.split(':');
+  const ok =
+    prefix === 'arn' &&
+    /^aws[a-z-]*$/.test(partition ?? '') &&
+    service === 'states' &&
+    region === catalogue.region &&
+    account === catalogue.account &&
+    kind === 'execution' &&
+    parents.includes(machine ?? '') &&
+    Boolean(name) &&
+    rest.length === 0;
+  if (!ok)
+    issues.push({
+      path: 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
+      message:
+        parents.length > 0
+          ? `only an execution of ${parents.join(' or ')} in this account and region starts a ${procedure} as its parent`
+          : `no procedure starts a ${procedure} as its parent`,
+    });
+}
+
 /** A desired count must stay within the service's configured bounds. */
 export function checkDesiredCount(
   bounds: { min: number; max: number },

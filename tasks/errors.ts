@@ -136,6 +136,14 @@ export class AutoScalingNotApplied extends RunbookError {
   override readonly name = 'AutoScalingNotApplied';
 }
 
+/**
+ * An incident's forced new deployment did not become stable and healthy within its budget: there is
+ * no earlier deployment to put back (it ran the same task definition), so a person is paged.
+ */
+export class RecoveryFailed extends RunbookError {
+  override readonly name = 'RecoveryFailed';
+}
+
 /** A concrete error class of the runbook's own. */
 export type RunbookErrorClass = new (message: string) => RunbookError;
 

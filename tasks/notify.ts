@@ -16,6 +16,8 @@ export const EVENTS = {
   'cutover-failed': 'page',
   /** A maintenance change that did not end on the new version or class: it cannot be undone automatically. */
   'maintenance-failed': 'page',
+  /** An incident's forced new deployment that did not recover the service: nothing to put back. */
+  'recovery-failed': 'page',
 } as const satisfies Record<string, Severity>;
 export type NotifyEvent = keyof typeof EVENTS;
 
@@ -90,11 +92,13 @@ export const notify = defineWorker({
           ? `rollback of ${target} did not complete; the service needs a person now.${why ? ` ${why}` : ''}${detail ? `. ${detail}` : ''}`
           : event === 'cutover-failed'
             ? `the cut-over of ${target} to its restored instance did not complete; the database needs a person now.${detail ? ` ${detail}` : ''}${why ? ` ${why}` : ''}`
-            : event === 'maintenance-failed'
-              ? `the maintenance of ${target} did not complete, and cannot be undone automatically; the database needs a person now.${why ? ` ${why}.` : ''}${detail ? ` ${detail}` : ''}`
-              : failure
-                ? readableCause(failure.Cause)
-                : null;
+            : event === 'recovery-failed'
+              ? `the forced new deployment of ${target} did not recover it; the service needs a person now.${why ? ` ${why}.` : ''}${detail ? ` ${detail}` : ''}`
+              : event === 'maintenance-failed'
+                ? `the maintenance of ${target} did not complete, and cannot be undone automatically; the database needs a person now.${why ? ` ${why}.` : ''}${detail ? ` ${detail}` : ''}`
+                : failure
+                  ? readableCause(failure.Cause)
+                  : null;
     const subject = `[${severity.toUpperCase()}] ${procedure} ${event}: ${target}`;
     await publish(sns, {
       topicArn,

@@ -87,6 +87,15 @@ export const grantRds: Grant = (fn, actions, { config }, workerActions = actions
           "DescribeDBEngineVersions reads RDS's catalogue of engine versions, which has no resource type in IAM.",
         );
         break;
+      case 'rds:DescribeEvents':
+        // DescribeEvents has no resource type in IAM: it reads RDS's event log of the account.
+        allow(fn, [action], ['*']);
+        acknowledge(
+          fn,
+          'IAM5[Resource::*]',
+          "DescribeEvents reads RDS's event log (it has no resource type in IAM); the worker asks only for the service's instance.",
+        );
+        break;
       case 'rds:DescribeExportTasks':
         // DescribeExportTasks names an export task, which IAM has no resource type for.
         allow(fn, [action], ['*']);

@@ -8,7 +8,7 @@ import { ACCESS_DENIED, denied } from '../iam/authorize.ts';
 import { type CallEnv, needsOf, requestsOf } from '../iam/requests.ts';
 import { type AutoScalingFaults, SimulatedAutoScaling } from './autoscaling.ts';
 import { SimulatedClock } from './clock.ts';
-import { SimulatedCloudTrail } from './cloudtrail.ts';
+import { type CloudTrailFaults, SimulatedCloudTrail } from './cloudtrail.ts';
 import { type CloudWatchFaults, SimulatedCloudWatch } from './cloudwatch.ts';
 import { SimulatedDynamoDb } from './dynamodb.ts';
 import { type Ec2Faults, SimulatedEc2 } from './ec2.ts';
@@ -32,6 +32,22 @@ export interface Change {
   /** Seconds since the rehearsal started. */
   readonly at: number;
 }
+
+/** The event source CloudTrail records each service's calls under. */
+const EVENT_SOURCES: Record<AwsService, string> = {
+  ecs: 'ecs.amazonaws.com',
+  elb: 'elasticloadbalancing.amazonaws.com',
+  rds: 'rds.amazonaws.com',
+  cloudwatch: 'monitoring.amazonaws.com',
+  sns: 'sns.amazonaws.com',
+  dynamodb: 'dynamodb.amazonaws.com',
+  sfn: 'states.amazonaws.com',
+  cloudtrail: 'cloudtrail.amazonaws.com',
+  s3: 's3.amazonaws.com',
+  ec2: 'ec2.amazonaws.com',
+  logs: 'logs.amazonaws.com',
+  autoscaling: 'application-autoscaling.amazonaws.com',
+};
 
 /** Bursts of ThrottlingException: every `everySeconds`, the matching calls fail for `forSeconds`. */
 export interface ThrottlingFaults {
@@ -65,6 +81,7 @@ export interface AccountFaults {
   readonly ec2?: Ec2Faults;
   readonly logs?: LogsFaults;
   readonly autoscaling?: AutoScalingFaults;
+  readonly cloudtrail?: CloudTrailFaults;
   readonly throttling?: ThrottlingFaults;
   /** Step Functions throttles this many StartExecution calls of nested executions before one goes through. */
   readonly throttledNestedStarts?: number;
@@ -100,11 +117,11 @@ function simulatedServices(
     ecs,
     elb,
     rds,
-    new SimulatedCloudWatch(config, faults.cloudwatch, ecs, rds, moments, now),
+    new SimulatedCloudWatch(config, faults.cloudwatch, ecs, rds, elb, moments, now),
     new SimulatedDynamoDb(table),
     new SimulatedSns(clock),
     new SimulatedSfn(),
-    new SimulatedCloudTrail(clock),
+    new SimulatedCloudTrail(clock, faults.cloudtrail),
     new SimulatedS3(),
     new SimulatedEc2(config, faults.ec2),
     new SimulatedLogs(config, faults.logs, now),
@@ -235,13 +252,20 @@ export class SimulatedAccount {
       throw awsError('UnknownOperationException', `the simulated account does not implement ${api}`);
     const output = answer(input as never);
     const describe = unit.changes && Object.hasOwn(unit.changes, command) ? unit.changes[command] : undefined;
-    if (describe)
+    if (describe) {
       this.changes.push({
         service,
         action: command,
         ...describe(input as never, output as never),
         at: this.clock.elapsedSeconds(),
       });
+      this.service('cloudtrail').record({
+        eventSource: EVENT_SOURCES[service],
+        eventName: command,
+        arn: principal?.arn ?? `arn:aws:sts::${this.callEnv.account}:assumed-role/rehearsal/rehearsal`,
+        requestParameters: input,
+      });
+    }
     if (out) throw awsError(this.outage?.error ?? '', this.outage?.message ?? '');
     return output;
   }

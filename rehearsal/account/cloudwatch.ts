@@ -3,6 +3,7 @@
 // the service is back on a known release. Its metrics are metrics.ts's.
 import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
+import type { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import { type MetricsFaults, SimulatedMetrics } from './metrics.ts';
 import type { Moments } from './moments.ts';
@@ -50,18 +51,19 @@ export class SimulatedCloudWatch implements SimulatedService {
   private readonly region: string;
   private readonly account: string;
 
-  /** The alarms watch ECS services' releases, and the metrics are of ECS's services and RDS's instances: it reads them from those units. */
+  /** The alarms watch ECS services' releases, and the metrics are of ECS's services, RDS's instances and the load balancers: it reads them from those units. */
   constructor(
     config: Config,
     private readonly faults: CloudWatchFaults | undefined,
     private readonly ecs: SimulatedEcs,
     rds: SimulatedRds,
+    elb: SimulatedElb,
     private readonly moments: Moments,
     now: () => number,
   ) {
     this.region = config.region;
     this.account = config.account;
-    this.metrics = new SimulatedMetrics(config, faults?.metrics, ecs, rds, now);
+    this.metrics = new SimulatedMetrics(config, faults?.metrics, ecs, rds, elb, now);
     for (const { svc } of configuredServices(config)) {
       svc.alarms.forEach((alarm, i) => {
         this.addAlarm(alarm, `${svc.cluster}/${svc.service}`, i === 0);

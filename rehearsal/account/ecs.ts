@@ -168,6 +168,8 @@ export interface SimService {
   lastCompleted: { id: string; taskDefinition: string } | null;
   /** As DescribeServices returns it; an UpdateService that names one replaces it whole. */
   deploymentConfiguration: DeploymentConfiguration;
+  /** Its service events, oldest first (DescribeServices returns the newest EVENTS_KEPT, newest first). */
+  events: { id: string; createdAt: number; message: string }[];
 }
 
 /** The parts of ECS's DeploymentConfiguration the simulated service acts on (others are kept as sent). */
@@ -186,6 +188,8 @@ const NO_HEALTH_CHECK_SECONDS = 40;
 const CONTAINER_PORT = 8080;
 /** Container instances each cluster with `instance`-target services has. */
 const CONTAINER_INSTANCES = 3;
+/** Service events DescribeServices returns (ECS keeps the latest 100). */
+const EVENTS_KEPT = 100;
 /** The revision each service runs when the rehearsal starts. */
 const BASELINE_REVISION = 41;
 
@@ -201,6 +205,7 @@ export class SimulatedEcs implements SimulatedService {
   /** Deployments the circuit breaker failed so far (the rollback-fails scenario keys on it). */
   failedDeployments = 0;
   private nextIp = 10;
+  private eventCount = 0;
   private nextId = 1;
   /** Whether the account's own services are in place: deployments made from now on are the run's. */
   private seeded = false;
@@ -379,6 +384,7 @@ export class SimulatedEcs implements SimulatedService {
       targetType: targetGroup?.type ?? 'ip',
       healthCheckGracePeriodSeconds: this.faults?.healthCheckGracePeriodSeconds ?? HEALTH_CHECK_GRACE_SECONDS,
       lastCompleted: null,
+      events: [],
       deploymentConfiguration: {
         maximumPercent: 200,
         minimumHealthyPercent: 100,
@@ -394,6 +400,7 @@ export class SimulatedEcs implements SimulatedService {
     service.lastCompleted = { id: deployment.id, taskDefinition: deployment.taskDefinition };
     service.deployments.push(deployment);
     this.services.set(key, service);
+    this.event(service, 'has reached a steady state.', this.now() - 3600_000);
     for (let i = 0; i < desiredCount; i++) {
       const task = this.launch(service, deployment);
       task.startedAt = this.now() - 3600_000;
@@ -442,6 +449,11 @@ export class SimulatedEcs implements SimulatedService {
           task.stoppedReason = full
             ? 'RESOURCE:MEMORY: no container instance met all requirements'
             : (profile?.stoppedReason ?? 'Task failed to start');
+          if (full)
+            this.event(
+              service,
+              'was unable to place a task because no container instance met all of its requirements. Reason: insufficient memory available.',
+            );
           if (deployment) deployment.failedTasks++;
         } else {
           task.lastStatus = 'RUNNING';
@@ -459,6 +471,10 @@ export class SimulatedEcs implements SimulatedService {
         // Past the grace period, an unhealthy target fails its task: ECS replaces it, and the
         // circuit breaker counts it. The first such task of a deployment is the moment its targets
         // are definitively unhealthy.
+        this.event(
+          service,
+          `(port ${CONTAINER_PORT}) is unhealthy in (target-group ${service.targetGroupArn}) due to (reason Health checks failed).`,
+        );
         this.stop(service, task, `Task failed ELB health checks in (target-group ${service.targetGroupArn})`);
         const deployment = deploymentOf(task);
         if (deployment) {
@@ -491,6 +507,7 @@ export class SimulatedEcs implements SimulatedService {
       primary.rolloutState = 'FAILED';
       primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       this.failedDeployments++;
+      this.event(service, `(deployment ${primary.id}) deployment failed: tasks failed to start.`);
       // Back to the last deployment that completed (kept even once its tasks are gone), unless the
       // one that failed was that rollback itself: ECS does not roll a rollback back.
       const lastGood = service.lastCompleted;
@@ -546,6 +563,8 @@ export class SimulatedEcs implements SimulatedService {
       primary.rolloutStateReason = 'ECS deployment completed.';
       service.lastCompleted = { id: primary.id, taskDefinition: primary.taskDefinition };
       this.moments.record({ kind: 'rollout-completed', ...truth });
+      this.event(service, `(deployment ${primary.id}) deployment completed.`);
+      this.event(service, 'has reached a steady state.');
     }
   }
 
@@ -605,6 +624,7 @@ export class SimulatedEcs implements SimulatedService {
       };
     }
     this.tasks.set(task.arn, task);
+    if (this.seeded) this.event(service, `has started 1 tasks: (task ${task.arn.split('/').pop()}).`);
     const list = this.tasksOf.get(service.key);
     if (list) list.push(task);
     else this.tasksOf.set(service.key, [task]);
@@ -631,6 +651,8 @@ export class SimulatedEcs implements SimulatedService {
     if (task.desiredStatus === 'STOPPED') return;
     task.desiredStatus = 'STOPPED';
     task.stoppedReason = reason;
+    if (task.lastStatus === 'RUNNING')
+      this.event(service, `has stopped 1 running tasks: (task ${task.arn.split('/').pop()}).`);
     if (task.lastStatus !== 'RUNNING') {
       task.lastStatus = 'STOPPED';
       return;
@@ -640,6 +662,16 @@ export class SimulatedEcs implements SimulatedService {
       : 0;
     task.stopAt = this.now() + drain * 1000;
     if (drain === 0) task.lastStatus = 'STOPPED';
+  }
+
+  /** A service event, as ECS words them: "(service <name>) <what>". */
+  private event(service: SimService, what: string, at = this.now()): void {
+    service.events.push({
+      id: `${hex(++this.eventCount, 8)}-0000-4000-8000-${hex(this.eventCount, 12)}`,
+      createdAt: at,
+      message: `(service ${service.name}) ${what}`,
+    });
+    if (service.events.length > EVENTS_KEPT) service.events.shift();
   }
 
   private register(
@@ -724,6 +756,9 @@ export class SimulatedEcs implements SimulatedService {
         ? service.healthCheckGracePeriodSeconds
         : undefined,
       deploymentConfiguration: structuredClone(service.deploymentConfiguration),
+      events: service.events
+        .map((e) => ({ id: e.id, createdAt: new Date(e.createdAt), message: e.message }))
+        .reverse(),
     };
   }
 
@@ -758,14 +793,27 @@ export class SimulatedEcs implements SimulatedService {
     return { service: this.describe(service) };
   }
 
-  listTasks(input: { cluster?: string; serviceName?: string; desiredStatus?: string }) {
+  listTasks(input: {
+    cluster?: string;
+    serviceName?: string;
+    desiredStatus?: string;
+    maxResults?: number;
+    nextToken?: string;
+  }) {
     const service = this.service(input.cluster, input.serviceName);
+    const max = input.maxResults ?? 100;
+    if (max < 1 || max > 100) throw awsError('InvalidParameterException', 'maxResults must be 1 to 100');
     // ListTasks filters on the desired status: a draining task, still running, is listed as STOPPED.
     const wanted = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
+    const all = (this.tasksOf.get(service.key) ?? [])
+      .filter((t) => t.desiredStatus === wanted)
+      .map((t) => t.arn);
+    // Pages of `max`; the newest stopped tasks first (the order is not documented: the useful reading).
+    if (wanted === 'STOPPED') all.reverse();
+    const from = Number(input.nextToken ?? 0);
     return {
-      taskArns: [...this.tasks.values()]
-        .filter((t) => t.serviceKey === service.key && t.desiredStatus === wanted)
-        .map((t) => t.arn),
+      taskArns: all.slice(from, from + max),
+      ...(from + max < all.length && { nextToken: String(from + max) }),
     };
   }
 

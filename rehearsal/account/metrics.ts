@@ -2,7 +2,10 @@
 // MemoryUtilization of each service with tasks running, and of a cluster whose tasks run on EC2
 // (a Fargate-only cluster publishes none), RDS's CPUUtilization,
 // DatabaseConnections and FreeStorageSpace of each instance RDS has (not while it is being created),
-// and S3's daily BucketSizeBytes of each bucket the config watches. Values follow a slow daily wave
+// S3's daily BucketSizeBytes of each bucket the config watches, and each application load balancer's
+// RequestCount, HTTPCode_Target_5XX_Count, HTTPCode_ELB_5XX_Count and TargetResponseTime (of the
+// load balancer, and of each of its target groups). A count ELB did not see in a minute is not
+// published for it (no datapoint, rather than a zero), as ELB's count metrics are. Values follow a slow daily wave
 // around ordinary levels, or what a scenario sets. A metric identified by anything else (another
 // namespace, name or set of dimensions: CloudWatch matches the whole set) has no datapoints, and is
 // answered Complete and empty, as CloudWatch answers for a metric that was never published.
@@ -13,6 +16,7 @@
 // aggregated into coarser periods here (nothing reads them).
 import type { Config } from '../../infra/config.ts';
 import type { SimulatedEcs } from './ecs.ts';
+import type { SimulatedElb } from './elb.ts';
 import { awsError } from './errors.ts';
 import type { SimulatedRds } from './rds.ts';
 
@@ -24,6 +28,16 @@ export interface MetricsFaults {
   readonly freeStorageGiB?: number;
   /** The watched buckets have no size metric (S3 has not reported one: a new bucket, or metrics off). */
   readonly bucketMissing?: boolean;
+  /**
+   * Since this many minutes before the rehearsal started, the load balancers' targets answer this
+   * share of requests with a 5xx, and this slowly: an incident's traffic.
+   */
+  readonly loadBalancer?: {
+    readonly sinceMinutes: number;
+    readonly target5xxPercent: number;
+    readonly elb5xxPercent: number;
+    readonly responseSeconds: number;
+  };
 }
 
 const MINUTE = 60_000;
@@ -83,6 +97,7 @@ export class SimulatedMetrics {
     private readonly faults: MetricsFaults | undefined,
     private readonly ecs: SimulatedEcs,
     private readonly rds: SimulatedRds,
+    private readonly elb: SimulatedElb,
     private readonly now: () => number,
   ) {
     this.startedAt = now();
@@ -120,6 +135,53 @@ export class SimulatedMetrics {
       const share = Math.min(1, Math.max(0, (t - weekAgo) / (7 * DAY)));
       return (ordinary + (low - ordinary) * share) * GIB;
     };
+  }
+
+  /** A load balancer's (or one of its target groups') figures; dimensions as ELB's: app/<name>/<id>, targetgroup/<name>/<id>. */
+  private loadBalancerSeries(
+    metricName: string,
+    names: string,
+    dims: Record<string, string>,
+  ): Series | undefined {
+    if (names !== 'LoadBalancer' && names !== 'LoadBalancer,TargetGroup') return;
+    const lb = [...this.elb.loadBalancers.keys()].find(
+      (arn) => arn.split(':loadbalancer/')[1] === dims.LoadBalancer,
+    );
+    const groups = [...this.elb.targetGroups].filter(
+      ([arn, g]) =>
+        lb !== undefined &&
+        g.loadBalancerArns.includes(lb) &&
+        (names === 'LoadBalancer' || arn.endsWith(`:${dims.TargetGroup}`)),
+    );
+    if (groups.length === 0) return;
+    const trouble = this.faults?.loadBalancer;
+    const since = this.startedAt - (trouble?.sinceMinutes ?? 0) * MINUTE;
+    const troubled = (t: number) => trouble !== undefined && t >= since;
+    const requests = (t: number) => groups.length * Math.round(wave(1200, 200, 6 * HOUR)(t));
+    const count = (n: number) => (n > 0 ? n : undefined);
+    const minute = (t: number) => Math.floor(t / MINUTE);
+    const perMinute = (at: (t: number) => number | undefined): Series => ({
+      every: MINUTE,
+      lag: MINUTE_LAG,
+      at,
+    });
+    if (metricName === 'RequestCount') return perMinute(requests);
+    if (metricName === 'HTTPCode_Target_5XX_Count')
+      // Ordinarily an odd error now and then: one in some minutes, none in most.
+      return perMinute((t) =>
+        count(
+          troubled(t)
+            ? Math.round((requests(t) * (trouble?.target5xxPercent ?? 0)) / 100)
+            : Number(minute(t) % 9 === 0),
+        ),
+      );
+    if (metricName === 'HTTPCode_ELB_5XX_Count' && names === 'LoadBalancer')
+      return perMinute((t) =>
+        count(troubled(t) ? Math.round((requests(t) * (trouble?.elb5xxPercent ?? 0)) / 100) : 0),
+      );
+    if (metricName === 'TargetResponseTime')
+      return perMinute((t) => (troubled(t) ? (trouble?.responseSeconds ?? 0) : wave(0.12, 0.02, HOUR)(t)));
+    return;
   }
 
   /** The series a metric identity names, or undefined when nothing publishes it. */
@@ -164,6 +226,7 @@ export class SimulatedMetrics {
       if (metricName === 'FreeStorageSpace') return perMinute(this.freeStorage(id));
       return;
     }
+    if (namespace === 'AWS/ApplicationELB') return this.loadBalancerSeries(metricName, names, dims);
     if (
       namespace === 'AWS/S3' &&
       metricName === 'BucketSizeBytes' &&

@@ -220,7 +220,13 @@ export class SimulatedRds implements SimulatedService {
     DescribeDBEngineVersions: this.describeDBEngineVersions.bind(this),
     StartExportTask: this.startExportTask.bind(this),
     DescribeExportTasks: this.describeExportTasks.bind(this),
+    DescribeEvents: this.describeEvents.bind(this),
   };
+
+  /** The instances' events, oldest first: each change of status, as RDS words it where known. */
+  private readonly events: { instance: string; at: number; message: string; categories: string[] }[] = [];
+  /** Each instance's status as the events last told it. */
+  private readonly toldStatus = new Map<string, string>();
 
   readonly changes = {
     CreateDBSnapshot: (
@@ -295,6 +301,16 @@ export class SimulatedRds implements SimulatedService {
     for (const id of databases) this.addInstance(id, now());
     const first = databases[0] && this.instances.get(databases[0].toLowerCase());
     if (first && faults?.firstInstanceStatus) first.status = faults.firstInstanceStatus;
+    // What the instances are when the rehearsal starts: available ones have nothing to tell; a
+    // scenario's other status came about in the hour before.
+    for (const instance of this.instances.values()) {
+      this.toldStatus.set(instance.id, 'available');
+      if (instance.status !== 'available') {
+        const told = statusEvent('available', instance.status);
+        if (told) this.events.push({ instance: instance.id, at: now() - 20 * 60_000, ...told });
+        this.toldStatus.set(instance.id, instance.status);
+      }
+    }
     if (faults?.restoreTargetTaken)
       for (const id of databases) {
         const source = this.addInstance(id, now());
@@ -451,6 +467,63 @@ export class SimulatedRds implements SimulatedService {
       if (busy && instance.status === 'available') instance.status = 'backing-up';
       if (!busy && instance.status === 'backing-up') instance.status = 'available';
     }
+    this.tellStatuses(now);
+  }
+
+  /** An event for each instance whose status changed since the last tick (and for each new instance). */
+  private tellStatuses(now: number): void {
+    for (const instance of this.instances.values()) {
+      const before = this.toldStatus.get(instance.id);
+      if (before === instance.status) continue;
+      this.toldStatus.set(instance.id, instance.status);
+      const told = statusEvent(before, instance.status);
+      if (told) this.events.push({ instance: instance.id, at: now, ...told });
+    }
+  }
+
+  /**
+   * As RDS answers it for instances: the events of the last `Duration` minutes (60 by default) or
+   * of StartTime to EndTime, of one instance when SourceIdentifier names it, oldest first, in pages
+   * of MaxRecords (20 to 100) with a Marker. RDS keeps events 14 days.
+   */
+  describeEvents(input: {
+    SourceIdentifier?: string;
+    SourceType?: string;
+    StartTime?: Date;
+    EndTime?: Date;
+    Duration?: number;
+    MaxRecords?: number;
+    Marker?: string;
+  }) {
+    const max = input.MaxRecords ?? 100;
+    if (max < 20 || max > 100)
+      throw awsError('InvalidParameterValue', 'MaxRecords must be between 20 and 100.');
+    if (input.SourceIdentifier && !input.SourceType)
+      throw awsError('InvalidParameterCombination', 'SourceType must be given with SourceIdentifier.');
+    if (input.SourceType && input.SourceType !== 'db-instance') return { Events: [] };
+    const now = this.now();
+    const end = input.EndTime ? new Date(input.EndTime).getTime() : now;
+    const start = input.StartTime
+      ? new Date(input.StartTime).getTime()
+      : end - (input.Duration ?? 60) * 60_000;
+    const wanted = input.SourceIdentifier?.toLowerCase();
+    const matching = this.events.filter(
+      (e) =>
+        (!wanted || e.instance === wanted) && e.at >= start && e.at <= end && e.at >= now - 14 * 86_400_000,
+    );
+    const from = Number(input.Marker ?? 0);
+    const page = matching.slice(from, from + max);
+    return {
+      Events: page.map((e) => ({
+        SourceIdentifier: e.instance,
+        SourceType: 'db-instance',
+        SourceArn: `arn:aws:rds:${this.region}:${this.account}:db:${e.instance}`,
+        Message: e.message,
+        EventCategories: e.categories,
+        Date: new Date(e.at),
+      })),
+      ...(from + max < matching.length && { Marker: String(from + max) }),
+    };
   }
 
   createDBSnapshot(input: {
@@ -977,4 +1050,28 @@ export class SimulatedRds implements SimulatedService {
       }),
     };
   }
+}
+
+/** The event RDS writes when an instance goes from one status to another (its message where known). */
+function statusEvent(
+  before: string | undefined,
+  status: string,
+): { message: string; categories: string[] } | undefined {
+  if (before === undefined)
+    return status === 'creating' ? { message: 'DB instance creating', categories: ['creation'] } : undefined;
+  if (status === 'backing-up') return { message: 'Backing up DB instance', categories: ['backup'] };
+  if (status === 'available' && before === 'backing-up')
+    return { message: 'Finished DB Instance backup', categories: ['backup'] };
+  if (status === 'available' && before === 'creating')
+    return { message: 'DB instance created', categories: ['creation'] };
+  if (status === 'storage-full')
+    return {
+      message: 'Allocated storage has been exhausted. Allocate additional storage to resolve the issue.',
+      categories: ['low storage'],
+    };
+  if (status === 'stopped') return { message: 'DB instance stopped', categories: ['notification'] };
+  if (status === 'rebooting') return { message: 'DB instance restarted', categories: ['availability'] };
+  if (status === 'failed' || status.startsWith('incompatible-'))
+    return { message: `DB instance is in the ${status} state`, categories: ['failure'] };
+  return { message: `DB instance status changed from ${before} to ${status}`, categories: ['notification'] };
 }

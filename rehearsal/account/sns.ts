@@ -5,6 +5,8 @@ import { awsError } from './errors.ts';
 import type { SimulatedService } from './service.ts';
 
 export interface Notification {
+  /** The topic it was published to. */
+  readonly topicArn: string;
   readonly subject: string;
   readonly severity: string;
   readonly event: string;
@@ -22,6 +24,7 @@ export class SimulatedSns implements SimulatedService {
   constructor(private readonly clock: SimulatedClock) {}
 
   publish(input: {
+    TopicArn?: string;
     Subject?: string;
     Message?: string;
     MessageAttributes?: Record<string, { StringValue?: string }>;
@@ -39,6 +42,7 @@ export class SimulatedSns implements SimulatedService {
       throw awsError('InvalidParameterException', 'Invalid parameter: Message');
     const attributes = input.MessageAttributes ?? {};
     this.notifications.push({
+      topicArn: String(input.TopicArn ?? ''),
       subject: String(input.Subject ?? ''),
       severity: attributes.severity?.StringValue ?? 'info',
       event: attributes.event?.StringValue ?? 'unknown',

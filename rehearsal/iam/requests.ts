@@ -328,6 +328,8 @@ const CALLS: Readonly<Record<string, (input: Input, env: CallEnv) => readonly Ne
       on: i.DBInstanceIdentifier ? { db: { DbInstanceName: rdsName(i.DBInstanceIdentifier) } } : '*',
     },
   ],
+  // DescribeEvents has no resource types in the Service Authorization Reference.
+  'rds:DescribeEvents': () => [{ action: 'rds:DescribeEvents', on: '*' }],
   'rds:StartExportTask': (i): Need[] => {
     const key = str(i.KmsKeyId);
     const onKey = { key: named(key, { KeyId: key }) };
@@ -480,6 +482,7 @@ const KNOWN_ACTIONS = [
   'rds:StartExportTask',
   'rds:DescribeExportTasks',
   'rds:DescribeDBEngineVersions',
+  'rds:DescribeEvents',
   'kms:CreateGrant',
   'kms:DescribeKey',
   'cloudwatch:DescribeAlarms',

@@ -4,6 +4,7 @@ import {
   ImagePolicySchema,
   ServiceRefSchema,
   serviceInputFields,
+  startedByField,
   taskDefinitionArn,
 } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
@@ -23,11 +24,7 @@ const rollbackFields = {
   requestedBy: z.string().min(1).max(128).optional().describe('who asks, for the record'),
   // Set by Step Functions when production-deployment runs the rollback (associateWithParent):
   // that run holds the lock (the rollback joins it), releases it itself, and sends the notices.
-  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('set by Step Functions when production-deployment runs the rollback; not for people'),
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedByField('production-deployment runs the rollback'),
   joinToken: z
     .string()
     .min(1)

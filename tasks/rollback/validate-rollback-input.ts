@@ -2,6 +2,7 @@
 
 import {
   checkDesiredCount,
+  checkParent,
   checkTaskDefinitionArn,
   type Issue,
   issuesError,
@@ -20,22 +21,6 @@ import {
   type RollbackRequest,
   RollbackRequestSchema,
 } from './input.ts';
-
-/** An execution of one of `parents` in this account and region: the only runs that may start a rollback as theirs. */
-const isParent = (catalogue: Catalogue, parents: readonly string[], arn: string) => {
-  const [prefix, partition, service, region, account, kind, machine, name, ...rest] = arn.split(':');
-  return (
-    prefix === 'arn' &&
-    /^aws[a-z-]*$/.test(partition ?? '') &&
-    service === 'states' &&
-    region === catalogue.region &&
-    account === catalogue.account &&
-    kind === 'execution' &&
-    parents.includes(machine ?? '') &&
-    Boolean(name) &&
-    rest.length === 0
-  );
-};
 
 /**
  * Validates a rollback input and resolves it against the catalogue; throws InvalidInput naming every
@@ -56,15 +41,7 @@ export function resolveRollback(
   const { svc } = found;
   checkTaskDefinitionArn(catalogue, req.taskDefinition, issues);
   const parent = req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID ?? null;
-  if (parent !== null && !isParent(catalogue, parents, parent)) {
-    issues.push({
-      path: 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
-      message:
-        parents.length > 0
-          ? `only an execution of ${parents.join(' or ')} in this account and region starts a rollback as its parent`
-          : 'no procedure starts a rollback as its parent',
-    });
-  }
+  checkParent(catalogue, parents, 'rollback', req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID, issues);
   // Only the service's own maintenance page can be switched off by its rollback.
   const page = maintenancePageOf(svc);
   if (

@@ -1,6 +1,6 @@
 // scale-service's input as a person (or CI) writes it, and the request its first step resolves.
 import { ApprovalRuleSchema, ReminderPolicySchema } from '../approvals/request.ts';
-import { changeRequestField, serviceInputFields } from '../schemas/catalogue.ts';
+import { changeRequestField, serviceInputFields, startedByField } from '../schemas/catalogue.ts';
 import { LockSchema } from '../schemas/lock.ts';
 import * as z from '../zod.ts';
 
@@ -11,6 +11,8 @@ const scaleFields = {
   reason: z.string().min(1).max(500).describe('why, for the notices and the record'),
   requestedBy: z.string().min(1).max(128).describe('who asks, for the notices and the record'),
   changeRequest: changeRequestField(),
+  // Set by Step Functions when incident-response runs the scale (associateWithParent).
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedByField('incident-response runs the scale'),
 };
 
 export const ScaleInputSchema = z.strictObject(scaleFields);

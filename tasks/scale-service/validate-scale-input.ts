@@ -1,6 +1,13 @@
 // First step of scale-service: checks the input and resolves the service, its bounds and who may
 // approve a large scale-down; changes nothing.
-import { approvalRuleFor, checkDesiredCount, type Issue, issuesError, lookUpService } from '../catalogue.ts';
+import {
+  approvalRuleFor,
+  checkDesiredCount,
+  checkParent,
+  type Issue,
+  issuesError,
+  lookUpService,
+} from '../catalogue.ts';
 import { serviceLockKey } from '../run-state.ts';
 import { type Catalogue, EmbeddedCatalogueSchema } from '../schemas/catalogue.ts';
 import { type Execution, ExecutionSchema } from '../schemas/execution.ts';
@@ -10,7 +17,12 @@ import * as z from '../zod.ts';
 import { ScaleInputFields, ScaleInputSchema, type ScaleRequest, ScaleRequestSchema } from './input.ts';
 
 /** Validates a scale-service input against the catalogue; throws InvalidInput naming every problem. */
-export function resolveScale(input: unknown, catalogue: Catalogue, execution: Execution): ScaleRequest {
+export function resolveScale(
+  input: unknown,
+  catalogue: Catalogue,
+  execution: Execution,
+  parents: readonly string[] = [],
+): ScaleRequest {
   const strict = ScaleInputSchema.safeParse(input);
   const issues: Issue[] = strict.success ? [] : issuesOf(strict.error);
   const req = strict.success ? strict.data : ScaleInputFields.safeParse(input).data;
@@ -20,6 +32,7 @@ export function resolveScale(input: unknown, catalogue: Catalogue, execution: Ex
   const { env, svc } = found;
   const { policy } = env;
   checkDesiredCount(svc.desiredCount, req.service, req.desiredCount, issues);
+  checkParent(catalogue, parents, 'scale-service', req.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID, issues);
   if (policy.changeRequestRequired && req.changeRequest === undefined)
     issues.push({ path: 'changeRequest', message: `${req.environment} requires a change request (ticket)` });
   if (issues.length > 0) throw issuesError(issues);
@@ -56,8 +69,14 @@ export const validateScaleInput = defineWorker({
   name: 'validate-scale-input',
   entry: import.meta.url,
   actions: [],
-  input: z.object({ input: z.unknown(), catalogue: EmbeddedCatalogueSchema, execution: ExecutionSchema }),
-  run: async ({ input, catalogue, execution }) => resolveScale(input, catalogue, execution),
+  input: z.object({
+    input: z.unknown(),
+    catalogue: EmbeddedCatalogueSchema,
+    execution: ExecutionSchema,
+    /** The state machines that run scale-service nested. */
+    parents: z.array(z.string().min(1)).default([]),
+  }),
+  run: async ({ input, catalogue, execution, parents }) => resolveScale(input, catalogue, execution, parents),
   summarize: (r) => `${r.environment}/${r.service} (${r.cluster}/${r.serviceName}) to ${r.desiredCount}`,
 });
 

@@ -301,6 +301,32 @@ export const ResourceUsageSchema = z.strictObject({
 export type ResourceUsageConfig = z.infer<typeof ResourceUsageSchema>;
 export const DEFAULT_RESOURCE_USAGE: ResourceUsageConfig = ResourceUsageSchema.parse({});
 
+/** The runbook's Severity Levels, P0 (critical) to P3 (low). */
+export const INCIDENT_SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+
+const topicArns = z
+  .array(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'),
+  )
+  .min(1)
+  .max(5, 'at most 5 topics');
+
+/**
+ * Where incident-response announces an incident of each severity (the runbook: P0 pages on-call and
+ * notifies leadership, P1 alerts on-call, P2 the team channel, P3 a ticket): the SNS topics each
+ * severity goes to, such as a pager's, a chat channel's (AWS Chatbot) or a ticket system's.
+ */
+export const IncidentRoutesSchema = z.strictObject({
+  P0: topicArns,
+  P1: topicArns,
+  P2: topicArns,
+  P3: topicArns,
+});
+export type IncidentRoutes = z.infer<typeof IncidentRoutesSchema>;
+
 export const EnvironmentSchema = z.strictObject({
   policy: PolicySchema,
   /** Who may decide an approval: ARN patterns of the callers the approval service authenticates. */
@@ -316,6 +342,8 @@ export const EnvironmentSchema = z.strictObject({
   databases: z.record(key, DatabaseConfigSchema).default({}),
   healthCheck: HealthCheckSchema.default(DEFAULT_HEALTH_CHECK),
   resourceUsage: ResourceUsageSchema.default(DEFAULT_RESOURCE_USAGE),
+  /** Absent: incidents go to the runbook's own topic, P0 and P1 as pages, P2 as warnings, P3 as info. */
+  incidents: IncidentRoutesSchema.optional(),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
@@ -363,6 +391,10 @@ export const taskDefinitionArn = z
 
 /** The input fields that name a configured service, and a count for it: the same in every service procedure. */
 /** A change request (ticket) an input names, where the environment's policy requires one (`when`: for what). */
+/** Set by Step Functions on a nested run's input (associateWithParent): the execution that started it. */
+export const startedByField = (when: string) =>
+  z.string().min(1).optional().describe(`set by Step Functions when ${when}; not for people`);
+
 export const changeRequestField = (when = 'where changeRequestRequired') =>
   z.string().min(1).max(64).optional().describe(`the approved change request (ticket); required ${when}`);
 

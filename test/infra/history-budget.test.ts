@@ -35,6 +35,7 @@ const LOOPS: Record<string, number> = {
   'resource-usage': 0,
   'scale-service': 2,
   'configure-autoscaling': 0,
+  'incident-response': 1,
 };
 
 let definitions: Definitions;

@@ -639,6 +639,7 @@ describe('the health check', () => {
     const group = `arn:aws:logs:${config.region}:${config.account}:log-group:/aws/application/enterprise-prod`;
     expect(grants('logs:FilterLogEvents')).toEqual([
       { worker: 'check-logs', resources: [group, `${group}:*`], condition: null },
+      { worker: 'read-errors', resources: [group, `${group}:*`], condition: null },
     ]);
     const alarms = `arn:aws:cloudwatch:${config.region}:${config.account}:alarm`;
     expect(grants('cloudwatch:DescribeAlarms')).toEqual(
@@ -748,6 +749,7 @@ describe('resource usage', () => {
   it('reads metrics (which IAM scopes to no resource) and changes nothing', () => {
     expect(grants('cloudwatch:GetMetricData')).toEqual([
       { worker: 'read-usage', resources: ['*'], condition: null },
+      { worker: 'read-traffic', resources: ['*'], condition: null },
     ]);
     const actionsOf = (worker: string) =>
       identityStatements()
@@ -761,6 +763,68 @@ describe('resource usage', () => {
         (a) => !/^(logs:CreateLogStream|logs:PutLogEvents|xray:)/.test(a),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('incident response', () => {
+  const actionsOf = (worker: string) =>
+    identityStatements()
+      .filter((s) => s.roles.some((r) => r.includes(`/Workers/${worker}/`)))
+      .flatMap((s) => asArray(s.statement.Action))
+      .filter((a) => !/^(logs:CreateLogStream|logs:PutLogEvents|xray:)/.test(a));
+
+  it('its diagnostics only read: each reader is allowed Describe, List, Lookup, Filter and Get calls only', () => {
+    const readers = [
+      'read-changes',
+      'read-service',
+      'read-targets',
+      'read-traffic',
+      'read-errors',
+      'read-database',
+    ];
+    for (const worker of readers) {
+      expect(actionsOf(worker), worker).not.toEqual([]);
+      for (const action of actionsOf(worker))
+        expect(action, `${worker}: ${action}`).toMatch(/^[a-z-]+:(Describe|List|Lookup|Filter|Get)/);
+    }
+    expect(actionsOf('report-diagnostics')).toEqual([]);
+    expect(actionsOf('validate-incident-input')).toEqual([]);
+    // CloudTrail and RDS events have no resource-level permissions; the database is only the configured one
+    expect(grants('cloudtrail:LookupEvents').find((g) => g.worker === 'read-changes')).toEqual({
+      worker: 'read-changes',
+      resources: ['*'],
+      condition: null,
+    });
+    expect(grants('rds:DescribeEvents')).toEqual([
+      { worker: 'read-database', resources: ['*'], condition: null },
+    ]);
+    expect(
+      grants('rds:DescribeDBInstances').find((g) => g.worker === 'read-database')?.resources,
+    ).not.toContain('*');
+  });
+
+  it('only the incident notifier publishes to the topics the config routes incidents to', () => {
+    const routed = Object.values(config.environments)
+      .flatMap((env) => Object.values(env.incidents ?? {}).flat())
+      .filter((arn, i, all) => all.indexOf(arn) === i)
+      .sort();
+    expect(routed.length).toBeGreaterThan(0);
+    const publishers = grants('sns:Publish').filter((g) => g.resources.some((r) => routed.includes(r)));
+    expect(publishers).toEqual([{ worker: 'notify-incident', resources: routed, condition: null }]);
+  });
+
+  it('its state machine starts only the scale-service machine as a nested run', () => {
+    const machineId = machineIdOf('runbook-incident-response');
+    const scaleId = machineIdOf('runbook-scale-service');
+    const role = props(resources('AWS::StepFunctions::StateMachine')[machineId ?? ''] ?? { Type: '' })
+      .RoleArn as {
+      'Fn::GetAtt'?: [string, string];
+    };
+    const roleId = role['Fn::GetAtt']?.[0] ?? '';
+    const starts = identityStatements()
+      .filter((s) => s.roles.some((r) => r === cdkPath(resources('AWS::IAM::Role')[roleId] ?? { Type: '' })))
+      .filter((s) => allowsAction(s, 'states:StartExecution'));
+    expect(starts.flatMap((s) => asArray(s.statement.Resource).map(render))).toEqual([`\${${scaleId}}`]);
   });
 });
 
@@ -862,7 +926,7 @@ describe('least privilege', () => {
   const ecsService = (cluster: string, service: string) =>
     `arn:aws:ecs:${config.region}:${config.account}:service/${cluster}/${service}`;
 
-  it('ecs:UpdateService only on the configured services, only for the workers that update a service (update-service, redeploy-services, and the two that register a scalable target)', () => {
+  it('ecs:UpdateService only on the configured services, only for the workers that update a service (update-service, redeploy-services, force-deployment, and the two that register a scalable target)', () => {
     // Given the services and maintenance pages configured in runbook.config.json
     const expected = [
       ecsService('enterprise-prod-cluster', 'app-service'),
@@ -879,6 +943,7 @@ describe('least privilege', () => {
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
       'Runbook/Workers/apply-autoscaling/ServiceRole/Resource',
       'Runbook/Workers/apply-scale/ServiceRole/Resource',
+      'Runbook/Workers/force-deployment/ServiceRole/Resource',
       'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',
     ]);
@@ -1032,6 +1097,7 @@ describe('least privilege', () => {
     // (registering a revision, and pointing a service at one, which passes its roles: the pessimistic reading)
     expect(grants.flatMap((g) => g.roles).sort()).toEqual([
       'Runbook/Workers/apply-scale/ServiceRole/Resource',
+      'Runbook/Workers/force-deployment/ServiceRole/Resource',
       'Runbook/Workers/redeploy-services/ServiceRole/Resource',
       'Runbook/Workers/register-task-definition/ServiceRole/Resource',
       'Runbook/Workers/update-service/ServiceRole/Resource',

@@ -1,0 +1,106 @@
+// Diagnostics: the service as ECS tells it: its deployments, its latest service events, and the
+// tasks it stopped recently with ECS's reason for each (a crash loop shows here first). The
+// service's desired and running counts are kept for the steps after (scale-up starts from them).
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { consoleUrl } from '../console.ts';
+import { aws } from '../errors.ts';
+import { shown } from '../printable.ts';
+import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
+import * as z from '../zod.ts';
+import { IncidentRequestSchema } from './input.ts';
+import { SectionSchema, section, summarizeSection, when } from './sections.ts';
+
+/** Service events and stopped tasks read (ECS keeps the latest 100 events; DescribeTasks takes 100 tasks). */
+const EVENTS = 10;
+const STOPPED = 100;
+
+export const ServiceSectionSchema = SectionSchema.extend({
+  desiredCount: z.number().int(),
+  runningCount: z.number().int(),
+});
+
+export const readService = defineWorker({
+  name: 'read-service',
+  entry: import.meta.url,
+  actions: ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks'],
+  input: z.object({ request: IncidentRequestSchema, now: z.iso.datetime({ offset: true }) }),
+  run: async ({ request, now }, { ecs }) => {
+    const { cluster, serviceName, region } = request;
+    const at = Date.parse(now);
+    const described = await aws('ECS DescribeServices', () =>
+      ecs.send(new DescribeServicesCommand({ cluster, services: [serviceName] })),
+    );
+    const svc = described.services?.[0];
+    const follow = consoleUrl(
+      region,
+      `ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(serviceName)}/health?region=${region}`,
+    );
+    if (svc?.status !== 'ACTIVE')
+      return {
+        ...section('service', 'The service (ECS)', {
+          attention: [
+            `${serviceName} is not an active service in ${cluster} (${svc?.status ?? 'not found'})`,
+          ],
+          lines: [],
+          follow,
+        }),
+        desiredCount: 0,
+        runningCount: 0,
+      };
+    const desired = svc.desiredCount ?? 0;
+    const running = svc.runningCount ?? 0;
+    const deployments = svc.deployments ?? [];
+    const listed = await aws('ECS ListTasks', () =>
+      ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus: 'STOPPED', maxResults: STOPPED })),
+    );
+    const arns = listed.taskArns ?? [];
+    const stopped =
+      arns.length === 0
+        ? []
+        : ((
+            await aws('ECS DescribeTasks', () => ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })))
+          ).tasks ?? []);
+    // The same reason over and over is the crash loop: counted by reason, the most frequent first.
+    const reasons = new Map<string, number>();
+    for (const task of stopped) {
+      const reason = shown(task.stoppedReason ?? 'no reason given');
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    const byReason = [...reasons].sort((a, b) => b[1] - a[1]);
+    const failing = deployments.filter((d) => (d.failedTasks ?? 0) > 0 || d.rolloutState === 'FAILED');
+    const attention = [
+      ...(running < desired ? [`${running} of ${desired} tasks running`] : []),
+      ...deployments
+        .filter((d) => d.rolloutState !== 'COMPLETED')
+        .map((d) => `deployment ${d.id} (${d.status}) ${d.rolloutState}: ${shown(d.rolloutStateReason)}`),
+      ...failing.map(
+        (d) => `${d.failedTasks ?? 0} failed tasks in deployment ${d.id} (${lastPart(d.taskDefinition)})`,
+      ),
+      ...byReason
+        .filter(([reason]) => !/^Scaling activity initiated by/.test(reason))
+        .slice(0, 3)
+        .map(([reason, n]) => `${n} tasks stopped: ${reason}`),
+    ];
+    const lines = [
+      `${serviceName}: ${running} running, ${svc.pendingCount ?? 0} pending, ${desired} desired`,
+      ...deployments.map(
+        (d) =>
+          `deployment ${d.id} ${d.status} ${lastPart(d.taskDefinition)} ${d.rolloutState ?? ''}: ${d.runningCount ?? 0} running of ${d.desiredCount ?? 0}, ${d.failedTasks ?? 0} failed`,
+      ),
+      ...(svc.events ?? []).slice(0, EVENTS).map((e) => `${when(e.createdAt, at)} ${shown(e.message)}`),
+      ...byReason.map(([reason, n]) => `stopped: ${n} x ${reason}`),
+    ];
+    return {
+      ...section('service', 'The service (ECS): deployments, events, stopped tasks', {
+        attention,
+        lines,
+        follow,
+      }),
+      desiredCount: desired,
+      runningCount: running,
+    };
+  },
+  summarize: summarizeSection,
+});
+
+export const handler = lambdaHandler(readService);
