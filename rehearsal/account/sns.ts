@@ -54,7 +54,12 @@ export class SimulatedSns implements SimulatedService {
 
   report() {
     return {
-      notifications: this.notifications.map(({ subject, severity, event }) => ({ subject, severity, event })),
+      notifications: this.notifications.map(({ topicArn, subject, severity, event }) => ({
+        topicArn,
+        subject,
+        severity,
+        event,
+      })),
     };
   }
 }

@@ -7,7 +7,7 @@ import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
 import { IncidentRequestSchema } from './input.ts';
-import { DiagnosticsSchema, diagnosticsLines, things } from './report-diagnostics.ts';
+import { DiagnosticsSchema, diagnosticsLines, standOut } from './report-diagnostics.ts';
 
 /** The worker's name: its function alone may publish to the configured incident topics (infra/grants/sns.ts). */
 export const NOTIFY_INCIDENT = 'notify-incident';
@@ -38,7 +38,7 @@ export const notifyIncident = defineWorker({
     const target = `${request.service} in ${request.environment}`;
     const subject =
       outcome === 'diagnosed'
-        ? `[${request.severity}] ${request.incident} ${target}: diagnostics, ${things(report.attention.length)} stand out`
+        ? `[${request.severity}] ${request.incident} ${target}: diagnostics, ${standOut(report.attention.length)}`
         : `[${request.severity}] ${request.incident} ${target}: ${request.action} ${OUTCOMES[outcome]}`;
     const lines = [
       ...(detail ? [detail, ''] : []),

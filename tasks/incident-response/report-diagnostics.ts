@@ -26,8 +26,8 @@ export const DiagnosticsSchema = z.strictObject({
 });
 export type Diagnostics = z.infer<typeof DiagnosticsSchema>;
 
-/** "1 thing", "3 things". */
-export const things = (n: number) => `${n} thing${n === 1 ? '' : 's'}`;
+/** "1 thing stands out", "3 things stand out". */
+export const standOut = (n: number) => (n === 1 ? '1 thing stands out' : `${n} things stand out`);
 
 /** The bundle as lines for a person: the summary, what stands out, then each section. */
 export function diagnosticsLines(report: Diagnostics): string[] {
@@ -80,7 +80,7 @@ export const reportDiagnostics = defineWorker({
     const summary =
       attention.length === 0
         ? `${request.severity} ${request.incident}: diagnostics of ${target} found nothing that stands out.`
-        : `${request.severity} ${request.incident}: diagnostics of ${target}: ${things(attention.length)} stand out, first ${attention[0]}.`;
+        : `${request.severity} ${request.incident}: diagnostics of ${target}: ${standOut(attention.length)}, first ${attention[0]}.`;
     return {
       incident: request.incident,
       severity: request.severity,
@@ -92,7 +92,7 @@ export const reportDiagnostics = defineWorker({
       sections,
     };
   },
-  summarize: (r) => `${things(r.attention.length)} stand out`,
+  summarize: (r) => standOut(r.attention.length),
 });
 
 export const handler = lambdaHandler(reportDiagnostics);

@@ -27,12 +27,20 @@ describe('the simulated SNS', () => {
   it('keeps a notice it accepts, with its attributes', () => {
     const topic = sns();
     topic.publish({
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
       Subject: 'x'.repeat(100),
       Message: 'm',
       MessageAttributes: { severity: { StringValue: 'page' }, event: { StringValue: 'failed' } },
     });
     expect(topic.report()).toEqual({
-      notifications: [{ subject: 'x'.repeat(100), severity: 'page', event: 'failed' }],
+      notifications: [
+        {
+          topicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+          subject: 'x'.repeat(100),
+          severity: 'page',
+          event: 'failed',
+        },
+      ],
     });
   });
 });

@@ -7,6 +7,8 @@ import type { HealthReport } from '../../tasks/health-check/report-health.ts';
 import { changes, config, definitionsOnce, example, run, scenarioFaults } from './support.ts';
 
 const input = example('health-check');
+/** The runbook's own topic, as the synthesized definitions name it. */
+const TOPIC = definitionsOnce().topicArn;
 
 beforeAll(() => {
   definitionsOnce();
@@ -83,7 +85,12 @@ describe('health-check', () => {
       expect(reportOf(result).findings[0]?.check).toBe(check);
       // and is announced at the environment's severity for a failure, naming it
       expect(result.account.notifications).toEqual([
-        { event: 'findings', severity: 'page', subject: '[PAGE] health-check prod: 1 failed, 0 warnings' },
+        {
+          topicArn: TOPIC,
+          event: 'findings',
+          severity: 'page',
+          subject: '[PAGE] health-check prod: 1 failed, 0 warnings',
+        },
       ]);
       expect(noticeInput(result)?.report.findings.filter((f) => f.verdict === 'fail')).toHaveLength(1);
       expect(changes(result)).toEqual([]);
@@ -109,6 +116,7 @@ describe('health-check', () => {
     });
     expect(result.account.notifications).toEqual([
       {
+        topicArn: TOPIC,
         event: 'findings',
         severity: 'warning',
         subject: '[WARNING] health-check prod: 0 failed, 1 warnings',
