@@ -134,6 +134,17 @@ export const ConfigSchema = CatalogueSchema.extend({
           message: `must be in account ${config.account}, as the stack is`,
         });
     }
+    // An incident's topics are published to by the stack's function, in the stack's region.
+    for (const [severity, topics] of Object.entries(env.incidents ?? {}))
+      topics.forEach((topic, i) => {
+        const [, , , region, account] = topic.split(':');
+        if (region !== config.region || account !== config.account)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', envName, 'incidents', severity, i],
+            message: `must be a topic of account ${config.account}, ${config.region}, as the stack is`,
+          });
+      });
     for (const [name, svc] of Object.entries(env.services)) {
       const at = ['environments', envName, 'services', name];
       const issue = (field: (string | number)[], message: string) =>

@@ -142,7 +142,7 @@ export const checkDeployment = defineWorker({
     // The new tasks' targets: only those of the task definition we deployed count, each task once.
     const found =
       targets && taskDefinition !== null
-        ? await newTargets({ ecs, elb }, { cluster, service, taskDefinition, ...targets })
+        ? await newTargets({ ecs, elb }, { cluster, service, taskDefinition, deploymentId, ...targets })
         : null;
     const ourTargets = found?.map((t) => t.health) ?? null;
     const healthy =

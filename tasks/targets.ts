@@ -99,19 +99,28 @@ export interface NewTarget {
   readonly task: Task;
 }
 
-/** The target group's entries for the service's RUNNING tasks of `taskDefinition`, each with its task. */
+/**
+ * The target group's entries for the service's RUNNING tasks of `taskDefinition` (and, given
+ * `deploymentId`, of that deployment alone: ECS sets a service task's startedBy to the deployment
+ * that started it, so the old tasks of a forced deployment of the same task definition are not
+ * counted as new), each with its task.
+ */
 export async function newTargets(
   { ecs, elb }: { ecs: ECSClient; elb: ElasticLoadBalancingV2Client },
   query: {
     cluster: string;
     service: string;
     taskDefinition: string;
+    deploymentId?: string | null;
     targetGroupArn: string;
     targetType: TargetType;
   },
 ): Promise<NewTarget[]> {
   const tasks = (await runningTasks(ecs, query.cluster, query.service)).filter(
-    (t) => t.taskDefinitionArn === query.taskDefinition && t.lastStatus === 'RUNNING',
+    (t) =>
+      t.taskDefinitionArn === query.taskDefinition &&
+      t.lastStatus === 'RUNNING' &&
+      (query.deploymentId == null || t.startedBy === query.deploymentId),
   );
   const tasksByKey = await byTargetKey(ecs, query.cluster, tasks, query.targetType);
   const health = await aws('ELBv2 DescribeTargetHealth', () =>

@@ -119,7 +119,7 @@ function simulatedServices(
     rds,
     new SimulatedCloudWatch(config, faults.cloudwatch, ecs, rds, elb, moments, now),
     new SimulatedDynamoDb(table),
-    new SimulatedSns(clock),
+    new SimulatedSns(clock, { region: config.region, account: config.account }),
     new SimulatedSfn(),
     new SimulatedCloudTrail(clock, faults.cloudtrail),
     new SimulatedS3(),

@@ -146,6 +146,8 @@ interface SimTask {
   startedAt?: number;
   /** When a task told to stop actually stops (after its target drained). */
   stopAt?: number;
+  /** When it became STOPPED. */
+  stoppedAt?: number;
   stoppedReason?: string;
 }
 
@@ -408,6 +410,7 @@ export class SimulatedEcs implements SimulatedService {
         task.lastStatus = 'STOPPED';
         task.desiredStatus = 'STOPPED';
         task.stoppedReason = stopped?.reason;
+        task.stoppedAt = this.now() - 60_000;
         continue;
       }
       task.lastStatus = 'RUNNING';
@@ -443,8 +446,10 @@ export class SimulatedEcs implements SimulatedService {
         const full = room !== undefined && all.filter((t) => t.lastStatus === 'RUNNING').length >= room;
         if (task.desiredStatus === 'STOPPED') {
           task.lastStatus = 'STOPPED';
+          task.stoppedAt = now;
         } else if (!deployment || !profile || profile.outcome === 'crashes' || full) {
           task.lastStatus = 'STOPPED';
+          task.stoppedAt = now;
           task.desiredStatus = 'STOPPED';
           task.stoppedReason = full
             ? 'RESOURCE:MEMORY: no container instance met all requirements'
@@ -461,7 +466,7 @@ export class SimulatedEcs implements SimulatedService {
           this.register(service, task, profile.health, profile.healthSeconds);
         }
       } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'STOPPED') {
-        if ((task.stopAt ?? 0) <= now) task.lastStatus = 'STOPPED';
+        if ((task.stopAt ?? 0) <= now) Object.assign(task, { lastStatus: 'STOPPED', stoppedAt: now });
       } else if (
         task.lastStatus === 'RUNNING' &&
         service.targetGroupArn &&
@@ -655,13 +660,14 @@ export class SimulatedEcs implements SimulatedService {
       this.event(service, `has stopped 1 running tasks: (task ${task.arn.split('/').pop()}).`);
     if (task.lastStatus !== 'RUNNING') {
       task.lastStatus = 'STOPPED';
+      task.stoppedAt = this.now();
       return;
     }
     const drain = service.targetGroupArn
       ? this.elb.deregister(service.targetGroupArn, this.targetOf(service, task))
       : 0;
     task.stopAt = this.now() + drain * 1000;
-    if (drain === 0) task.lastStatus = 'STOPPED';
+    if (drain === 0) Object.assign(task, { lastStatus: 'STOPPED', stoppedAt: this.now() });
   }
 
   /** A service event, as ECS words them: "(service <name>) <what>". */
@@ -808,8 +814,8 @@ export class SimulatedEcs implements SimulatedService {
     const all = (this.tasksOf.get(service.key) ?? [])
       .filter((t) => t.desiredStatus === wanted)
       .map((t) => t.arn);
-    // Pages of `max`; the newest stopped tasks first (the order is not documented: the useful reading).
-    if (wanted === 'STOPPED') all.reverse();
+    // Pages of `max`, in launch order: the oldest first (the order is not documented, and this is
+    // the unhelpful reading for a reader after the latest stopped tasks).
     const from = Number(input.nextToken ?? 0);
     return {
       taskArns: all.slice(from, from + max),
@@ -828,10 +834,13 @@ export class SimulatedEcs implements SimulatedService {
         {
           taskArn: task.arn,
           taskDefinitionArn: task.taskDefinitionArn,
+          // ECS: a service's task carries the deployment that started it.
+          startedBy: task.deploymentId,
           lastStatus: task.lastStatus,
           desiredStatus: task.desiredStatus,
           ...(task.startedAt !== undefined && { startedAt: new Date(task.startedAt) }),
           ...(task.stoppedReason && { stoppedReason: task.stoppedReason }),
+          ...(task.stoppedAt !== undefined && { stoppedAt: new Date(task.stoppedAt) }),
           ...(task.placement
             ? {
                 // Bridge networking: no ENI; the container's port is bound to a port of its instance.

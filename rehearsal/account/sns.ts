@@ -1,5 +1,6 @@
 // Simulated SNS: the runbook's topic keeps every notice published to it, with the severity and event
-// attributes its subscriptions filter on. It refuses what SNS refuses of a subject and a message.
+// attributes its subscriptions filter on. It refuses what SNS refuses of a subject and a message,
+// and a topic of another region or account (a client reaches its own region's topics).
 import type { SimulatedClock } from './clock.ts';
 import { awsError } from './errors.ts';
 import type { SimulatedService } from './service.ts';
@@ -21,7 +22,11 @@ export class SimulatedSns implements SimulatedService {
 
   readonly commands = { Publish: this.publish.bind(this) };
 
-  constructor(private readonly clock: SimulatedClock) {}
+  /** Topics are regional: a client of the account's region publishes to the account's topics there. */
+  constructor(
+    private readonly clock: SimulatedClock,
+    private readonly home: { readonly region: string; readonly account: string },
+  ) {}
 
   publish(input: {
     TopicArn?: string;
@@ -31,6 +36,9 @@ export class SimulatedSns implements SimulatedService {
   }) {
     // As SNS checks them (Publish: a subject of ASCII without line breaks or control characters, at
     // most 100 characters; a message of at most 256 KiB, not empty).
+    const [, , , region, account] = String(input.TopicArn ?? '').split(':');
+    if (input.TopicArn !== undefined && (region !== this.home.region || account !== this.home.account))
+      throw awsError('NotFoundException', 'Topic does not exist');
     const subject = input.Subject;
     if (
       subject !== undefined &&

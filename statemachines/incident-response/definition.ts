@@ -16,6 +16,8 @@ import { Duration } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import {
   errorName,
+  InvalidInput,
+  LockHeld,
   PreflightFailed,
   RecoveryFailed,
   RollbackFailed,
@@ -157,6 +159,32 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
   announceRecovered.addCatch(done, { errors: ['States.ALL'], resultPath: '$.noticeError' });
   announceRecovered.next(done);
 
+  // Refused before any change (the lock held, a deployment under way, not a scale-up): said where
+  // the severity goes, then the lock (if this run took it) released and the failure announced.
+  const announceRefused = announce(
+    'Announce Refused',
+    'The action was refused before any change, where the severity goes.',
+    'refused',
+    '$.failure.note',
+  );
+  announceRefused.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.noticeError' });
+  announceRefused.next(releaseAndFail);
+  const refused = (stateName: string, comment: string) => {
+    const step = new sfn.Pass(scope, stateName, {
+      stateName,
+      comment,
+      parameters: {
+        'Error.$': '$.failure.Error',
+        // The whole caught error as its cause: a Catch's output may come without a Cause.
+        'Cause.$': 'States.JsonToString($.failure)',
+        'note.$': "States.Format('{} was refused before any change: {}', $.request.action, $.failure.Error)",
+      },
+      resultPath: '$.failure',
+    });
+    step.next(announceRefused);
+    return step;
+  };
+
   const recoveryFailed = failWith(
     scope,
     'Recovery Failed',
@@ -173,7 +201,7 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
   });
   const scaleRolledBack = new sfn.Fail(scope, 'Scale Rolled Back', {
     stateName: 'Scale Rolled Back',
-    comment: 'The scale did not settle; scale-service put the count back as it was.',
+    comment: 'The scale did not settle; scale-service put the count back as it was, and announced it.',
     error: errorName(ScalingFailed),
     causePath: '$.failure.note',
   });
@@ -197,13 +225,14 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
   announceNotRecovered.addCatch(whatFailed, { errors: ['States.ALL'], resultPath: '$.noticeError' });
   announceNotRecovered.next(whatFailed);
 
-  // 3a. scale-up: scale-service, nested; it locks the service, holds the count against the scaler,
-  // waits, and puts the count back when the scale does not settle.
+  // 3a. scale-up: scale-service, nested; it locks the service, refuses a count that is not above the
+  // one the service wants when it reads it, holds the count against the scaler, waits, and puts the
+  // count back when the scale does not settle.
   const scaleBudget = scaleService.budget({ timing: deps.timing, catalogue: deps.catalogue }).runSeconds;
   const scaleUp = new tasks.StepFunctionsStartExecution(scope, 'Scale Up', {
     stateName: 'Scale Up',
     comment:
-      'Runbook High CPU/Memory: the scale-service procedure, nested, to the count asked; it holds the count against the scaler, and puts it back if it does not settle.',
+      'Runbook High CPU/Memory: the scale-service procedure, nested, to the count asked (a scale-up only); it holds the count against the scaler, and puts it back if it does not settle.',
     stateMachine: deps.stateMachine(scaleService),
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     associateWithParent: true,
@@ -217,6 +246,7 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
       'environment.$': '$.request.environment',
       'service.$': '$.request.service',
       'desiredCount.$': '$.request.desiredCount',
+      upOnly: true,
       'reason.$':
         "States.Format('{} {}: scale-up asked by incident-response', $.request.severity, $.request.incident)",
       'requestedBy.$': '$.request.requestedBy',
@@ -242,7 +272,8 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
     resultPath: '$.outcome',
   });
   scaleUp.next(recordScale).next(announceRecovered);
-  // A failed nested run reports its own error and cause inside the Cause, as JSON: read them out.
+  // A nested run that failed reports its own error and cause inside the Cause, as JSON (one that
+  // timed out or was stopped has neither): read them out.
   const readScaleFailure = new sfn.Pass(scope, 'Read Scale Failure', {
     stateName: 'Read Scale Failure',
     parameters: { 'run.$': 'States.StringToJson($.failure.Cause)' },
@@ -258,13 +289,46 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
     },
     resultPath: '$.failure',
   });
-  readScaleFailure.next(recordScaleFailure).next(announceNotRecovered);
+  const recordScaleEnded = new sfn.Pass(scope, 'Record Scale Ended', {
+    stateName: 'Record Scale Ended',
+    comment: 'The nested run ended without an error of its own: it timed out or was stopped.',
+    parameters: {
+      'Error.$': '$.failure.Error',
+      'Cause.$': 'States.JsonToString($.failure)',
+      'note.$':
+        "States.Format('The scale-service run {} ended {} without finishing: look at it before anything else', $.scaleRun.run.ExecutionArn, $.scaleRun.run.Status)",
+    },
+    resultPath: '$.failure',
+  });
+  recordScaleEnded.next(announceNotRecovered);
+  const scaleRefused = new sfn.Choice(scope, 'Scale Refused?', { stateName: 'Scale Refused?' })
+    .when(
+      sfn.Condition.or(
+        ...[LockHeld, PreflightFailed, InvalidInput].map((e) =>
+          sfn.Condition.stringEquals('$.failure.Error', errorName(e)),
+        ),
+      ),
+      announceRefused,
+    )
+    .otherwise(announceNotRecovered);
+  recordScaleFailure.next(scaleRefused);
+  readScaleFailure.next(
+    new sfn.Choice(scope, 'Scale Run Failed?', { stateName: 'Scale Run Failed?' })
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent('$.scaleRun.run.Error'),
+          sfn.Condition.isPresent('$.scaleRun.run.Cause'),
+        ),
+        recordScaleFailure,
+      )
+      .otherwise(recordScaleEnded),
+  );
   const otherScaleFailure = new sfn.Pass(scope, 'Record Scale Not Started', {
     stateName: 'Record Scale Not Started',
     comment: 'The nested run could not be started or followed (throttled past the retries, timed out).',
     parameters: {
       'Error.$': '$.failure.Error',
-      'Cause.$': '$.failure.Cause',
+      'Cause.$': 'States.JsonToString($.failure)',
       'note.$':
         "States.Format('The scale-service run could not be started or followed: {}', $.failure.Error)",
     },
@@ -284,50 +348,30 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
     )
     .otherwise(otherScaleFailure);
   scaleUp.addCatch(nestedFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
-  const notUp = new sfn.Pass(scope, 'Not A Scale-Up', {
-    stateName: 'Not A Scale-Up',
-    comment: 'The service already runs at least the count asked: nothing is changed.',
-    parameters: {
-      Error: errorName(PreflightFailed),
-      'Cause.$':
-        "States.Format('{} already wants {} tasks: a scale-up to {} would not add any (scale-service changes a count either way)', $.request.serviceName, $.results.service.desiredCount, $.request.desiredCount)",
-    },
-    resultPath: '$.failure',
-  });
-  notUp.next(notifyFailure);
-  const isUp = new sfn.Choice(scope, 'Is It A Scale-Up?', { stateName: 'Is It A Scale-Up?' })
-    // When the service could not be read, scale-service reads it again and decides.
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.results.service.desiredCount'),
-        sfn.Condition.numberGreaterThanEqualsJsonPath(
-          '$.results.service.desiredCount',
-          '$.request.desiredCount',
-        ),
-      ),
-      notUp,
-    )
-    .otherwise(scaleUp);
 
   // 3b. force-new-deployment: the lock, the forced deployment, the deployment's own wait.
+  const refusedAtLock = refused('Record Lock Refusal', 'The lock could not be taken: nothing was changed.');
   const lock = acquireLock(
     scope,
     deps,
     'One run per service: a deployment, a rollback, a scale and an incident action of one service exclude each other.',
-    { held: notifyFailure, other: releaseAndFail },
+    { held: refusedAtLock, other: refusedAtLock },
   );
   const force = invokeWorker(scope, 'Force New Deployment', deps, forceDeployment, {
     comment:
-      'Runbook Application Crash Loop: update-service --force-new-deployment; refused while a deployment is under way.',
+      'Runbook Application Crash Loop: update-service --force-new-deployment; refused while a deployment is under way. Retried even when its function died: a retry follows the deployment the step made rather than forcing another.',
     payload: {
       'cluster.$': '$.request.cluster',
       'service.$': '$.request.serviceName',
       'now.$': '$$.State.EnteredTime',
     },
     resultPath: '$.forced',
-    retry: 'change',
+    retry: 'read',
   });
-  force.addCatch(releaseAndFail, { errors: ['States.ALL'], resultPath: '$.failure' });
+  force.addCatch(refused('Record Force Refusal', 'The forced deployment was refused: nothing was changed.'), {
+    errors: ['States.ALL'],
+    resultPath: '$.failure',
+  });
   const redeployed = waitUntilStable(
     scope,
     deps,
@@ -356,7 +400,7 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
       'The forced deployment did not become stable and healthy: nothing to put back, a person must look.',
     parameters: {
       'Error.$': '$.failure.Error',
-      'Cause.$': '$.failure.Cause',
+      'Cause.$': 'States.JsonToString($.failure)',
       'note.$':
         "States.Format('The forced new deployment {} of {} did not become stable and healthy ({}). It runs the same task definition as the deployment before it, so there is nothing to put back: read the diagnostics, and roll back to an earlier release (the rollback procedure) if a recent change caused this', $.forced.deploymentId, $.request.serviceName, $.failure.Error)",
     },
@@ -374,9 +418,21 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
   });
   const action = new sfn.Choice(scope, 'Which Action?', { stateName: 'Which Action?' })
     .when(sfn.Condition.stringEquals('$.request.action', 'diagnostics'), diagnosed)
-    .when(sfn.Condition.stringEquals('$.request.action', 'scale-up'), isUp)
+    .when(sfn.Condition.stringEquals('$.request.action', 'scale-up'), scaleUp)
     .otherwise(lock);
-  announceIncident.addCatch(action, { errors: ['States.ALL'], resultPath: '$.noticeError' });
+  // A bundle that reached nobody (not even the runbook's topic, as a page) fails a diagnostics run;
+  // an action goes on regardless: its own notices try again.
+  const unheard = new sfn.Pass(scope, 'Record Unheard Incident', {
+    stateName: 'Record Unheard Incident',
+    comment: 'The bundle was announced nowhere: the run fails, and its failure notice tries once more.',
+    parameters: { 'Error.$': '$.noticeError.Error', 'Cause.$': 'States.JsonToString($.noticeError)' },
+    resultPath: '$.failure',
+  });
+  unheard.next(notifyFailure);
+  const heard = new sfn.Choice(scope, 'Diagnostics Only?', { stateName: 'Diagnostics Only?' })
+    .when(sfn.Condition.stringEquals('$.request.action', 'diagnostics'), unheard)
+    .otherwise(action);
+  announceIncident.addCatch(heard, { errors: ['States.ALL'], resultPath: '$.noticeError' });
   announceIncident.next(action);
 
   validate.next(start);

@@ -125,7 +125,7 @@ export const incidentResponse: ProcedureSpec = {
     {
       name: 'not-a-scale-up',
       description:
-        'A scale-up to 3 tasks of an app that already runs 3: refused after the diagnostics; nothing is changed.',
+        'A scale-up to 3 tasks of an app that already runs 3: scale-service refuses it against the count it reads; nothing is changed.',
       faults: 'happy',
       input: { ...scaleUp, desiredCount: 3 },
       expect: { status: 'FAILED', error: PreflightFailed },

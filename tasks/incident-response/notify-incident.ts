@@ -1,8 +1,11 @@
 // Announces the incident where its severity goes (the runbook's Severity Levels: P0 pages on-call
 // and notifies leadership, P1 alerts on-call, P2 the team channel, P3 a ticket): to each topic the
 // environment's config gives the severity, or to the runbook's own topic at the severity's
-// loudness. Once with the diagnostics bundle, and once more with how the action ended. A retry
-// after one topic refused may announce twice on the others: twice beats not at all.
+// loudness. Once with the diagnostics bundle, and once more with how the action ended. Each topic
+// is tried on its own: one that refuses does not silence the others, and the notice then goes to
+// the runbook's own topic as a page, naming the topics that did not take it. Only when that fails
+// too does the step fail. A retry may announce twice on the topics that took it: twice beats not
+// at all.
 import { publish } from '../publish.ts';
 import { defineWorker, lambdaHandler } from '../worker.ts';
 import * as z from '../zod.ts';
@@ -15,6 +18,7 @@ export const NOTIFY_INCIDENT = 'notify-incident';
 export const OUTCOMES = {
   diagnosed: 'diagnostics',
   recovered: 'recovered',
+  refused: 'refused, nothing changed',
   'not-recovered': 'did not recover',
 } as const;
 
@@ -47,15 +51,34 @@ export const notifyIncident = defineWorker({
       `Severity ${request.severity} (${route.audience}); action ${request.action}, asked by ${request.requestedBy}${request.reason ? `: ${request.reason}` : ''}.`,
       `Execution: ${executionId}`,
     ];
+    const notice = {
+      event: outcome === 'diagnosed' ? 'incident' : `incident-${outcome}`,
+      severity: route.severity,
+      subject,
+      lines,
+    };
+    const undelivered: string[] = [];
     for (const topic of topics)
+      try {
+        await publish(sns, { ...notice, topicArn: topic });
+      } catch (error) {
+        undelivered.push(
+          `${topic} (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+        );
+      }
+    if (undelivered.length > 0)
       await publish(sns, {
-        topicArn: topic,
-        event: outcome === 'diagnosed' ? 'incident' : `incident-${outcome}`,
-        severity: route.severity,
-        subject,
-        lines,
+        ...notice,
+        topicArn,
+        severity: 'page',
+        subject: `[NOT DELIVERED] ${subject}`,
+        lines: [
+          `This notice of a ${request.severity} incident did not reach where the severity goes: ${undelivered.join('; ')}.`,
+          '',
+          ...lines,
+        ],
       });
-    return { outcome, severity: request.severity, topics: topics.length };
+    return { outcome, severity: request.severity, topics: topics.length, undelivered };
   },
   summarize: (r) =>
     `${r.outcome} notice sent to ${r.topics} topic${r.topics === 1 ? '' : 's'} (${r.severity})`,

@@ -12,6 +12,8 @@ import { IncidentRequestSchema } from './input.ts';
 import { section, summarizeSection, when, windowOf } from './sections.ts';
 
 export const DATABASE_EVENTS_MINUTES = 24 * 60;
+/** Statuses of an instance that serves as usual: any other stands out. */
+const SERVING = new Set(['available', 'backing-up']);
 /** RDS event categories that stand out in an incident. */
 const TROUBLE = new Set(['failure', 'low storage', 'availability', 'failover', 'recovery']);
 
@@ -55,7 +57,7 @@ export const readDatabase = defineWorker({
     const pending = Object.entries(instance.PendingModifiedValues ?? {}).filter(([, v]) => v !== undefined);
     const newest = [...events].reverse();
     const attention = [
-      ...(status !== 'available' ? [`${database} is ${shown(status)}, not available`] : []),
+      ...(SERVING.has(status) ? [] : [`${database} is ${shown(status)}, not available`]),
       ...newest
         .filter((e) => (e.EventCategories ?? []).some((c) => TROUBLE.has(c)))
         .slice(0, 3)

@@ -2,6 +2,8 @@
 // environment's application log groups' filter (ERROR) in the last hour. FilterLogEvents answers
 // oldest first and may answer a page with no events and a token, so pages are read to the end,
 // within a bound; the latest lines are kept, shown harmlessly (an application writes anything).
+// When the hour has more lines than the bound reads, those read are the hour's first: the lines
+// shown are then read again from the last SAMPLE_MINUTES alone.
 // More lines than the group's health check allows (maxEvents over its window) stand out.
 import { type FilteredLogEvent, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { consoleUrl } from '../console.ts';
@@ -13,6 +15,10 @@ import { IncidentRequestSchema } from './input.ts';
 import { section, summarizeSection, when, windowOf } from './sections.ts';
 
 export const ERRORS_MINUTES = 60;
+/** The recent stretch the lines shown are read from when the hour has too many to read. */
+export const SAMPLE_MINUTES = 5;
+/** Lines shown of each log group. */
+const LINES = 10;
 
 export const readErrors = defineWorker({
   name: 'read-errors',
@@ -23,23 +29,20 @@ export const readErrors = defineWorker({
     const { start, endMs } = windowOf(now, ERRORS_MINUTES);
     const attention: string[] = [];
     const lines: string[] = [];
+    const read = (logGroupName: string, filterPattern: string, from: number) =>
+      allPages(
+        'CloudWatch Logs FilterLogEvents',
+        paginateFilterLogEvents(
+          { client: logs },
+          { logGroupName, startTime: from, endTime: endMs, filterPattern },
+        ),
+        (page) => page.events,
+      );
     for (const log of request.logs) {
       let events: FilteredLogEvent[] = [];
       let truncated = false;
       try {
-        ({ items: events, truncated } = await allPages(
-          'CloudWatch Logs FilterLogEvents',
-          paginateFilterLogEvents(
-            { client: logs },
-            {
-              logGroupName: log.logGroup,
-              startTime: start.getTime(),
-              endTime: endMs,
-              filterPattern: log.filterPattern,
-            },
-          ),
-          (page) => page.events,
-        ));
+        ({ items: events, truncated } = await read(log.logGroup, log.filterPattern, start.getTime()));
       } catch (error) {
         if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
         attention.push(`${shown(log.logGroup)} does not exist`);
@@ -48,13 +51,17 @@ export const readErrors = defineWorker({
       const count = `${truncated ? 'at least ' : ''}${events.length}`;
       // More than the health check lets the group have, over this window.
       const allowed = Math.floor((log.maxEvents * ERRORS_MINUTES) / log.windowMinutes);
-      if (events.length > allowed)
+      // (cut short by the bound, there were more than it read)
+      if (events.length > allowed || (truncated && events.length >= allowed))
         attention.push(
           `${count} lines matching ${shown(log.filterPattern)} in ${shown(log.logGroup)} in the last ${ERRORS_MINUTES} minutes (its health check allows ${allowed})`,
         );
+      const shownEvents = truncated
+        ? (await read(log.logGroup, log.filterPattern, endMs - SAMPLE_MINUTES * 60_000)).items
+        : events;
       lines.push(
-        ...events
-          .slice(-10)
+        ...shownEvents
+          .slice(-LINES)
           .reverse()
           .map(
             (e) =>

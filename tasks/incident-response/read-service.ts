@@ -1,18 +1,28 @@
 // Diagnostics: the service as ECS tells it: its deployments, its latest service events, and the
-// tasks it stopped recently with ECS's reason for each (a crash loop shows here first). The
-// service's desired and running counts are kept for the steps after (scale-up starts from them).
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+// tasks it stopped recently with ECS's reason for each (a crash loop shows here first). ListTasks
+// gives no order, so the stopped tasks are listed (within a bound), described, and the latest
+// STOPPED of them counted by reason.
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  paginateListTasks,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { consoleUrl } from '../console.ts';
 import { aws } from '../errors.ts';
+import { allPages } from '../pages.ts';
 import { shown } from '../printable.ts';
 import { defineWorker, lambdaHandler, lastPart } from '../worker.ts';
 import * as z from '../zod.ts';
 import { IncidentRequestSchema } from './input.ts';
 import { SectionSchema, section, summarizeSection, when } from './sections.ts';
 
-/** Service events and stopped tasks read (ECS keeps the latest 100 events; DescribeTasks takes 100 tasks). */
+/** Service events shown (ECS keeps the latest 100). */
 const EVENTS = 10;
+/** Stopped tasks counted: the latest this many. */
 const STOPPED = 100;
+/** DescribeTasks takes at most 100 tasks a call. */
+const BATCH = 100;
 
 export const ServiceSectionSchema = SectionSchema.extend({
   desiredCount: z.number().int(),
@@ -50,16 +60,22 @@ export const readService = defineWorker({
     const desired = svc.desiredCount ?? 0;
     const running = svc.runningCount ?? 0;
     const deployments = svc.deployments ?? [];
-    const listed = await aws('ECS ListTasks', () =>
-      ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus: 'STOPPED', maxResults: STOPPED })),
+    const { items: arns } = await allPages(
+      'ECS ListTasks',
+      paginateListTasks({ client: ecs, pageSize: BATCH }, { cluster, serviceName, desiredStatus: 'STOPPED' }),
+      (page) => page.taskArns,
     );
-    const arns = listed.taskArns ?? [];
-    const stopped =
-      arns.length === 0
-        ? []
-        : ((
-            await aws('ECS DescribeTasks', () => ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })))
-          ).tasks ?? []);
+    const stoppedTasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += BATCH) {
+      const tasks = arns.slice(i, i + BATCH);
+      const page = await aws('ECS DescribeTasks', () =>
+        ecs.send(new DescribeTasksCommand({ cluster, tasks })),
+      );
+      stoppedTasks.push(...(page.tasks ?? []));
+    }
+    const stopped = stoppedTasks
+      .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+      .slice(0, STOPPED);
     // The same reason over and over is the crash loop: counted by reason, the most frequent first.
     const reasons = new Map<string, number>();
     for (const task of stopped) {

@@ -1,6 +1,7 @@
-// Diagnostics, the runbook's "Check system metrics": the service's load balancer and the service
-// itself over the last hour, in one GetMetricData call: requests, the targets' 5xx and the load
-// balancer's own 5xx (sums per minute), the targets' response time (average and worst per minute),
+// Diagnostics, the runbook's "Check system metrics": the service's target group on its load
+// balancer, the load balancer, and the service itself over the last hour, in one GetMetricData
+// call: requests and the targets' 5xx (of the service's target group), the load balancer's own 5xx
+// (sums per minute), the targets' response time (average and worst per minute),
 // and the service's CPU and memory (ECS's, average per minute). ELB publishes a count only for
 // minutes that had one, so a minute with no datapoint is a zero. What stands out, in the last 15
 // minutes: 5xx above ERROR_SHARE of the requests, responses slower than SLOW_SECONDS, CPU or memory
@@ -24,14 +25,19 @@ export const SLOW_SECONDS = 1;
 /** A service's average CPU or memory above this stands out. */
 export const BUSY_PERCENT = 80;
 
+/**
+ * The figures, and what they are of: the service's own target group on its load balancer (a shared
+ * load balancer's other services are not this one's), the load balancer itself for its own 5xx
+ * (ELB publishes those per load balancer), the ECS service.
+ */
 const METRICS = {
-  requests: { namespace: 'AWS/ApplicationELB', name: 'RequestCount', stat: 'Sum' },
-  target5xx: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
-  elb5xx: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_ELB_5XX_Count', stat: 'Sum' },
-  latency: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', stat: 'Average' },
-  latencyMax: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', stat: 'Maximum' },
-  cpu: { namespace: 'AWS/ECS', name: 'CPUUtilization', stat: 'Average' },
-  memory: { namespace: 'AWS/ECS', name: 'MemoryUtilization', stat: 'Average' },
+  requests: { of: 'targets', name: 'RequestCount', stat: 'Sum' },
+  target5xx: { of: 'targets', name: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
+  elb5xx: { of: 'loadBalancer', name: 'HTTPCode_ELB_5XX_Count', stat: 'Sum' },
+  latency: { of: 'targets', name: 'TargetResponseTime', stat: 'Average' },
+  latencyMax: { of: 'targets', name: 'TargetResponseTime', stat: 'Maximum' },
+  cpu: { of: 'service', name: 'CPUUtilization', stat: 'Average' },
+  memory: { of: 'service', name: 'MemoryUtilization', stat: 'Average' },
 } as const;
 type Figure = keyof typeof METRICS;
 
@@ -55,19 +61,22 @@ export const readTraffic = defineWorker({
     const loadBalancer = lbArn.split(':loadbalancer/')[1] ?? lbArn;
     const { start, end } = windowOf(now, TRAFFIC_MINUTES);
     // Whole minutes: CloudWatch rounds the window down to the period.
+    const onLoadBalancer = [{ Name: 'LoadBalancer', Value: loadBalancer }];
+    const dimensions = {
+      loadBalancer: onLoadBalancer,
+      targets: [...onLoadBalancer, { Name: 'TargetGroup', Value: request.targetGroupArn.split(':').pop() }],
+      service: [
+        { Name: 'ClusterName', Value: request.cluster },
+        { Name: 'ServiceName', Value: request.serviceName },
+      ],
+    };
     const queries: MetricDataQuery[] = Object.entries(METRICS).map(([id, m]) => ({
       Id: id,
       MetricStat: {
         Metric: {
-          Namespace: m.namespace,
+          Namespace: m.of === 'service' ? 'AWS/ECS' : 'AWS/ApplicationELB',
           MetricName: m.name,
-          Dimensions:
-            m.namespace === 'AWS/ECS'
-              ? [
-                  { Name: 'ClusterName', Value: request.cluster },
-                  { Name: 'ServiceName', Value: request.serviceName },
-                ]
-              : [{ Name: 'LoadBalancer', Value: loadBalancer }],
+          Dimensions: dimensions[m.of],
         },
         Period: 60,
         Stat: m.stat,

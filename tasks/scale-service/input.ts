@@ -11,6 +11,12 @@ const scaleFields = {
   reason: z.string().min(1).max(500).describe('why, for the notices and the record'),
   requestedBy: z.string().min(1).max(128).describe('who asks, for the notices and the record'),
   changeRequest: changeRequestField(),
+  upOnly: z
+    .boolean()
+    .optional()
+    .describe(
+      "refuse, changing nothing, unless the count is above the service's desired count when the run reads it (a scale-up that must not turn into a scale-down)",
+    ),
   // Set by Step Functions when incident-response runs the scale (associateWithParent).
   AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: startedByField('incident-response runs the scale'),
 };
@@ -29,6 +35,8 @@ export const ScaleRequestSchema = z.strictObject({
   targetGroupArn: z.string(),
   targetType: z.enum(['ip', 'instance']),
   desiredCount: z.number().int(),
+  /** Only a scale-up may go ahead: a count at or below the service's is refused at the baseline. */
+  upOnly: z.boolean(),
   /** The service's configured bounds: the count the run sets stays within them. */
   bounds: z.strictObject({ min: z.number().int(), max: z.number().int() }),
   /** A scale-down removing more than this fraction of the count needs an approval; null: none does. */

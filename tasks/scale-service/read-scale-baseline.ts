@@ -85,6 +85,10 @@ export const readScaleBaseline = defineWorker({
         `a deployment of ${serviceName} is under way (${deployments.length} deployments, the PRIMARY ${primary.rolloutState ?? 'in an unknown state'}): scale it once it is done`,
       );
     const from = svc.desiredCount ?? 0;
+    if (request.upOnly && to <= from)
+      throw new PreflightFailed(
+        `${serviceName} already wants ${from} tasks: a scale-up to ${to} would not add any; nothing was changed`,
+      );
     const { ServiceNamespace, ResourceId, ScalableDimension } = scalableResource(cluster, serviceName);
     const targets = await aws('Application Auto Scaling DescribeScalableTargets', () =>
       autoscaling.send(

@@ -45,6 +45,7 @@ export function resolveScale(
     targetGroupArn: svc.targetGroupArn,
     targetType: svc.targetType,
     desiredCount: req.desiredCount,
+    upOnly: req.upOnly ?? false,
     bounds: svc.desiredCount,
     scaleDownApprovalFraction: policy.scaleDownApprovalFraction,
     approvalRequired: policy.approvalRequired && policy.scaleDownApprovalFraction !== null,

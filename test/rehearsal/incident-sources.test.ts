@@ -93,7 +93,7 @@ describe('simulated CloudTrail', () => {
 });
 
 describe('simulated ECS service events and stopped tasks', () => {
-  it('tells what the service did, newest first, in ECS words; ListTasks pages the stopped tasks, newest first', () => {
+  it('tells what the service did, newest first, in ECS words; ListTasks pages the stopped tasks, oldest first', () => {
     const account = accountWith({
       ecs: {
         tasks: () => ({

@@ -1,9 +1,14 @@
-// The simulated SNS refuses what SNS's Publish refuses of a subject and a message.
+// The simulated SNS refuses what SNS's Publish refuses of a subject and a message, and a topic of
+// another region or account.
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../rehearsal/account/clock.ts';
 import { SimulatedSns } from '../../rehearsal/account/sns.ts';
 
-const sns = () => new SimulatedSns(new SimulatedClock(new Date('2026-12-01T00:00:00Z')));
+const sns = () =>
+  new SimulatedSns(new SimulatedClock(new Date('2026-12-01T00:00:00Z')), {
+    region: 'us-east-1',
+    account: '123456789012',
+  });
 
 describe('the simulated SNS', () => {
   it.each([
@@ -16,6 +21,15 @@ describe('the simulated SNS', () => {
       expect.objectContaining({ name: 'InvalidParameterException', message: 'Invalid parameter: Subject' }),
     );
   });
+
+  it.each(['arn:aws:sns:eu-west-1:123456789012:t', 'arn:aws:sns:us-east-1:999999999999:t'])(
+    'refuses to publish to %s: a topic of another region or account is not found from here',
+    (TopicArn) => {
+      expect(() => sns().publish({ TopicArn, Message: 'm' })).toThrow(
+        expect.objectContaining({ name: 'NotFoundException' }),
+      );
+    },
+  );
 
   it('refuses an empty message and one above 256 KiB', () => {
     expect(() => sns().publish({ Message: '' })).toThrow('Invalid parameter: Message');

@@ -142,6 +142,12 @@ describe('incident-response', () => {
     expect(changes(result)).toEqual([]);
     expect(result.account.locks.map((l) => l.owner)).toContainEqual(expect.stringMatching(/hotfix-2291$/));
     expect(result.account.locks.map((l) => l.owner).join()).not.toMatch(/incident-response/);
+    // The P0 audience hears that nothing was done, as well as the bundle
+    expect(notices(result)).toEqual([
+      ...P0.map((topic) => ['incident', topic]),
+      ...P0.map((topic) => ['incident-refused', topic]),
+      ['failed', expect.any(String)],
+    ]);
   });
 
   it('scale-up: scale-service runs nested, under its own lock, and the app ends at six healthy tasks', async () => {
@@ -193,14 +199,21 @@ describe('incident-response', () => {
     ]);
   });
 
-  it('not-a-scale-up: refused after the diagnostics, before scale-service starts', async () => {
+  it('not-a-scale-up: scale-service refuses it against the count it reads, before any change; announced as refused', async () => {
     const result = await run('incident-response', { ...scaleUp, desiredCount: 3 });
     expect(outcome(result)).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
-    expect(result.cause).toBe(
-      'app-service already wants 3 tasks: a scale-up to 3 would not add any (scale-service changes a count either way)',
-    );
-    expect(result.events.some((e) => e.state === 'Scale Up')).toBe(false);
+    const started = result.events.find((e) => e.state === 'Scale Up' && e.kind === 'scheduled');
+    expect(started?.input).toMatchObject({ Input: { upOnly: true, desiredCount: 3 } });
     expect(result.changes).toEqual([]);
+    expect(result.account.notifications.map((n) => n.event)).toEqual([
+      'incident',
+      'failed',
+      'incident-refused',
+      'failed',
+    ]);
+    expect(result.cause).toMatch(
+      /already wants 3 tasks: a scale-up to 3 would not add any; nothing was changed/,
+    );
   });
 
   it('without routes in the config, the incident goes to the runbook topic at the severity the runbook gives it', async () => {
@@ -226,5 +239,73 @@ describe('incident-response', () => {
     });
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
     expect(changes(result)).toEqual(['ecs:UpdateService:app-service']);
+  });
+
+  it('a bundle that reaches nobody, not even the runbook topic, fails a diagnostics run', async () => {
+    const result = await run('incident-response', input, {
+      faults: { outage: { calls: /^sns:Publish$/, error: 'InternalError', message: 'SNS is down' } },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'InternalError' });
+    expect(result.events.some((e) => e.state === 'Record Unheard Incident')).toBe(true);
+  });
+
+  it('a P0 topic that refuses does not silence the others: the runbook topic is paged naming it', async () => {
+    const result = await run('incident-response', input, {
+      faults: {
+        outage: {
+          calls: /^sns:Publish$/,
+          only: (i) => String(i.TopicArn).endsWith(':oncall-pager'),
+          error: 'AuthorizationErrorException',
+          message: 'not allowed',
+        },
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED', error: null });
+    expect(
+      result.account.notifications.map((n) => [
+        n.topicArn.split(':').pop(),
+        n.severity,
+        n.subject.slice(0, 16),
+      ]),
+    ).toEqual([[expect.stringMatching(/Topic|notifications/), 'page', '[NOT DELIVERED] ']]);
+  });
+
+  it('the not-recovered notice refused everywhere: the page still goes out, and the run ends RecoveryFailed', async () => {
+    const result = await run('incident-response', force, {
+      faults: {
+        ...scenarioFaults('incident-crash-loop-persists'),
+        outage: {
+          calls: /^sns:Publish$/,
+          only: (i) => String(i.Subject).includes('did not recover'),
+          error: 'InternalError',
+          message: 'down',
+        },
+      },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'RecoveryFailed' });
+    expect(result.account.notifications.map((n) => n.event)).toContain('recovery-failed');
+    expect(result.account.locks).toEqual([]);
+  });
+
+  it('a bundle that cannot be made fails the run, announced on the runbook topic', async () => {
+    const result = await run('incident-response', input, {
+      faults: { workerDies: { worker: 'report-diagnostics', error: 'Runtime.OutOfMemory', times: 10 } },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'Runtime.OutOfMemory' });
+    expect(result.account.notifications.map((n) => n.event)).toEqual(['failed']);
+  });
+
+  it('a scale-service run that cannot be started is announced as not recovered, and fails with its error', async () => {
+    const result = await run('incident-response', scaleUp, {
+      faults: { ...scenarioFaults('cpu-breach'), throttledNestedStarts: 100 },
+    });
+    expect(outcome(result)).toEqual({ status: 'FAILED', error: 'StepFunctions.ThrottlingException' });
+    expect(result.events.some((e) => e.state === 'Record Scale Not Started')).toBe(true);
+    expect(result.account.notifications.map((n) => n.event)).toEqual([
+      'incident',
+      'incident-not-recovered',
+      'failed',
+    ]);
+    expect(result.changes).toEqual([]);
   });
 });

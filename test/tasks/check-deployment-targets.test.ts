@@ -46,10 +46,20 @@ const taskArn = (n: number) =>
   `arn:aws:ecs:us-east-1:123456789012:task/${cluster}/${String(n).padStart(32, '0')}`;
 
 /** A Fargate task whose ENI attachment carries its private IP the way ECS reports it. */
-function task(n: number, ip: string, taskDefinitionArn = next, lastStatus = 'RUNNING'): Task {
+/** The deployment that started a task of that task definition (ECS's startedBy of a service's task). */
+const startedBy = (taskDefinitionArn: string) => (taskDefinitionArn === next ? 'ecs-svc/2' : 'ecs-svc/1');
+
+function task(
+  n: number,
+  ip: string,
+  taskDefinitionArn = next,
+  lastStatus = 'RUNNING',
+  by = startedBy(taskDefinitionArn),
+): Task {
   return {
     taskArn: taskArn(n),
     taskDefinitionArn,
+    startedBy: by,
     lastStatus,
     attachments: [
       {
@@ -206,6 +216,29 @@ describe('check-deployment: the new tasks’ targets', () => {
 
     // Then
     expect(result).toMatchObject({ done: false, healthy: 1, desired: 2 });
+  });
+
+  it("counts only the deployment's own tasks: a forced deployment's old tasks of the same task definition are not new", async () => {
+    // Given two tasks of the new task definition started by an earlier deployment (a forced one
+    // replaces them), and one of ours
+    given({
+      tasks: [
+        task(1, '10.0.1.10', next, 'RUNNING', 'ecs-svc/1'),
+        task(2, '10.0.2.10', next, 'RUNNING', 'ecs-svc/1'),
+        task(3, '10.0.3.10'),
+      ],
+      targets: [
+        target('10.0.1.10', 'unhealthy'),
+        target('10.0.2.10', 'healthy'),
+        target('10.0.3.10', 'healthy'),
+      ],
+    });
+
+    // When
+    const result = await invoke(checkDeployment, poll, clients);
+
+    // Then only ours is counted, and the old one's unhealthy target starts no streak
+    expect(result).toMatchObject({ healthy: 1, unhealthyStreak: 0 });
   });
 
   it('never reads an empty target group as healthy', async () => {
@@ -493,6 +526,7 @@ describe('check-deployment: the new tasks’ targets', () => {
         {
           taskArn: taskArn(1),
           taskDefinitionArn: next,
+          startedBy: 'ecs-svc/2',
           lastStatus: 'RUNNING',
           containerInstanceArn: instanceArn,
           containers: [{ name: 'app', networkBindings: [{ containerPort: 8080, hostPort: 32768 }] }],
@@ -611,6 +645,7 @@ describe('check-deployment: the new tasks’ targets', () => {
     const onInstance = (n: number, instance: string, hostPort: number, taskDefinitionArn = next): Task => ({
       taskArn: taskArn(n),
       taskDefinitionArn,
+      startedBy: startedBy(taskDefinitionArn),
       lastStatus: 'RUNNING',
       containerInstanceArn: instance,
       containers: [

@@ -207,6 +207,8 @@ describe('check-redeployments', () => {
       tasks: input.tasks.map((arn: string) => ({
         taskArn: arn,
         taskDefinitionArn: td(arn.split('/').pop() ?? ''),
+        // The task of the forced deployment being followed
+        startedBy: `${arn.split('/').pop()}/new`,
         lastStatus: 'RUNNING',
         attachments: [
           {

@@ -54,7 +54,7 @@ describe('notify-incident', () => {
       { topicArn, executionId, request: p0, report, outcome: 'diagnosed' },
       clients,
     );
-    expect(result).toEqual({ outcome: 'diagnosed', severity: 'P0', topics: 2 });
+    expect(result).toEqual({ outcome: 'diagnosed', severity: 'P0', topics: 2, undelivered: [] });
     expect(
       published().map((p) => [
         p.TopicArn,
@@ -89,6 +89,43 @@ describe('notify-incident', () => {
       'Severity P0 (pages on-call and notifies leadership); action diagnostics, asked by jane@company.com.',
       `Execution: ${executionId}`,
     ]);
+  });
+
+  it('a topic that refuses does not silence the others: the notice goes on, and to the runbook topic as a page naming it', async () => {
+    const [a, b] = ['arn:aws:sns:us-east-1:123456789012:a', 'arn:aws:sns:us-east-1:123456789012:b'];
+    sns.reset();
+    sns
+      .on(PublishCommand)
+      .resolves({ MessageId: 'm' })
+      .on(PublishCommand, { TopicArn: a })
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AuthorizationErrorException' }));
+    const p0 = { ...request, route: { topicArns: [a, b], severity: 'page' as const, audience: 'on-call' } };
+    const result = await invoke(
+      notifyIncident,
+      { topicArn, executionId, request: p0, report, outcome: 'diagnosed' },
+      clients,
+    );
+    expect(result.undelivered).toEqual([`${a} (AuthorizationErrorException: not allowed)`]);
+    expect(published().map((p) => [p.TopicArn, p.MessageAttributes?.severity?.StringValue])).toEqual([
+      [a, 'page'],
+      [b, 'page'],
+      [topicArn, 'page'],
+    ]);
+    const fallback = published()[2];
+    expect(fallback?.Subject).toBe(
+      '[NOT DELIVERED] [P1] INC-2041 app in prod: diagnostics, 1 thing stands out',
+    );
+    expect(fallback?.Message?.split('\n')[0]).toBe(
+      `This notice of a P1 incident did not reach where the severity goes: ${a} (AuthorizationErrorException: not allowed).`,
+    );
+  });
+
+  it('when the runbook topic refuses too, the step fails: the run hears of it', async () => {
+    sns.reset();
+    sns.on(PublishCommand).rejects(Object.assign(new Error('down'), { name: 'InternalError' }));
+    await expect(
+      invoke(notifyIncident, { topicArn, executionId, request, report, outcome: 'diagnosed' }, clients),
+    ).rejects.toThrow();
   });
 
   it("without topics of the environment's own, it goes to the runbook topic", async () => {

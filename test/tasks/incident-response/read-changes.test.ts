@@ -56,6 +56,31 @@ describe('read-changes', () => {
           minutesBefore: 40,
           params: { groupId: 'sg-0123' },
         }),
+        // A service of the same name in another cluster, and an EC2 write that is not a security group's
+        event({
+          source: 'ecs.amazonaws.com',
+          name: 'UpdateService',
+          minutesBefore: 27,
+          params: { cluster: 'other-cluster', service: 'app-service', desiredCount: 9 },
+        }),
+        event({
+          source: 'ec2.amazonaws.com',
+          name: 'CreateTags',
+          minutesBefore: 28,
+          params: { resourcesSet: {} },
+        }),
+        event({
+          source: 'application-autoscaling.amazonaws.com',
+          name: 'RegisterScalableTarget',
+          minutesBefore: 30,
+          params: { resourceId: 'service/enterprise-prod-cluster/app-service', minCapacity: 1 },
+        }),
+        event({
+          source: 'elasticloadbalancing.amazonaws.com',
+          name: 'ModifyTargetGroup',
+          minutesBefore: 35,
+          params: { targetGroupArn: request.targetGroupArn, healthCheckPath: '/x' },
+        }),
         event({
           source: 'rds.amazonaws.com',
           name: 'ModifyDBInstance',
@@ -75,12 +100,14 @@ describe('read-changes', () => {
     ]);
     expect(section.lines).toEqual([
       '07:40:00Z (20 min ago) UpdateService by sam@company.com: desiredCount=3',
+      '07:30:00Z (30 min ago) RegisterScalableTarget by sam@company.com: resourceId=service/enterprise-prod-cluster/app-service, minCapacity=1',
+      `07:25:00Z (35 min ago) ModifyTargetGroup by sam@company.com: targetGroupArn=${request.targetGroupArn}, healthCheckPath=/x`,
       '07:20:00Z (40 min ago) RevokeSecurityGroupIngress by sam@company.com: groupId=sg-0123',
       '06:50:00Z (70 min ago) ModifyDBInstance by sam@company.com: dBInstanceIdentifier=enterprise-prod-db, dBInstanceClass=db.t4g.micro',
     ]);
     expect(section.attention).toEqual([
       '1 UpdateService call in the last 120 minutes, the latest 07:40:00Z (20 min ago) by sam@company.com',
-      '2 other changes to the service, its scaler, target group or database',
+      '4 other changes to the service, its scaler, target group or database',
     ]);
   });
 
@@ -105,6 +132,15 @@ describe('read-changes', () => {
     expect(cloudtrail.commandCalls(LookupEventsCommand)[1]?.args[0].input.NextToken).toBe('p2');
     expect(section.lines).toEqual([
       '07:55:00Z (5 min ago) UpdateService by eve\\x1b[2J: forceNewDeployment=true',
+    ]);
+  });
+
+  it('says so when the account wrote more than the bound reads', async () => {
+    cloudtrail.on(LookupEventsCommand).resolves({ Events: [], NextToken: 'more' });
+    const section = await invoke(readChanges, { request, now }, clients);
+    expect(cloudtrail.commandCalls(LookupEventsCommand)).toHaveLength(21);
+    expect(section.attention).toEqual([
+      'the account wrote more than the 0 events read in the last 120 minutes: older changes to the service may be missing',
     ]);
   });
 

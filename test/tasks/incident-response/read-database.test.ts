@@ -60,8 +60,21 @@ describe('read-database', () => {
     ]);
   });
 
-  it('an available instance with routine events: nothing stands out', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves(instance('available'));
+  it.each(['failure', 'availability', 'failover', 'recovery'])(
+    'an event of the %s category stands out',
+    async (category) => {
+      rds.on(DescribeDBInstancesCommand).resolves(instance('available'));
+      rds
+        .on(DescribeEventsCommand)
+        .resolves({ Events: [{ Date: at(10), Message: 'something', EventCategories: [category] }] });
+      expect((await invoke(readDatabase, { request, now }, clients)).attention).toEqual([
+        '07:50:00Z (10 min ago) something',
+      ]);
+    },
+  );
+
+  it('an instance backing up with routine events: nothing stands out', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(instance('backing-up'));
     rds.on(DescribeEventsCommand).resolves({
       Events: [{ Date: at(60), Message: 'Finished DB Instance backup', EventCategories: ['backup'] }],
     });

@@ -43,6 +43,26 @@ describe('read-errors', () => {
     expect(section.lines[0]).toBe('07:59:00Z (1 min ago) ERROR \\x1b]0;owned\\x07 20');
   });
 
+  it('an hour with more lines than the bound reads shows the last five minutes, not the first ones read', async () => {
+    // The hour answers page after page (the bound stops it); the last five minutes answer once
+    logs
+      .on(FilterLogEventsCommand)
+      .callsFake((input: { startTime?: number }) =>
+        input.startTime === at(5).getTime()
+          ? { events: events(3, 'ERROR recent') }
+          : { events: events(1, 'ERROR early'), nextToken: 'more' },
+      );
+    const section = await invoke(readErrors, { request, now }, clients);
+    expect(section.attention).toEqual([
+      `at least 20 lines matching ERROR in ${group} in the last 60 minutes (its health check allows 20)`,
+    ]);
+    expect(section.lines).toEqual([
+      '07:59:00Z (1 min ago) ERROR recent 3',
+      '07:58:00Z (2 min ago) ERROR recent 2',
+      '07:57:00Z (3 min ago) ERROR recent 1',
+    ]);
+  });
+
   it('a log group that does not exist stands out; another error is the section error', async () => {
     logs.on(FilterLogEventsCommand).rejects(awsError('ResourceNotFoundException', 'gone'));
     expect((await invoke(readErrors, { request, now }, clients)).attention).toEqual([

@@ -52,7 +52,7 @@ describe('read-service', () => {
       ],
     });
     const section = await invoke(readService, { request, now }, clients);
-    expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
+    expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toMatchObject({
       cluster: 'enterprise-prod-cluster',
       serviceName: 'app-service',
       desiredStatus: 'STOPPED',
@@ -75,6 +75,34 @@ describe('read-service', () => {
       '07:59:00Z (1 min ago) (service app-service) has started 1 tasks: (task abc).',
       'stopped: 2 x Essential container in task exited',
       'stopped: 1 x Scaling activity initiated by deployment ecs-svc/0',
+    ]);
+  });
+
+  it('pages the stopped tasks, describes them 100 at a time, and counts the latest 100 by when they stopped', async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [{ status: 'ACTIVE', desiredCount: 3, runningCount: 3, deployments: [] }],
+    });
+    const arns = Array.from({ length: 150 }, (_, i) => `t${i}`);
+    ecs
+      .on(ListTasksCommand)
+      .resolvesOnce({ taskArns: arns.slice(0, 100), nextToken: 'n' })
+      .resolves({ taskArns: arns.slice(100) });
+    // The first 100 listed stopped long ago, for another reason; the last 50 just now
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn) => {
+        const n = Number(arn.slice(1));
+        return n < 100
+          ? { taskArn: arn, stoppedAt: at(300 + n), stoppedReason: 'old reason' }
+          : { taskArn: arn, stoppedAt: at(1), stoppedReason: 'Essential container in task exited' };
+      }),
+    }));
+    const section = await invoke(readService, { request, now }, clients);
+    expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input.tasks?.length)).toEqual([
+      100, 50,
+    ]);
+    expect(section.attention).toEqual([
+      '50 tasks stopped: Essential container in task exited',
+      '50 tasks stopped: old reason',
     ]);
   });
 

@@ -64,6 +64,7 @@ describe('read-traffic', () => {
       ScanBy: 'TimestampDescending',
     });
     const lb = [{ Name: 'LoadBalancer', Value: 'app/prod-alb/50dc6c495c0c9188' }];
+    const tg = [...lb, { Name: 'TargetGroup', Value: 'targetgroup/enterprise-prod-app/6d0ecf831eec9f09' }];
     const svc = [
       { Name: 'ClusterName', Value: 'enterprise-prod-cluster' },
       { Name: 'ServiceName', Value: 'app-service' },
@@ -77,11 +78,11 @@ describe('read-traffic', () => {
         q.MetricStat?.Metric?.Dimensions,
       ]),
     ).toEqual([
-      ['requests', 'RequestCount', 'Sum', 60, lb],
-      ['target5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 60, lb],
+      ['requests', 'RequestCount', 'Sum', 60, tg],
+      ['target5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 60, tg],
       ['elb5xx', 'HTTPCode_ELB_5XX_Count', 'Sum', 60, lb],
-      ['latency', 'TargetResponseTime', 'Average', 60, lb],
-      ['latencyMax', 'TargetResponseTime', 'Maximum', 60, lb],
+      ['latency', 'TargetResponseTime', 'Average', 60, tg],
+      ['latencyMax', 'TargetResponseTime', 'Maximum', 60, tg],
       ['cpu', 'CPUUtilization', 'Average', 60, svc],
       ['memory', 'MemoryUtilization', 'Average', 60, svc],
     ]);
@@ -104,6 +105,13 @@ describe('read-traffic', () => {
       '465 5xx in the last 15 minutes (3.1 % of 15000 requests)',
       'responses take 2.00 s on average in the last 15 minutes',
       "the service's CPU is at 95 % on average in the last 15 minutes",
+    ]);
+  });
+
+  it('a busy memory stands out as the CPU does', async () => {
+    answer({ ...quiet, memory: (m) => (m <= 15 ? 91 : 50) });
+    expect((await invoke(readTraffic, { request, now }, clients)).attention).toEqual([
+      "the service's memory is at 91 % on average in the last 15 minutes",
     ]);
   });
 

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_PATH, parseConfig } from '../../../infra/config.ts';
 import { resolveIncident } from '../../../tasks/incident-response/validate-incident-input.ts';
 import { catalogue, execution } from './request.ts';
 
@@ -83,5 +85,17 @@ describe('validate-incident-input', () => {
         message: expect.stringMatching(/severity.*action.*incident.*extra|extra.*severity/s),
       }),
     );
+  });
+
+  it('the config refuses an incident topic of another region or account, and a severity left out, naming the field', () => {
+    const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'));
+    raw.environments.prod.incidents.P2 = ['arn:aws:sns:eu-west-1:123456789012:team'];
+    raw.environments.prod.incidents.P3 = ['arn:aws:sns:us-east-1:999999999999:tickets'];
+    expect(() => parseConfig(raw)).toThrow(
+      /environments\.prod\.incidents\.P2\.0: must be a topic of account 123456789012, us-east-1.*environments\.prod\.incidents\.P3\.0: must be a topic/s,
+    );
+    delete raw.environments.prod.incidents.P3;
+    raw.environments.prod.incidents.P2 = ['arn:aws:sns:us-east-1:123456789012:team'];
+    expect(() => parseConfig(raw)).toThrow(/environments\.prod\.incidents\.P3/);
   });
 });

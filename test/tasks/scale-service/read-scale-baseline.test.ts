@@ -27,6 +27,7 @@ const request = (over: Partial<ScaleRequest> = {}): ScaleRequest =>
     targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef',
     targetType: 'ip',
     desiredCount: 6,
+    upOnly: false,
     bounds: { min: 2, max: 10 },
     scaleDownApprovalFraction: 0.25,
     approvalRequired: true,
@@ -206,6 +207,23 @@ describe('read-scale-baseline', () => {
       PreflightFailed,
     );
     expect(autoscalingMock).toHaveReceivedCommandTimes(DescribeScalableTargetsCommand, 0);
+  });
+
+  it('upOnly: a count at or below the one the service wants is refused before anything is read further', async () => {
+    for (const desiredCount of [3, 2])
+      await expect(
+        invoke(readScaleBaseline, { request: request({ desiredCount, upOnly: true }) }, clients),
+      ).rejects.toMatchObject({
+        name: 'PreflightFailed',
+        message: `app-service already wants 3 tasks: a scale-up to ${desiredCount} would not add any; nothing was changed`,
+      });
+    // Above it, the plan is the scale-up's
+    const up = await invoke(
+      readScaleBaseline,
+      { request: request({ desiredCount: 4, upOnly: true }) },
+      clients,
+    );
+    expect(up.change).toBe('up');
   });
 
   it('throttling is transient; a refusal keeps its AWS name', async () => {

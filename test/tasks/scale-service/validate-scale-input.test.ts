@@ -57,6 +57,7 @@ describe('resolveScale', () => {
       targetGroupArn: service.targetGroupArn,
       targetType: 'ip',
       desiredCount: 6,
+      upOnly: false,
       bounds: { min: 2, max: 10 },
       scaleDownApprovalFraction: 0.5,
       approvalRequired: true,
