@@ -378,7 +378,7 @@ function approvalHandler(
   };
 }
 
-/** startExecution.sync:2: the child's output parsed, or States.TaskFailed with the child's error and cause. */
+/** startExecution.sync:2: the child's output parsed, or States.TaskFailed with the child's description (and its error and cause, if it failed). */
 function childExecutionHandler(ctx: HandlerContext, task: TaskEvents): Handler {
   return async (params: { StateMachineArn: string; Input: unknown }) => {
     await settle();
@@ -407,9 +407,14 @@ function childExecutionHandler(ctx: HandlerContext, task: TaskEvents): Handler {
       Status: result.status,
     };
     if (result.status === 'SUCCEEDED') return { ...described, Output: result.output };
+    // DescribeExecution has an error and a cause for a failed execution only: the pessimistic
+    // reading leaves them out of one that timed out or was stopped.
     throw namedError(
       'States.TaskFailed',
-      JSON.stringify({ ...described, Error: result.error, Cause: result.cause }),
+      JSON.stringify({
+        ...described,
+        ...(result.status === 'FAILED' && { Error: result.error, Cause: result.cause }),
+      }),
     );
   };
 }
