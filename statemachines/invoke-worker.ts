@@ -62,6 +62,17 @@ export function stepsInLineSeconds(steps: number): number {
   return steps * (1 + lambda + aws + unknown) * (TASK_TIMEOUT_SECONDS + 60) + 600;
 }
 
+/** Retries a nested execution's start when Step Functions throttles or fails it (its name makes a retry attach, not start twice). */
+export function addNestedStartRetry(task: sfn.TaskStateBase): void {
+  task.addRetry({
+    errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
+    interval: Duration.seconds(2),
+    maxAttempts: 4,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}
+
 export function addRetries(task: sfn.TaskStateBase, kind: RetryKind): void {
   const attempts = RETRY_ATTEMPTS[kind];
   task.addRetry({

@@ -35,7 +35,7 @@ import { reportDiagnostics } from '../../tasks/incident-response/report-diagnost
 import type { SectionName } from '../../tasks/incident-response/sections.ts';
 import { validateIncidentInput } from '../../tasks/incident-response/validate-incident-input.ts';
 import type { Worker } from '../../tasks/worker.ts';
-import { invokeWorker } from '../invoke-worker.ts';
+import { addNestedStartRetry, invokeWorker } from '../invoke-worker.ts';
 import { failurePaths, failWith, releaseAndPage, succeedRun } from '../outcomes.ts';
 import type { Deps } from '../procedure.ts';
 import { acquireLock, validateInput } from '../run-start.ts';
@@ -256,13 +256,7 @@ export function incidentResponseDefinition(scope: Construct, deps: Deps): sfn.IC
     resultPath: '$.scale',
     taskTimeout: sfn.Timeout.duration(Duration.seconds(scaleBudget + 300)),
   });
-  scaleUp.addRetry({
-    errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
-    interval: Duration.seconds(2),
-    maxAttempts: 4,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  addNestedStartRetry(scaleUp);
   const recordScale = new sfn.Pass(scope, 'Record Scale', {
     stateName: 'Record Scale',
     parameters: {

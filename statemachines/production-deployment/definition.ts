@@ -19,7 +19,7 @@ import { registerTaskDefinition } from '../../tasks/production-deployment/regist
 import { validateDeploymentInput } from '../../tasks/production-deployment/validate-deployment-input.ts';
 import { pruneSnapshots } from '../../tasks/prune-snapshots.ts';
 import { approvalGate } from '../approval-gate.ts';
-import { invokeWorker } from '../invoke-worker.ts';
+import { addNestedStartRetry, invokeWorker } from '../invoke-worker.ts';
 import {
   catchAll,
   failurePaths,
@@ -131,13 +131,7 @@ export function productionDeploymentDefinition(scope: Construct, deps: Deps): sf
       // Outlives the child's own timeout, so a timed-out rollback reaches this Task as a failure.
       taskTimeout: sfn.Timeout.duration(Duration.seconds(rollbackTimeoutSeconds(deps.timing) + 300)),
     });
-    step.addRetry({
-      errors: ['StepFunctions.ThrottlingException', 'StepFunctions.AWSStepFunctionsException'],
-      interval: Duration.seconds(2),
-      maxAttempts: 4,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    addNestedStartRetry(step);
     return step;
   };
   const releaseAndPage = releaseLock(scope, 'Release Lock After Failed Rollback', deps, pageRollbackFailed);
